@@ -1,0 +1,108 @@
+// Environment → validated, frozen Config. Every default lives here, and docs/configuration.md mirrors this file.
+import { isIP } from 'node:net';
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Absolute base URL used for SCIM meta.location and OIDC issuers, without a trailing slash. */
+  readonly publicUrl: string;
+  readonly database:
+    | { readonly kind: 'sqlite'; readonly path: string }
+    | { readonly kind: 'postgres'; readonly url: string };
+  readonly bootstrapToken: string | undefined;
+  /** ROSTER_SECRET_KEY text, or undefined when embedded mode should generate/load one from the data directory. */
+  readonly secretKey: string | undefined;
+  readonly logLevel: string;
+  readonly limits: {
+    readonly adminBodyBytes: number;
+    readonly scimBodyBytes: number;
+  };
+  readonly shutdownGraceMs: number;
+  readonly scimLogRetentionDays: number;
+}
+
+export const defaults = {
+  PORT: 8080,
+  HOST: '127.0.0.1',
+  DATABASE_URL: 'sqlite:./data/roster.db',
+  LOG_LEVEL: 'info',
+  ADMIN_BODY_BYTES: 64 * 1024,
+  SCIM_BODY_BYTES: 1024 * 1024,
+  SHUTDOWN_GRACE_MS: 10_000,
+  SCIM_LOG_RETENTION_DAYS: 30,
+} as const;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}`);
+  }
+  return value;
+}
+
+function parseDatabase(url: string): Config['database'] {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (!path) throw new ConfigError('DATABASE_URL sqlite: needs a file path, e.g. sqlite:./data/roster.db');
+    return { kind: 'sqlite', path };
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return { kind: 'postgres', url };
+  throw new ConfigError('DATABASE_URL must start with sqlite: or postgres://');
+}
+
+function parsePublicUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('ROSTER_PUBLIC_URL must be an absolute URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('ROSTER_PUBLIC_URL must be http(s)');
+  if (url.search || url.hash) throw new ConfigError('ROSTER_PUBLIC_URL must not have a query or fragment');
+  return url.toString().replace(/\/+$/, '');
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = integer(env, 'PORT', defaults.PORT, 0, 65535);
+  const host = env.HOST || defaults.HOST;
+  const hostForUrl = isIP(host) === 6 ? `[${host}]` : host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  const publicUrl = parsePublicUrl(env.ROSTER_PUBLIC_URL || `http://${hostForUrl}:${port}`);
+  const config: Config = {
+    port,
+    host,
+    publicUrl,
+    database: parseDatabase(env.DATABASE_URL || defaults.DATABASE_URL),
+    bootstrapToken: env.ROSTER_BOOTSTRAP_TOKEN || undefined,
+    secretKey: env.ROSTER_SECRET_KEY || undefined,
+    logLevel: env.LOG_LEVEL || defaults.LOG_LEVEL,
+    limits: {
+      adminBodyBytes: integer(env, 'ROSTER_ADMIN_BODY_BYTES', defaults.ADMIN_BODY_BYTES, 1024, 16 * 1024 * 1024),
+      scimBodyBytes: integer(env, 'ROSTER_SCIM_BODY_BYTES', defaults.SCIM_BODY_BYTES, 1024, 64 * 1024 * 1024),
+    },
+    shutdownGraceMs: integer(env, 'ROSTER_SHUTDOWN_GRACE_MS', defaults.SHUTDOWN_GRACE_MS, 0, 600_000),
+    scimLogRetentionDays: integer(env, 'ROSTER_SCIM_LOG_RETENTION_DAYS', defaults.SCIM_LOG_RETENTION_DAYS, 1, 3650),
+  };
+  if (
+    config.bootstrapToken !== undefined &&
+    (config.bootstrapToken.length < 32 || config.bootstrapToken.length > 512)
+  ) {
+    throw new ConfigError('ROSTER_BOOTSTRAP_TOKEN must be 32 to 512 characters (use a long random value)');
+  }
+  if (config.database.kind === 'postgres' && !config.secretKey) {
+    throw new ConfigError(
+      'ROSTER_SECRET_KEY is required with PostgreSQL (several processes must share it); see docs/configuration.md for how to generate one',
+    );
+  }
+  return Object.freeze(config);
+}

@@ -1,0 +1,34 @@
+// Where the secret keyring comes from: ROSTER_SECRET_KEY, or (embedded mode only) a key file beside the database.
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { generateKeyText, type Keyring, parseKeyring } from '../lib/keyring.ts';
+import { type Config, ConfigError } from './config.ts';
+
+export interface KeyringSource {
+  readonly keyring: Keyring;
+  /** Set when the key was generated now, so the caller can say so in the log. */
+  readonly generatedAt?: string;
+  readonly loadedFrom?: string;
+}
+
+export function resolveKeyring(config: Config): KeyringSource {
+  if (config.secretKey) {
+    try {
+      return { keyring: parseKeyring(config.secretKey) };
+    } catch (error) {
+      throw new ConfigError(`ROSTER_SECRET_KEY: ${(error as Error).message}`);
+    }
+  }
+  if (config.database.kind !== 'sqlite') throw new ConfigError('ROSTER_SECRET_KEY is required with PostgreSQL');
+  const file = join(dirname(config.database.path), 'secret.key');
+  if (existsSync(file)) {
+    if ((statSync(file).mode & 0o077) !== 0) {
+      throw new ConfigError(`${file} is readable by other users; run: chmod 600 ${file}`);
+    }
+    return { keyring: parseKeyring(readFileSync(file, 'utf8').trim()), loadedFrom: file };
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  const text = generateKeyText();
+  writeFileSync(file, `${text}\n`, { mode: 0o600, flag: 'wx' });
+  return { keyring: parseKeyring(text), generatedAt: file };
+}

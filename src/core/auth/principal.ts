@@ -1,0 +1,93 @@
+// Who is calling: resolved from the bearer token alone. The tenant of a request is the tenant of its token.
+import type { Digest } from '../../lib/keyring.ts';
+import { digestSecret, verifySecret } from '../../lib/keyring.ts';
+import { parseToken } from '../../lib/tokens.ts';
+import { DomainError } from '../errors.ts';
+import type { CoreDeps } from '../ports.ts';
+
+export type Principal =
+  | { readonly kind: 'operator'; readonly tokenId: string }
+  | { readonly kind: 'admin'; readonly tokenId: string; readonly tenantId: string }
+  | { readonly kind: 'scim'; readonly tokenId: string; readonly tenantId: string; readonly provider: string };
+
+export function actorOf(principal: Principal): string {
+  return `${principal.kind}:${principal.tokenId}`;
+}
+
+/** How often lastUsedAt may be written per token: a read-mostly hot path must not write on every request. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+export interface AuthDeps extends CoreDeps {
+  /** Digest of ROSTER_BOOTSTRAP_TOKEN, when the operator supplied one. */
+  readonly bootstrapDigest?: Digest | undefined;
+}
+
+function stale(lastUsedAt: string | null, now: Date): boolean {
+  return lastUsedAt === null || now.getTime() - Date.parse(lastUsedAt) >= LAST_USED_RESOLUTION_MS;
+}
+
+/**
+ * Verifies a bearer token of any kind. Malformed text is refused before any store access; a known id is checked
+ * by HMAC digest in constant time; revocation is a deleted row, so it takes effect on the very next request.
+ */
+export async function authenticate(deps: AuthDeps, bearer: string | undefined): Promise<Principal> {
+  if (bearer === undefined) throw new DomainError('auth.missing', 'a bearer token is required');
+  const token = parseToken(bearer);
+  // The operator-chosen bootstrap token has free form, so it is checked (by digest) before the typed formats.
+  if (
+    (!token || token.kind === 'op') &&
+    deps.bootstrapDigest &&
+    verifySecret(deps.keyring, bearer, deps.bootstrapDigest)
+  ) {
+    return { kind: 'operator', tokenId: 'bootstrap' };
+  }
+  if (!token) throw new DomainError('auth.invalid', 'the bearer token is not valid');
+  const now = deps.clock.now();
+  switch (token.kind) {
+    case 'op': {
+      const row = await deps.store.operatorTokens.get(token.id);
+      if (row && verifySecret(deps.keyring, token.secret, row.secret)) return { kind: 'operator', tokenId: row.id };
+      break;
+    }
+    case 'adm': {
+      const row = await deps.store.adminTokens.get(token.id);
+      if (row && verifySecret(deps.keyring, token.secret, row.secret)) {
+        if (stale(row.lastUsedAt, now)) await deps.store.adminTokens.touch(row.id, now.toISOString());
+        return { kind: 'admin', tokenId: row.id, tenantId: row.tenantId };
+      }
+      break;
+    }
+    case 'scim': {
+      const row = await deps.store.scimTokens.get(token.id);
+      if (row && verifySecret(deps.keyring, token.secret, row.secret)) {
+        if (row.expiresAt !== null && Date.parse(row.expiresAt) <= now.getTime()) break;
+        if (stale(row.lastUsedAt, now)) await deps.store.scimTokens.touch(row.id, now.toISOString());
+        return { kind: 'scim', tokenId: row.id, tenantId: row.tenantId, provider: row.provider };
+      }
+      break;
+    }
+  }
+  throw new DomainError('auth.invalid', 'the bearer token is not valid');
+}
+
+/** ROSTER_BOOTSTRAP_TOKEN is hashed once at start; it is never kept in clear beyond configuration. */
+export function bootstrapDigestOf(deps: Pick<CoreDeps, 'keyring'>, bootstrapToken: string): Digest {
+  return digestSecret(deps.keyring, bootstrapToken);
+}
+
+export function requireKind<K extends Principal['kind']>(
+  principal: Principal,
+  kind: K,
+): Extract<Principal, { kind: K }> {
+  if (principal.kind !== kind) {
+    throw new DomainError(
+      'auth.wrong_kind',
+      `this endpoint needs ${article(kind)} token, not ${article(principal.kind)} token`,
+    );
+  }
+  return principal as Extract<Principal, { kind: K }>;
+}
+
+function article(kind: Principal['kind']): string {
+  return kind === 'admin' || kind === 'operator' ? `an ${kind}` : `a ${kind.toUpperCase()}`;
+}

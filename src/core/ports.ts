@@ -1,0 +1,85 @@
+// The ports the core needs: the store (with its transaction boundary) and the clock/keyring passed as deps.
+import type { Clock } from '../lib/clock.ts';
+import type { Keyring } from '../lib/keyring.ts';
+import type {
+  AdminTokenRecord,
+  AuditEventRecord,
+  OperatorTokenRecord,
+  ScimTokenRecord,
+  SsoProviderRecord,
+  TenantRecord,
+} from './records.ts';
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly nextCursor: string | null;
+}
+
+export interface TenantRepository {
+  insert(tenant: TenantRecord): Promise<void>;
+  get(id: string): Promise<TenantRecord | undefined>;
+  list(): Promise<readonly TenantRecord[]>;
+  /** Deletes the tenant and, by cascade, everything it owns. */
+  delete(id: string): Promise<boolean>;
+}
+
+export interface OperatorTokenRepository {
+  insert(token: OperatorTokenRecord): Promise<void>;
+  get(id: string): Promise<OperatorTokenRecord | undefined>;
+  count(): Promise<number>;
+}
+
+export interface AdminTokenRepository {
+  insert(token: AdminTokenRecord): Promise<void>;
+  /** Lookup by token id alone: the tenant is learnt from the row, never from the request. */
+  get(id: string): Promise<AdminTokenRecord | undefined>;
+  list(tenantId: string): Promise<readonly AdminTokenRecord[]>;
+  delete(tenantId: string, id: string): Promise<boolean>;
+  touch(id: string, at: string): Promise<void>;
+}
+
+export interface SsoProviderRepository {
+  insert(provider: SsoProviderRecord): Promise<void>;
+  get(tenantId: string, scheme: string): Promise<SsoProviderRecord | undefined>;
+  list(tenantId: string): Promise<readonly SsoProviderRecord[]>;
+  update(provider: SsoProviderRecord): Promise<void>;
+  delete(tenantId: string, scheme: string): Promise<boolean>;
+}
+
+export interface ScimTokenRepository {
+  insert(token: ScimTokenRecord): Promise<void>;
+  get(id: string): Promise<ScimTokenRecord | undefined>;
+  list(tenantId: string): Promise<readonly ScimTokenRecord[]>;
+  countForProvider(tenantId: string, provider: string): Promise<number>;
+  delete(tenantId: string, id: string): Promise<boolean>;
+  touch(id: string, at: string): Promise<void>;
+}
+
+export interface AuditRepository {
+  append(event: AuditEventRecord): Promise<void>;
+  /** Newest first; `before` is an event id (ids are time-ordered). */
+  list(tenantId: string, options: { limit: number; before?: string | undefined }): Promise<readonly AuditEventRecord[]>;
+}
+
+export interface Repositories {
+  readonly tenants: TenantRepository;
+  readonly operatorTokens: OperatorTokenRepository;
+  readonly adminTokens: AdminTokenRepository;
+  readonly ssoProviders: SsoProviderRepository;
+  readonly scimTokens: ScimTokenRepository;
+  readonly audit: AuditRepository;
+}
+
+export interface Store extends Repositories {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Runs `work` in one write transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: READ COMMITTED + row locks). */
+  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface CoreDeps {
+  readonly store: Store;
+  readonly keyring: Keyring;
+  readonly clock: Clock;
+}

@@ -1,0 +1,76 @@
+// The records the core reads and writes through the store port. Timestamps are ISO-8601 UTC strings.
+
+export interface TenantRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: string;
+}
+
+export interface StoredDigest {
+  readonly keyId: string;
+  readonly digest: string;
+}
+
+export interface OperatorTokenRecord {
+  readonly id: string;
+  readonly label: string;
+  readonly secret: StoredDigest;
+  readonly createdAt: string;
+}
+
+export interface AdminTokenRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly label: string;
+  readonly secret: StoredDigest;
+  readonly createdAt: string;
+  readonly lastUsedAt: string | null;
+}
+
+export interface SsoProperties {
+  readonly loginEnabled: boolean;
+  readonly visible: boolean;
+  readonly delegationEnabled: boolean;
+  readonly autoProvisioningEnabled: boolean;
+  readonly clientId: string;
+  readonly usePkce: boolean;
+  readonly authority: string;
+  readonly responseType: string;
+  readonly scope: string;
+}
+
+export interface SsoProviderRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly kind: 'azuread';
+  readonly scheme: string;
+  readonly displayName: string;
+  readonly enabled: boolean;
+  readonly type: 'oidc';
+  readonly properties: SsoProperties;
+  /** AES-GCM sealed client secret bound to (tenant, provider id); null when none was given. */
+  readonly clientSecretSealed: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface ScimTokenRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly provider: string;
+  readonly providerDisplayName: string;
+  readonly secret: StoredDigest;
+  readonly createdAt: string;
+  readonly expiresAt: string | null;
+  readonly lastUsedAt: string | null;
+}
+
+export interface AuditEventRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly at: string;
+  readonly actor: string; // 'operator:<tokenId>' | 'admin:<tokenId>' | 'scim:<tokenId>' | 'system'
+  readonly action: string; // 'scim_token.created', 'sso_provider.updated', …
+  readonly target: string | null;
+  readonly data: Readonly<Record<string, unknown>>;
+}

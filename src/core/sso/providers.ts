@@ -1,0 +1,189 @@
+// SSO provider registry: per-tenant OIDC providers, client secret write-only and encrypted at rest.
+import { newId } from '../../lib/ids.ts';
+import { encryptSecret } from '../../lib/keyring.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { DomainError, invalid } from '../errors.ts';
+import type { CoreDeps } from '../ports.ts';
+import type { SsoProperties, SsoProviderRecord } from '../records.ts';
+import { checkEntraAuthority } from './authority.ts';
+
+export interface SsoProviderInput {
+  readonly scheme: string;
+  readonly displayName: string;
+  readonly enabled: boolean;
+  readonly type: 'oidc';
+  readonly properties: SsoProperties & { readonly clientSecret?: string | undefined };
+}
+
+export interface SsoProviderView {
+  readonly record: SsoProviderRecord;
+  readonly warnings: readonly string[];
+}
+
+const SCHEME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+const RESPONSE_TYPES = new Set(['code']);
+
+/** The context a client secret is sealed to: moving the ciphertext to another row makes it undecryptable. */
+export function secretContext(record: Pick<SsoProviderRecord, 'tenantId' | 'id'>): string {
+  return `sso-client-secret:${record.tenantId}:${record.id}`;
+}
+
+function checkInput(input: SsoProviderInput): { properties: SsoProperties; warnings: string[] } {
+  if (!SCHEME.test(input.scheme)) {
+    throw invalid('scheme', 'must be 1-63 characters of letters, digits, "-" and "_", starting with a letter or digit');
+  }
+  if (input.displayName.trim().length === 0) throw invalid('displayName', 'must not be empty');
+  const p = input.properties;
+  if (p.clientId.trim().length === 0) throw invalid('properties.clientId', 'must not be empty');
+  if (!RESPONSE_TYPES.has(p.responseType)) {
+    throw invalid('properties.responseType', 'only "code" is supported (authorization code flow)');
+  }
+  const scopes = p.scope.split(' ').filter(Boolean);
+  if (!scopes.includes('openid')) throw invalid('properties.scope', 'must include "openid"');
+  const authority = checkEntraAuthority(p.authority);
+  const properties: SsoProperties = {
+    loginEnabled: p.loginEnabled,
+    visible: p.visible,
+    delegationEnabled: p.delegationEnabled,
+    autoProvisioningEnabled: p.autoProvisioningEnabled,
+    clientId: p.clientId.trim(),
+    usePkce: p.usePkce,
+    authority: authority.authority,
+    responseType: p.responseType,
+    scope: scopes.join(' '),
+  };
+  return { properties, warnings: authority.warning ? [authority.warning] : [] };
+}
+
+export function warningsOf(record: SsoProviderRecord): string[] {
+  const warning = checkEntraAuthority(record.properties.authority).warning;
+  return warning ? [warning] : [];
+}
+
+function seal(deps: CoreDeps, record: Pick<SsoProviderRecord, 'tenantId' | 'id'>, secret: string | undefined) {
+  if (secret === undefined || secret === '') return null;
+  if (secret.length > 1024) throw invalid('properties.clientSecret', 'must be at most 1024 characters');
+  return encryptSecret(deps.keyring, secret, secretContext(record));
+}
+
+export async function createSsoProvider(
+  deps: CoreDeps,
+  actor: string,
+  tenantId: string,
+  input: SsoProviderInput,
+): Promise<SsoProviderView> {
+  const { properties, warnings } = checkInput(input);
+  const now = deps.clock.now().toISOString();
+  const id = newId();
+  const record: SsoProviderRecord = {
+    id,
+    tenantId,
+    kind: 'azuread',
+    scheme: input.scheme,
+    displayName: input.displayName.trim(),
+    enabled: input.enabled,
+    type: 'oidc',
+    properties,
+    clientSecretSealed: seal(deps, { tenantId, id }, input.properties.clientSecret),
+    createdAt: now,
+    updatedAt: now,
+  };
+  await deps.store.transaction(async (tx) => {
+    if (await tx.ssoProviders.get(tenantId, input.scheme)) {
+      throw new DomainError('sso.scheme_taken', `an SSO provider with scheme "${input.scheme}" already exists`, [
+        { field: 'scheme', message: 'already in use in this tenant' },
+      ]);
+    }
+    await tx.ssoProviders.insert(record);
+    await recordAudit(tx, deps.clock.now(), {
+      tenantId,
+      actor,
+      action: 'sso_provider.created',
+      target: input.scheme,
+      data: {
+        enabled: record.enabled,
+        authority: properties.authority,
+        clientSecretSet: record.clientSecretSealed !== null,
+      },
+    });
+  });
+  return { record, warnings };
+}
+
+export async function getSsoProvider(deps: CoreDeps, tenantId: string, scheme: string): Promise<SsoProviderRecord> {
+  const record = await deps.store.ssoProviders.get(tenantId, scheme);
+  if (!record) throw new DomainError('sso.not_found', `no SSO provider with scheme "${scheme}"`);
+  return record;
+}
+
+export function listSsoProviders(deps: CoreDeps, tenantId: string): Promise<readonly SsoProviderRecord[]> {
+  return deps.store.ssoProviders.list(tenantId);
+}
+
+/**
+ * Full replacement (PUT) or merge (PATCH, RFC 7396 semantics on the caller's side: `next` is the merged input).
+ * The scheme is the provider's name in URLs and SCIM token links, so it cannot change. Omitting clientSecret
+ * keeps the stored one (it is write-only and cannot be echoed back by clients).
+ */
+export async function updateSsoProvider(
+  deps: CoreDeps,
+  actor: string,
+  tenantId: string,
+  scheme: string,
+  next: (current: SsoProviderInput) => SsoProviderInput,
+): Promise<SsoProviderView> {
+  return deps.store.transaction(async (tx) => {
+    const current = await tx.ssoProviders.get(tenantId, scheme);
+    if (!current) throw new DomainError('sso.not_found', `no SSO provider with scheme "${scheme}"`);
+    const input = next({
+      scheme: current.scheme,
+      displayName: current.displayName,
+      enabled: current.enabled,
+      type: current.type,
+      properties: current.properties,
+    });
+    if (input.scheme !== current.scheme) throw invalid('scheme', 'cannot be changed; create a new provider instead');
+    const { properties, warnings } = checkInput(input);
+    const secret = input.properties.clientSecret;
+    const record: SsoProviderRecord = {
+      ...current,
+      displayName: input.displayName.trim(),
+      enabled: input.enabled,
+      properties,
+      clientSecretSealed: secret === undefined ? current.clientSecretSealed : seal(deps, current, secret),
+      updatedAt: deps.clock.now().toISOString(),
+    };
+    await tx.ssoProviders.update(record);
+    await recordAudit(tx, deps.clock.now(), {
+      tenantId,
+      actor,
+      action: 'sso_provider.updated',
+      target: scheme,
+      data: { enabled: record.enabled, authority: properties.authority, clientSecretChanged: secret !== undefined },
+    });
+    return { record, warnings };
+  });
+}
+
+/** Refused while SCIM tokens still link to the provider: deleting it would orphan a live provisioning job. */
+export async function deleteSsoProvider(
+  deps: CoreDeps,
+  actor: string,
+  tenantId: string,
+  scheme: string,
+): Promise<void> {
+  await deps.store.transaction(async (tx) => {
+    if (!(await tx.ssoProviders.get(tenantId, scheme))) {
+      throw new DomainError('sso.not_found', `no SSO provider with scheme "${scheme}"`);
+    }
+    const tokens = await tx.scimTokens.countForProvider(tenantId, scheme);
+    if (tokens > 0) {
+      throw new DomainError(
+        'sso.has_scim_tokens',
+        `SSO provider "${scheme}" still has ${tokens} SCIM token(s); delete them first (DELETE /iam/v1/scim/{id})`,
+      );
+    }
+    await tx.ssoProviders.delete(tenantId, scheme);
+    await recordAudit(tx, deps.clock.now(), { tenantId, actor, action: 'sso_provider.deleted', target: scheme });
+  });
+}

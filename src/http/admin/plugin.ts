@@ -1,0 +1,61 @@
+// The operator and tenant admin APIs under /iam/v1, with their OpenAPI 3.1 document and a docs page.
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import type { AuthDeps } from '../../core/auth/principal.ts';
+import { principalHook } from '../auth.ts';
+import { operatorRoutes } from './operator-routes.ts';
+import { problemSchema } from './schemas.ts';
+import { tenantRoutes } from './tenant-routes.ts';
+
+export interface AdminSurfaceDeps extends AuthDeps {
+  readonly publicUrl: string;
+}
+
+const problemRef = { $ref: 'Problem#' };
+export const errorResponses = {
+  400: problemRef,
+  401: problemRef,
+  403: problemRef,
+  404: problemRef,
+  409: problemRef,
+  422: problemRef,
+  503: problemRef,
+} as const;
+
+/** Registers the OpenAPI generator; must run before any route is added so it sees them all. */
+export async function registerOpenApi(server: FastifyInstance, publicUrl: string): Promise<void> {
+  server.addSchema(problemSchema);
+  await server.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Roster operator and admin API',
+        version: '1',
+        description:
+          'Tenants, SSO providers and SCIM tokens. Errors are RFC 9457 problem+json documents with a stable `code` (see docs/errors.md).',
+      },
+      servers: [{ url: publicUrl }],
+      components: {
+        securitySchemes: {
+          operatorToken: { type: 'http', scheme: 'bearer', description: 'Operator token (op_…)' },
+          adminToken: { type: 'http', scheme: 'bearer', description: 'Tenant admin token (adm_…)' },
+        },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+}
+
+export async function adminPlugin(app: FastifyInstance, deps: AdminSurfaceDeps): Promise<void> {
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', principalHook(deps, 'operator'));
+    await operatorRoutes(scope, deps);
+  });
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', principalHook(deps, 'admin'));
+    await tenantRoutes(scope, deps);
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+}

@@ -1,0 +1,186 @@
+// JSON Schemas of the operator and admin API: request validation and the OpenAPI document come from these.
+
+const timestamp = { type: 'string', format: 'date-time' } as const;
+const nullableTimestamp = { type: ['string', 'null'], format: 'date-time' } as const;
+
+export const problemSchema = {
+  $id: 'Problem',
+  type: 'object',
+  description: 'RFC 9457 problem details',
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    code: { type: 'string', description: 'Stable error code, listed in docs/errors.md' },
+    detail: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
+    },
+  },
+} as const;
+
+export const tenantSchema = {
+  type: 'object',
+  properties: { id: { type: 'string' }, name: { type: 'string' }, createdAt: timestamp },
+} as const;
+
+export const createTenantBody = {
+  type: 'object',
+  required: ['name'],
+  additionalProperties: false,
+  properties: { name: { type: 'string', minLength: 1, maxLength: 200 } },
+} as const;
+
+export const adminTokenSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    label: { type: 'string' },
+    createdAt: timestamp,
+    lastUsedAt: nullableTimestamp,
+  },
+} as const;
+
+export const createAdminTokenBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { label: { type: 'string', maxLength: 200 } },
+} as const;
+
+const ssoPropertiesIn = {
+  type: 'object',
+  required: [
+    'loginEnabled',
+    'visible',
+    'delegationEnabled',
+    'autoProvisioningEnabled',
+    'clientId',
+    'usePkce',
+    'authority',
+    'responseType',
+    'scope',
+  ],
+  additionalProperties: false,
+  properties: {
+    loginEnabled: { type: 'boolean', description: 'Users may sign in through this provider' },
+    visible: { type: 'boolean', description: 'Listed on the sign-in page (a hidden provider is reachable by hint)' },
+    delegationEnabled: {
+      type: 'boolean',
+      description: "Apps may obtain the upstream provider's access token for the signed-in user",
+    },
+    autoProvisioningEnabled: { type: 'boolean', description: 'Create unknown users at their first sign-in (JIT)' },
+    clientId: { type: 'string', minLength: 1, maxLength: 256 },
+    clientSecret: { type: 'string', maxLength: 1024, description: 'Write-only; encrypted at rest, never returned' },
+    usePkce: { type: 'boolean' },
+    authority: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 512,
+      description: 'https://login.microsoftonline.com/{directory-id}/v2.0 — one directory, never /common',
+    },
+    responseType: { type: 'string', enum: ['code'] },
+    scope: { type: 'string', minLength: 1, maxLength: 512 },
+  },
+} as const;
+
+export const ssoProviderBody = {
+  type: 'object',
+  required: ['scheme', 'displayName', 'enabled', 'type', 'properties'],
+  additionalProperties: false,
+  properties: {
+    scheme: { type: 'string', minLength: 1, maxLength: 63, description: 'URL-safe name, unique per tenant' },
+    displayName: { type: 'string', minLength: 1, maxLength: 200 },
+    enabled: { type: 'boolean' },
+    type: { type: 'string', enum: ['oidc'] },
+    properties: ssoPropertiesIn,
+  },
+} as const;
+
+/** PATCH: a JSON merge patch (RFC 7396) of the provider; scheme cannot change. */
+export const ssoProviderPatchBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    scheme: { type: 'string' },
+    displayName: { type: 'string', minLength: 1, maxLength: 200 },
+    enabled: { type: 'boolean' },
+    type: { type: 'string', enum: ['oidc'] },
+    properties: { ...ssoPropertiesIn, required: [] },
+  },
+} as const;
+
+export const ssoProviderSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    scheme: { type: 'string' },
+    displayName: { type: 'string' },
+    enabled: { type: 'boolean' },
+    type: { type: 'string' },
+    properties: {
+      type: 'object',
+      properties: {
+        loginEnabled: { type: 'boolean' },
+        visible: { type: 'boolean' },
+        delegationEnabled: { type: 'boolean' },
+        autoProvisioningEnabled: { type: 'boolean' },
+        clientId: { type: 'string' },
+        clientSecretSet: { type: 'boolean' },
+        usePkce: { type: 'boolean' },
+        authority: { type: 'string' },
+        responseType: { type: 'string' },
+        scope: { type: 'string' },
+      },
+    },
+    warnings: { type: 'array', items: { type: 'string' } },
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  },
+} as const;
+
+export const createScimTokenBody = {
+  type: 'object',
+  required: ['provider', 'providerDisplayName'],
+  additionalProperties: false,
+  properties: {
+    provider: { type: 'string', minLength: 1, maxLength: 63, description: 'The scheme of an SSO provider' },
+    providerDisplayName: { type: 'string', minLength: 1, maxLength: 200 },
+    expiresAt: { type: ['string', 'null'], description: 'Optional RFC 3339 expiry; none by default' },
+  },
+} as const;
+
+export const scimTokenSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    provider: { type: 'string' },
+    providerDisplayName: { type: 'string' },
+    createdAt: timestamp,
+    expiresAt: nullableTimestamp,
+    lastUsedAt: nullableTimestamp,
+  },
+} as const;
+
+export const auditEventSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    at: timestamp,
+    actor: { type: 'string' },
+    action: { type: 'string' },
+    target: { type: ['string', 'null'] },
+    data: { type: 'object', additionalProperties: true },
+  },
+} as const;
+
+export function listOf(item: object) {
+  return { type: 'object', properties: { items: { type: 'array', items: item } } } as const;
+}
+
+export const idParam = (name: string) =>
+  ({
+    type: 'object',
+    required: [name],
+    properties: { [name]: { type: 'string', minLength: 1, maxLength: 128 } },
+  }) as const;

@@ -1,0 +1,62 @@
+// Records → JSON the admin API returns. Secrets never appear here: only whether one is set.
+import type {
+  AdminTokenRecord,
+  AuditEventRecord,
+  ScimTokenRecord,
+  SsoProviderRecord,
+  TenantRecord,
+} from '../../core/records.ts';
+import { warningsOf } from '../../core/sso/providers.ts';
+
+export const tenantView = (t: TenantRecord) => ({ id: t.id, name: t.name, createdAt: t.createdAt });
+
+export const adminTokenView = (t: AdminTokenRecord) => ({
+  id: t.id,
+  label: t.label,
+  createdAt: t.createdAt,
+  lastUsedAt: t.lastUsedAt,
+});
+
+export function ssoProviderView(p: SsoProviderRecord, warnings: readonly string[] = warningsOf(p)) {
+  const { properties: q } = p;
+  return {
+    id: p.id,
+    scheme: p.scheme,
+    displayName: p.displayName,
+    enabled: p.enabled,
+    type: p.type,
+    properties: {
+      loginEnabled: q.loginEnabled,
+      visible: q.visible,
+      delegationEnabled: q.delegationEnabled,
+      autoProvisioningEnabled: q.autoProvisioningEnabled,
+      clientId: q.clientId,
+      clientSecretSet: p.clientSecretSealed !== null,
+      usePkce: q.usePkce,
+      authority: q.authority,
+      responseType: q.responseType,
+      scope: q.scope,
+    },
+    ...(warnings.length > 0 ? { warnings } : {}),
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+  };
+}
+
+export const scimTokenView = (t: ScimTokenRecord) => ({
+  id: t.id,
+  provider: t.provider,
+  providerDisplayName: t.providerDisplayName,
+  createdAt: t.createdAt,
+  expiresAt: t.expiresAt,
+  lastUsedAt: t.lastUsedAt,
+});
+
+export const auditEventView = (e: AuditEventRecord) => ({
+  id: e.id,
+  at: e.at,
+  actor: e.actor,
+  action: e.action,
+  target: e.target,
+  data: e.data,
+});

@@ -1,0 +1,66 @@
+// RFC 9457 problem+json for the operator and admin APIs: one exhaustive mapping from error codes to statuses.
+import type { FastifyReply } from 'fastify';
+import type { DomainErrorCode, FieldProblem } from '../core/errors.ts';
+
+export type HttpErrorCode =
+  | 'request.malformed_json'
+  | 'request.too_large'
+  | 'request.unsupported_media_type'
+  | 'route.not_found'
+  | 'internal';
+
+export type ProblemCode = DomainErrorCode | HttpErrorCode;
+
+const TITLES: Record<ProblemCode, { status: number; title: string }> = {
+  'auth.missing': { status: 401, title: 'Authentication required' },
+  'auth.invalid': { status: 401, title: 'Invalid token' },
+  'auth.wrong_kind': { status: 403, title: 'Token not allowed here' },
+  'validation.failed': { status: 400, title: 'Invalid request' },
+  'tenant.not_found': { status: 404, title: 'Tenant not found' },
+  'admin_token.not_found': { status: 404, title: 'Admin token not found' },
+  'sso.not_found': { status: 404, title: 'SSO provider not found' },
+  'sso.scheme_taken': { status: 409, title: 'SSO provider scheme already in use' },
+  'sso.has_scim_tokens': { status: 409, title: 'SSO provider still has SCIM tokens' },
+  'scim_token.not_found': { status: 404, title: 'SCIM token not found' },
+  'scim_token.provider_unknown': { status: 422, title: 'Unknown SSO provider' },
+  'audit.cursor_invalid': { status: 400, title: 'Invalid cursor' },
+  'store.unavailable': { status: 503, title: 'Temporarily unavailable' },
+  'request.malformed_json': { status: 400, title: 'Malformed JSON' },
+  'request.too_large': { status: 413, title: 'Request body too large' },
+  'request.unsupported_media_type': { status: 415, title: 'Unsupported media type' },
+  'route.not_found': { status: 404, title: 'Not found' },
+  internal: { status: 500, title: 'Internal error' },
+};
+
+export const PROBLEM_CODES = Object.keys(TITLES) as ProblemCode[];
+
+export function statusOf(code: ProblemCode): number {
+  return TITLES[code].status;
+}
+
+export interface Problem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly code: ProblemCode;
+  readonly detail: string;
+  readonly errors?: readonly FieldProblem[];
+}
+
+export function problem(code: ProblemCode, detail: string, errors: readonly FieldProblem[] = []): Problem {
+  const { status, title } = TITLES[code];
+  return {
+    type: `https://roster.dev/problems/${code.replace(/[._]/g, '-')}`,
+    title,
+    status,
+    code,
+    detail,
+    ...(errors.length > 0 ? { errors } : {}),
+  };
+}
+
+export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
+  if (body.status === 401) reply.header('www-authenticate', 'Bearer');
+  if (body.status === 503) reply.header('retry-after', '5');
+  return reply.code(body.status).type('application/problem+json').send(body);
+}

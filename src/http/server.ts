@@ -1,0 +1,134 @@
+// The Fastify instance: request ids, JSON logs with redaction, limits, health, and the shared error fallback.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { DomainError } from '../core/errors.ts';
+import { problem, sendProblem } from './problem.ts';
+import { REDACT_PATHS, redactUrl } from './redact.ts';
+
+export interface ServerOptions {
+  readonly logger: Logger | false;
+  readonly bodyLimit: number;
+  readonly isStoreUnavailable: (error: unknown) => boolean;
+  readonly ping: () => Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+  return { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+}
+
+export function createServer(options: ServerOptions): FastifyInstance {
+  const server = Fastify({
+    loggerInstance: options.logger === false ? undefined : options.logger,
+    logger: options.logger === false ? false : undefined,
+    bodyLimit: options.bodyLimit,
+    // Client-supplied ids are kept only when they are short and plain, so they cannot forge log lines.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    keepAliveTimeout: 72_000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 200 },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // Fastify's own request lines would log full URLs (with SCIM filter values); ours below redacts them.
+    logController: new LogController({ disableRequestLogging: true }),
+  } as FastifyServerOptions);
+
+  // Only JSON is spoken here: a text/plain body is refused with 415 instead of reaching validation as a string.
+  server.removeContentTypeParser('text/plain');
+
+  server.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  // One line per request, with the URL's query values redacted (filters carry personal data).
+  server.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: redactUrl(request.url),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    );
+  });
+
+  server.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  server.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    try {
+      await options.ping();
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).header('retry-after', '5').send({ status: 'unavailable' });
+    }
+  });
+
+  server.setErrorHandler((error, request, reply) => {
+    if (error instanceof DomainError) return sendProblem(reply, problem(error.code, error.message, error.fields));
+    if (options.isStoreUnavailable(error)) {
+      request.log.warn({ err: { code: (error as { code?: unknown }).code } }, 'store unavailable');
+      return sendProblem(reply, problem('store.unavailable', 'the database is unavailable; retry later'));
+    }
+    const mapped = mapFastifyError(error);
+    if (mapped) return sendProblem(reply, mapped);
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(reply, problem('internal', 'an unexpected error occurred; it was logged with the request id'));
+  });
+
+  server.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problem('route.not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)),
+  );
+  return server;
+}
+
+interface FastifyErrorLike {
+  code?: string;
+  statusCode?: number;
+  validation?: { instancePath: string; keyword: string; message?: string; params: Record<string, unknown> }[];
+  validationContext?: string;
+}
+
+/** Fastify's own errors (parsing, limits, schema validation) → problem documents naming the field. */
+export function mapFastifyError(error: unknown): ReturnType<typeof problem> | undefined {
+  const e = error as FastifyErrorLike;
+  if (e.validation && e.validation.length > 0) {
+    const fields = e.validation.map((v) => {
+      const base = [e.validationContext === 'body' ? '' : e.validationContext, ...v.instancePath.split('/').slice(1)]
+        .filter(Boolean)
+        .join('.');
+      const extra = (v.params.missingProperty ?? v.params.additionalProperty) as string | undefined;
+      const field = [base, extra].filter(Boolean).join('.') || '(body)';
+      const message =
+        v.keyword === 'additionalProperties'
+          ? 'is not a known field'
+          : v.keyword === 'required'
+            ? 'is required'
+            : (v.message ?? 'is invalid');
+      return { field, message };
+    });
+    return problem('validation.failed', fields.map((f) => `${f.field}: ${f.message}`).join('; '), fields);
+  }
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return problem('request.too_large', 'the request body is larger than this endpoint accepts');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return problem('request.unsupported_media_type', 'send the body as application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return problem('request.malformed_json', 'the body is not valid JSON');
+  }
+  if (error instanceof SyntaxError || (e.statusCode === 400 && /JSON/i.test(String((error as Error).message)))) {
+    return problem('request.malformed_json', 'the body is not valid JSON');
+  }
+  if (e.statusCode === 415) return problem('request.unsupported_media_type', 'send the body as application/json');
+  if (e.statusCode === 413)
+    return problem('request.too_large', 'the request body is larger than this endpoint accepts');
+  return undefined;
+}

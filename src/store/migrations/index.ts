@@ -1,0 +1,25 @@
+// Versioned migrations, applied in order at start. Each is `NNNN-name.ts` with an `up(db, ctx)`.
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001-foundation.ts';
+
+export interface MigrationContext {
+  readonly dialect: 'sqlite' | 'postgres';
+}
+
+interface MigrationModule {
+  up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void>;
+}
+
+const modules: Record<string, MigrationModule> = {
+  '0001-foundation': m0001,
+};
+
+export function migrationProvider(ctx: MigrationContext): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      const out: Record<string, Migration> = {};
+      for (const [name, mod] of Object.entries(modules)) out[name] = { up: (db) => mod.up(db, ctx) };
+      return out;
+    },
+  };
+}

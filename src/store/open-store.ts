@@ -1,0 +1,58 @@
+// Opens the configured store, applies pending migrations, and exposes it through the core's Store port.
+import { type Kysely, Migrator } from 'kysely';
+import type { Store } from '../core/ports.ts';
+import { migrationProvider } from './migrations/index.ts';
+import { isPostgresUnavailable, isPostgresUniqueViolation, openPostgres } from './postgres.ts';
+import { createRepositories, type DialectTraits } from './repositories.ts';
+import type { Database } from './schema.ts';
+import { isSqliteUnavailable, isSqliteUniqueViolation, openSqlite } from './sqlite.ts';
+
+export type StoreLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+export interface OpenedStore extends Store {
+  readonly db: Kysely<Database>;
+  /** True when an error means the database cannot serve now (→ 503 + Retry-After), not that the request is bad. */
+  isUnavailable(error: unknown): boolean;
+}
+
+export async function migrate(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider({ dialect }) });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${(error as Error)?.message ?? error}`);
+  }
+}
+
+export async function openStore(location: StoreLocation): Promise<OpenedStore> {
+  let db: Kysely<Database>;
+  let traits: DialectTraits;
+  let isUnavailable: (error: unknown) => boolean;
+  if (location.kind === 'sqlite') {
+    db = openSqlite(location.path).db;
+    traits = { isUniqueViolation: isSqliteUniqueViolation };
+    isUnavailable = isSqliteUnavailable;
+  } else {
+    db = openPostgres(location.url).db;
+    traits = { isUniqueViolation: isPostgresUniqueViolation };
+    isUnavailable = isPostgresUnavailable;
+  }
+  try {
+    await migrate(db, location.kind);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  const repositories = createRepositories(db, traits);
+  return {
+    ...repositories,
+    kind: location.kind,
+    db,
+    isUnavailable,
+    transaction: (work) => db.transaction().execute((trx) => work(createRepositories(trx, traits))),
+    async ping() {
+      await db.selectFrom('tenants').select('id').limit(1).execute();
+    },
+    close: () => db.destroy(),
+  };
+}

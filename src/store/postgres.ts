@@ -1,0 +1,45 @@
+// PostgreSQL connection pool: synchronous_commit on (the server default), statement and lock timeouts per session.
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+
+export const PG_STATEMENT_TIMEOUT_MS = 10_000;
+
+export function openPostgres(url: string, options: { max?: number } = {}): { db: Kysely<Database>; pool: pg.Pool } {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: PG_STATEMENT_TIMEOUT_MS,
+    lock_timeout: PG_STATEMENT_TIMEOUT_MS,
+    idle_in_transaction_session_timeout: 60_000,
+  });
+  // An idle client losing its server (restart, failover) must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool };
+}
+
+/** Connection loss, shutdown, timeouts, disk full: the database cannot serve now. */
+export function isPostgresUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code !== 'string') {
+    const message = (error as { message?: unknown })?.message;
+    return (
+      typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect/i.test(message)
+    );
+  }
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code) ||
+    code.startsWith('08') || // connection exception
+    code.startsWith('53') || // insufficient resources (disk full, too many connections)
+    code.startsWith('57') || // operator intervention (shutdown, statement timeout 57014)
+    code === '55P03' || // lock_not_available
+    code === '40001' || // serialization failure
+    code === '40P01' // deadlock detected
+  );
+}
+
+export function isPostgresUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown })?.code === '23505';
+}

@@ -1,0 +1,295 @@
+// The foundation repositories on Kysely: every query names its tenant (except lookups by a token's own id).
+import type { Kysely } from 'kysely';
+import { DomainError } from '../core/errors.ts';
+import type { Repositories } from '../core/ports.ts';
+import type { AdminTokenRecord, AuditEventRecord, ScimTokenRecord, SsoProviderRecord } from '../core/records.ts';
+import type { Database, ScimTokensTable, SsoProvidersTable } from './schema.ts';
+
+export interface DialectTraits {
+  isUniqueViolation(error: unknown): boolean;
+}
+
+function toProvider(row: SsoProvidersTable): SsoProviderRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    kind: 'azuread',
+    scheme: row.scheme,
+    displayName: row.display_name,
+    enabled: row.enabled === 1,
+    type: 'oidc',
+    properties: JSON.parse(row.properties),
+    clientSecretSealed: row.client_secret_sealed,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function fromProvider(p: SsoProviderRecord): SsoProvidersTable {
+  return {
+    id: p.id,
+    tenant_id: p.tenantId,
+    kind: p.kind,
+    scheme: p.scheme,
+    display_name: p.displayName,
+    enabled: p.enabled ? 1 : 0,
+    type: p.type,
+    properties: JSON.stringify(p.properties),
+    client_secret_sealed: p.clientSecretSealed,
+    created_at: p.createdAt,
+    updated_at: p.updatedAt,
+  };
+}
+
+function toScimToken(row: ScimTokensTable): ScimTokenRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    provider: row.provider,
+    providerDisplayName: row.provider_display_name,
+    secret: { keyId: row.key_id, digest: row.digest },
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    lastUsedAt: row.last_used_at,
+  };
+}
+
+function toAdminToken(row: Database['admin_tokens']): AdminTokenRecord {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    label: row.label,
+    secret: { keyId: row.key_id, digest: row.digest },
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+  };
+}
+
+export function createRepositories(db: Kysely<Database>, traits: DialectTraits): Repositories {
+  return {
+    tenants: {
+      async insert(t) {
+        await db.insertInto('tenants').values({ id: t.id, name: t.name, created_at: t.createdAt }).execute();
+      },
+      async get(id) {
+        const row = await db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
+        return row && { id: row.id, name: row.name, createdAt: row.created_at };
+      },
+      async list() {
+        const rows = await db.selectFrom('tenants').selectAll().orderBy('id').execute();
+        return rows.map((row) => ({ id: row.id, name: row.name, createdAt: row.created_at }));
+      },
+      async delete(id) {
+        // SCIM tokens reference providers (not tenants), so they go first; the rest cascades from tenants.
+        await db.deleteFrom('scim_tokens').where('tenant_id', '=', id).execute();
+        await db.deleteFrom('sso_providers').where('tenant_id', '=', id).execute();
+        const result = await db.deleteFrom('tenants').where('id', '=', id).executeTakeFirst();
+        return Number(result.numDeletedRows) > 0;
+      },
+    },
+    operatorTokens: {
+      async insert(t) {
+        await db
+          .insertInto('operator_tokens')
+          .values({
+            id: t.id,
+            label: t.label,
+            digest: t.secret.digest,
+            key_id: t.secret.keyId,
+            created_at: t.createdAt,
+          })
+          .execute();
+      },
+      async get(id) {
+        const row = await db.selectFrom('operator_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+        return (
+          row && {
+            id: row.id,
+            label: row.label,
+            secret: { keyId: row.key_id, digest: row.digest },
+            createdAt: row.created_at,
+          }
+        );
+      },
+      async count() {
+        const row = await db
+          .selectFrom('operator_tokens')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow();
+        return Number(row.n);
+      },
+    },
+    adminTokens: {
+      async insert(t) {
+        await db
+          .insertInto('admin_tokens')
+          .values({
+            id: t.id,
+            tenant_id: t.tenantId,
+            label: t.label,
+            digest: t.secret.digest,
+            key_id: t.secret.keyId,
+            created_at: t.createdAt,
+            last_used_at: t.lastUsedAt,
+          })
+          .execute();
+      },
+      async get(id) {
+        const row = await db.selectFrom('admin_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+        return row && toAdminToken(row);
+      },
+      async list(tenantId) {
+        const rows = await db
+          .selectFrom('admin_tokens')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .orderBy('created_at')
+          .orderBy('id')
+          .execute();
+        return rows.map(toAdminToken);
+      },
+      async delete(tenantId, id) {
+        const r = await db
+          .deleteFrom('admin_tokens')
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', id)
+          .executeTakeFirst();
+        return Number(r.numDeletedRows) > 0;
+      },
+      async touch(id, at) {
+        await db.updateTable('admin_tokens').set({ last_used_at: at }).where('id', '=', id).execute();
+      },
+    },
+    ssoProviders: {
+      async insert(p) {
+        try {
+          await db.insertInto('sso_providers').values(fromProvider(p)).execute();
+        } catch (error) {
+          if (traits.isUniqueViolation(error)) {
+            throw new DomainError('sso.scheme_taken', `an SSO provider with scheme "${p.scheme}" already exists`, [
+              { field: 'scheme', message: 'already in use in this tenant' },
+            ]);
+          }
+          throw error;
+        }
+      },
+      async get(tenantId, scheme) {
+        const row = await db
+          .selectFrom('sso_providers')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .where('scheme', '=', scheme)
+          .executeTakeFirst();
+        return row && toProvider(row);
+      },
+      async list(tenantId) {
+        const rows = await db
+          .selectFrom('sso_providers')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .orderBy('scheme')
+          .execute();
+        return rows.map(toProvider);
+      },
+      async update(p) {
+        const { tenant_id, scheme, id, created_at, ...rest } = fromProvider(p);
+        await db
+          .updateTable('sso_providers')
+          .set(rest)
+          .where('tenant_id', '=', tenant_id)
+          .where('scheme', '=', scheme)
+          .execute();
+      },
+      async delete(tenantId, scheme) {
+        const r = await db
+          .deleteFrom('sso_providers')
+          .where('tenant_id', '=', tenantId)
+          .where('scheme', '=', scheme)
+          .executeTakeFirst();
+        return Number(r.numDeletedRows) > 0;
+      },
+    },
+    scimTokens: {
+      async insert(t) {
+        await db
+          .insertInto('scim_tokens')
+          .values({
+            id: t.id,
+            tenant_id: t.tenantId,
+            provider: t.provider,
+            provider_display_name: t.providerDisplayName,
+            digest: t.secret.digest,
+            key_id: t.secret.keyId,
+            created_at: t.createdAt,
+            expires_at: t.expiresAt,
+            last_used_at: t.lastUsedAt,
+          })
+          .execute();
+      },
+      async get(id) {
+        const row = await db.selectFrom('scim_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+        return row && toScimToken(row);
+      },
+      async list(tenantId) {
+        const rows = await db
+          .selectFrom('scim_tokens')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .orderBy('created_at')
+          .orderBy('id')
+          .execute();
+        return rows.map(toScimToken);
+      },
+      async countForProvider(tenantId, provider) {
+        const row = await db
+          .selectFrom('scim_tokens')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('tenant_id', '=', tenantId)
+          .where('provider', '=', provider)
+          .executeTakeFirstOrThrow();
+        return Number(row.n);
+      },
+      async delete(tenantId, id) {
+        const r = await db
+          .deleteFrom('scim_tokens')
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', id)
+          .executeTakeFirst();
+        return Number(r.numDeletedRows) > 0;
+      },
+      async touch(id, at) {
+        await db.updateTable('scim_tokens').set({ last_used_at: at }).where('id', '=', id).execute();
+      },
+    },
+    audit: {
+      async append(e: AuditEventRecord) {
+        await db
+          .insertInto('audit_events')
+          .values({
+            id: e.id,
+            tenant_id: e.tenantId,
+            at: e.at,
+            actor: e.actor,
+            action: e.action,
+            target: e.target,
+            data: JSON.stringify(e.data),
+          })
+          .execute();
+      },
+      async list(tenantId, { limit, before }) {
+        let q = db.selectFrom('audit_events').selectAll().where('tenant_id', '=', tenantId);
+        if (before !== undefined) q = q.where('id', '<', before);
+        const rows = await q.orderBy('id', 'desc').limit(limit).execute();
+        return rows.map((r) => ({
+          id: r.id,
+          tenantId: r.tenant_id,
+          at: r.at,
+          actor: r.actor,
+          action: r.action,
+          target: r.target,
+          data: JSON.parse(r.data),
+        }));
+      },
+    },
+  };
+}

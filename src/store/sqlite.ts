@@ -1,0 +1,55 @@
+// SQLite connection: WAL + synchronous=FULL (an acknowledged write survives power loss), BEGIN IMMEDIATE writers.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { CompiledQuery, type DatabaseConnection, Kysely, SqliteDialect, SqliteDriver } from 'kysely';
+import type { Database } from './schema.ts';
+
+/**
+ * A plain BEGIN takes the write lock lazily, at the first write, which can fail mid-transaction with SQLITE_BUSY;
+ * BEGIN IMMEDIATE takes it up front so a write transaction either starts or waits (busy_timeout) — never half-runs.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #database: BetterSqlite3.Database;
+  constructor(database: BetterSqlite3.Database) {
+    super({ database });
+    this.#database = database;
+  }
+  override createDriver() {
+    return new ImmediateSqliteDriver({ database: this.#database });
+  }
+}
+
+export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+
+export function openSqlite(path: string): { db: Kysely<Database>; raw: BetterSqlite3.Database } {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const raw = new BetterSqlite3(path);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = FULL');
+  raw.pragma('foreign_keys = ON');
+  raw.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect(raw) }), raw };
+}
+
+/** Errors that mean "the database cannot serve now" rather than "this request is wrong". */
+export function isSqliteUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return (
+    typeof code === 'string' &&
+    ['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_READONLY'].some((c) =>
+      code.startsWith(c),
+    )
+  );
+}
+
+export function isSqliteUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

@@ -1,0 +1,80 @@
+// A throwaway PostgreSQL server for the test suite: initdb + pg_ctl under a temp dir on a free loopback port.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const INSTALL_HINT =
+  'PostgreSQL server binaries (initdb, pg_ctl) were not found. The store tests run on PostgreSQL as well as SQLite and never skip it. ' +
+  'Install them with: apt-get install -y postgresql (Debian/Ubuntu) or brew install postgresql@15 (macOS), ' +
+  'or point TEST_DATABASE_URL at a server where the user may CREATE DATABASE.';
+
+function findBinDir(): string {
+  const fromPath = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' }).stdout.trim();
+  const candidates: string[] = [];
+  if (fromPath) candidates.push(join(fromPath, '..'));
+  const root = '/usr/lib/postgresql';
+  if (existsSync(root)) {
+    for (const version of readdirSync(root).sort().reverse()) candidates.push(join(root, version, 'bin'));
+  }
+  for (const dir of candidates) {
+    if (existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'))) return dir;
+  }
+  throw new Error(INSTALL_HINT);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface PostgresServer {
+  readonly url: string;
+  stop(): void;
+}
+
+export async function startPostgres(): Promise<PostgresServer> {
+  const bin = findBinDir();
+  const asRoot = process.getuid?.() === 0;
+  const dir = mkdtempSync(join(tmpdir(), 'roster-pg-'));
+  const data = join(dir, 'data');
+  const port = await freePort();
+  // initdb refuses to run as root; the server then runs as the postgres system user.
+  const run = (cmd: string, args: string[]) => {
+    if (asRoot) execFileSync('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args], { stdio: 'pipe' });
+    else execFileSync(join(bin, cmd), args, { stdio: 'pipe' });
+  };
+  if (asRoot) {
+    chmodSync(dir, 0o777);
+    execFileSync('chown', ['postgres', dir]);
+  }
+  run('initdb', ['-D', data, '-U', 'roster', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync']);
+  const options = [
+    `-p ${port}`,
+    "-c listen_addresses='127.0.0.1'",
+    `-k ${dir}`,
+    '-c fsync=on',
+    '-c synchronous_commit=on',
+    '-c max_connections=200',
+    '-c shared_buffers=128MB',
+  ].join(' ');
+  run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+  return {
+    url: `postgres://roster@127.0.0.1:${port}/postgres`,
+    stop() {
+      try {
+        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
