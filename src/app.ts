@@ -3,7 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.ts';
 import { bootstrapDigestOf } from './core/auth/principal.ts';
+import { purgeScimLog } from './core/scim/log.ts';
 import { adminPlugin, registerOpenApi } from './http/admin/plugin.ts';
+import { scimPlugin } from './http/scim/plugin.ts';
 import { createServer } from './http/server.ts';
 import type { Clock } from './lib/clock.ts';
 import type { Keyring } from './lib/keyring.ts';
@@ -32,6 +34,28 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     bootstrapDigest: config.bootstrapToken ? bootstrapDigestOf({ keyring }, config.bootstrapToken) : undefined,
   };
   await registerOpenApi(server, config.publicUrl);
-  await server.register(adminPlugin, { prefix: '/iam/v1', ...coreDeps, publicUrl: config.publicUrl });
+  await server.register(adminPlugin, { prefix: '/iam/v1', ...coreDeps, scim: store.scim, publicUrl: config.publicUrl });
+  const scimDeps = {
+    ...coreDeps,
+    scim: store.scim,
+    publicUrl: config.publicUrl,
+    bodyLimit: config.limits.scimBodyBytes,
+    isStoreUnavailable: (error: unknown) => store.isUnavailable(error),
+  };
+  // Seed 000's URL carries the tenant; the Tenant URL the guide gives Entra ID lets the token choose it.
+  await server.register(scimPlugin, { prefix: '/:tenantId/api/scim/v2', ...scimDeps, mode: 'tenant-url' });
+  await server.register(scimPlugin, { prefix: '/iam/v1/scim', ...scimDeps, mode: 'token' });
+
+  // Provisioning log retention: purge hourly (and once at start), off the request path.
+  const purge = () =>
+    purgeScimLog({ scim: store.scim, clock }, config.scimLogRetentionDays).catch((error: unknown) =>
+      server.log.warn({ err: { message: (error as Error).message } }, 'provisioning log purge failed'),
+    );
+  const timer = setInterval(purge, 3_600_000);
+  timer.unref();
+  server.addHook('onClose', async () => clearInterval(timer));
+  server.addHook('onReady', async () => {
+    void purge();
+  });
   return server;
 }

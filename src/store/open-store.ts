@@ -1,16 +1,19 @@
 // Opens the configured store, applies pending migrations, and exposes it through the core's Store port.
 import { type Kysely, Migrator } from 'kysely';
 import type { Store } from '../core/ports.ts';
+import type { ScimStore } from '../core/scim/ports.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { isPostgresUnavailable, isPostgresUniqueViolation, openPostgres } from './postgres.ts';
 import { createRepositories, type DialectTraits } from './repositories.ts';
 import type { Database } from './schema.ts';
+import { createScimRepositories } from './scim/scim-repositories.ts';
 import { isSqliteUnavailable, isSqliteUniqueViolation, openSqlite } from './sqlite.ts';
 
 export type StoreLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
 export interface OpenedStore extends Store {
   readonly db: Kysely<Database>;
+  readonly scim: ScimStore;
   /** True when an error means the database cannot serve now (→ 503 + Retry-After), not that the request is bad. */
   isUnavailable(error: unknown): boolean;
 }
@@ -44,7 +47,13 @@ export async function openStore(location: StoreLocation): Promise<OpenedStore> {
     throw error;
   }
   const repositories = createRepositories(db, traits);
+  const scimDialect = { dialect: location.kind, isUniqueViolation: traits.isUniqueViolation };
+  const scim: ScimStore = {
+    ...createScimRepositories(db, scimDialect),
+    transaction: (work) => db.transaction().execute((trx) => work(createScimRepositories(trx, scimDialect))),
+  };
   return {
+    scim,
     ...repositories,
     kind: location.kind,
     db,

@@ -61,11 +61,76 @@ export interface AuditEventsTable {
   data: string; // JSON
 }
 
-export interface Database {
+export interface Database extends ScimDatabase {
   tenants: TenantsTable;
   operator_tokens: OperatorTokensTable;
   admin_tokens: AdminTokensTable;
   sso_providers: SsoProvidersTable;
   scim_tokens: ScimTokensTable;
   audit_events: AuditEventsTable;
+}
+
+/** `data`/`search` are JSON text on SQLite and jsonb on PostgreSQL (parsed objects when read through pg). */
+export type JsonColumn = string | Record<string, unknown>;
+
+export interface ScimUsersTable {
+  tenant_id: string;
+  id: string;
+  user_name: string;
+  user_name_key: string;
+  external_id: string | null;
+  active: number;
+  data: JsonColumn;
+  search: JsonColumn;
+  password_hash: string | null;
+  version: number;
+  created_at: string;
+  last_modified: string;
+  created_by_token: string | null;
+  provider: string | null;
+}
+
+export interface ScimGroupsTable {
+  tenant_id: string;
+  id: string;
+  display_name: string;
+  display_name_key: string;
+  external_id: string | null;
+  data: JsonColumn;
+  search: JsonColumn;
+  version: number;
+  created_at: string;
+  last_modified: string;
+  created_by_token: string | null;
+  provider: string | null;
+}
+
+export interface ScimGroupMembersTable {
+  tenant_id: string;
+  group_id: string;
+  member_id: string;
+  member_type: string;
+}
+
+export interface ScimLogTable {
+  id: string;
+  tenant_id: string;
+  at: string;
+  token_id: string | null;
+  method: string;
+  path: string;
+  operation: string;
+  resource_type: string | null;
+  resource_id: string | null;
+  status: number;
+  scim_type: string | null;
+  duration_ms: number;
+  summary: string;
+}
+
+export interface ScimDatabase {
+  scim_users: ScimUsersTable;
+  scim_groups: ScimGroupsTable;
+  scim_group_members: ScimGroupMembersTable;
+  scim_log: ScimLogTable;
 }

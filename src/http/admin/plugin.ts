@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import type { AuthDeps } from '../../core/auth/principal.ts';
+import type { ScimStore } from '../../core/scim/ports.ts';
 import { principalHook } from '../auth.ts';
 import { operatorRoutes } from './operator-routes.ts';
 import { problemSchema } from './schemas.ts';
@@ -10,6 +11,7 @@ import { tenantRoutes } from './tenant-routes.ts';
 
 export interface AdminSurfaceDeps extends AuthDeps {
   readonly publicUrl: string;
+  readonly scim: ScimStore;
 }
 
 const problemRef = { $ref: 'Problem#' };

@@ -184,3 +184,21 @@ export const idParam = (name: string) =>
     required: [name],
     properties: { [name]: { type: 'string', minLength: 1, maxLength: 128 } },
   }) as const;
+
+export const scimLogSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    at: timestamp,
+    tokenId: { type: ['string', 'null'] },
+    method: { type: 'string' },
+    path: { type: 'string' },
+    operation: { type: 'string' },
+    resourceType: { type: ['string', 'null'] },
+    resourceId: { type: ['string', 'null'] },
+    status: { type: 'integer' },
+    scimType: { type: ['string', 'null'] },
+    durationMs: { type: 'integer' },
+    summary: { type: 'object', additionalProperties: true },
+  },
+} as const;

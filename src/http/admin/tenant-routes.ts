@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { listAudit } from '../../core/audit/audit.ts';
 import { actorOf } from '../../core/auth/principal.ts';
 import { invalid } from '../../core/errors.ts';
+import { listScimLog } from '../../core/scim/log.ts';
 import {
   createSsoProvider,
   deleteSsoProvider,
@@ -24,12 +25,13 @@ import {
   createScimTokenBody,
   idParam,
   listOf,
+  scimLogSchema,
   scimTokenSchema,
   ssoProviderBody,
   ssoProviderPatchBody,
   ssoProviderSchema,
 } from './schemas.ts';
-import { auditEventView, scimTokenView, ssoProviderView } from './views.ts';
+import { auditEventView, scimLogView, scimTokenView, ssoProviderView } from './views.ts';
 
 const admin = [{ adminToken: [] }];
 type PatchBody = Partial<Omit<SsoProviderInput, 'properties'>> & {
@@ -220,6 +222,59 @@ export async function tenantRoutes(app: FastifyInstance, deps: AdminSurfaceDeps)
     async (request, reply) => {
       await revokeScimToken(deps, actorOf(request.principal!), tenantOf(request), request.params.id);
       return reply.code(204).send();
+    },
+  );
+
+  app.get<{ Querystring: Record<string, string | undefined> }>(
+    '/scim/logs',
+    {
+      schema: {
+        tags: ['scim-tokens'],
+        summary: 'The provisioning log: every SCIM request of this tenant, newest first',
+        security: admin,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            since: { type: 'string', format: 'date-time' },
+            until: { type: 'string', format: 'date-time' },
+            status: { type: 'string', pattern: '^[1-5][0-9]{2}$' },
+            outcome: { type: 'string', enum: ['success', 'failure'] },
+            resourceId: { type: 'string', maxLength: 128 },
+            operation: {
+              type: 'string',
+              enum: ['create', 'get', 'search', 'replace', 'patch', 'delete', 'bulk', 'discovery'],
+            },
+            limit: { type: 'string', pattern: '^[0-9]{1,3}$' },
+            before: { type: 'string', maxLength: 64 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              items: { type: 'array', items: scimLogSchema },
+              nextCursor: { type: ['string', 'null'] },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const iso = (v: string | undefined) => (v === undefined ? undefined : new Date(v).toISOString());
+      const page = await listScimLog(deps, tenantOf(request), {
+        since: iso(q.since),
+        until: iso(q.until),
+        status: q.status === undefined ? undefined : Number(q.status),
+        outcome: q.outcome as 'success' | 'failure' | undefined,
+        resourceId: q.resourceId,
+        operation: q.operation,
+        before: q.before,
+        limit: Math.min(Math.max(Number(q.limit ?? 50), 1), 200),
+      });
+      return { items: page.items.map(scimLogView), nextCursor: page.nextCursor };
     },
   );
 

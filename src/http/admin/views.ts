@@ -6,6 +6,7 @@ import type {
   SsoProviderRecord,
   TenantRecord,
 } from '../../core/records.ts';
+import type { ScimLogEntry } from '../../core/scim/records.ts';
 import { warningsOf } from '../../core/sso/providers.ts';
 
 export const tenantView = (t: TenantRecord) => ({ id: t.id, name: t.name, createdAt: t.createdAt });
@@ -59,4 +60,19 @@ export const auditEventView = (e: AuditEventRecord) => ({
   action: e.action,
   target: e.target,
   data: e.data,
+});
+
+export const scimLogView = (e: ScimLogEntry) => ({
+  id: e.id,
+  at: e.at,
+  tokenId: e.tokenId,
+  method: e.method,
+  path: e.path,
+  operation: e.operation,
+  resourceType: e.resourceType,
+  resourceId: e.resourceId,
+  status: e.status,
+  scimType: e.scimType,
+  durationMs: e.durationMs,
+  summary: e.summary,
 });

@@ -1,6 +1,7 @@
 // Versioned migrations, applied in order at start. Each is `NNNN-name.ts` with an `up(db, ctx)`.
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-foundation.ts';
+import * as m0002 from './0002-scim.ts';
 
 export interface MigrationContext {
   readonly dialect: 'sqlite' | 'postgres';
@@ -12,6 +13,7 @@ interface MigrationModule {
 
 const modules: Record<string, MigrationModule> = {
   '0001-foundation': m0001,
+  '0002-scim': m0002,
 };
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {

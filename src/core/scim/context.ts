@@ -1,0 +1,14 @@
+// Who is provisioning: the SCIM token's tenant, token id and SSO provider, plus the store and clock.
+import type { Clock } from '../../lib/clock.ts';
+import type { ScimStore } from './ports.ts';
+
+export interface ScimDeps {
+  readonly scim: ScimStore;
+  readonly clock: Clock;
+}
+
+export interface ScimCaller {
+  readonly tenantId: string;
+  readonly tokenId: string;
+  readonly provider: string;
+}

@@ -1,0 +1,166 @@
+// SCIM Group use cases: members are rows changed by deltas, so a PATCH costs what it names, not the group's size.
+import { newId } from '../../lib/ids.ts';
+import { scimErrors } from '../../scim/errors.ts';
+import { applyPatch } from '../../scim/patch/apply.ts';
+import { parsePatchRequest } from '../../scim/patch/message.ts';
+import { toStoredResource } from '../../scim/resource/validate.ts';
+import { scimRegistry } from '../../scim/schema/registry.ts';
+import type { ScimCaller, ScimDeps } from './context.ts';
+import { checkIfMatch } from './etag.ts';
+import type { ScimRepositories } from './ports.ts';
+import type { MemberChange, ResourceData, StoredGroup } from './records.ts';
+
+/** Members named in one request: bounded so one call cannot hold a transaction for long. */
+export const MAX_MEMBERS_PER_REQUEST = 1000;
+
+const notFound = () => scimErrors.notFound('no such Group');
+
+/** `members` of a POST/PUT body → member ids (types are learnt from the store, never trusted from the body). */
+function membersOf(body: unknown): string[] {
+  const members = (body as { members?: unknown } | null)?.members;
+  if (members === undefined || members === null) return [];
+  if (!Array.isArray(members)) throw scimErrors.invalidValue('members must be an array');
+  if (members.length > MAX_MEMBERS_PER_REQUEST) {
+    throw scimErrors.invalidValue(`at most ${MAX_MEMBERS_PER_REQUEST} members may be named in one request`);
+  }
+  return members.map((m, i) => {
+    const value = (m as { value?: unknown } | null)?.value;
+    if (typeof value !== 'string' || value.length === 0 || value.length > 256) {
+      throw scimErrors.invalidValue(`members[${i}].value must be a non-empty string id`);
+    }
+    return value;
+  });
+}
+
+function withoutMembers(resource: Record<string, unknown>): ResourceData {
+  const { members: _members, ...data } = resource;
+  return data;
+}
+
+/** Every id added as a member must be a user or group of this tenant (another tenant's id is "unknown"). */
+async function checkMembersExist(tx: ScimRepositories, tenantId: string, groupId: string, ids: readonly string[]) {
+  if (ids.length === 0) return;
+  const known = await tx.groups.resolveMembers(tenantId, ids);
+  const unknown = ids.find((id) => !known.has(id));
+  if (unknown !== undefined)
+    throw scimErrors.invalidValue(`member "${unknown.slice(0, 64)}" is not a User or Group of this tenant`);
+  if (ids.includes(groupId)) throw scimErrors.invalidValue('a group cannot be a member of itself');
+}
+
+function memberIdsAdded(changes: readonly MemberChange[]): string[] {
+  return changes.flatMap((c) => (c.kind === 'add' ? c.members.map((m) => m.value) : []));
+}
+
+export async function createGroup(deps: ScimDeps, caller: ScimCaller, body: unknown): Promise<StoredGroup> {
+  const memberIds = membersOf(body);
+  const data = withoutMembers(toStoredResource(body, 'Group', scimRegistry, { mode: 'create' }));
+  const now = deps.clock.now().toISOString();
+  const group: StoredGroup = {
+    tenantId: caller.tenantId,
+    id: newId(),
+    data,
+    version: 1,
+    createdAt: now,
+    lastModified: now,
+    createdByToken: caller.tokenId,
+    provider: caller.provider,
+  };
+  await deps.scim.transaction(async (tx) => {
+    await checkMembersExist(tx, caller.tenantId, group.id, memberIds);
+    await tx.groups.insert(group);
+    if (memberIds.length > 0) {
+      await tx.groups.applyMemberChanges(caller.tenantId, group.id, [
+        { kind: 'add', members: memberIds.map((value) => ({ value })) },
+      ]);
+    }
+  });
+  return group;
+}
+
+export async function getGroup(deps: ScimDeps, caller: ScimCaller, id: string): Promise<StoredGroup> {
+  const group = await deps.scim.groups.get(caller.tenantId, id);
+  if (!group) throw notFound();
+  return group;
+}
+
+/** PUT replaces the whole group, members included (Okta's classic Group Push). */
+export async function replaceGroup(
+  deps: ScimDeps,
+  caller: ScimCaller,
+  id: string,
+  body: unknown,
+  ifMatch: string | undefined,
+): Promise<StoredGroup> {
+  const memberIds = membersOf(body);
+  return deps.scim.transaction(async (tx) => {
+    const current = await tx.groups.get(caller.tenantId, id, { lock: true });
+    if (!current) throw notFound();
+    checkIfMatch(ifMatch, current.version);
+    const data = withoutMembers(
+      toStoredResource(body, 'Group', scimRegistry, { mode: 'replace', existing: { ...current.data, id } }),
+    );
+    await checkMembersExist(tx, caller.tenantId, id, memberIds);
+    const next: StoredGroup = {
+      ...current,
+      data,
+      version: current.version + 1,
+      lastModified: deps.clock.now().toISOString(),
+    };
+    if (!(await tx.groups.update(next, current.version))) throw notFound();
+    await tx.groups.applyMemberChanges(caller.tenantId, id, [
+      { kind: 'removeAll' },
+      { kind: 'add', members: memberIds.map((value) => ({ value })) },
+    ]);
+    return next;
+  });
+}
+
+export async function patchGroup(
+  deps: ScimDeps,
+  caller: ScimCaller,
+  id: string,
+  body: unknown,
+  ifMatch: string | undefined,
+): Promise<{ group: StoredGroup; changed: readonly string[]; membersChanged: boolean }> {
+  const operations = parsePatchRequest(body);
+  return deps.scim.transaction(async (tx) => {
+    // The row lock serialises concurrent PATCHes of one group, so version bumps and member deltas never interleave.
+    const current = await tx.groups.get(caller.tenantId, id, { lock: true });
+    if (!current) throw notFound();
+    checkIfMatch(ifMatch, current.version);
+    const { next, changes } = applyPatch(current.data, operations, {
+      resourceTypeId: 'Group',
+      registry: scimRegistry,
+      resourceId: id,
+    });
+    const memberChanges = (changes.members ?? []) as readonly MemberChange[];
+    await checkMembersExist(tx, caller.tenantId, id, memberIdsAdded(memberChanges));
+    const attributesChanged = changes.changedAttributes.filter((a: string) => a !== 'members');
+    if (attributesChanged.length === 0 && memberChanges.length === 0) {
+      return { group: current, changed: [], membersChanged: false };
+    }
+    const group: StoredGroup = {
+      ...current,
+      data: attributesChanged.length > 0 ? next : current.data,
+      version: current.version + 1,
+      lastModified: deps.clock.now().toISOString(),
+    };
+    if (!(await tx.groups.update(group, current.version))) throw notFound();
+    if (memberChanges.length > 0) await tx.groups.applyMemberChanges(caller.tenantId, id, memberChanges);
+    return { group, changed: changes.changedAttributes, membersChanged: memberChanges.length > 0 };
+  });
+}
+
+export async function deleteGroup(
+  deps: ScimDeps,
+  caller: ScimCaller,
+  id: string,
+  ifMatch: string | undefined,
+): Promise<void> {
+  await deps.scim.transaction(async (tx) => {
+    const current = await tx.groups.get(caller.tenantId, id, { lock: true });
+    if (!current) throw notFound();
+    checkIfMatch(ifMatch, current.version);
+    await tx.groups.delete(caller.tenantId, id);
+  });
+}

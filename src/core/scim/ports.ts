@@ -1,0 +1,57 @@
+// What the SCIM use cases need from the store. Every call names its tenant; costs follow the rows named.
+import type {
+  GroupRef,
+  MemberChange,
+  MemberRef,
+  MemberView,
+  ScimLogEntry,
+  ScimLogQuery,
+  SearchQuery,
+  SearchResult,
+  StoredGroup,
+  StoredUser,
+} from './records.ts';
+
+export interface UserRepository {
+  /** Throws a SCIM uniqueness error when userName collides (case-insensitively) within the tenant. */
+  insert(user: StoredUser): Promise<void>;
+  /** `lock` takes a row lock (PostgreSQL) so read-modify-write cannot lose a concurrent update. */
+  get(tenantId: string, id: string, options?: { lock?: boolean }): Promise<StoredUser | undefined>;
+  /** Writes `user` if the stored version is still `expectedVersion`; false when it moved or the row is gone. */
+  update(user: StoredUser, expectedVersion: number): Promise<boolean>;
+  /** Deletes the user and its group memberships. */
+  delete(tenantId: string, id: string): Promise<boolean>;
+  search(tenantId: string, query: SearchQuery): Promise<SearchResult<StoredUser>>;
+  /** Direct group memberships of each user, for the read-only `groups` attribute. */
+  groupsOf(tenantId: string, userIds: readonly string[]): Promise<ReadonlyMap<string, readonly GroupRef[]>>;
+}
+
+export interface GroupRepository {
+  insert(group: StoredGroup): Promise<void>;
+  get(tenantId: string, id: string, options?: { lock?: boolean }): Promise<StoredGroup | undefined>;
+  update(group: StoredGroup, expectedVersion: number): Promise<boolean>;
+  delete(tenantId: string, id: string): Promise<boolean>;
+  search(tenantId: string, query: SearchQuery): Promise<SearchResult<StoredGroup>>;
+  /** Every member with its display name: read only when a response includes `members`. */
+  members(tenantId: string, groupId: string): Promise<readonly MemberView[]>;
+  /** Applies membership deltas in order; cost follows the members named, not the group's size. */
+  applyMemberChanges(tenantId: string, groupId: string, changes: readonly MemberChange[]): Promise<void>;
+  /** Which of these ids are users or groups of the tenant (member references must resolve). */
+  resolveMembers(tenantId: string, ids: readonly string[]): Promise<ReadonlyMap<string, MemberRef['type']>>;
+}
+
+export interface ScimLogRepository {
+  append(entry: ScimLogEntry): Promise<void>;
+  list(tenantId: string, query: ScimLogQuery): Promise<readonly ScimLogEntry[]>;
+  purgeBefore(at: string): Promise<number>;
+}
+
+export interface ScimRepositories {
+  readonly users: UserRepository;
+  readonly groups: GroupRepository;
+  readonly scimLog: ScimLogRepository;
+}
+
+export interface ScimStore extends ScimRepositories {
+  transaction<T>(work: (tx: ScimRepositories) => Promise<T>): Promise<T>;
+}

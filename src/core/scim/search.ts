@@ -1,0 +1,123 @@
+// List and .search requests → a store query: filter parsed and checked once, paging per RFC 7644 §3.4.2.4 / RFC 9865.
+import { createHash } from 'node:crypto';
+import { scimErrors } from '../../scim/errors.ts';
+import { checkFilter } from '../../scim/filter/check.ts';
+import { parseFilter } from '../../scim/filter/parser.ts';
+import { parseAttrRef } from '../../scim/path/parse.ts';
+import { scimRegistry } from '../../scim/schema/registry.ts';
+import type { CursorPosition, ScimResourceType, SearchQuery } from './records.ts';
+
+export const PAGING = {
+  defaultPageSize: 100,
+  maxPageSize: 1000,
+  /** Seconds a cursor stays valid (RFC 9865 cursorTimeout). */
+  cursorTimeout: 3600,
+} as const;
+
+export interface SearchParams {
+  readonly filter?: unknown;
+  readonly sortBy?: unknown;
+  readonly sortOrder?: unknown;
+  readonly startIndex?: unknown;
+  readonly count?: unknown;
+  readonly cursor?: unknown;
+}
+
+export interface ParsedSearch {
+  readonly query: SearchQuery;
+  /** Cursor pagination was asked for (the response carries nextCursor instead of startIndex). */
+  readonly cursorMode: boolean;
+  /** Binds cursors to the filter and sort they were made for. */
+  readonly fingerprint: string;
+}
+
+function integer(value: unknown, name: string): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^-?\d{1,12}$/.test(value.trim())
+        ? Number(value)
+        : Number.NaN;
+  if (!Number.isSafeInteger(n)) throw scimErrors.invalidValue(`${name} must be an integer`);
+  return n;
+}
+
+function text(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw scimErrors.invalidValue(`${name} must be a string`);
+  return value;
+}
+
+interface CursorBody {
+  readonly k: string | number | null;
+  readonly i: string;
+  readonly f: string;
+  readonly t: number;
+}
+
+export function encodeCursor(last: CursorPosition, fingerprint: string, now: Date): string {
+  const body: CursorBody = { k: last.key, i: last.id, f: fingerprint, t: Math.floor(now.getTime() / 1000) };
+  return Buffer.from(JSON.stringify(body)).toString('base64url');
+}
+
+function decodeCursor(cursor: string, fingerprint: string, now: Date): CursorPosition {
+  let body: CursorBody;
+  try {
+    if (cursor.length > 1024 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error('format');
+    body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as CursorBody;
+    const keyOk = body.k === null || typeof body.k === 'string' || typeof body.k === 'number';
+    if (!keyOk || typeof body.i !== 'string' || typeof body.f !== 'string' || typeof body.t !== 'number')
+      throw new Error('shape');
+  } catch {
+    // RFC 9865 §3.2: an unparseable cursor is invalidCursor.
+    throw scimErrors.invalidCursor('the cursor is not one this server issued');
+  }
+  if (body.f !== fingerprint) throw scimErrors.invalidCursor('the cursor belongs to a different filter or sort order');
+  if (now.getTime() / 1000 - body.t > PAGING.cursorTimeout)
+    throw scimErrors.expiredCursor('the cursor has expired; start again');
+  return { key: body.k, id: body.i };
+}
+
+export function parseSearch(resourceTypeId: ScimResourceType, params: SearchParams, now: Date): ParsedSearch {
+  const filterText = text(params.filter, 'filter');
+  const filter =
+    filterText === undefined || filterText.trim() === ''
+      ? undefined
+      : checkFilter(parseFilter(filterText), resourceTypeId, scimRegistry);
+  const sortByText = text(params.sortBy, 'sortBy');
+  let sortBy: SearchQuery['sortBy'];
+  if (sortByText !== undefined && sortByText !== '') {
+    const ref = parseAttrRef(sortByText);
+    const resolved = scimRegistry.resolve(resourceTypeId, ref);
+    if (!resolved || resolved.attribute.type === 'complex') {
+      throw scimErrors.invalidValue('sortBy must name a simple attribute of the resource type');
+    }
+    sortBy = {
+      schema: resolved.schema,
+      attribute: resolved.parent?.name ?? resolved.attribute.name,
+      subAttribute: resolved.parent ? resolved.attribute.name : undefined,
+    };
+  }
+  const sortOrder = text(params.sortOrder, 'sortOrder');
+  if (sortOrder !== undefined && sortOrder !== 'ascending' && sortOrder !== 'descending') {
+    throw scimErrors.invalidValue('sortOrder must be "ascending" or "descending"');
+  }
+  // RFC 7644 §3.4.2.4: startIndex < 1 is treated as 1; a negative count as 0; count above the maximum is capped.
+  const startIndex = Math.max(integer(params.startIndex, 'startIndex') ?? 1, 1);
+  const count = Math.min(Math.max(integer(params.count, 'count') ?? PAGING.defaultPageSize, 0), PAGING.maxPageSize);
+  const cursor = text(params.cursor, 'cursor');
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify([resourceTypeId, filterText ?? '', sortBy ?? null, sortOrder ?? 'ascending']))
+    .digest('base64url')
+    .slice(0, 16);
+  if (cursor !== undefined && params.startIndex !== undefined) {
+    throw scimErrors.invalidValue('use either cursor or startIndex, not both');
+  }
+  const after = cursor === undefined || cursor === '' ? undefined : decodeCursor(cursor, fingerprint, now);
+  return {
+    query: { filter, sortBy, descending: sortOrder === 'descending', startIndex, count, after },
+    cursorMode: cursor !== undefined,
+    fingerprint,
+  };
+}

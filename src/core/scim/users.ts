@@ -1,0 +1,118 @@
+// SCIM User use cases: a user is a Roster subject; `active: false` deactivates it, DELETE erases it.
+import { newId } from '../../lib/ids.ts';
+import { hashPassword } from '../../lib/password.ts';
+import { scimErrors } from '../../scim/errors.ts';
+import { applyPatch } from '../../scim/patch/apply.ts';
+import { parsePatchRequest } from '../../scim/patch/message.ts';
+import { toStoredResource } from '../../scim/resource/validate.ts';
+import { scimRegistry } from '../../scim/schema/registry.ts';
+import type { ScimCaller, ScimDeps } from './context.ts';
+import { checkIfMatch } from './etag.ts';
+import type { ResourceData, StoredUser } from './records.ts';
+
+/** Splits the write-only password off the canonical resource: only its hash is ever stored. */
+function withoutPassword(resource: Record<string, unknown>): { data: ResourceData; password: string | undefined } {
+  const { password, ...data } = resource;
+  return { data, password: typeof password === 'string' ? password : undefined };
+}
+
+const notFound = () => scimErrors.notFound('no such User');
+
+export async function createUser(deps: ScimDeps, caller: ScimCaller, body: unknown): Promise<StoredUser> {
+  const { data, password } = withoutPassword(toStoredResource(body, 'User', scimRegistry, { mode: 'create' }));
+  const now = deps.clock.now().toISOString();
+  const user: StoredUser = {
+    tenantId: caller.tenantId,
+    id: newId(),
+    data,
+    version: 1,
+    createdAt: now,
+    lastModified: now,
+    createdByToken: caller.tokenId,
+    provider: caller.provider,
+    passwordHash: password === undefined ? null : await hashPassword(password),
+  };
+  await deps.scim.users.insert(user);
+  return user;
+}
+
+export async function getUser(deps: ScimDeps, caller: ScimCaller, id: string): Promise<StoredUser> {
+  const user = await deps.scim.users.get(caller.tenantId, id);
+  if (!user) throw notFound();
+  return user;
+}
+
+/** PUT (RFC 7644 §3.5.1): replaces every writable attribute; readOnly ones are ignored, immutable ones checked. */
+export async function replaceUser(
+  deps: ScimDeps,
+  caller: ScimCaller,
+  id: string,
+  body: unknown,
+  ifMatch: string | undefined,
+): Promise<StoredUser> {
+  return deps.scim.transaction(async (tx) => {
+    const current = await tx.users.get(caller.tenantId, id, { lock: true });
+    if (!current) throw notFound();
+    checkIfMatch(ifMatch, current.version);
+    const { data, password } = withoutPassword(
+      toStoredResource(body, 'User', scimRegistry, { mode: 'replace', existing: { ...current.data, id } }),
+    );
+    const next: StoredUser = {
+      ...current,
+      data,
+      version: current.version + 1,
+      lastModified: deps.clock.now().toISOString(),
+      // A PUT without password keeps the stored one: it is write-only, so clients cannot echo it back.
+      passwordHash: password === undefined ? current.passwordHash : await hashPassword(password),
+    };
+    if (!(await tx.users.update(next, current.version))) throw notFound();
+    return next;
+  });
+}
+
+/** PATCH (RFC 7644 §3.5.2): all operations apply or none; an unchanged result is not a write. */
+export async function patchUser(
+  deps: ScimDeps,
+  caller: ScimCaller,
+  id: string,
+  body: unknown,
+  ifMatch: string | undefined,
+): Promise<{ user: StoredUser; changed: readonly string[] }> {
+  const operations = parsePatchRequest(body);
+  return deps.scim.transaction(async (tx) => {
+    const current = await tx.users.get(caller.tenantId, id, { lock: true });
+    if (!current) throw notFound();
+    checkIfMatch(ifMatch, current.version);
+    const { next, changes } = applyPatch(current.data, operations, {
+      resourceTypeId: 'User',
+      registry: scimRegistry,
+      resourceId: id,
+    });
+    const password = changes.password;
+    if (changes.changedAttributes.length === 0 && password === undefined) return { user: current, changed: [] };
+    const user: StoredUser = {
+      ...current,
+      data: next,
+      version: current.version + 1,
+      lastModified: deps.clock.now().toISOString(),
+      passwordHash: password === undefined ? current.passwordHash : await hashPassword(password),
+    };
+    if (!(await tx.users.update(user, current.version))) throw notFound();
+    return { user, changed: changes.changedAttributes };
+  });
+}
+
+/** DELETE (RFC 7644 §3.6): the subject is erased (not tombstoned); its userName is free again at once. */
+export async function deleteUser(
+  deps: ScimDeps,
+  caller: ScimCaller,
+  id: string,
+  ifMatch: string | undefined,
+): Promise<void> {
+  await deps.scim.transaction(async (tx) => {
+    const current = await tx.users.get(caller.tenantId, id, { lock: true });
+    if (!current) throw notFound();
+    checkIfMatch(ifMatch, current.version);
+    await tx.users.delete(caller.tenantId, id);
+  });
+}

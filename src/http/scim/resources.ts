@@ -1,0 +1,85 @@
+// One table per resource type binding the SCIM use cases to the wire: the routes below are shared by Users and Groups.
+import type { ScimCaller, ScimDeps } from '../../core/scim/context.ts';
+import { createGroup, deleteGroup, getGroup, patchGroup, replaceGroup } from '../../core/scim/groups.ts';
+import type { ScimResourceType, SearchQuery, SearchResult, StoredGroup, StoredUser } from '../../core/scim/records.ts';
+import { createUser, deleteUser, getUser, patchUser, replaceUser } from '../../core/scim/users.ts';
+import { renderGroup, renderUser } from './render.ts';
+
+export interface PatchOutcome {
+  readonly resource: StoredUser | StoredGroup;
+  readonly changed: readonly string[];
+}
+
+export interface ResourceBinding {
+  readonly type: ScimResourceType;
+  readonly endpoint: '/Users' | '/Groups';
+  /** The computed, potentially large attribute read only when the response includes it. */
+  readonly computed: 'groups' | 'members';
+  create(deps: ScimDeps, caller: ScimCaller, body: unknown): Promise<StoredUser | StoredGroup>;
+  get(deps: ScimDeps, caller: ScimCaller, id: string): Promise<StoredUser | StoredGroup>;
+  replace(
+    deps: ScimDeps,
+    caller: ScimCaller,
+    id: string,
+    body: unknown,
+    ifMatch?: string,
+  ): Promise<StoredUser | StoredGroup>;
+  patch(deps: ScimDeps, caller: ScimCaller, id: string, body: unknown, ifMatch?: string): Promise<PatchOutcome>;
+  delete(deps: ScimDeps, caller: ScimCaller, id: string, ifMatch?: string): Promise<void>;
+  search(deps: ScimDeps, tenantId: string, query: SearchQuery): Promise<SearchResult<StoredUser | StoredGroup>>;
+  /** Full representations; `withComputed` decides whether groups/members are read at all. */
+  render(
+    deps: ScimDeps,
+    tenantId: string,
+    items: readonly (StoredUser | StoredGroup)[],
+    baseUrl: string,
+    withComputed: boolean,
+  ): Promise<Record<string, unknown>[]>;
+}
+
+export const userBinding: ResourceBinding = {
+  type: 'User',
+  endpoint: '/Users',
+  computed: 'groups',
+  create: createUser,
+  get: getUser,
+  replace: replaceUser,
+  async patch(deps, caller, id, body, ifMatch) {
+    const r = await patchUser(deps, caller, id, body, ifMatch);
+    return { resource: r.user, changed: r.changed };
+  },
+  delete: deleteUser,
+  search: (deps, tenantId, query) => deps.scim.users.search(tenantId, query),
+  async render(deps, tenantId, items, baseUrl, withComputed) {
+    const groups = withComputed
+      ? await deps.scim.users.groupsOf(
+          tenantId,
+          items.map((u) => u.id),
+        )
+      : undefined;
+    return items.map((u) => renderUser(u as StoredUser, baseUrl, groups?.get(u.id) ?? (withComputed ? [] : undefined)));
+  },
+};
+
+export const groupBinding: ResourceBinding = {
+  type: 'Group',
+  endpoint: '/Groups',
+  computed: 'members',
+  create: createGroup,
+  get: getGroup,
+  replace: replaceGroup,
+  async patch(deps, caller, id, body, ifMatch) {
+    const r = await patchGroup(deps, caller, id, body, ifMatch);
+    return { resource: r.group, changed: r.changed };
+  },
+  delete: deleteGroup,
+  search: (deps, tenantId, query) => deps.scim.groups.search(tenantId, query),
+  async render(deps, tenantId, items, baseUrl, withComputed) {
+    const out: Record<string, unknown>[] = [];
+    for (const g of items) {
+      const members = withComputed ? await deps.scim.groups.members(tenantId, g.id) : undefined;
+      out.push(renderGroup(g, baseUrl, members));
+    }
+    return out;
+  },
+};

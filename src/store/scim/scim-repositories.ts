@@ -1,0 +1,457 @@
+// SCIM users, groups, memberships and the provisioning log on Kysely. Every statement is tenant-scoped.
+import { type Kysely, type SqlBool, sql } from 'kysely';
+import type { ScimRepositories } from '../../core/scim/ports.ts';
+import type {
+  CursorPosition,
+  GroupRef,
+  MemberRef,
+  MemberView,
+  ResourceData,
+  ScimLogEntry,
+  SearchQuery,
+  SearchResult,
+  StoredGroup,
+  StoredUser,
+} from '../../core/scim/records.ts';
+import { scimErrors } from '../../scim/errors.ts';
+import { evaluateValueFilter } from '../../scim/filter/evaluate.ts';
+import { foldCase, userNameKey } from '../../scim/resource/normalize.ts';
+import { scimRegistry } from '../../scim/schema/registry.ts';
+import type { Database, JsonColumn, ScimGroupsTable, ScimUsersTable } from '../schema.ts';
+import { compileFilter, compileSort } from './filter-sql.ts';
+import { toSearchDocument } from './search-document.ts';
+
+export interface ScimDialect {
+  readonly dialect: 'sqlite' | 'postgres';
+  isUniqueViolation(error: unknown): boolean;
+}
+
+function parseJson(value: JsonColumn): ResourceData {
+  return typeof value === 'string' ? (JSON.parse(value) as ResourceData) : value;
+}
+
+function toUser(row: ScimUsersTable): StoredUser {
+  return {
+    tenantId: row.tenant_id,
+    id: row.id,
+    data: parseJson(row.data),
+    version: row.version,
+    createdAt: row.created_at,
+    lastModified: row.last_modified,
+    createdByToken: row.created_by_token,
+    provider: row.provider,
+    passwordHash: row.password_hash,
+  };
+}
+
+function toGroup(row: ScimGroupsTable): StoredGroup {
+  return {
+    tenantId: row.tenant_id,
+    id: row.id,
+    data: parseJson(row.data),
+    version: row.version,
+    createdAt: row.created_at,
+    lastModified: row.last_modified,
+    createdByToken: row.created_by_token,
+    provider: row.provider,
+  };
+}
+
+function str(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+function userRow(u: StoredUser): ScimUsersTable {
+  const userName = str(u.data.userName) ?? '';
+  return {
+    tenant_id: u.tenantId,
+    id: u.id,
+    user_name: userName,
+    user_name_key: userNameKey(userName),
+    external_id: str(u.data.externalId),
+    // RFC 7643 §4.1.1: active defaults to true when the client does not send it.
+    active: u.data.active === false ? 0 : 1,
+    data: JSON.stringify(u.data),
+    search: JSON.stringify(toSearchDocument(u.data, 'User', scimRegistry)),
+    password_hash: u.passwordHash,
+    version: u.version,
+    created_at: u.createdAt,
+    last_modified: u.lastModified,
+    created_by_token: u.createdByToken,
+    provider: u.provider,
+  };
+}
+
+function groupRow(g: StoredGroup): ScimGroupsTable {
+  const displayName = str(g.data.displayName) ?? '';
+  return {
+    tenant_id: g.tenantId,
+    id: g.id,
+    display_name: displayName,
+    display_name_key: foldCase(displayName),
+    external_id: str(g.data.externalId),
+    data: JSON.stringify(g.data),
+    search: JSON.stringify(toSearchDocument(g.data, 'Group', scimRegistry)),
+    version: g.version,
+    created_at: g.createdAt,
+    last_modified: g.lastModified,
+    created_by_token: g.createdByToken,
+    provider: g.provider,
+  };
+}
+
+/** Bind lists in chunks: SQLite caps bound parameters per statement. */
+function chunks<T>(items: readonly T[], size = 500): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+type ResourceTable = 'scim_users' | 'scim_groups';
+
+async function search<Row, Out>(
+  db: Kysely<Database>,
+  d: ScimDialect,
+  table: ResourceTable,
+  resourceTypeId: 'User' | 'Group',
+  tenantId: string,
+  query: SearchQuery,
+  map: (row: Row) => Out,
+): Promise<SearchResult<Out>> {
+  const ctx = { resourceTypeId, dialect: d.dialect, registry: scimRegistry } as const;
+  const where = query.filter ? compileFilter(query.filter, ctx) : sql<SqlBool>`1 = 1`;
+  const base = db
+    .selectFrom(`${table} as r` as 'scim_users as r')
+    .where('r.tenant_id', '=', tenantId)
+    .where(where);
+  const countRow = await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+  const total = Number(countRow.n);
+  if (query.count === 0) return { total, items: [], last: undefined };
+
+  const sortExpr = query.sortBy ? compileSort(query.sortBy, ctx) : undefined;
+  const dir = query.descending ? sql`desc` : sql`asc`;
+  let page = base.selectAll('r');
+  if (query.after) page = page.where(afterCondition(sortExpr, query.after, query.descending, d.dialect));
+  // Ties are broken by id, so the order is total and pages neither repeat nor skip rows.
+  page = sortExpr
+    ? page.orderBy(sql`(${sortExpr}) is null`).orderBy(sql`${sortExpr} ${dir}`).orderBy(sql`r.id ${dir}`)
+    : page.orderBy(sql`r.id ${dir}`);
+  const rows = (await (query.after
+    ? page.limit(query.count + 1)
+    : page.offset(query.startIndex - 1).limit(query.count + 1)
+  ).execute()) as Row[];
+  const items = rows.slice(0, query.count).map(map);
+  const lastRow = rows.length > query.count ? (rows[query.count - 1] as Record<string, unknown>) : undefined;
+  let last: CursorPosition | undefined;
+  if (lastRow) {
+    const key = sortExpr
+      ? ((
+          await db
+            .selectFrom(`${table} as r` as 'scim_users as r')
+            .select(sql<string | number | null>`${sortExpr}`.as('k'))
+            .where('r.tenant_id', '=', tenantId)
+            .where('r.id', '=', lastRow.id as string)
+            .executeTakeFirst()
+        )?.k ?? null)
+      : null;
+    last = { key, id: lastRow.id as string };
+  }
+  return { total, items, last };
+}
+
+/** Keyset condition "strictly after (key, id)" in the order (key is null) asc, key dir, id dir. */
+function afterCondition(
+  sortExpr: ReturnType<typeof compileSort> | undefined,
+  after: CursorPosition,
+  descending: boolean,
+  dialect: 'sqlite' | 'postgres',
+) {
+  const cmp = descending ? sql`<` : sql`>`;
+  if (!sortExpr) return sql<SqlBool>`r.id ${cmp} ${after.id}`;
+  if (after.key === null) return sql<SqlBool>`((${sortExpr}) is null and r.id ${cmp} ${after.id})`;
+  const key = typeof after.key === 'number' || dialect === 'sqlite' ? sql`${after.key}` : sql`${after.key} collate "C"`;
+  return sql<SqlBool>`((${sortExpr}) is null or (${sortExpr}) ${cmp} ${key} or ((${sortExpr}) = ${key} and r.id ${cmp} ${after.id}))`;
+}
+
+export function createScimRepositories(db: Kysely<Database>, d: ScimDialect): ScimRepositories {
+  const uniqueness = (error: unknown, message: string) => {
+    if (d.isUniqueViolation(error)) throw scimErrors.uniqueness(message);
+    throw error;
+  };
+  const lockable = d.dialect === 'postgres';
+
+  return {
+    users: {
+      async insert(user) {
+        try {
+          await db.insertInto('scim_users').values(userRow(user)).execute();
+        } catch (error) {
+          uniqueness(error, 'userName is already in use in this tenant');
+        }
+      },
+      async get(tenantId, id, options) {
+        let q = db.selectFrom('scim_users').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id);
+        if (options?.lock && lockable) q = q.forUpdate();
+        const row = await q.executeTakeFirst();
+        return row && toUser(row);
+      },
+      async update(user, expectedVersion) {
+        const { tenant_id, id, created_at, created_by_token, provider, ...changes } = userRow(user);
+        try {
+          const r = await db
+            .updateTable('scim_users')
+            .set(changes)
+            .where('tenant_id', '=', tenant_id)
+            .where('id', '=', id)
+            .where('version', '=', expectedVersion)
+            .executeTakeFirst();
+          return Number(r.numUpdatedRows) === 1;
+        } catch (error) {
+          return uniqueness(error, 'userName is already in use in this tenant');
+        }
+      },
+      async delete(tenantId, id) {
+        await db
+          .deleteFrom('scim_group_members')
+          .where('tenant_id', '=', tenantId)
+          .where('member_id', '=', id)
+          .execute();
+        const r = await db
+          .deleteFrom('scim_users')
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', id)
+          .executeTakeFirst();
+        return Number(r.numDeletedRows) === 1;
+      },
+      search: (tenantId, query) =>
+        search<ScimUsersTable, StoredUser>(db, d, 'scim_users', 'User', tenantId, query, toUser),
+      async groupsOf(tenantId, userIds) {
+        const out = new Map<string, GroupRef[]>();
+        for (const part of chunks(userIds)) {
+          if (part.length === 0) continue;
+          const rows = await db
+            .selectFrom('scim_group_members as m')
+            .innerJoin('scim_groups as g', (j) =>
+              j.onRef('g.tenant_id', '=', 'm.tenant_id').onRef('g.id', '=', 'm.group_id'),
+            )
+            .select(['m.member_id', 'g.id', 'g.display_name'])
+            .where('m.tenant_id', '=', tenantId)
+            .where('m.member_id', 'in', part)
+            .orderBy('g.id')
+            .execute();
+          for (const row of rows) {
+            const list = out.get(row.member_id) ?? [];
+            list.push({ value: row.id, display: row.display_name });
+            out.set(row.member_id, list);
+          }
+        }
+        return out;
+      },
+    },
+    groups: {
+      async insert(group) {
+        try {
+          await db.insertInto('scim_groups').values(groupRow(group)).execute();
+        } catch (error) {
+          uniqueness(error, 'a group with this displayName already exists in this tenant');
+        }
+      },
+      async get(tenantId, id, options) {
+        let q = db.selectFrom('scim_groups').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id);
+        if (options?.lock && lockable) q = q.forUpdate();
+        const row = await q.executeTakeFirst();
+        return row && toGroup(row);
+      },
+      async update(group, expectedVersion) {
+        const { tenant_id, id, created_at, created_by_token, provider, ...changes } = groupRow(group);
+        try {
+          const r = await db
+            .updateTable('scim_groups')
+            .set(changes)
+            .where('tenant_id', '=', tenant_id)
+            .where('id', '=', id)
+            .where('version', '=', expectedVersion)
+            .executeTakeFirst();
+          return Number(r.numUpdatedRows) === 1;
+        } catch (error) {
+          return uniqueness(error, 'a group with this displayName already exists in this tenant');
+        }
+      },
+      async delete(tenantId, id) {
+        // Memberships of this group (cascade) and memberships *in other groups* of this group as a member.
+        await db
+          .deleteFrom('scim_group_members')
+          .where('tenant_id', '=', tenantId)
+          .where('member_id', '=', id)
+          .execute();
+        const r = await db
+          .deleteFrom('scim_groups')
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', id)
+          .executeTakeFirst();
+        return Number(r.numDeletedRows) === 1;
+      },
+      search: (tenantId, query) =>
+        search<ScimGroupsTable, StoredGroup>(db, d, 'scim_groups', 'Group', tenantId, query, toGroup),
+      async members(tenantId, groupId) {
+        const rows = await db
+          .selectFrom('scim_group_members as m')
+          .leftJoin('scim_users as u', (j) =>
+            j.onRef('u.tenant_id', '=', 'm.tenant_id').onRef('u.id', '=', 'm.member_id'),
+          )
+          .leftJoin('scim_groups as g', (j) =>
+            j.onRef('g.tenant_id', '=', 'm.tenant_id').onRef('g.id', '=', 'm.member_id'),
+          )
+          .select(['m.member_id', 'm.member_type', 'u.data as user_data', 'u.user_name', 'g.display_name'])
+          .where('m.tenant_id', '=', tenantId)
+          .where('m.group_id', '=', groupId)
+          .orderBy('m.member_id')
+          .execute();
+        return rows.map((row): MemberView => {
+          const userDisplay = row.user_data ? str(parseJson(row.user_data).displayName) : null;
+          return {
+            value: row.member_id,
+            type: row.member_type === 'Group' ? 'Group' : 'User',
+            display: (row.member_type === 'Group' ? row.display_name : (userDisplay ?? row.user_name)) ?? undefined,
+          };
+        });
+      },
+      async resolveMembers(tenantId, ids) {
+        const out = new Map<string, MemberRef['type']>();
+        for (const part of chunks([...new Set(ids)])) {
+          if (part.length === 0) continue;
+          const users = await db
+            .selectFrom('scim_users')
+            .select('id')
+            .where('tenant_id', '=', tenantId)
+            .where('id', 'in', part)
+            .execute();
+          for (const u of users) out.set(u.id, 'User');
+          const groups = await db
+            .selectFrom('scim_groups')
+            .select('id')
+            .where('tenant_id', '=', tenantId)
+            .where('id', 'in', part)
+            .execute();
+          for (const g of groups) out.set(g.id, 'Group');
+        }
+        return out;
+      },
+      async applyMemberChanges(tenantId, groupId, changes) {
+        for (const change of changes) {
+          switch (change.kind) {
+            case 'removeAll':
+              await db
+                .deleteFrom('scim_group_members')
+                .where('tenant_id', '=', tenantId)
+                .where('group_id', '=', groupId)
+                .execute();
+              break;
+            case 'remove':
+              for (const part of chunks(change.values)) {
+                await db
+                  .deleteFrom('scim_group_members')
+                  .where('tenant_id', '=', tenantId)
+                  .where('group_id', '=', groupId)
+                  .where('member_id', 'in', part)
+                  .execute();
+              }
+              break;
+            case 'removeWhere': {
+              // Rare shape (IdPs remove by `members[value eq "…"]`, which arrives as 'remove'): evaluated against
+              // the member rows with the reference evaluator, so any member filter works; cost is O(members).
+              const membersDef = scimRegistry.resolve('Group', { attribute: 'members' })?.attribute;
+              if (!membersDef) throw scimErrors.invalidPath('members is not an attribute of Group');
+              const doomed = (await this.members(tenantId, groupId))
+                .filter((m) =>
+                  evaluateValueFilter(change.filter, { value: m.value, type: m.type, display: m.display }, membersDef),
+                )
+                .map((m) => m.value);
+              for (const part of chunks(doomed)) {
+                await db
+                  .deleteFrom('scim_group_members')
+                  .where('tenant_id', '=', tenantId)
+                  .where('group_id', '=', groupId)
+                  .where('member_id', 'in', part)
+                  .execute();
+              }
+              break;
+            }
+            case 'add': {
+              const ids = [...new Set(change.members.map((m) => m.value))];
+              const kinds = await this.resolveMembers(tenantId, ids);
+              for (const part of chunks(ids, 300)) {
+                const values = part.map((id) => ({
+                  tenant_id: tenantId,
+                  group_id: groupId,
+                  member_id: id,
+                  member_type: kinds.get(id) ?? 'User',
+                }));
+                // Set semantics: re-adding a present member keeps a single membership.
+                await db
+                  .insertInto('scim_group_members')
+                  .values(values)
+                  .onConflict((oc) => oc.columns(['tenant_id', 'group_id', 'member_id']).doNothing())
+                  .execute();
+              }
+              break;
+            }
+          }
+        }
+      },
+    },
+    scimLog: {
+      async append(e: ScimLogEntry) {
+        await db
+          .insertInto('scim_log')
+          .values({
+            id: e.id,
+            tenant_id: e.tenantId,
+            at: e.at,
+            token_id: e.tokenId,
+            method: e.method,
+            path: e.path,
+            operation: e.operation,
+            resource_type: e.resourceType,
+            resource_id: e.resourceId,
+            status: e.status,
+            scim_type: e.scimType,
+            duration_ms: e.durationMs,
+            summary: JSON.stringify(e.summary),
+          })
+          .execute();
+      },
+      async list(tenantId, q) {
+        let query = db.selectFrom('scim_log').selectAll().where('tenant_id', '=', tenantId);
+        if (q.since !== undefined) query = query.where('at', '>=', q.since);
+        if (q.until !== undefined) query = query.where('at', '<', q.until);
+        if (q.status !== undefined) query = query.where('status', '=', q.status);
+        if (q.outcome === 'success') query = query.where('status', '<', 400);
+        if (q.outcome === 'failure') query = query.where('status', '>=', 400);
+        if (q.resourceId !== undefined) query = query.where('resource_id', '=', q.resourceId);
+        if (q.operation !== undefined) query = query.where('operation', '=', q.operation);
+        if (q.before !== undefined) query = query.where('id', '<', q.before);
+        const rows = await query.orderBy('id', 'desc').limit(q.limit).execute();
+        return rows.map((r) => ({
+          id: r.id,
+          tenantId: r.tenant_id,
+          at: r.at,
+          tokenId: r.token_id,
+          method: r.method,
+          path: r.path,
+          operation: r.operation,
+          resourceType: r.resource_type,
+          resourceId: r.resource_id,
+          status: r.status,
+          scimType: r.scim_type,
+          durationMs: r.duration_ms,
+          summary: JSON.parse(r.summary),
+        }));
+      },
+      async purgeBefore(at) {
+        const r = await db.deleteFrom('scim_log').where('at', '<', at).executeTakeFirst();
+        return Number(r.numDeletedRows);
+      },
+    },
+  };
+}

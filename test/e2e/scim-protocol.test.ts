@@ -1,0 +1,359 @@
+// RFC 7644 protocol behaviour of the SCIM surface: auth, media types, errors, discovery, ETags, paging, Bulk, logs.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, startTestApp, type TestApp } from '../support/app.ts';
+import {
+  CORE_GROUP,
+  CORE_USER,
+  ERROR,
+  entraUser,
+  LIST_RESPONSE,
+  patch,
+  type ScimTenant,
+  scim,
+  scimTenant,
+} from '../support/scim.ts';
+import { STORE_KINDS } from '../support/stores.ts';
+
+describe.each(STORE_KINDS)('SCIM protocol on %s', (kind) => {
+  let t: TestApp;
+  let a: ScimTenant;
+  let b: ScimTenant;
+  beforeAll(async () => {
+    t = await startTestApp(kind);
+    a = await scimTenant(t.app, 'A');
+    b = await scimTenant(t.app, 'B');
+  });
+  afterAll(() => t?.dispose());
+
+  it('answers every route without or with a bad token with the same 401 SCIM error', async () => {
+    const bodies = new Set<string>();
+    for (const [method, path] of [
+      ['GET', '/Users'],
+      ['POST', '/Users'],
+      ['GET', '/Users/x'],
+      ['PATCH', '/Groups/x'],
+      ['GET', '/ServiceProviderConfig'],
+      ['GET', '/Schemas'],
+      ['POST', '/Bulk'],
+      ['GET', '/NoSuchThing'],
+    ] as const) {
+      for (const authorization of [
+        undefined,
+        'non-token',
+        'Bearer ',
+        `Bearer ${a.adminToken}`,
+        `Bearer ${b.scimToken}`,
+      ]) {
+        const res = await t.app.inject({
+          method,
+          url: `${a.base}${path}`,
+          headers: authorization ? { authorization } : {},
+        });
+        expect(res.statusCode, `${method} ${path} ${authorization?.slice(0, 12)}`).toBe(401);
+        expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
+        expect(res.headers['content-type']).toBe('application/scim+json; charset=utf-8');
+        bodies.add(res.body);
+      }
+    }
+    expect(bodies.size).toBe(1);
+    expect(JSON.parse([...bodies][0]!)).toEqual({ schemas: [ERROR], status: '401', detail: expect.any(String) });
+  });
+
+  it("keeps tenants apart: another tenant's ids answer 404 exactly like unknown ids, and lookups find nothing", async () => {
+    const user = (await scim(t.app, b, 'POST', `${b.base}/Users`, entraUser('secret.b@b.com', 'b-ext'))).json();
+    const unknown = await scim(t.app, a, 'GET', `${a.base}/Users/00000000-0000-7000-8000-000000000000`);
+    for (const method of ['GET', 'PUT', 'PATCH', 'DELETE'] as const) {
+      const body =
+        method === 'PUT'
+          ? entraUser('x@a.com', 'x')
+          : method === 'PATCH'
+            ? patch({ op: 'replace', path: 'active', value: false })
+            : undefined;
+      const res = await scim(t.app, a, method, `${a.base}/Users/${user.id}`, body);
+      expect(res.statusCode, method).toBe(404);
+      expect(res.json().detail).toBe(unknown.json().detail);
+    }
+    for (const filter of ['userName eq "secret.b@b.com"', 'externalId eq "b-ext"', `id eq "${user.id}"`]) {
+      expect(
+        (await scim(t.app, a, 'GET', `${a.base}/Users?filter=${encodeURIComponent(filter)}`)).json().totalResults,
+        filter,
+      ).toBe(0);
+    }
+    const group = (
+      await scim(t.app, a, 'POST', `${a.base}/Groups`, { schemas: [CORE_GROUP], displayName: 'A team' })
+    ).json();
+    const foreign = await scim(
+      t.app,
+      a,
+      'PATCH',
+      `${a.base}/Groups/${group.id}`,
+      patch({ op: 'add', path: 'members', value: [{ value: user.id }] }),
+    );
+    expect(foreign.statusCode).toBe(400);
+    expect(foreign.json().scimType).toBe('invalidValue');
+    // Same userName in another tenant is a separate namespace.
+    expect((await scim(t.app, a, 'POST', `${a.base}/Users`, entraUser('secret.b@b.com', 'b-ext'))).statusCode).toBe(
+      201,
+    );
+    expect((await scim(t.app, b, 'GET', `${b.base}/Users/${user.id}`)).json().active).toBe(true);
+    // A token is valid only at its own tenant's URL.
+    expect((await scim(t.app, a, 'GET', `${b.base}/Users/${user.id}`)).statusCode).toBe(401);
+  });
+
+  it('accepts SCIM and JSON media types with or without charset, refuses others with 415', async () => {
+    const body = JSON.stringify(entraUser('media@a.com', 'media'));
+    for (const type of [
+      'application/scim+json',
+      'application/json',
+      'application/scim+json; charset=utf-8',
+      'Application/JSON; Charset=UTF-8',
+    ]) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `${a.base}/Users?filter=x`,
+        headers: { authorization: `Bearer ${a.scimToken}`, 'content-type': type },
+        payload: body.replace('media@a.com', `media-${type.length}-${type.charCodeAt(0)}@a.com`),
+      });
+      expect(res.statusCode, type).toBe(201);
+    }
+    for (const type of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/xml',
+      'application/json; charset=utf-16',
+    ]) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `${a.base}/Users`,
+        headers: { authorization: `Bearer ${a.scimToken}`, 'content-type': type },
+        payload: body,
+      });
+      expect(res.statusCode, type).toBe(415);
+      expect(res.json().schemas).toEqual([ERROR]);
+    }
+  });
+
+  it('answers malformed, deep and oversized bodies with 400/413 SCIM errors and writes nothing', async () => {
+    const before = (await scim(t.app, a, 'GET', `${a.base}/Users?count=0`)).json().totalResults;
+    const cases: [string, number, string | undefined][] = [
+      ['{"userName":', 400, 'invalidSyntax'],
+      ['{"userName":"x",}', 400, 'invalidSyntax'],
+      ["{'userName':'x'}", 400, 'invalidSyntax'],
+      ['null', 400, 'invalidSyntax'],
+      ['[]', 400, 'invalidSyntax'],
+      [`\ufeff{"userName":"bom@a.com"}`, 400, 'invalidSyntax'],
+      [`${'['.repeat(10_000)}${']'.repeat(10_000)}`, 400, 'invalidSyntax'],
+      [
+        JSON.stringify({ schemas: [CORE_USER], userName: 'big@a.com', displayName: 'x'.repeat(1024 * 1024) }),
+        413,
+        undefined,
+      ],
+    ];
+    for (const [payload, status, scimType] of cases) {
+      const res = await scim(t.app, a, 'POST', `${a.base}/Users`, payload);
+      expect(res.statusCode, payload.slice(0, 20)).toBe(status);
+      expect(res.json().scimType, payload.slice(0, 20)).toBe(scimType);
+    }
+    expect((await scim(t.app, a, 'GET', `${a.base}/Users?count=0`)).json().totalResults).toBe(before);
+  });
+
+  it('describes itself truthfully: ServiceProviderConfig, ResourceTypes naming only listed Schemas, 405 on wrong methods', async () => {
+    const spc = (await scim(t.app, a, 'GET', `${a.base}/ServiceProviderConfig`)).json();
+    expect(spc).toMatchObject({
+      patch: { supported: true },
+      bulk: { supported: true, maxOperations: 1000 },
+      filter: { supported: true, maxResults: 1000 },
+      sort: { supported: true },
+      etag: { supported: true },
+      changePassword: { supported: false },
+    });
+    expect(spc.authenticationSchemes[0].type).toBe('oauthbearertoken');
+    const schemas = (await scim(t.app, a, 'GET', `${a.base}/Schemas`)).json();
+    expect(schemas.schemas).toEqual([LIST_RESPONSE]);
+    const ids = schemas.Resources.map((s: { id: string }) => s.id);
+    const types = (await scim(t.app, a, 'GET', `${a.base}/ResourceTypes`)).json().Resources;
+    for (const type of types) {
+      expect(ids).toContain(type.schema);
+      for (const ext of type.schemaExtensions ?? []) expect(ids).toContain(ext.schema);
+    }
+    const user = (await scim(t.app, a, 'GET', `${a.base}/Schemas/${CORE_USER}`)).json();
+    const userName = user.attributes.find((x: { name: string }) => x.name === 'userName');
+    expect(userName).toMatchObject({ type: 'string', required: true, caseExact: false, uniqueness: 'server' });
+    const wrong = await scim(t.app, a, 'DELETE', `${a.base}/ServiceProviderConfig`);
+    expect(wrong.statusCode).toBe(405);
+    expect(wrong.json().schemas).toEqual([ERROR]);
+    const missing = await scim(t.app, a, 'GET', `${a.base}/Nope`);
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().schemas).toEqual([ERROR]);
+  });
+
+  it('uses ETags: If-None-Match → 304, stale If-Match on PUT/PATCH/DELETE → 412 with nothing written', async () => {
+    const user = (await scim(t.app, a, 'POST', `${a.base}/Users`, entraUser('etag@a.com', 'etag'))).json();
+    const url = `${a.base}/Users/${user.id}`;
+    const got = await scim(t.app, a, 'GET', url);
+    expect(got.headers.etag).toBe('W/"1"');
+    expect((await scim(t.app, a, 'GET', url, undefined, { 'if-none-match': 'W/"1"' })).statusCode).toBe(304);
+    const ok = await scim(t.app, a, 'PATCH', url, patch({ op: 'replace', path: 'title', value: 'A' }), {
+      'if-match': 'W/"1"',
+    });
+    expect(ok.statusCode).toBe(200);
+    const stale = await scim(t.app, a, 'PATCH', url, patch({ op: 'replace', path: 'title', value: 'B' }), {
+      'if-match': 'W/"1"',
+    });
+    expect(stale.statusCode).toBe(412);
+    expect(
+      (await scim(t.app, a, 'PUT', url, entraUser('etag@a.com', 'etag'), { 'if-match': 'W/"1"' })).statusCode,
+    ).toBe(412);
+    expect((await scim(t.app, a, 'DELETE', url, undefined, { 'if-match': 'W/"1"' })).statusCode).toBe(412);
+    expect((await scim(t.app, a, 'GET', url)).json().title).toBe('A');
+  });
+
+  it('keeps PATCH atomic: a failing last operation leaves the resource unchanged and names its index', async () => {
+    const user = (await scim(t.app, a, 'POST', `${a.base}/Users`, entraUser('atomic@a.com', 'atomic'))).json();
+    const res = await scim(
+      t.app,
+      a,
+      'PATCH',
+      `${a.base}/Users/${user.id}`,
+      patch(
+        { op: 'replace', path: 'displayName', value: 'Changed' },
+        { op: 'replace', path: 'title', value: 'Changed' },
+        { op: 'add', path: 'nickName', value: 'Changed' },
+        { op: 'replace', path: 'id', value: 'forged' },
+      ),
+    );
+    expect(res.statusCode).toBe(400);
+    expect(res.json().scimType).toBe('mutability');
+    expect(res.json().detail).toContain('3');
+    const after = (await scim(t.app, a, 'GET', `${a.base}/Users/${user.id}`)).json();
+    expect(after).toEqual(user);
+  });
+
+  it('pages with cursors (RFC 9865) without gaps or duplicates and rejects foreign cursors', async () => {
+    const c = await scimTenant(t.app, 'Cursor');
+    for (let i = 0; i < 7; i++) await scim(t.app, c, 'POST', `${c.base}/Users`, entraUser(`cur${i}@c.com`, `c${i}`));
+    const ids: string[] = [];
+    let cursor = '';
+    for (let i = 0; i < 10; i++) {
+      const page = (await scim(t.app, c, 'GET', `${c.base}/Users?count=3&cursor=${cursor}`)).json();
+      expect(page.totalResults).toBe(7);
+      expect(page.startIndex).toBeUndefined();
+      ids.push(...page.Resources.map((r: { id: string }) => r.id));
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    expect(ids).toHaveLength(7);
+    expect(new Set(ids).size).toBe(7);
+    const bad = await scim(t.app, c, 'GET', `${c.base}/Users?count=3&cursor=garbage!`);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().scimType).toBe('invalidCursor');
+  });
+
+  it('validates paging parameters per RFC 7644 §3.4.2.4', async () => {
+    const negative = (await scim(t.app, a, 'GET', `${a.base}/Users?count=-1`)).json();
+    expect(negative.Resources).toEqual([]);
+    expect(negative.itemsPerPage).toBe(0);
+    expect((await scim(t.app, a, 'GET', `${a.base}/Users?startIndex=0&count=1`)).json().startIndex).toBe(1);
+    const huge = (await scim(t.app, a, 'GET', `${a.base}/Users?count=1000000000`)).json();
+    expect(huge.itemsPerPage).toBeLessThanOrEqual(1000);
+    const nan = await scim(t.app, a, 'GET', `${a.base}/Users?count=abc`);
+    expect(nan.statusCode).toBe(400);
+    expect(nan.json().scimType).toBe('invalidValue');
+    const filter = await scim(t.app, a, 'GET', `${a.base}/Users?filter=${encodeURIComponent('userName eq')}`);
+    expect(filter.statusCode).toBe(400);
+    expect(filter.json().scimType).toBe('invalidFilter');
+  });
+
+  it('runs Bulk operations in order with bulkId references and failOnErrors', async () => {
+    const res = await scim(t.app, a, 'POST', `${a.base}/Bulk`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+      failOnErrors: 1,
+      Operations: [
+        { method: 'POST', path: '/Users', bulkId: 'u1', data: { schemas: [CORE_USER], userName: 'bulk1@a.com' } },
+        {
+          method: 'POST',
+          path: '/Groups',
+          bulkId: 'g1',
+          data: { schemas: [CORE_GROUP], displayName: 'Bulk group', members: [{ value: 'bulkId:u1' }] },
+        },
+        { method: 'POST', path: '/Users', bulkId: 'dup', data: { schemas: [CORE_USER], userName: 'BULK1@a.com' } },
+        { method: 'POST', path: '/Users', bulkId: 'never', data: { schemas: [CORE_USER], userName: 'never@a.com' } },
+      ],
+    });
+    expect(res.statusCode).toBe(200);
+    const ops = res.json().Operations;
+    expect(ops.map((o: { status: string }) => o.status)).toEqual(['201', '201', '409']);
+    const groupId = ops[1].location.split('/').pop();
+    const members = (await scim(t.app, a, 'GET', `${a.base}/Groups/${groupId}`)).json().members;
+    expect(members).toHaveLength(1);
+    expect(ops[0].location).toContain(members[0].value);
+  });
+
+  it('records every request in the provisioning log, readable by the tenant admin with filters', async () => {
+    const l = await scimTenant(t.app, 'Logs');
+    const user = (
+      await scim(t.app, l, 'POST', `${l.base}/Users`, {
+        ...entraUser('log@l.com', 'log'),
+        password: 'never-log-me-123',
+      })
+    ).json();
+    await scim(t.app, l, 'POST', `${l.base}/Users`, entraUser('log@l.com', 'log'));
+    await scim(
+      t.app,
+      l,
+      'PATCH',
+      `${l.base}/Users/${user.id}`,
+      patch({ op: 'Replace', path: 'active', value: 'False' }),
+    );
+    const all = await call(t.app, 'GET', '/iam/v1/scim/logs', { token: l.adminToken });
+    expect(all.statusCode).toBe(200);
+    const items = all.json().items;
+    expect(items.map((i: { operation: string; status: number }) => `${i.operation}:${i.status}`)).toEqual([
+      'patch:200',
+      'create:409',
+      'create:201',
+    ]);
+    expect(items[0]).toMatchObject({
+      method: 'PATCH',
+      resourceType: 'User',
+      resourceId: user.id,
+      tokenId: l.scimTokenId,
+      summary: { changedAttributes: ['active'] },
+    });
+    expect(items[1]).toMatchObject({ scimType: 'uniqueness', summary: { error: expect.any(String) } });
+    expect(all.body).not.toContain('never-log-me');
+    const failures = await call(t.app, 'GET', '/iam/v1/scim/logs?outcome=failure', { token: l.adminToken });
+    expect(failures.json().items).toHaveLength(1);
+    const byResource = await call(t.app, 'GET', `/iam/v1/scim/logs?resourceId=${user.id}`, { token: l.adminToken });
+    expect(byResource.json().items.map((i: { operation: string }) => i.operation)).toEqual(['patch', 'create']);
+    // Another tenant's admin sees none of it.
+    expect((await call(t.app, 'GET', '/iam/v1/scim/logs', { token: a.adminToken })).body).not.toContain(user.id);
+  });
+
+  it('refuses a revoked token on the very next request; what it provisioned stays', async () => {
+    const r = await scimTenant(t.app, 'Revoke');
+    const user = (await scim(t.app, r, 'POST', `${r.base}/Users`, entraUser('stay@r.com', 'stay'))).json();
+    expect((await call(t.app, 'DELETE', `/iam/v1/scim/${r.scimTokenId}`, { token: r.adminToken })).statusCode).toBe(
+      204,
+    );
+    expect((await scim(t.app, r, 'GET', `${r.base}/Users/${user.id}`)).statusCode).toBe(401);
+    const next = (
+      await call(t.app, 'POST', '/iam/v1/scim', {
+        token: r.adminToken,
+        body: { provider: 'entra', providerDisplayName: 'x' },
+      })
+    ).json();
+    expect((await scim(t.app, { scimToken: next.token }, 'GET', `${r.base}/Users/${user.id}`)).json().userName).toBe(
+      'stay@r.com',
+    );
+  });
+
+  it('gives one 201 and 409s, never a 500, when creates of one userName race', async () => {
+    const results = await Promise.all(
+      ['race@a.com', 'RACE@a.com', 'Race@A.com', 'race@a.com', 'rAce@a.com'].map((n) =>
+        scim(t.app, a, 'POST', `${a.base}/Users`, entraUser(n, n)),
+      ),
+    );
+    expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409, 409, 409, 409]);
+  });
+});
