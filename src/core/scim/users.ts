@@ -19,7 +19,10 @@ function withoutPassword(resource: Record<string, unknown>): { data: ResourceDat
 const notFound = () => scimErrors.notFound('no such User');
 
 export async function createUser(deps: ScimDeps, caller: ScimCaller, body: unknown): Promise<StoredUser> {
-  const { data, password } = withoutPassword(toStoredResource(body, 'User', scimRegistry, { mode: 'create' }));
+  const parsed = withoutPassword(toStoredResource(body, 'User', scimRegistry, { mode: 'create' }));
+  // A subject is active unless the IdP says otherwise; stating it makes reads and filters agree.
+  const data = parsed.data.active === undefined ? { ...parsed.data, active: true } : parsed.data;
+  const password = parsed.password;
   const now = deps.clock.now().toISOString();
   const user: StoredUser = {
     tenantId: caller.tenantId,

@@ -24,7 +24,6 @@ const COLUMNS: Record<'User' | 'Group', Record<string, { column: string; folded:
     id: { column: 'r.id', folded: false },
     externalId: { column: 'r.external_id', folded: false },
     userName: { column: 'r.user_name_key', folded: true },
-    active: { column: 'r.active', folded: false, boolean: true },
     'meta.created': { column: 'r.created_at', folded: false },
     'meta.lastModified': { column: 'r.last_modified', folded: false },
   },
