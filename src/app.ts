@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.ts';
 import { bootstrapDigestOf } from './core/auth/principal.ts';
-import { purgeScimLog } from './core/scim/log.ts';
+import { purgeScimLog, ScimLogBuffer } from './core/scim/log.ts';
 import { adminPlugin, registerOpenApi } from './http/admin/plugin.ts';
 import { scimPlugin } from './http/scim/plugin.ts';
 import { createServer } from './http/server.ts';
@@ -33,11 +33,25 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     clock,
     bootstrapDigest: config.bootstrapToken ? bootstrapDigestOf({ keyring }, config.bootstrapToken) : undefined,
   };
+  const scimLog = new ScimLogBuffer(store.scim, {
+    intervalMs: 200,
+    maxBatch: 500,
+    onError: (error) =>
+      server.log.warn({ err: { message: (error as Error).message } }, 'could not write the provisioning log'),
+  });
+  server.addHook('onClose', async () => scimLog.close());
   await registerOpenApi(server, config.publicUrl);
-  await server.register(adminPlugin, { prefix: '/iam/v1', ...coreDeps, scim: store.scim, publicUrl: config.publicUrl });
+  await server.register(adminPlugin, {
+    prefix: '/iam/v1',
+    ...coreDeps,
+    scim: store.scim,
+    scimLog,
+    publicUrl: config.publicUrl,
+  });
   const scimDeps = {
     ...coreDeps,
     scim: store.scim,
+    scimLog,
     publicUrl: config.publicUrl,
     bodyLimit: config.limits.scimBodyBytes,
     isStoreUnavailable: (error: unknown) => store.isUnavailable(error),

@@ -1,7 +1,54 @@
 // The provisioning log: every SCIM request of a tenant, what happened, and what changed — by name, never by value.
 import { newId } from '../../lib/ids.ts';
 import type { ScimCaller, ScimDeps } from './context.ts';
+import type { ScimStore } from './ports.ts';
 import type { ScimLogEntry, ScimLogQuery } from './records.ts';
+
+/**
+ * Provisioning log entries are written in batches: one durable commit per batch instead of one fsync per SCIM
+ * request, which would cap every endpoint — reads included — at the disk's commit rate. The cost: entries of the
+ * last interval are lost if the process is killed (the resources themselves are committed before the response).
+ */
+export class ScimLogBuffer {
+  private pending: ScimLogEntry[] = [];
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly store: ScimStore,
+    private readonly options: { intervalMs: number; maxBatch: number; onError: (error: unknown) => void },
+  ) {
+    this.timer = setInterval(() => void this.flush(), options.intervalMs);
+    this.timer.unref();
+  }
+
+  add(entry: ScimLogEntry): void {
+    this.pending.push(entry);
+    if (this.pending.length >= this.options.maxBatch) void this.flush();
+  }
+
+  /** Writes everything added so far; concurrent calls queue behind each other. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      if (this.pending.length === 0) return;
+      const batch = this.pending;
+      this.pending = [];
+      try {
+        await this.store.transaction(async (tx) => {
+          for (const entry of batch) await tx.scimLog.append(entry);
+        });
+      } catch (error) {
+        this.options.onError(error);
+      }
+    });
+    return this.flushing;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}
 
 export interface ScimRequestRecord {
   readonly method: string;
@@ -37,9 +84,13 @@ function redactSummary(summary: Readonly<Record<string, unknown>>): Record<strin
   return out;
 }
 
-export async function recordScimRequest(deps: ScimDeps, caller: ScimCaller, record: ScimRequestRecord): Promise<void> {
+export function recordScimRequest(
+  deps: ScimDeps & { readonly scimLog: ScimLogBuffer },
+  caller: ScimCaller,
+  record: ScimRequestRecord,
+): void {
   const { draft } = record;
-  await deps.scim.scimLog.append({
+  deps.scimLog.add({
     id: newId(),
     tenantId: caller.tenantId,
     at: deps.clock.now().toISOString(),
@@ -57,10 +108,12 @@ export async function recordScimRequest(deps: ScimDeps, caller: ScimCaller, reco
 }
 
 export async function listScimLog(
-  deps: ScimDeps,
+  deps: ScimDeps & { readonly scimLog: ScimLogBuffer },
   tenantId: string,
   query: ScimLogQuery,
 ): Promise<{ items: readonly ScimLogEntry[]; nextCursor: string | null }> {
+  // An admin looking at the log right after a failure must see it: write what is buffered first.
+  await deps.scimLog.flush();
   const items = await deps.scim.scimLog.list(tenantId, { ...query, limit: query.limit + 1 });
   const page = items.slice(0, query.limit);
   return { items: page, nextCursor: items.length > query.limit ? (page.at(-1)?.id ?? null) : null };

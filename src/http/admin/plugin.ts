@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import type { AuthDeps } from '../../core/auth/principal.ts';
+import type { ScimLogBuffer } from '../../core/scim/log.ts';
 import type { ScimStore } from '../../core/scim/ports.ts';
 import { principalHook } from '../auth.ts';
 import { operatorRoutes } from './operator-routes.ts';
@@ -12,6 +13,7 @@ import { tenantRoutes } from './tenant-routes.ts';
 export interface AdminSurfaceDeps extends AuthDeps {
   readonly publicUrl: string;
   readonly scim: ScimStore;
+  readonly scimLog: ScimLogBuffer;
 }
 
 const problemRef = { $ref: 'Problem#' };

@@ -4,7 +4,7 @@ import { type AuthDeps, authenticate, requireKind } from '../../core/auth/princi
 import { DomainError } from '../../core/errors.ts';
 import type { ScimCaller, ScimDeps } from '../../core/scim/context.ts';
 import { etagOf, notModified } from '../../core/scim/etag.ts';
-import { recordScimRequest } from '../../core/scim/log.ts';
+import { recordScimRequest, type ScimLogBuffer } from '../../core/scim/log.ts';
 import type { StoredGroup, StoredUser } from '../../core/scim/records.ts';
 import { encodeCursor, parseSearch, type SearchParams } from '../../core/scim/search.ts';
 import { bearerFrom } from '../../lib/tokens.ts';
@@ -21,6 +21,7 @@ import { groupBinding, type ResourceBinding, userBinding } from './resources.ts'
 
 export interface ScimSurfaceDeps extends AuthDeps, ScimDeps {
   readonly publicUrl: string;
+  readonly scimLog: ScimLogBuffer;
   readonly bodyLimit: number;
   readonly isStoreUnavailable: (error: unknown) => boolean;
   /** `tenant-url`: /{tenantId}/api/scim/v2 (the URL's tenant must be the token's); `token`: /iam/v1/scim. */
@@ -138,17 +139,13 @@ export async function scimPlugin(app: FastifyInstance, deps: ScimSurfaceDeps): P
     const who = request.scimCaller;
     if (!who) return;
     const draft = request.scimLog ?? { operation: request.method.toLowerCase(), summary: {} };
-    try {
-      await recordScimRequest(deps, who, {
-        method: request.method,
-        path: request.url.split('?')[0] ?? '',
-        status: reply.statusCode,
-        durationMs: Math.round(reply.elapsedTime),
-        draft,
-      });
-    } catch (error) {
-      request.log.warn({ err: { message: (error as Error).message } }, 'could not write the provisioning log');
-    }
+    recordScimRequest(deps, who, {
+      method: request.method,
+      path: request.url.split('?')[0] ?? '',
+      status: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime),
+      draft,
+    });
   });
 
   app.setErrorHandler((error, request, reply) => {

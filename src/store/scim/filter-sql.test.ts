@@ -1,5 +1,5 @@
 // The filter compiler: SQL and parameters asserted per dialect, then executed on real SQLite and PostgreSQL.
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestStore, STORE_KINDS, type TestStore } from '../../../test/support/stores.ts';
@@ -76,31 +76,47 @@ describe('compileFilter SQL text', () => {
     [
       'userName eq "BOB@x.com"',
       'sqlite',
-      'select "r"."id" from "scim_users" as "r" where coalesce(((typeof("r"."user_name_key") = \'text\' and "r"."user_name_key" = ?)), false)',
+      'select "r"."id" from "scim_users" as "r" where ("r"."user_name_key" = ? and "r"."user_name_key" is not null)',
       ['bob@x.com'],
     ],
     [
       'userName eq "BOB@x.com"',
       'postgres',
-      'select "r"."id" from "scim_users" as "r" where coalesce((("r"."user_name_key") collate "C" = $1), false)',
+      'select "r"."id" from "scim_users" as "r" where ("r"."user_name_key" = $1 and "r"."user_name_key" is not null)',
       ['bob@x.com'],
     ],
     [
       'title co "%"',
       'sqlite',
-      'select "r"."id" from "scim_users" as "r" where coalesce(((typeof(json_extract(r.search, ?)) = \'text\' and instr(json_extract(r.search, ?), ?) > 0)), false)',
-      ['$."title"', '$."title"', '%'],
+      'select "r"."id" from "scim_users" as "r" where (typeof(json_extract(r.search, ?)) = \'text\' and instr(json_extract(r.search, ?), ?) > 0 and json_extract(r.search, ?) is not null)',
+      ['$."title"', '$."title"', '%', '$."title"'],
     ],
     [
       'title co "%"',
       'postgres',
-      'select "r"."id" from "scim_users" as "r" where coalesce((strpos((r.search #>> $1::text[]), $2) > 0), false)',
-      [['title'], '%'],
+      'select "r"."id" from "scim_users" as "r" where (strpos((r.search #>> $1::text[]), $2) > 0 and (r.search #>> $3::text[]) is not null)',
+      [['title'], '%', ['title']],
+    ],
+    [
+      'title gt "a"',
+      'postgres',
+      'select "r"."id" from "scim_users" as "r" where (((r.search #>> $1::text[])) collate "C" > $2 and (r.search #>> $3::text[]) is not null)',
+      [['title'], 'a', ['title']],
     ],
   ] as const)('%s on %s', (text, dialect, expectedSql, params) => {
     const compiled = compile(text, dialect, sqlite);
     expect(compiled.sql).toBe(expectedSql);
     expect(compiled.parameters).toEqual(params);
+  });
+
+  it('looks users up by userName through the unique index, whatever the tenant size', async () => {
+    const { sql: text, parameters } = compile('userName eq "x"', 'sqlite', sqlite);
+    const plan = await sql
+      .raw(
+        `explain query plan ${text.replace('where', "where r.tenant_id = 't' and")}`.replace('?', `'${parameters[0]}'`),
+      )
+      .execute(sqlite.store.db);
+    expect(JSON.stringify(plan.rows)).toContain('USING INDEX scim_users_user_name_key');
   });
 
   it('never puts request text into SQL: attribute names and values only reach parameters', () => {

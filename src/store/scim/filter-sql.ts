@@ -19,7 +19,7 @@ const NAME = /^[A-Za-z$][A-Za-z0-9_$-]{0,127}$/;
 const URN_TEXT = /^[A-Za-z0-9:._/-]{1,256}$/;
 
 /** Columns that hold an attribute directly (promoted, indexed); everything else is read from `search`. */
-const COLUMNS: Record<'User' | 'Group', Record<string, { column: string; folded: boolean; boolean?: boolean }>> = {
+const COLUMNS: Record<'User' | 'Group', Record<string, { column: string; folded: boolean }>> = {
   User: {
     id: { column: 'r.id', folded: false },
     externalId: { column: 'r.external_id', folded: false },
@@ -88,25 +88,33 @@ class Compiler {
       : sql`json_type(${doc}, ${this.path(keys)})`;
   }
 
-  /** A comparison of `x` (a scalar SQL expression) with a bound literal, NULL-safe (missing → false). */
+  /**
+   * A comparison of `x` with a bound literal, NULL-safe: `(cmp and x is not null)` is FALSE, never NULL, when the
+   * attribute is missing, so `not (…)` keeps two-valued logic — and unlike coalesce() it leaves `x = ?` visible to
+   * the planner, so lookups on promoted columns use their index.
+   */
   private compare(
     x: Expr,
-    def: AttributeDefinition,
+    _def: AttributeDefinition,
     op: CompareOperator,
     literal: FilterLiteral,
-    isColumnBoolean = false,
+    isColumn = false,
   ): RawBuilder<SqlBool> {
     let cmp: Expr;
     if (typeof literal === 'boolean') {
-      const b = isColumnBoolean || !this.pg ? sql`${literal ? 1 : 0}` : sql`${literal ? 'true' : 'false'}`;
+      const b = !this.pg ? sql`${literal ? 1 : 0}` : sql`${literal ? 'true' : 'false'}`;
       cmp = op === 'eq' ? sql`${x} = ${b}` : sql`${x} <> ${b}`;
     } else if (typeof literal === 'number') {
       const n = this.pg ? sql`(case when ${x} ~ '^-?[0-9.eE+-]+$' then (${x})::numeric end)` : x;
       cmp = sql`${n} ${sql.raw(SQL_OPS[op])} ${literal}`;
     } else {
-      const text = this.pg ? sql`(${x}) collate "C"` : x;
       const v = literal ?? '';
       switch (op) {
+        case 'eq':
+        case 'ne':
+          // Equality needs no collation, and a collation would hide the index from PostgreSQL's planner.
+          cmp = sql`${x} ${sql.raw(SQL_OPS[op])} ${v}`;
+          break;
         case 'co':
           cmp = this.pg ? sql`strpos(${x}, ${v}) > 0` : sql`instr(${x}, ${v}) > 0`;
           break;
@@ -119,12 +127,13 @@ class Compiler {
             : sql`(length(${v}) = 0 or substr(${x}, -length(${v})) = ${v})`;
           break;
         default:
-          cmp = sql`${text} ${sql.raw(SQL_OPS[op])} ${v}`;
+          // Ordering by code point: SQLite's BINARY collation, PostgreSQL's "C".
+          cmp = this.pg ? sql`(${x}) collate "C" ${sql.raw(SQL_OPS[op])} ${v}` : sql`${x} ${sql.raw(SQL_OPS[op])} ${v}`;
       }
-      // SQLite's json_extract returns a string's text; make sure a non-string never compares as text.
-      if (!this.pg && def.type !== 'boolean') cmp = sql`(typeof(${x}) = 'text' and ${cmp})`;
+      // SQLite's json_extract returns numbers as numbers: only a JSON string may compare as text.
+      if (!this.pg && !isColumn) cmp = sql`typeof(${x}) = 'text' and ${cmp}`;
     }
-    return sql<SqlBool>`coalesce((${cmp}), false)`;
+    return sql<SqlBool>`(${cmp} and ${x} is not null)`;
   }
 
   private present(doc: Expr, keys: readonly string[]): RawBuilder<SqlBool> {
@@ -204,7 +213,7 @@ class Compiler {
         const sub = parent.subAttributes?.find((s) => s.name === name);
         if (!column || !sub) throw scimErrors.invalidFilter(`${parent.name}.${name} is not filterable`);
         if (node.kind === 'present') return sql<SqlBool>`${column} is not null`;
-        return this.compare(column, sub, node.op, storedLiteral(sub, node.value, !sub.caseExact));
+        return this.compare(column, sub, node.op, storedLiteral(sub, node.value, !sub.caseExact), true);
       }
     }
   }
@@ -242,8 +251,7 @@ class Compiler {
     if (column) {
       const x = sql.ref(column.column) as Expr;
       if (node.kind === 'present') return sql<SqlBool>`coalesce((${x} is not null and ${x} <> ''), false)`;
-      if (column.boolean) return this.compare(x, r.def, node.op, node.value, true);
-      return this.compare(x, r.def, node.op, storedLiteral(r.def, node.value, column.folded));
+      return this.compare(x, r.def, node.op, storedLiteral(r.def, node.value, column.folded), true);
     }
     const topKeys = [...(r.extension ? [r.extension] : []), checkName(r.top.name)];
     if (r.top.multiValued) {
@@ -278,7 +286,7 @@ class Compiler {
     if (isMembership(this.ctx, r.top)) throw scimErrors.invalidValue(`sortBy cannot name ${r.top.name}`);
     const key = ref.subAttribute === undefined ? ref.attribute : `${ref.attribute}.${ref.subAttribute}`;
     const column = r.extension === undefined ? COLUMNS[this.ctx.resourceTypeId][key] : undefined;
-    const collate = (x: Expr) => (this.pg && !column?.boolean ? sql`(${x}) collate "C"` : x);
+    const collate = (x: Expr) => (this.pg ? sql`(${x}) collate "C"` : x);
     if (column) return collate(sql.ref(column.column) as Expr);
     const topKeys = [...(r.extension ? [r.extension] : []), checkName(r.top.name)];
     if (r.top.multiValued) {

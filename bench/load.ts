@@ -1,0 +1,79 @@
+// A bounded closed-loop load generator over undici: N concurrent workers, each issuing requests back to back.
+import { Pool } from 'undici';
+
+export interface RequestSpec {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly path: string;
+  readonly body?: string;
+  readonly headers?: Record<string, string>;
+}
+
+export interface LoadResult {
+  readonly name: string;
+  readonly ops: number;
+  readonly seconds: number;
+  readonly opsPerSec: number;
+  readonly p50ms: number;
+  readonly p99ms: number;
+  readonly errors: number;
+  readonly statuses: Record<string, number>;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+}
+
+/**
+ * Runs `next(i)` requests with `concurrency` workers until `maxOps` requests or `maxSeconds` elapse, whichever
+ * first. `expect` decides which statuses count as success.
+ */
+export async function runLoad(
+  origin: string,
+  name: string,
+  next: (i: number) => RequestSpec,
+  options: { concurrency: number; maxOps: number; maxSeconds: number; expect: (status: number) => boolean },
+): Promise<LoadResult> {
+  const pool = new Pool(origin, { connections: options.concurrency, pipelining: 1 });
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let issued = 0;
+  let errors = 0;
+  const started = performance.now();
+  const deadline = started + options.maxSeconds * 1000;
+  const worker = async () => {
+    while (issued < options.maxOps && performance.now() < deadline) {
+      const spec = next(issued++);
+      const t0 = performance.now();
+      try {
+        const res = await pool.request({
+          method: spec.method,
+          path: spec.path,
+          ...(spec.body !== undefined ? { body: spec.body } : {}),
+          headers: spec.headers ?? {},
+        });
+        await res.body.dump();
+        statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+        if (!options.expect(res.statusCode)) errors++;
+      } catch {
+        errors++;
+        statuses.transport = (statuses.transport ?? 0) + 1;
+      }
+      latencies.push(performance.now() - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  await pool.close();
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    name,
+    ops: latencies.length,
+    seconds,
+    opsPerSec: latencies.length / seconds,
+    p50ms: percentile(sorted, 0.5),
+    p99ms: percentile(sorted, 0.99),
+    errors,
+    statuses,
+  };
+}

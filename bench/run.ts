@@ -1,0 +1,238 @@
+// `npm run bench`: Roster's SCIM throughput on a fresh store next to a bare node:http ceiling, loopback only.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
+import { startPostgres } from '../test/support/postgres-server.ts';
+import { type LoadResult, type RequestSpec, runLoad } from './load.ts';
+import { benchUser, seed } from './seed.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const { values: args } = parseArgs({
+  options: {
+    store: { type: 'string', default: 'sqlite' },
+    users: { type: 'string', default: '10000' },
+    concurrency: { type: 'string', default: '16' },
+    seconds: { type: 'string', default: '5' },
+    json: { type: 'string' },
+  },
+});
+
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+async function freePort(): Promise<number> {
+  return new Promise((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+async function waitFor(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+const BARE = `require('node:http').createServer((q,s)=>{s.writeHead(200,{'content-type':'application/scim+json'});s.end('{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":1,"Resources":[{"id":"x"}]}')}).listen(+process.env.PORT,'127.0.0.1')`;
+
+async function main(): Promise<void> {
+  const users = Number(args.users);
+  const concurrency = Number(args.concurrency);
+  const maxSeconds = Number(args.seconds);
+  const dir = mkdtempSync(join(tmpdir(), 'roster-bench-'));
+  const secretKey = generateKeyText();
+  const pg = args.store === 'postgres' ? await startPostgres() : undefined;
+  const databaseUrl = pg ? pg.url : `sqlite:${join(dir, 'roster.db')}`;
+  const location = pg
+    ? ({ kind: 'postgres', url: pg.url } as const)
+    : ({ kind: 'sqlite', path: join(dir, 'roster.db') } as const);
+  const children: ChildProcess[] = [];
+  const results: LoadResult[] = [];
+  try {
+    log(`seeding ${users} users on ${args.store}…`);
+    const seeded = await seed(location, parseKeyring(secretKey), users, log);
+
+    const port = await freePort();
+    const roster = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/main.ts')], {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        DATABASE_URL: databaseUrl,
+        ROSTER_SECRET_KEY: secretKey,
+        ROSTER_BOOTSTRAP_TOKEN: 'bench-operator-token-0123456789abcdefghij',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    children.push(roster);
+    const barePort = await freePort();
+    const bare = spawn(process.execPath, ['-e', BARE], { env: { PORT: String(barePort) }, stdio: 'ignore' });
+    children.push(bare);
+    const origin = `http://127.0.0.1:${port}`;
+    await waitFor(`${origin}/healthz`, roster);
+    await waitFor(`http://127.0.0.1:${barePort}/`, bare);
+
+    const base = `/${seeded.tenantId}/api/scim/v2`;
+    const auth = { authorization: `Bearer ${seeded.scimToken}` };
+    const json = { ...auth, 'content-type': 'application/scim+json; charset=utf-8' };
+    const ok = (s: number) => s >= 200 && s < 300;
+    const pick = (i: number) => (i * 7919) % seeded.userIds.length;
+    const opts = { concurrency, maxSeconds, maxOps: 1_000_000, expect: ok };
+    const run = async (name: string, next: (i: number) => RequestSpec, o = opts, target = origin) => {
+      const r = await runLoad(target, name, next, o);
+      results.push(r);
+      log(
+        `  ${name}: ${r.opsPerSec.toFixed(0)} ops/s, p50 ${r.p50ms.toFixed(2)} ms, p99 ${r.p99ms.toFixed(2)} ms, errors ${r.errors}`,
+      );
+      return r;
+    };
+
+    log('running workloads…');
+    const ceiling = await run(
+      'bare node:http (ceiling)',
+      () => ({ method: 'GET', path: '/' }),
+      opts,
+      `http://127.0.0.1:${barePort}`,
+    );
+    await run('GET /Users/{id}', (i) => ({
+      method: 'GET',
+      path: `${base}/Users/${seeded.userIds[pick(i)]}`,
+      headers: auth,
+    }));
+    await run('GET /Users?filter=userName eq', (i) => ({
+      method: 'GET',
+      path: `${base}/Users?filter=${encodeURIComponent(`userName eq "${seeded.userNames[pick(i)]}"`)}`,
+      headers: auth,
+    }));
+    await run('POST /Users', (i) => ({
+      method: 'POST',
+      path: `${base}/Users`,
+      body: JSON.stringify(benchUser(users + i)),
+      headers: json,
+    }));
+    await run('PATCH /Users/{id} (Entra Replace)', (i) => ({
+      method: 'PATCH',
+      path: `${base}/Users/${seeded.userIds[pick(i)]}`,
+      body: JSON.stringify({
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'Replace', path: 'displayName', value: `Renamed ${i}` }],
+      }),
+      headers: json,
+    }));
+
+    // Paging through every user, sequentially, as an IdP import does.
+    for (const mode of ['index', 'cursor'] as const) {
+      const t0 = performance.now();
+      let seen = 0;
+      let cursor = '';
+      for (let start = 1; ; start += 100) {
+        const q = mode === 'index' ? `startIndex=${start}&count=100` : `count=100&cursor=${cursor}`;
+        const page = (await (
+          await fetch(`${origin}${base}/Users?${q}&excludedAttributes=groups`, { headers: auth })
+        ).json()) as {
+          Resources: unknown[];
+          nextCursor?: string;
+        };
+        seen += page.Resources.length;
+        if (mode === 'cursor') {
+          if (!page.nextCursor) break;
+          cursor = page.nextCursor;
+        } else if (page.Resources.length < 100) break;
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      log(`  page through ${seen} users (${mode}, count=100): ${seconds.toFixed(2)} s`);
+      results.push({
+        name: `page all users (${mode})`,
+        ops: seen,
+        seconds,
+        opsPerSec: seen / seconds,
+        p50ms: 0,
+        p99ms: 0,
+        errors: seen >= users ? 0 : 1,
+        statuses: {},
+      });
+    }
+
+    // Group membership: 100-member PATCHes into one group, first batch vs last.
+    const group = (await (
+      await fetch(`${origin}${base}/Groups`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Everyone' }),
+      })
+    ).json()) as { id: string };
+    const batches = Math.floor(Math.min(seeded.userIds.length, 100_000) / 100);
+    const batchMs: number[] = [];
+    for (let b = 0; b < batches; b++) {
+      const members = seeded.userIds.slice(b * 100, b * 100 + 100).map((value) => ({ value }));
+      const t0 = performance.now();
+      const res = await fetch(`${origin}${base}/Groups/${group.id}?excludedAttributes=members`, {
+        method: 'PATCH',
+        headers: json,
+        body: JSON.stringify({
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op: 'Add', path: 'members', value: members }],
+        }),
+      });
+      await res.arrayBuffer();
+      batchMs.push(performance.now() - t0);
+    }
+    const sorted = [...batchMs].sort((x, y) => x - y);
+    const firstTen = batchMs.slice(0, 10).sort((x, y) => x - y)[5] ?? 0;
+    const lastTen = batchMs.slice(-10).sort((x, y) => x - y)[5] ?? 0;
+    log(
+      `  PATCH add 100 members × ${batches}: p50 ${(sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(2)} ms, first batches ${firstTen.toFixed(2)} ms, last ${lastTen.toFixed(2)} ms`,
+    );
+    results.push({
+      name: 'PATCH add 100 members',
+      ops: batches,
+      seconds: batchMs.reduce((a, b) => a + b, 0) / 1000,
+      opsPerSec: 0,
+      p50ms: sorted[Math.floor(sorted.length / 2)] ?? 0,
+      p99ms: sorted[Math.floor(sorted.length * 0.99)] ?? 0,
+      errors: 0,
+      statuses: { firstMs: firstTen, lastMs: lastTen },
+    });
+
+    await run('GET /Groups/{id}?excludedAttributes=members', () => ({
+      method: 'GET',
+      path: `${base}/Groups/${group.id}?excludedAttributes=members`,
+      headers: auth,
+    }));
+
+    const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+    const rows = results.map((r) => ({
+      workload: r.name,
+      'ops/s': Math.round(r.opsPerSec),
+      'p50 ms': Number(r.p50ms.toFixed(2)),
+      'p99 ms': Number(r.p99ms.toFixed(2)),
+      'vs ceiling': r.p50ms > 0 ? `${((r.opsPerSec / ceiling.opsPerSec) * 100).toFixed(0)} %` : '',
+      errors: r.errors,
+    }));
+    console.log(
+      `\nRoster bench — store ${args.store}, ${users} users, concurrency ${concurrency}, ${maxSeconds} s per workload\n${machine}`,
+    );
+    console.table(rows);
+    if (args.json)
+      writeFileSync(args.json, JSON.stringify({ store: args.store, users, concurrency, machine, results }, null, 2));
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    pg?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
