@@ -264,6 +264,30 @@ describe.each(STORE_KINDS)('SCIM protocol on %s', (kind) => {
     expect(filter.json().scimType).toBe('invalidFilter');
   });
 
+  it('searches every resource type at the root; a filter one type cannot answer selects none of it', async () => {
+    const r = await scimTenant(t.app, 'Root');
+    await scim(t.app, r, 'POST', `${r.base}/Users`, entraUser('root@r.com', 'root-x'));
+    await scim(t.app, r, 'POST', `${r.base}/Groups`, {
+      schemas: [CORE_GROUP],
+      displayName: 'Root group',
+      externalId: 'root-x',
+    });
+    const search = (filter: string) =>
+      scim(t.app, r, 'POST', `${r.base}/.search`, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+        filter,
+      });
+    const both = (await search('externalId eq "root-x"')).json();
+    expect(both.totalResults).toBe(2);
+    expect(both.Resources.map((x: { meta: { resourceType: string } }) => x.meta.resourceType)).toEqual([
+      'User',
+      'Group',
+    ]);
+    const users = (await search('userName eq "root@r.com"')).json();
+    expect(users.totalResults).toBe(1);
+    expect((await search('nothing eq "x"')).statusCode).toBe(400);
+  });
+
   it('runs Bulk operations in order with bulkId references and failOnErrors', async () => {
     const res = await scim(t.app, a, 'POST', `${a.base}/Bulk`, {
       schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],

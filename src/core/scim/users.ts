@@ -16,13 +16,17 @@ function withoutPassword(resource: Record<string, unknown>): { data: ResourceDat
   return { data, password: typeof password === 'string' ? password : undefined };
 }
 
+/** A subject is active unless the IdP says otherwise; stating it makes reads, filters and sign-in agree. */
+function withActive<T extends { data: ResourceData }>(parsed: T): T {
+  return parsed.data.active === undefined ? { ...parsed, data: { ...parsed.data, active: true } } : parsed;
+}
+
 const notFound = () => scimErrors.notFound('no such User');
 
 export async function createUser(deps: ScimDeps, caller: ScimCaller, body: unknown): Promise<StoredUser> {
-  const parsed = withoutPassword(toStoredResource(body, 'User', scimRegistry, { mode: 'create' }));
-  // A subject is active unless the IdP says otherwise; stating it makes reads and filters agree.
-  const data = parsed.data.active === undefined ? { ...parsed.data, active: true } : parsed.data;
-  const password = parsed.password;
+  const { data, password } = withActive(
+    withoutPassword(toStoredResource(body, 'User', scimRegistry, { mode: 'create' })),
+  );
   const now = deps.clock.now().toISOString();
   const user: StoredUser = {
     tenantId: caller.tenantId,
@@ -57,8 +61,10 @@ export async function replaceUser(
     const current = await tx.users.get(caller.tenantId, id, { lock: true });
     if (!current) throw notFound();
     checkIfMatch(ifMatch, current.version);
-    const { data, password } = withoutPassword(
-      toStoredResource(body, 'User', scimRegistry, { mode: 'replace', existing: { ...current.data, id } }),
+    const { data, password } = withActive(
+      withoutPassword(
+        toStoredResource(body, 'User', scimRegistry, { mode: 'replace', existing: { ...current.data, id } }),
+      ),
     );
     const next: StoredUser = {
       ...current,

@@ -359,11 +359,23 @@ function registerRootSearch(app: FastifyInstance, deps: ScimSurfaceDeps): void {
       throw scimErrors.invalidValue('cursor pagination is offered per resource type, not at the root');
     const who = caller(request);
     const now = deps.clock.now();
-    const userSearch = parseSearch('User', { ...body, startIndex: 1, count: 0 }, now);
-    const groupSearch = parseSearch('Group', { ...body, startIndex: 1, count: 0 }, now);
-    const requested = parseSearch('User', body, now).query;
-    const userTotal = (await userBinding.search(deps, who.tenantId, userSearch.query)).total;
-    const groupTotal = (await groupBinding.search(deps, who.tenantId, groupSearch.query)).total;
+    // A filter naming an attribute one type lacks selects nothing of that type; invalid for both is an error.
+    const attempt = (type: 'User' | 'Group') => {
+      try {
+        return parseSearch(type, { ...body, startIndex: 1, count: 0 }, now);
+      } catch (error) {
+        if (error instanceof ScimError && error.scimType === 'invalidFilter') return error;
+        throw error;
+      }
+    };
+    const userSearch = attempt('User');
+    const groupSearch = attempt('Group');
+    if (userSearch instanceof ScimError && groupSearch instanceof ScimError) throw userSearch;
+    const requested = parseSearch(userSearch instanceof ScimError ? 'Group' : 'User', body, now).query;
+    const userTotal =
+      userSearch instanceof ScimError ? 0 : (await userBinding.search(deps, who.tenantId, userSearch.query)).total;
+    const groupTotal =
+      groupSearch instanceof ScimError ? 0 : (await groupBinding.search(deps, who.tenantId, groupSearch.query)).total;
     // Users first, then groups: one stable order for index pagination across both.
     const resources: Record<string, unknown>[] = [];
     let start = requested.startIndex;
@@ -372,6 +384,7 @@ function registerRootSearch(app: FastifyInstance, deps: ScimSurfaceDeps): void {
       [userBinding, userSearch, userTotal],
       [groupBinding, groupSearch, groupTotal],
     ] as const) {
+      if (search instanceof ScimError) continue;
       if (remaining > 0 && start <= total) {
         const page = await binding.search(deps, who.tenantId, { ...search.query, startIndex: start, count: remaining });
         const projection = projectionFrom(binding.type, body);
