@@ -372,6 +372,34 @@ describe.each(STORE_KINDS)('SCIM protocol on %s', (kind) => {
     );
   });
 
+  it('loses no member when PATCHes of one group race, and re-adds stay single', async () => {
+    const g = await scimTenant(t.app, 'Race group');
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++)
+      ids.push((await scim(t.app, g, 'POST', `${g.base}/Users`, entraUser(`m${i}@g.com`, `m${i}`))).json().id);
+    const group = (
+      await scim(t.app, g, 'POST', `${g.base}/Groups`, { schemas: [CORE_GROUP], displayName: 'Racy' })
+    ).json();
+    const batches = Array.from({ length: 10 }, (_, b) => ids.slice(b * 4, b * 4 + 4));
+    const results = await Promise.all(
+      [...batches, ...batches].map((batch) =>
+        scim(
+          t.app,
+          g,
+          'PATCH',
+          `${g.base}/Groups/${group.id}`,
+          patch({ op: 'Add', path: 'members', value: batch.map((value) => ({ value })) }),
+        ),
+      ),
+    );
+    expect(results.map((r) => r.statusCode)).toEqual(Array(20).fill(200));
+    const members = (await scim(t.app, g, 'GET', `${g.base}/Groups/${group.id}`))
+      .json()
+      .members.map((m: { value: string }) => m.value);
+    expect(members.sort()).toEqual([...ids].sort());
+    expect((await scim(t.app, g, 'GET', `${g.base}/Groups/${group.id}`)).json().meta.version).toBe('W/"21"');
+  });
+
   it('gives one 201 and 409s, never a 500, when creates of one userName race', async () => {
     const results = await Promise.all(
       ['race@a.com', 'RACE@a.com', 'Race@A.com', 'race@a.com', 'rAce@a.com'].map((n) =>

@@ -55,6 +55,11 @@ export interface SearchQuery {
   readonly count: number;
   /** … or keyset pagination after this position (RFC 9865). */
   readonly after: CursorPosition | undefined;
+  /**
+   * On later cursor pages: the total counted when the iteration started, so a page costs what it returns instead
+   * of a count over the whole tenant.
+   */
+  readonly knownTotal?: number | undefined;
 }
 
 export interface CursorPosition {

@@ -54,14 +54,15 @@ interface CursorBody {
   readonly i: string;
   readonly f: string;
   readonly t: number;
+  readonly n: number;
 }
 
-export function encodeCursor(last: CursorPosition, fingerprint: string, now: Date): string {
-  const body: CursorBody = { k: last.key, i: last.id, f: fingerprint, t: Math.floor(now.getTime() / 1000) };
+export function encodeCursor(last: CursorPosition, fingerprint: string, now: Date, total: number): string {
+  const body: CursorBody = { k: last.key, i: last.id, f: fingerprint, t: Math.floor(now.getTime() / 1000), n: total };
   return Buffer.from(JSON.stringify(body)).toString('base64url');
 }
 
-function decodeCursor(cursor: string, fingerprint: string, now: Date): CursorPosition {
+function decodeCursor(cursor: string, fingerprint: string, now: Date): { position: CursorPosition; total: number } {
   let body: CursorBody;
   try {
     if (cursor.length > 1024 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error('format');
@@ -76,7 +77,7 @@ function decodeCursor(cursor: string, fingerprint: string, now: Date): CursorPos
   if (body.f !== fingerprint) throw scimErrors.invalidCursor('the cursor belongs to a different filter or sort order');
   if (now.getTime() / 1000 - body.t > PAGING.cursorTimeout)
     throw scimErrors.expiredCursor('the cursor has expired; start again');
-  return { key: body.k, id: body.i };
+  return { position: { key: body.k, id: body.i }, total: body.n };
 }
 
 export function parseSearch(resourceTypeId: ScimResourceType, params: SearchParams, now: Date): ParsedSearch {
@@ -114,9 +115,17 @@ export function parseSearch(resourceTypeId: ScimResourceType, params: SearchPara
   if (cursor !== undefined && params.startIndex !== undefined) {
     throw scimErrors.invalidValue('use either cursor or startIndex, not both');
   }
-  const after = cursor === undefined || cursor === '' ? undefined : decodeCursor(cursor, fingerprint, now);
+  const decoded = cursor === undefined || cursor === '' ? undefined : decodeCursor(cursor, fingerprint, now);
   return {
-    query: { filter, sortBy, descending: sortOrder === 'descending', startIndex, count, after },
+    query: {
+      filter,
+      sortBy,
+      descending: sortOrder === 'descending',
+      startIndex,
+      count,
+      after: decoded?.position,
+      knownTotal: decoded?.total,
+    },
     cursorMode: cursor !== undefined,
     fingerprint,
   };

@@ -226,7 +226,9 @@ async function sendList(
         totalResults: result.total,
         itemsPerPage: rendered.length,
         ...(parsed.cursorMode ? {} : { startIndex: parsed.query.startIndex }),
-        ...(parsed.cursorMode && result.last ? { nextCursor: encodeCursor(result.last, parsed.fingerprint, now) } : {}),
+        ...(parsed.cursorMode && result.last
+          ? { nextCursor: encodeCursor(result.last, parsed.fingerprint, now, result.total) }
+          : {}),
       },
     ),
   );

@@ -124,8 +124,9 @@ async function search<Row, Out>(
     .selectFrom(`${table} as r` as 'scim_users as r')
     .where('r.tenant_id', '=', tenantId)
     .where(where);
-  const countRow = await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
-  const total = Number(countRow.n);
+  const total =
+    query.knownTotal ??
+    Number((await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n);
   if (query.count === 0) return { total, items: [], last: undefined };
 
   const sortExpr = query.sortBy ? compileSort(query.sortBy, ctx) : undefined;
