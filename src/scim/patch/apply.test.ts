@@ -1,275 +1,775 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ScimError } from '../errors.ts';
-import { scimRegistry } from '../schema/registry.ts';
-import { applyPatch } from './apply.ts';
+import { attr } from '../schema/define.ts';
+import { enterpriseUserSchema } from '../schema/enterprise-user.ts';
+import { groupSchema } from '../schema/group.ts';
+import { createRegistry, groupResourceType, scimRegistry } from '../schema/registry.ts';
+import type { SchemaRegistry } from '../schema/types.ts';
+import { userSchema } from '../schema/user.ts';
+import { applyOperations, applyPatch } from './apply.ts';
+import { toCanonicalOperations } from './dialect.ts';
 import { parsePatchRequest } from './message.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const ID = '2819c223-7f76-453a-919d-413861904646';
 
-const base = () => ({
+type Json = Record<string, unknown>;
+
+const user = (): Json => ({
   schemas: [USER],
+  id: ID,
   userName: 'bjensen@example.com',
   externalId: 'bjensen',
   displayName: 'Babs Jensen',
   active: true,
   name: { givenName: 'Barbara', familyName: 'Jensen' },
   emails: [{ value: 'bjensen@example.com', type: 'work', primary: true }],
+  meta: { resourceType: 'User', created: '2020-01-01T00:00:00Z' },
 });
+const noEmail = (): Json => {
+  const { emails: _emails, ...rest } = user();
+  return rest;
+};
+const group = (): Json => ({ schemas: [GROUP], displayName: 'Tour Guides' });
 
-function run(ops: object[], resource: Record<string, unknown> = base(), type = 'User') {
+function run(ops: readonly object[], resource: Json = user(), type = 'User', registry = scimRegistry) {
   return applyPatch(resource, parsePatchRequest({ schemas: [PATCH], Operations: ops }), {
     resourceTypeId: type,
-    registry: scimRegistry,
-    resourceId: 'the-id',
+    registry,
+    resourceId: ID,
   });
 }
 
-function fails(ops: object[], scimType: string, detail?: string, resource?: Record<string, unknown>, type?: string) {
+/** Runs and returns the error as data, asserting that the input was left exactly as it was. */
+function failure(ops: readonly object[], resource: Json = user(), type = 'User', registry = scimRegistry) {
+  const before = structuredClone(resource);
   try {
-    run(ops, resource, type);
-    expect.unreachable();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ScimError);
-    expect((error as ScimError).scimType).toBe(scimType);
-    if (detail) expect((error as ScimError).detail).toContain(detail);
+    run(ops, resource, type, registry);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ScimError);
+    expect(resource).toEqual(before);
+    return { scimType: (e as ScimError).scimType, detail: (e as ScimError).detail };
   }
+  throw new Error('expected a ScimError');
 }
 
-describe('applyPatch — Entra ID default mode', () => {
-  it('replaces with capitalised ops and string booleans', () => {
-    const { next, changes } = run([
-      { op: 'Replace', path: 'active', value: 'False' },
+describe('Entra ID, default mode (capitalised ops, string booleans, one op per attribute)', () => {
+  it.each([
+    ['active "False"', { op: 'Replace', path: 'active', value: 'False' }, { active: false }, ['active']],
+    ['active "TRUE"', { op: 'Replace', path: 'active', value: 'TRUE' }, { active: true }, []],
+    ['displayName', { op: 'Replace', path: 'displayName', value: 'B' }, { displayName: 'B' }, ['displayName']],
+    [
+      'name.familyName',
       { op: 'Replace', path: 'name.familyName', value: 'Smith' },
+      { name: { givenName: 'Barbara', familyName: 'Smith' } },
+      ['name.familyName'],
+    ],
+    ['externalId', { op: 'Replace', path: 'externalId', value: 'b2' }, { externalId: 'b2' }, ['externalId']],
+    [
+      'work email by value filter',
+      { op: 'Replace', path: 'emails[type eq "work"].value', value: 'new@example.com' },
+      { emails: [{ value: 'new@example.com', type: 'work', primary: true }] },
+      ['emails'],
+    ],
+    [
+      'enterprise employeeNumber',
       { op: 'Replace', path: `${ENT}:employeeNumber`, value: '701984' },
-      { op: 'Add', path: 'nickName', value: 'Babs' },
-    ]);
-    expect(next).toMatchObject({
-      active: false,
-      name: { givenName: 'Barbara', familyName: 'Smith' },
-      nickName: 'Babs',
-      [ENT]: { employeeNumber: '701984' },
+      { schemas: [USER, ENT], [ENT]: { employeeNumber: '701984' } },
+      [`${ENT}:employeeNumber`],
+    ],
+    ['single-valued Add', { op: 'Add', path: 'nickName', value: 'Babs' }, { nickName: 'Babs' }, ['nickName']],
+    [
+      'manager as a bare id',
+      { op: 'Add', path: `${ENT}:manager`, value: 'boss' },
+      { schemas: [USER, ENT], [ENT]: { manager: { value: 'boss' } } },
+      [`${ENT}:manager.value`],
+    ],
+    ['clear with ""', { op: 'Replace', path: 'displayName', value: '' }, { displayName: undefined }, ['displayName']],
+    ['clear with null', { op: 'Replace', path: 'externalId', value: null }, { externalId: undefined }, ['externalId']],
+  ])('%s', (_name, op, expected, changed) => {
+    const { next, changes } = run([op]);
+    expect(next).toEqual(JSON.parse(JSON.stringify({ ...user(), ...expected })));
+    expect(changes).toEqual({ changedAttributes: changed });
+  });
+
+  it.each(['Add', 'Replace'])('%s of emails[type eq "work"].value creates the work email when there is none', (op) => {
+    const { next } = run([{ op, path: 'emails[type eq "work"].value', value: 'a@b.c' }], noEmail());
+    expect(next.emails).toEqual([{ type: 'work', value: 'a@b.c' }]);
+  });
+
+  it('clears the manager with "" and drops the extension from schemas', () => {
+    const managed = { ...user(), schemas: [USER, ENT], [ENT]: { manager: { value: 'boss' } } };
+    const { next, changes } = run([{ op: 'Replace', path: `${ENT}:manager`, value: '' }], managed);
+    expect(next).toEqual(user());
+    expect(changes.changedAttributes).toEqual([`${ENT}:manager.value`]);
+  });
+
+  it('adds members (a re-added member stays single) and removes only the listed ones', () => {
+    const ops = [
+      {
+        op: 'Add',
+        path: 'members',
+        value: [{ $ref: null, value: 'u1' }, { $ref: null, value: 'u2' }, { value: 'u1' }],
+      },
+      { op: 'Remove', path: 'members', value: [{ $ref: null, value: 'u2' }] },
+    ];
+    const { next, changes } = run(ops, group(), 'Group');
+    expect(next).toEqual(group());
+    expect(changes).toEqual({
+      changedAttributes: ['members'],
+      members: [
+        { kind: 'add', members: [{ value: 'u1' }, { value: 'u2' }] },
+        { kind: 'remove', values: ['u2'] },
+      ],
     });
-    expect(next.schemas).toEqual([USER, ENT]);
-    expect(changes.changedAttributes.sort()).toEqual(['active', 'name', 'nickName', `${ENT}:employeeNumber`].sort());
-  });
-
-  it('sets a work email by value filter, creating the element when none matches', () => {
-    expect(
-      run([{ op: 'Replace', path: 'emails[type eq "work"].value', value: 'new@example.com' }]).next.emails,
-    ).toEqual([{ value: 'new@example.com', type: 'work', primary: true }]);
-    const { emails: _e, ...noMail } = base();
-    expect(run([{ op: 'Add', path: 'emails[type eq "work"].value', value: 'a@b.c' }], noMail).next.emails).toEqual([
-      { type: 'work', value: 'a@b.c' },
-    ]);
-  });
-
-  it('takes the manager as a bare id and clears it with ""', () => {
-    const set = run([{ op: 'Add', path: `${ENT}:manager`, value: 'boss-id' }]).next;
-    expect(set[ENT]).toEqual({ manager: { value: 'boss-id' } });
-    const cleared = run([{ op: 'Replace', path: `${ENT}:manager`, value: '' }], set).next;
-    expect(cleared[ENT]).toBeUndefined();
-    expect(cleared.schemas).toEqual([USER]);
-  });
-
-  it('clears with "" and null', () => {
-    const { next } = run([
-      { op: 'Replace', path: 'displayName', value: '' },
-      { op: 'Replace', path: 'externalId', value: null },
-    ]);
-    expect(next.displayName).toBeUndefined();
-    expect(next.externalId).toBeUndefined();
   });
 });
 
-describe('applyPatch — Entra aadOptscim062020 and Okta', () => {
-  it('expands a path-less replace whose keys are paths', () => {
-    const { next } = run([
-      { op: 'replace', value: { 'name.givenName': 'Barb', [`${ENT}:employeeNumber`]: '42', active: false } },
+describe('Entra ID with aadOptscim062020 (lower-case ops, booleans, path-less values keyed by path)', () => {
+  it('expands a path-less replace into one operation per path', () => {
+    const { next, changes } = run([
+      {
+        op: 'replace',
+        value: {
+          'name.givenName': 'Barb',
+          [`${ENT}:employeeNumber`]: '42',
+          active: false,
+          'emails[type eq "work"].value': 'w@x.y',
+        },
+      },
     ]);
-    expect(next).toMatchObject({
-      name: { givenName: 'Barb', familyName: 'Jensen' },
+    expect(next).toEqual({
+      ...user(),
+      schemas: [USER, ENT],
       active: false,
+      name: { givenName: 'Barb', familyName: 'Jensen' },
+      emails: [{ value: 'w@x.y', type: 'work', primary: true }],
       [ENT]: { employeeNumber: '42' },
     });
+    expect(changes.changedAttributes).toEqual(['active', 'name.givenName', 'emails', `${ENT}:employeeNumber`]);
   });
 
-  it('accepts an extension object in a path-less value', () => {
-    expect(run([{ op: 'add', value: { [ENT]: { department: 'R&D' } } }]).next[ENT]).toEqual({ department: 'R&D' });
+  it('removes a member by value filter', () => {
+    expect(run([{ op: 'remove', path: 'members[value eq "u1"]' }], group(), 'Group').changes.members).toEqual([
+      { kind: 'remove', values: ['u1'] },
+    ]);
   });
 
-  it('deactivates with a path-less replace and ignores an unchanged id (Okta rename)', () => {
-    expect(run([{ op: 'replace', value: { active: false } }]).next.active).toBe(false);
-    const group = { schemas: [GROUP], displayName: 'Eng' };
-    expect(
-      run([{ op: 'replace', value: { id: 'the-id', displayName: 'Engineering' } }], group, 'Group').next.displayName,
-    ).toBe('Engineering');
-    fails([{ op: 'replace', value: { id: 'other' } }], 'mutability', 'id', group, 'Group');
+  it('turns path-less string booleans into booleans too', () => {
+    expect(run([{ op: 'Replace', value: { active: 'False' } }]).next.active).toBe(false);
   });
 });
 
-describe('applyPatch — RFC 7644 §3.5.2 rules', () => {
-  it('adds to multi-valued attributes without duplicating, and keeps one primary', () => {
-    const { next } = run([
-      { op: 'add', path: 'emails', value: [{ value: 'bjensen@example.com', type: 'work', primary: true }] },
-      { op: 'add', path: 'emails', value: [{ value: 'home@example.com', type: 'home', primary: true }] },
+describe('extension objects', () => {
+  it('adds by an object keyed by the URN, and clears all of it with null', () => {
+    const added = run([{ op: 'add', value: { [ENT]: { department: 'R&D', manager: 'boss' } } }]).next;
+    expect(added).toEqual({
+      ...user(),
+      schemas: [USER, ENT],
+      [ENT]: { department: 'R&D', manager: { value: 'boss' } },
+    });
+    const { next, changes } = run([{ op: 'replace', value: { [ENT]: null } }], added);
+    expect(next).toEqual(user());
+    expect(changes.changedAttributes).toEqual([`${ENT}:department`, `${ENT}:manager.value`]);
+  });
+});
+
+describe('Okta', () => {
+  it('deactivates with a path-less replace', () => {
+    expect(run([{ op: 'replace', value: { active: false } }]).next).toEqual({ ...user(), active: false });
+  });
+
+  it('renames a group with a value that repeats its own id and schemas', () => {
+    const { next, changes } = run(
+      [{ op: 'replace', value: { schemas: [GROUP], id: ID, displayName: 'Guides' } }],
+      group(),
+      'Group',
+    );
+    expect(next).toEqual({ schemas: [GROUP], displayName: 'Guides' });
+    expect(changes).toEqual({ changedAttributes: ['displayName'] });
+    // meta is echoed stale, groups empty: neither is a change.
+    const echoed = { schemas: [GROUP], id: ID, meta: { resourceType: 'Group', version: 'W/"1"' }, displayName: 'G2' };
+    expect(run([{ op: 'replace', value: echoed }], group(), 'Group').changes).toEqual({
+      changedAttributes: ['displayName'],
+    });
+    expect(run([{ op: 'replace', value: { groups: [], title: 'T' } }]).changes).toEqual({
+      changedAttributes: ['title'],
+    });
+    expect(failure([{ op: 'replace', value: { id: 'other', displayName: 'x' } }], group(), 'Group')).toEqual({
+      scimType: 'mutability',
+      detail: 'Operations[0]: id is readOnly',
+    });
+  });
+
+  it('pushes members: add with display, remove by filter + add in one PATCH, full replace', () => {
+    const deltas = (ops: object[]) => run(ops, group(), 'Group').changes.members;
+    // members.display is readOnly in the Group schema: ignored like on POST (RFC 7644 §3.5.1).
+    expect(deltas([{ op: 'add', path: 'members', value: [{ value: 'u1', display: 'Babs' }] }])).toEqual([
+      { kind: 'add', members: [{ value: 'u1' }] },
     ]);
-    expect(next.emails).toEqual([
-      { value: 'bjensen@example.com', type: 'work' },
-      { value: 'home@example.com', type: 'home', primary: true },
+    expect(
+      deltas([
+        { op: 'remove', path: 'members[value eq "u1"]' },
+        { op: 'add', path: 'members', value: [{ value: 'u2', display: 'x', type: 'user' }] },
+      ]),
+    ).toEqual([
+      { kind: 'remove', values: ['u1'] },
+      { kind: 'add', members: [{ value: 'u2', type: 'User' }] },
+    ]);
+    expect(deltas([{ op: 'replace', path: 'members', value: [{ value: 'u3' }] }])).toEqual([
+      { kind: 'removeAll' },
+      { kind: 'add', members: [{ value: 'u3' }] },
+    ]);
+    expect(deltas([{ op: 'replace', path: 'members', value: [] }])).toEqual([{ kind: 'removeAll' }]);
+  });
+});
+
+describe('RFC 7644 §3.5.2 examples', () => {
+  it('§3.5.2.1 add members to a group', () => {
+    const value = [{ display: 'Babs Jensen', $ref: `https://example.com/v2/Users/${ID}`, value: ID }];
+    expect(run([{ op: 'add', path: 'members', value }], group(), 'Group').changes.members).toEqual([
+      { kind: 'add', members: [{ value: ID }] },
     ]);
   });
 
-  it('removes matching elements and sub-attributes by filter', () => {
-    const two = { ...base(), emails: [...base().emails, { value: 'h@x.y', type: 'home' }] };
-    expect(run([{ op: 'remove', path: 'emails[type eq "home"]' }], two).next.emails).toEqual(base().emails);
+  it('§3.5.2.1 path-less add of emails and nickname', () => {
+    const { next, changes } = run([
+      { op: 'add', value: { emails: [{ value: 'babs@jensen.org', type: 'home' }], nickname: 'Babs' } },
+    ]);
+    expect(next.emails).toEqual([
+      { value: 'bjensen@example.com', type: 'work', primary: true },
+      { value: 'babs@jensen.org', type: 'home' },
+    ]);
+    expect(next.nickName).toBe('Babs');
+    expect(changes.changedAttributes).toEqual(['emails', 'nickName']);
+  });
+
+  it.each([
+    ['one member', 'members[value eq "2819c223-7f76-453a-919d-413861904646"]', [{ kind: 'remove', values: [ID] }]],
+    ['all members', 'members', [{ kind: 'removeAll' }]],
+    ['an or of ids', 'members[value eq "a" or value eq "b"]', [{ kind: 'remove', values: ['a', 'b'] }]],
+    [
+      'another member filter (checked, canonical names)',
+      'members[TYPE eq "Group"]',
+      [
+        {
+          kind: 'removeWhere',
+          filter: { kind: 'compare', attr: { attribute: 'type' }, op: 'eq', value: 'Group', offset: 0 },
+        },
+      ],
+    ],
+  ])('§3.5.2.2 remove %s', (_name, path, expected) => {
+    expect(run([{ op: 'remove', path }], group(), 'Group').changes.members).toEqual(expected);
+  });
+
+  it('§3.5.2.2 remove emails by a complex filter', () => {
+    const two = { ...user(), emails: [...(user().emails as object[]), { value: 'b@jensen.org', type: 'home' }] };
+    expect(run([{ op: 'remove', path: 'emails[type eq "work" and value ew "example.com"]' }], two).next.emails).toEqual(
+      [{ value: 'b@jensen.org', type: 'home' }],
+    );
+  });
+
+  it('§3.5.2.2 remove and add members in one request', () => {
+    const ops = [
+      { op: 'remove', path: 'members[value eq "2819c223...919d-413861904646"]' },
+      {
+        op: 'add',
+        path: 'members',
+        value: [{ display: 'James Smith', $ref: 'https://example.com/v2/Users/08e1', value: '08e1' }],
+      },
+    ];
+    expect(run(ops, group(), 'Group').changes.members).toEqual([
+      { kind: 'remove', values: ['2819c223...919d-413861904646'] },
+      { kind: 'add', members: [{ value: '08e1' }] },
+    ]);
+  });
+
+  it('§3.5.2.3 replace a work address, then one of its sub-attributes', () => {
+    const withAddress = {
+      ...user(),
+      addresses: [{ type: 'work', streetAddress: '100 Universal City Plaza', locality: 'Hollywood' }],
+    };
+    const address = {
+      type: 'work',
+      streetAddress: '911 Universal City Plaza',
+      locality: 'Hollywood',
+      region: 'CA',
+      postalCode: '91608',
+      country: 'US',
+      formatted: '911 Universal City Plaza\nHollywood, CA 91608 US',
+      primary: true,
+    };
+    const replaced = run([{ op: 'replace', path: 'addresses[type eq "work"]', value: address }], withAddress).next;
+    expect(replaced.addresses).toEqual([address]);
+    const street = run(
+      [{ op: 'replace', path: 'addresses[type eq "work"].streetAddress', value: '1010 Broadway Ave' }],
+      replaced,
+    ).next;
+    expect(street.addresses).toEqual([{ ...address, streetAddress: '1010 Broadway Ave' }]);
+  });
+
+  it('§3.5.2.3 path-less replace of emails and nickName', () => {
+    const emails = [
+      { value: 'bjensen@example.com', type: 'work', primary: true },
+      { value: 'babs@jensen.org', type: 'home' },
+    ];
+    const { next } = run([{ op: 'replace', value: { emails, nickName: 'Babs' } }]);
+    expect(next).toEqual({ ...user(), emails, nickName: 'Babs' });
+  });
+
+  it('§3.5.2.3 replace of a value filter matching nothing is noTarget', () => {
+    expect(failure([{ op: 'replace', path: 'emails[type eq "home"]', value: { value: 'h@x.y' } }])).toEqual({
+      scimType: 'noTarget',
+      detail: 'Operations[0]: no value of emails matches the filter',
+    });
+    expect(
+      failure([{ op: 'replace', path: 'emails[type eq "home" and primary eq true].value', value: 'h@x.y' }]),
+    ).toEqual({ scimType: 'noTarget', detail: 'Operations[0]: no value of emails matches the filter' });
+  });
+
+  it('§3.5.2.3 merges a complex value into the existing one', () => {
+    expect(run([{ op: 'replace', path: 'name', value: { middleName: 'J' } }]).next.name).toEqual({
+      givenName: 'Barbara',
+      familyName: 'Jensen',
+      middleName: 'J',
+    });
+  });
+
+  it('removes sub-attributes, and a sub-attribute of every value', () => {
+    expect(run([{ op: 'remove', path: 'name.givenName' }]).next.name).toEqual({ familyName: 'Jensen' });
     expect(run([{ op: 'remove', path: 'emails[type eq "work"].primary' }]).next.emails).toEqual([
       { value: 'bjensen@example.com', type: 'work' },
     ]);
-    expect(run([{ op: 'remove', path: 'name.givenName' }]).next.name).toEqual({ familyName: 'Jensen' });
-  });
-
-  it('refuses readOnly targets, unknown paths, prototype paths and removing required attributes', () => {
-    fails([{ op: 'replace', path: 'id', value: 'x' }], 'mutability', 'Operations[0]');
-    fails([{ op: 'replace', path: 'meta.created', value: '2020-01-01T00:00:00Z' }], 'mutability');
-    fails([{ op: 'add', path: 'groups', value: [{ value: 'g' }] }], 'mutability');
-    fails([{ op: 'replace', path: 'nope', value: 'x' }], 'invalidPath');
-    fails([{ op: 'replace', path: '__proto__', value: 'x' }], 'invalidPath');
-    fails([{ op: 'replace', path: 'emails[type eq "work"].__proto__', value: 'x' }], 'invalidPath');
-    fails([{ op: 'remove', path: 'userName' }], 'invalidValue', 'userName is required');
-    fails([{ op: 'remove' }], 'noTarget');
-    fails([{ op: 'move', path: 'x' }], 'invalidSyntax');
-    fails([{ op: 'replace', path: 'active', value: 'maybe' }], 'invalidValue');
-    expect(({} as Record<string, unknown>).x).toBeUndefined();
-  });
-
-  it('is atomic: a failing last operation throws and leaves the input untouched', () => {
-    const input = base();
-    const copy = structuredClone(input);
-    fails(
-      [
-        { op: 'replace', path: 'displayName', value: 'X' },
-        { op: 'add', path: 'title', value: 'Y' },
-        { op: 'replace', path: 'id', value: 'forged' },
-      ],
-      'mutability',
-      'Operations[2]',
-      input,
-    );
-    expect(input).toEqual(copy);
-  });
-
-  it('reports no change when nothing changes, and surfaces a password without storing it', () => {
-    expect(run([{ op: 'replace', path: 'displayName', value: 'Babs Jensen' }]).changes.changedAttributes).toEqual([]);
-    const { next, changes } = run([{ op: 'replace', path: 'password', value: 'n3w-Passw0rd' }]);
-    expect(changes.password).toBe('n3w-Passw0rd');
-    expect(JSON.stringify(next)).not.toContain('n3w-Passw0rd');
-  });
-
-  it('limits operations per request', () => {
-    const ops = Array.from({ length: 101 }, () => ({ op: 'add', path: 'title', value: 'x' }));
-    fails(ops, 'invalidValue', 'at most 100');
+    expect(run([{ op: 'remove', path: 'emails.primary' }]).next.emails).toEqual([
+      { value: 'bjensen@example.com', type: 'work' },
+    ]);
+    expect(run([{ op: 'remove', path: 'emails[type eq "home"]' }]).changes.changedAttributes).toEqual([]);
   });
 });
 
-describe('applyPatch — group members as set deltas', () => {
-  const group = { schemas: [GROUP], displayName: 'Eng' };
-  const deltas = (ops: object[]) => run(ops, group, 'Group').changes.members;
+describe('multi-valued rules', () => {
+  it('does not duplicate a re-added value, whatever its key order', () => {
+    const { next, changes } = run([
+      { op: 'add', path: 'emails', value: [{ primary: true, type: 'work', value: 'bjensen@example.com' }] },
+    ]);
+    expect(next).toEqual(user());
+    expect(changes.changedAttributes).toEqual([]);
+  });
 
   it.each([
     [
-      'Entra add',
-      [{ op: 'Add', path: 'members', value: [{ $ref: null, value: 'u1' }, { value: 'u2' }] }],
-      [{ kind: 'add', members: [{ value: 'u1' }, { value: 'u2' }] }],
-    ],
-    [
-      'Entra remove with value list',
-      [{ op: 'Remove', path: 'members', value: [{ $ref: null, value: 'u1' }] }],
-      [{ kind: 'remove', values: ['u1'] }],
-    ],
-    [
-      'remove by value filter',
-      [{ op: 'remove', path: 'members[value eq "u1"]' }],
-      [{ kind: 'remove', values: ['u1'] }],
-    ],
-    ['remove all', [{ op: 'remove', path: 'members' }], [{ kind: 'removeAll' }]],
-    [
-      'replace',
-      [{ op: 'replace', path: 'members', value: [{ value: 'u3' }] }],
-      [{ kind: 'removeAll' }, { kind: 'add', members: [{ value: 'u3' }] }],
-    ],
-    [
-      'path-less add',
-      [{ op: 'add', value: { members: [{ value: 'u4' }] } }],
-      [{ kind: 'add', members: [{ value: 'u4' }] }],
-    ],
-    [
-      'Okta remove + add',
+      'add of a new primary',
+      [{ op: 'add', path: 'emails', value: [{ value: 'h@x.y', type: 'home', primary: true }] }],
       [
-        { op: 'remove', path: 'members[value eq "u1"]' },
-        { op: 'add', path: 'members', value: [{ value: 'u2', display: 'x' }] },
-      ],
-      [
-        { kind: 'remove', values: ['u1'] },
-        { kind: 'add', members: [{ value: 'u2' }] },
+        { value: 'bjensen@example.com', type: 'work' },
+        { value: 'h@x.y', type: 'home', primary: true },
       ],
     ],
-  ])('%s', (_name, ops, expected) => {
-    expect(deltas(ops)).toEqual(expected);
+    [
+      'primary set through a filter',
+      [
+        { op: 'add', path: 'emails', value: [{ value: 'h@x.y', type: 'home' }] },
+        { op: 'replace', path: 'emails[type eq "home"].primary', value: 'True' },
+      ],
+      [
+        { value: 'bjensen@example.com', type: 'work' },
+        { value: 'h@x.y', type: 'home', primary: true },
+      ],
+    ],
+  ])('keeps one primary (RFC 7643 §2.4): %s', (_name, ops, emails) => {
+    expect(run(ops).next.emails).toEqual(emails);
   });
 
-  it('never puts members into the resource and caps members per request', () => {
-    expect(
-      run([{ op: 'add', path: 'members', value: [{ value: 'u1' }] }], group, 'Group').next.members,
-    ).toBeUndefined();
-    const many = Array.from({ length: 1001 }, (_, i) => ({ value: `u${i}` }));
-    fails([{ op: 'add', path: 'members', value: many }], 'invalidValue', 'at most 1000', group, 'Group');
-    fails([{ op: 'add', path: 'members', value: [{ value: '' }] }], 'invalidValue', undefined, group, 'Group');
+  it('refuses two primaries in one value', () => {
+    const emails = [
+      { value: 'a@x.y', primary: true },
+      { value: 'b@x.y', primary: true },
+    ];
+    expect(failure([{ op: 'replace', path: 'emails', value: emails }])).toEqual({
+      scimType: 'invalidValue',
+      detail: 'Operations[0]: emails has more than one primary value',
+    });
+  });
+
+  it('needs a filter to write a sub-attribute of a multi-valued attribute', () => {
+    expect(failure([{ op: 'replace', path: 'emails.value', value: 'x@y.z' }])).toEqual({
+      scimType: 'invalidPath',
+      detail: 'Operations[0]: emails.value: name the values with a filter, e.g. emails[type eq "work"]',
+    });
   });
 });
 
-describe('applyPatch — model properties', () => {
-  const path = fc.constantFrom(
+const immutableRegistry: SchemaRegistry = createRegistry({
+  schemas: [
+    {
+      ...userSchema,
+      attributes: [...userSchema.attributes, attr('badge', 'string', 'x', { mutability: 'immutable' })],
+    },
+    enterpriseUserSchema,
+    groupSchema,
+  ],
+  resourceTypes: [
+    { id: 'User', name: 'User', endpoint: '/Users', description: 'x', schema: USER, schemaExtensions: [] },
+    groupResourceType,
+  ],
+});
+
+describe('mutability (RFC 7644 §3.5.2, security-test-plan M1/M2/M6)', () => {
+  it.each([
+    ['replace id', { op: 'replace', path: 'id', value: 'x' }, 'mutability', 'Operations[0]: id is readOnly'],
+    ['replace meta', { op: 'replace', path: 'meta', value: {} }, 'mutability', 'Operations[0]: meta is readOnly'],
+    [
+      'replace meta.created',
+      { op: 'replace', path: 'meta.created', value: '2021-01-01T00:00:00Z' },
+      'mutability',
+      'Operations[0]: meta.created is readOnly',
+    ],
+    ['remove meta', { op: 'remove', path: 'meta' }, 'mutability', 'Operations[0]: meta is readOnly'],
+    [
+      'add groups',
+      { op: 'add', path: 'groups', value: [{ value: 'g' }] },
+      'mutability',
+      'Operations[0]: groups is readOnly',
+    ],
+    [
+      'path-less groups',
+      { op: 'add', value: { groups: [{ value: 'g' }] } },
+      'mutability',
+      'Operations[0]: groups is readOnly',
+    ],
+    [
+      'manager.displayName',
+      { op: 'replace', path: `${ENT}:manager.displayName`, value: 'x' },
+      'mutability',
+      `Operations[0]: ${ENT}:manager.displayName is readOnly`,
+    ],
+    [
+      'schemas',
+      { op: 'replace', path: 'schemas', value: [USER] },
+      'mutability',
+      'Operations[0]: schemas is maintained by the server',
+    ],
+    [
+      'remove userName (required)',
+      { op: 'remove', path: 'userName' },
+      'mutability',
+      'Operations[0]: userName is required and cannot be removed',
+    ],
+    [
+      'userName cleared with ""',
+      { op: 'Replace', path: 'userName', value: '' },
+      'mutability',
+      'Operations[0]: userName is required and cannot be removed',
+    ],
+    [
+      'remove password',
+      { op: 'remove', path: 'password' },
+      'mutability',
+      'Operations[0]: password can only be set, not removed or addressed in parts',
+    ],
+    [
+      'unknown attribute',
+      { op: 'replace', path: 'isAdmin', value: true },
+      'invalidPath',
+      'Operations[0]: isAdmin is not an attribute of User',
+    ],
+    [
+      'bad boolean',
+      { op: 'replace', path: 'active', value: 'maybe' },
+      'invalidValue',
+      'Operations[0]: active must be true or false',
+    ],
+  ])('%s', (_name, op, scimType, detail) => {
+    expect(failure([op])).toEqual({ scimType, detail });
+  });
+
+  it('refuses to remove a group displayName', () => {
+    expect(failure([{ op: 'remove', path: 'displayName' }], group(), 'Group')).toEqual({
+      scimType: 'mutability',
+      detail: 'Operations[0]: displayName is required and cannot be removed',
+    });
+  });
+
+  it('lets an immutable attribute be set once, then never changed', () => {
+    const set = run([{ op: 'add', path: 'badge', value: 'B1' }], user(), 'User', immutableRegistry).next;
+    expect(set.badge).toBe('B1');
+    expect(run([{ op: 'add', path: 'badge', value: 'B1' }], set, 'User', immutableRegistry).changes).toEqual({
+      changedAttributes: [],
+    });
+    expect(failure([{ op: 'replace', path: 'badge', value: 'B2' }], set, 'User', immutableRegistry)).toEqual({
+      scimType: 'mutability',
+      detail: 'Operations[0]: badge is immutable',
+    });
+    expect(failure([{ op: 'remove', path: 'badge' }], set, 'User', immutableRegistry)).toEqual({
+      scimType: 'mutability',
+      detail: 'Operations[0]: badge is immutable',
+    });
+  });
+
+  it('surfaces a writeOnly password in the changeset, never in next', () => {
+    const { next, changes } = run([{ op: 'replace', path: 'password', value: 'n3w-Passw0rd' }]);
+    expect(changes).toEqual({ changedAttributes: ['password'], password: 'n3w-Passw0rd' });
+    expect(next).toEqual(user());
+    expect(run([{ op: 'replace', value: { password: 'p2' } }]).changes.password).toBe('p2');
+  });
+});
+
+describe('prototype paths (security-test-plan M3)', () => {
+  it.each([
+    ['__proto__', { op: 'replace', path: '__proto__', value: { x: 1 } }],
+    ['constructor', { op: 'replace', path: 'constructor', value: 'x' }],
+    ['constructor.prototype.x', { op: 'replace', path: 'constructor.prototype.x', value: 'x' }],
+    ['name.constructor', { op: 'replace', path: 'name.constructor', value: 'x' }],
+    ['URN-qualified __proto__', { op: 'replace', path: `${USER}:__proto__`, value: 'x' }],
+    ['extension prototype', { op: 'add', path: `${ENT}:prototype`, value: 'x' }],
+    ['filtered sub-attribute', { op: 'replace', path: 'emails[type eq "work"].__proto__', value: 'x' }],
+    ['inside a filter', { op: 'replace', path: 'emails[__proto__ eq "x"].value', value: 'x' }],
+    ['path-less key', { op: 'add', value: JSON.parse('{"__proto__": {"x": 1}}') }],
+    ['path-less extension key', { op: 'add', value: JSON.parse(`{"${ENT}": {"__proto__": {"x": 1}}}`) }],
+  ])('%s → invalidPath', (_name, op) => {
+    expect(failure([op]).scimType).toBe('invalidPath');
+    expect(({} as Json).x).toBeUndefined();
+  });
+
+  it('refuses reserved names inside values', () => {
+    expect(failure([{ op: 'replace', path: 'name', value: JSON.parse('{"__proto__": {"x": 1}}') }])).toEqual({
+      scimType: 'invalidValue',
+      detail: 'Operations[0]: name uses a reserved name',
+    });
+    expect(({} as Json).x).toBeUndefined();
+  });
+});
+
+describe('atomicity (RFC 7644 §3.5.2, M7)', () => {
+  it('3 valid operations + 1 invalid → throws naming the operation; the input is untouched', () => {
+    const input = user();
+    expect(
+      failure(
+        [
+          { op: 'replace', path: 'displayName', value: 'X' },
+          { op: 'add', path: 'title', value: 'Y' },
+          { op: 'add', path: 'emails', value: [{ value: 'h@x.y', type: 'home' }] },
+          { op: 'replace', path: 'meta.created', value: '2021-01-01T00:00:00Z' },
+        ],
+        input,
+      ),
+    ).toEqual({ scimType: 'mutability', detail: 'Operations[3]: meta.created is readOnly' });
+    expect(input).toEqual(user());
+  });
+
+  it('reports no change when nothing changes', () => {
+    expect(run([{ op: 'replace', path: 'displayName', value: 'Babs Jensen' }]).changes).toEqual({
+      changedAttributes: [],
+    });
+  });
+});
+
+describe('group members as set deltas', () => {
+  it('never puts members into next', () => {
+    expect(run([{ op: 'add', path: 'members', value: [{ value: 'u1' }] }], group(), 'Group').next).toEqual(group());
+  });
+
+  it.each([
+    [
+      '1,001 values in one op (M8)',
+      [{ op: 'add', path: 'members', value: Array.from({ length: 1001 }, (_, i) => ({ value: `u${i}` })) }],
+      'invalidValue',
+      'Operations[0]: at most 1000 members may be named in one request',
+    ],
+    [
+      '1,001 values over two ops',
+      [
+        { op: 'add', path: 'members', value: Array.from({ length: 600 }, (_, i) => ({ value: `a${i}` })) },
+        { op: 'Remove', path: 'members', value: Array.from({ length: 401 }, (_, i) => ({ value: `r${i}` })) },
+      ],
+      'invalidValue',
+      'Operations[1]: at most 1000 members may be named in one request',
+    ],
+    [
+      'empty member value',
+      [{ op: 'add', path: 'members', value: [{ value: '' }] }],
+      'invalidValue',
+      'Operations[0]: members[0].value must be a non-empty string id',
+    ],
+    [
+      'member without value',
+      [{ op: 'add', path: 'members', value: [{ display: 'x' }] }],
+      'invalidValue',
+      'Operations[0]: members[0].value must be a non-empty string id',
+    ],
+    [
+      'unknown member type',
+      [{ op: 'add', path: 'members', value: [{ value: 'u', type: 'Robot' }] }],
+      'invalidValue',
+      'Operations[0]: members[0].type must be one of User, Group',
+    ],
+    [
+      'member sub-attribute path',
+      [{ op: 'replace', path: 'members[value eq "u"].display', value: 'x' }],
+      'mutability',
+      'Operations[0]: members[…].display is readOnly',
+    ],
+    [
+      'add with a filter',
+      [{ op: 'add', path: 'members[value eq "u"]', value: [{ value: 'u' }] }],
+      'invalidPath',
+      'Operations[0]: add members without a value filter in the path',
+    ],
+  ])('%s', (_name, ops, scimType, detail) => {
+    expect(failure(ops, group(), 'Group')).toEqual({ scimType, detail });
+  });
+});
+
+describe('dialect → canonical operations', () => {
+  it('gives each op a resolved target with canonical names', () => {
+    const ops = toCanonicalOperations(
+      user(),
+      parsePatchRequest({
+        schemas: [PATCH],
+        Operations: [
+          { op: 'Replace', path: 'NAME.GIVENNAME', value: 'b' },
+          { op: 'Add', value: { [ENT.toUpperCase()]: { Department: 'R&D' }, ACTIVE: 'false', id: ID } },
+        ],
+      }),
+      { resourceTypeId: 'User', registry: scimRegistry, resourceId: ID },
+    );
+    expect(ops.map((o) => [o.index, o.op, o.target.label, o.value])).toEqual([
+      [0, 'replace', 'name.givenName', 'b'],
+      [1, 'add', `${ENT}:department`, 'R&D'],
+      [1, 'add', 'active', false],
+    ]);
+  });
+});
+
+describe('model-based (security-test-plan Z3)', () => {
+  // Scalar paths with a reference model: add/replace set, "" / null clear, remove deletes.
+  const scalar = [
+    { path: 'displayName', get: (r: Json) => r.displayName },
+    { path: 'title', get: (r: Json) => r.title },
+    { path: 'name.givenName', get: (r: Json) => (r.name as Json | undefined)?.givenName },
+    { path: `${ENT}:employeeNumber`, get: (r: Json) => (r[ENT] as Json | undefined)?.employeeNumber },
+    { path: 'active', get: (r: Json) => r.active },
+  ] as const;
+  const opName = fc.constantFrom('add', 'replace', 'remove', 'Add', 'Replace', 'Remove', 'REPLACE');
+  const step = fc.record({
+    slot: fc.nat({ max: scalar.length - 1 }),
+    op: opName,
+    pathless: fc.boolean(),
+    text: fc.oneof(
+      fc.string({ minLength: 1, maxLength: 6 }).filter((s) => s.trim() === s),
+      fc.constant(''),
+      fc.constant(null),
+    ),
+    flag: fc.oneof(fc.boolean(), fc.constantFrom('True', 'false', 'FALSE', '', null)),
+  });
+
+  it('agrees with a reference model over random dialect sequences', () => {
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 8 }), (steps) => {
+        const model = new Map<string, unknown>(scalar.map((s) => [s.path, s.get(user())]));
+        const ops = steps.map((s) => {
+          const { path } = scalar[s.slot]!;
+          const raw = path === 'active' ? s.flag : s.text;
+          const kind = s.op.toLowerCase();
+          if (kind === 'remove' || raw === '' || raw === null) model.set(path, undefined);
+          else model.set(path, typeof raw === 'string' && path === 'active' ? raw.toLowerCase() === 'true' : raw);
+          if (kind === 'remove') return { op: s.op, path };
+          return s.pathless ? { op: s.op, value: { [path]: raw } } : { op: s.op, path, value: raw };
+        });
+        const { next, changes } = run(ops);
+        for (const s of scalar) expect(s.get(next)).toEqual(model.get(s.path));
+        const changed = scalar.filter((s) => s.get(user()) !== model.get(s.path)).map((s) => s.path);
+        expect([...changes.changedAttributes].sort()).toEqual(changed.sort());
+        expect(next.schemas).toEqual(model.get(`${ENT}:employeeNumber`) === undefined ? [USER] : [USER, ENT]);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  const anyPath = fc.constantFrom(
     'displayName',
-    'title',
-    'nickName',
+    'userName',
     'active',
+    'name',
     'name.givenName',
     'emails',
     'emails[type eq "work"].value',
+    'emails[type eq "home"]',
+    'emails[type eq "work"].primary',
+    'emails.value',
+    `${ENT}:manager`,
     `${ENT}:department`,
+    'password',
     'id',
+    'meta',
     'meta.created',
-    'userName',
+    'groups',
+    'schemas',
+    '__proto__',
     'bogus',
+    'emails[bogus eq 1]',
   );
-  const value = fc.oneof(
-    fc.string({ maxLength: 8 }),
+  const anyValue = fc.oneof(
+    fc.string({ maxLength: 6 }),
     fc.boolean(),
     fc.constant(null),
-    fc.constant([{ value: 'x@y.z', type: 'home' }]),
+    fc.constantFrom('True', 'false'),
+    fc.constant({ givenName: 'G' }),
+    fc.constant([{ value: 'x@y.z', type: 'home', primary: true }]),
+    fc.constant({ value: 'm' }),
+    fc.integer(),
   );
-  const op = fc.record({ op: fc.constantFrom('add', 'remove', 'replace', 'Replace', 'Add'), path, value });
+  const anyOp = fc.oneof(
+    fc.record({ op: opName, path: anyPath, value: anyValue }),
+    fc.record({ op: fc.constantFrom('add', 'Replace'), value: fc.dictionary(anyPath, anyValue, { maxKeys: 3 }) }),
+  );
 
-  it('never changes id or meta, never throws anything but ScimError, and leaves the input untouched on failure', () => {
+  it('never changes id/meta, throws only ScimError, and a failed PATCH leaves the input unchanged', () => {
     fc.assert(
-      fc.property(fc.array(op, { minLength: 1, maxLength: 6 }), (ops) => {
-        const input = { ...base(), id: 'the-id', meta: { created: '2020-01-01T00:00:00Z' } };
-        const copy = structuredClone(input);
+      fc.property(fc.array(anyOp, { minLength: 1, maxLength: 6 }), (ops) => {
+        const input = user();
         try {
-          const { next } = run(ops, input);
-          expect(next.id).toBe('the-id');
-          expect(next.meta).toEqual(copy.meta);
+          const { next, changes } = run(ops, input);
+          expect(next.id).toBe(ID);
+          expect(next.meta).toEqual(user().meta);
           expect(typeof next.userName).toBe('string');
+          expect(next.password).toBeUndefined();
+          expect(changes.members).toBeUndefined();
         } catch (error) {
           expect(error).toBeInstanceOf(ScimError);
+          expect((error as ScimError).detail).toMatch(/^Operations\[\d+\]: /);
         }
-        expect(input).toEqual(copy);
+        expect(input).toEqual(user());
+        expect(({} as Json).x).toBeUndefined();
       }),
-      { numRuns: 3000 },
+      { numRuns: 2000 },
+    );
+  });
+
+  it('applyOperations on canonical ops is what applyPatch does', () => {
+    const ctx = { resourceTypeId: 'User', registry: scimRegistry, resourceId: ID };
+    fc.assert(
+      fc.property(fc.array(anyOp, { minLength: 1, maxLength: 4 }), (ops) => {
+        const parsed = parsePatchRequest({ schemas: [PATCH], Operations: ops });
+        let viaPatch: unknown;
+        let viaCanonical: unknown;
+        try {
+          viaPatch = applyPatch(user(), parsed, ctx);
+        } catch (e) {
+          viaPatch = (e as ScimError).detail;
+        }
+        try {
+          viaCanonical = applyOperations(user(), toCanonicalOperations(user(), parsed, ctx), ctx);
+        } catch (e) {
+          viaCanonical = (e as ScimError).detail;
+        }
+        expect(viaCanonical).toEqual(viaPatch);
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -1,50 +1,95 @@
 // PATCH as a pure function (RFC 7644 §3.5.2): resource + operations → next resource + changeset, no I/O.
 // Group members never travel through here as data: operations on them become set deltas for the store.
-import { ScimError, scimErrors } from '../errors.ts';
+import { scimErrors } from '../errors.ts';
 import type { FilterNode } from '../filter/ast.ts';
-import { checkValueFilter } from '../filter/check.ts';
 import { evaluateValueFilter } from '../filter/evaluate.ts';
-import { parseFilter } from '../filter/parser.ts';
-import { parseAttrRef, parsePatchPath } from '../path/parse.ts';
-import type { AttrRef } from '../path/types.ts';
+import { RESOURCE_LIMITS } from '../resource/limits.ts';
 import { coerceAttribute, coerceValue } from '../resource/validate.ts';
-import type { AttributeDefinition, SchemaRegistry } from '../schema/types.ts';
-import { PATCH_LIMITS, type PatchOperation } from './message.ts';
+import {
+  atOperation,
+  type CanonicalOperation,
+  jsonEqual,
+  type PatchContext,
+  type PatchTarget,
+  toCanonicalOperations,
+} from './dialect.ts';
+import { PATCH_LIMITS, type PatchLimits } from './limits.ts';
+import type { PatchOperation } from './message.ts';
 
+export type { CanonicalOperation, PatchContext, PatchTarget } from './dialect.ts';
+
+export interface MemberRef {
+  readonly value: string;
+  readonly type?: string;
+  readonly display?: string;
+}
+
+/** One change to a group's member set, applied by the store in order. */
 export type MemberDelta =
-  | { readonly kind: 'add'; readonly members: readonly { readonly value: string }[] }
+  | { readonly kind: 'add'; readonly members: readonly MemberRef[] }
   | { readonly kind: 'remove'; readonly values: readonly string[] }
   | { readonly kind: 'removeAll' }
+  /** A checked filter relative to the member sub-attributes (value, type, display, $ref). */
   | { readonly kind: 'removeWhere'; readonly filter: FilterNode };
 
 export interface PatchChanges {
-  /** Top-level attributes whose value changed (extension ones as `urn:…:name`). Names only, never values. */
+  /** Canonical paths whose value changed (`name.familyName`, `emails`, `urn:…:User:manager`, `members`). */
   readonly changedAttributes: string[];
-  /** A new password to hash (write-only; never placed in `next`). */
+  /** A new password for the caller to hash (writeOnly: never placed in `next`). */
   readonly password?: string;
   readonly members?: MemberDelta[];
 }
 
-export interface PatchContext {
-  readonly resourceTypeId: string;
-  readonly registry: SchemaRegistry;
-  readonly resourceId: string;
+export interface PatchResult {
+  readonly next: Record<string, unknown>;
+  readonly changes: PatchChanges;
 }
+
+/**
+ * Attributes kept as rows and changed by deltas, never read whole (architecture: "group members are set deltas").
+ * The resource given for these types never carries them, and `next` never does either.
+ */
+export const SET_DELTA_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({ Group: 'members' });
 
 type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isEmpty = (v: unknown) => v === undefined || (isObject(v) && Object.keys(v).length === 0);
 
-interface Target {
-  readonly schema: string;
-  readonly def: AttributeDefinition;
-  readonly sub: AttributeDefinition | undefined;
-  readonly filter: FilterNode | undefined;
-  readonly label: string;
+/** A copy of an object with `key` removed (never `delete` on shared data). */
+function without(object: Json, key: string): Json {
+  const out: Json = {};
+  for (const [k, v] of Object.entries(object)) if (k !== key) out[k] = v;
+  return out;
 }
 
-const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-/** Entra clears attributes with "" as well as null (RFC 7643 §2.5: null means unassigned). */
-const isClear = (v: unknown) => v === null || v === '' || (Array.isArray(v) && v.length === 0);
+/** `type eq "work"` → { type: "work" }: the element Entra means when it writes `emails[type eq "work"].value`. */
+function seedFromFilter(filter: FilterNode): Json | undefined {
+  if (filter.kind !== 'compare' || filter.op !== 'eq' || filter.value === null) return undefined;
+  if (filter.attr.schema !== undefined || filter.attr.subAttribute !== undefined) return undefined;
+  return { [filter.attr.attribute]: filter.value };
+}
+
+/** `value eq "a" or value eq "b"` → ["a", "b"]: member filters that are a plain list of ids. */
+function memberIds(filter: FilterNode): string[] | undefined {
+  if (filter.kind === 'or') {
+    const left = memberIds(filter.left);
+    const right = memberIds(filter.right);
+    return left && right ? [...left, ...right] : undefined;
+  }
+  if (filter.kind === 'compare' && filter.op === 'eq' && filter.attr.attribute === 'value') {
+    return typeof filter.value === 'string' ? [filter.value] : undefined;
+  }
+  return undefined;
+}
+
+/** RFC 7643 §2.4: the primary "true" appears at most once; a value just made primary wins over the others. */
+function onePrimary(list: unknown[], touched: readonly number[], label: string): unknown[] {
+  const winners = touched.filter((i) => isObject(list[i]) && (list[i] as Json).primary === true);
+  if (winners.length > 1) throw scimErrors.invalidValue(`${label}: at most one value may be primary`);
+  const winner = winners[0];
+  if (winner === undefined) return list;
+  return list.map((e, i) => (i !== winner && isObject(e) && e.primary === true ? without(e, 'primary') : e));
+}
 
 class Patcher {
   readonly next: Json;
@@ -52,288 +97,288 @@ class Patcher {
   password: string | undefined;
   private memberValues = 0;
   private readonly core: string;
+  private readonly deltaAttribute: string | undefined;
 
   constructor(
-    resource: Json,
+    resource: Readonly<Json>,
     private readonly ctx: PatchContext,
+    private readonly limits: PatchLimits,
   ) {
-    this.next = structuredClone(resource);
-    this.core = ctx.registry.resourceType(ctx.resourceTypeId)!.schema;
+    this.next = structuredClone(resource) as Json;
+    const type = ctx.registry.resourceType(ctx.resourceTypeId);
+    if (!type) throw scimErrors.invalidPath(`unknown resource type ${ctx.resourceTypeId}`);
+    this.core = type.schema;
+    this.deltaAttribute = SET_DELTA_ATTRIBUTES[type.id];
   }
 
-  private container(schema: string, create: boolean): Json | undefined {
+  private box(schema: string): Json | undefined {
     if (schema === this.core) return this.next;
-    const existing = this.next[schema];
-    if (isObject(existing)) return existing;
-    if (!create) return undefined;
-    const fresh: Json = {};
-    this.next[schema] = fresh;
-    return fresh;
+    const ext = Object.hasOwn(this.next, schema) ? this.next[schema] : undefined;
+    return isObject(ext) ? ext : undefined;
   }
 
-  private resolve(
-    ref: AttrRef,
-    filter: FilterNode | undefined,
-    subAttribute: string | undefined,
-    label: string,
-  ): Target {
-    const found = this.ctx.registry.resolve(this.ctx.resourceTypeId, { schema: ref.schema, attribute: ref.attribute });
-    if (!found) throw scimErrors.invalidPath(`${label} is not an attribute of ${this.ctx.resourceTypeId}`);
-    const def = found.attribute;
-    const subName = ref.subAttribute ?? subAttribute;
-    let sub: AttributeDefinition | undefined;
-    if (subName !== undefined) {
-      sub = def.subAttributes?.find((s) => s.name.toLowerCase() === subName.toLowerCase());
-      if (!sub) throw scimErrors.invalidPath(`${def.name} has no sub-attribute ${subName}`);
-    }
-    if (filter && (def.type !== 'complex' || !def.multiValued))
-      throw scimErrors.invalidPath(`${def.name} is not multi-valued: no value filter applies`);
-    const checked = filter
-      ? checkValueFilter(filter, { attribute: def.name }, def, this.ctx.resourceTypeId, this.ctx.registry)
-      : undefined;
-    return { schema: found.schema, def, sub, filter: checked, label: sub ? `${def.name}.${sub.name}` : def.name };
+  private get(t: PatchTarget): unknown {
+    const box = this.box(t.schema);
+    return box && Object.hasOwn(box, t.attribute.name) ? box[t.attribute.name] : undefined;
   }
 
-  apply(op: PatchOperation): void {
-    if (op.path === undefined) {
-      // Path-less add/replace: the value's keys are attribute names, dotted paths or URN-qualified paths.
-      if (!isObject(op.value))
-        throw scimErrors.invalidValue('without a path, the value must be an object of attributes');
-      for (const [key, value] of Object.entries(op.value)) this.pathless(op, key, value);
+  /** Sets (or, with undefined, removes) the attribute; extension objects are created and dropped as needed. */
+  private set(t: PatchTarget, value: unknown): void {
+    const name = t.attribute.name;
+    if (t.schema === this.core) {
+      if (value === undefined) delete this.next[name];
+      else this.next[name] = value;
       return;
     }
-    const path = parsePatchPath(op.path, (text) => parseFilter(text));
-    const target = this.resolve(path.attr, path.valueFilter, path.subAttribute, op.path.slice(0, 80));
-    this.applyTo(op.op, target, op.value);
+    const ext: Json = { ...(this.box(t.schema) ?? {}) };
+    if (value === undefined) delete ext[name];
+    else ext[name] = value;
+    if (Object.keys(ext).length === 0) delete this.next[t.schema];
+    else this.next[t.schema] = ext;
   }
 
-  private pathless(op: PatchOperation, key: string, value: unknown): void {
-    if (key === 'schemas' || key.toLowerCase() === 'meta') return;
-    // Okta renames a group with a value that repeats its own id: an unchanged readOnly value is no change.
-    if (key.toLowerCase() === 'id') {
-      if (value === this.ctx.resourceId) return;
-      throw scimErrors.mutability('id is readOnly');
-    }
-    const extension = this.ctx.registry
-      .schemasOf(this.ctx.resourceTypeId)
-      .find((s) => s.toLowerCase() === key.toLowerCase());
-    if (extension && extension !== this.core) {
-      if (!isObject(value)) throw scimErrors.invalidValue(`${extension} must be an object`);
-      for (const [name, v] of Object.entries(value)) {
-        this.applyTo(op.op, this.resolve({ schema: extension, attribute: name }, undefined, undefined, name), v);
-      }
-      return;
-    }
-    const ref = parseAttrRef(key);
-    this.applyTo(op.op, this.resolve(ref, undefined, undefined, key.slice(0, 80)), value);
-  }
-
-  private applyTo(op: 'add' | 'remove' | 'replace', t: Target, value: unknown): void {
-    if (t.def.mutability === 'readOnly' || t.sub?.mutability === 'readOnly')
+  apply(op: CanonicalOperation): void {
+    const t = op.target;
+    const def = t.attribute;
+    // RFC 7644 §3.5.2: readOnly attributes cannot be modified by PATCH → mutability.
+    if (def.mutability === 'readOnly' || t.subAttribute?.mutability === 'readOnly')
       throw scimErrors.mutability(`${t.label} is readOnly`);
-    if (this.ctx.resourceTypeId === 'Group' && t.def.name === 'members') {
-      this.memberOp(op, t, value);
+    if (t.schema === this.core && def.name === this.deltaAttribute) {
+      this.memberOp(op);
       return;
     }
-    if (t.def.mutability === 'writeOnly') {
-      if (op === 'remove') throw scimErrors.mutability(`${t.label} cannot be removed`);
-      const v = coerceValue(t.def, value, t.label);
-      if (typeof v !== 'string') throw scimErrors.invalidValue(`${t.label} must be a non-empty string`);
-      this.password = v;
+    if (def.mutability === 'writeOnly') {
+      this.writeOnly(op);
       return;
     }
-    if (t.def.mutability === 'immutable') {
-      const current = this.container(t.schema, false)?.[t.def.name];
-      if (current !== undefined && (op !== 'add' || !same(current, value)))
-        throw scimErrors.mutability(`${t.label} is immutable`);
+    const before = this.get(t);
+    if (op.op === 'remove') this.remove(t, op.value);
+    else if (!def.multiValued) this.setSingle(t, op.value);
+    else this.setMulti(op.op, t, op.value);
+    const after = this.get(t);
+    // RFC 7644 §3.5.2.2: a required attribute that becomes unassigned → mutability.
+    if (def.required && before !== undefined && after === undefined)
+      throw scimErrors.mutability(`${def.name} is required and cannot be removed`);
+    // RFC 7643 §2.2: an immutable value may be set once, never changed.
+    if (
+      (def.mutability === 'immutable' || t.subAttribute?.mutability === 'immutable') &&
+      before !== undefined &&
+      !jsonEqual(before, after)
+    ) {
+      throw scimErrors.mutability(`${t.label} is immutable`);
     }
-    // Entra ID clears with "" as well as null; an empty add to a multi-valued attribute is simply nothing.
-    const clears =
-      isClear(value) && !(t.def.multiValued && t.filter === undefined && t.sub === undefined && op === 'add');
-    if (op === 'remove') this.remove(t, value);
-    else if (clears) this.remove(t, undefined);
-    else if (!t.def.multiValued) this.setSingle(t, value);
-    else this.setMulti(op, t, value);
+    if (Array.isArray(after) && after.length > RESOURCE_LIMITS.multiValuedEntries)
+      throw scimErrors.invalidValue(`${def.name} has more than ${RESOURCE_LIMITS.multiValuedEntries} entries`);
   }
 
-  private setSingle(t: Target, value: unknown): void {
-    const box = this.container(t.schema, true)!;
-    if (t.sub) {
-      const v = coerceValue(t.sub, value, t.label);
-      const current = isObject(box[t.def.name]) ? (box[t.def.name] as Json) : {};
-      if (v === undefined) delete current[t.sub.name];
-      else current[t.sub.name] = v;
-      box[t.def.name] = current;
-      return;
-    }
-    const v = coerceValue(t.def, value, t.label);
-    if (v === undefined) {
-      delete box[t.def.name];
-    } else if (t.def.type === 'complex' && isObject(v) && isObject(box[t.def.name])) {
-      // RFC 7644 §3.5.2.1/.3: sub-attributes not named in the value are left unchanged.
-      box[t.def.name] = { ...(box[t.def.name] as Json), ...v };
-    } else {
-      box[t.def.name] = v;
-    }
+  private writeOnly(op: CanonicalOperation): void {
+    const t = op.target;
+    if (op.op === 'remove' || t.subAttribute || t.filter)
+      throw scimErrors.mutability(`${t.label} can only be set, not removed or addressed in parts`);
+    const v = coerceValue(t.attribute, op.value, t.label);
+    if (typeof v !== 'string' || v.length === 0) throw scimErrors.invalidValue(`${t.label} must be a non-empty string`);
+    this.password = v;
   }
 
-  private setMulti(op: 'add' | 'replace', t: Target, value: unknown): void {
-    const box = this.container(t.schema, true)!;
-    const list: unknown[] = Array.isArray(box[t.def.name]) ? [...(box[t.def.name] as unknown[])] : [];
+  private setSingle(t: PatchTarget, value: unknown): void {
+    const current = this.get(t);
+    if (t.subAttribute) {
+      const v = coerceValue(t.subAttribute, value, t.label);
+      if (v === undefined) return;
+      this.set(t, { ...(isObject(current) ? current : {}), [t.subAttribute.name]: v });
+      return;
+    }
+    const v = coerceValue(t.attribute, value, t.label);
+    if (v === undefined) return; // only readOnly sub-attributes were given: ignored (RFC 7644 §3.5.1)
+    // RFC 7644 §3.5.2.1/§3.5.2.3: sub-attributes not named in a complex value are left unchanged.
+    this.set(t, t.attribute.type === 'complex' && isObject(v) && isObject(current) ? { ...current, ...v } : v);
+  }
+
+  private setMulti(op: 'add' | 'replace', t: PatchTarget, value: unknown): void {
+    const current = this.get(t);
+    const list: unknown[] = Array.isArray(current) ? [...current] : [];
     if (t.filter) {
-      const matches = list.map((e, i) => (evaluateValueFilter(t.filter!, e, t.def) ? i : -1)).filter((i) => i >= 0);
-      if (matches.length === 0) {
-        // Entra ID adds a work email with `emails[type eq "work"].value`: create the element the filter describes.
-        const seed = elementFromFilter(t.filter);
-        if (!seed) throw scimErrors.noTarget(`no value of ${t.def.name} matches the filter`);
-        list.push(seed);
-        matches.push(list.length - 1);
-      }
-      for (const i of matches) {
-        const element = isObject(list[i]) ? { ...(list[i] as Json) } : {};
-        if (t.sub) {
-          const v = coerceValue(t.sub, value, t.label);
-          if (v === undefined) delete element[t.sub.name];
-          else element[t.sub.name] = v;
-          list[i] = element;
-        } else {
-          const v = coerceValue(t.def, value, t.label);
-          if (!isObject(v)) throw scimErrors.invalidValue(`${t.label} needs an object value`);
-          list[i] = op === 'add' ? { ...element, ...v } : v;
-        }
-      }
-      box[t.def.name] = normalisePrimary(list, matches);
+      this.setFiltered(op, t, t.filter, list, value);
       return;
     }
-    if (t.sub)
+    if (t.subAttribute)
       throw scimErrors.invalidPath(
-        `${t.label}: name the values with a filter, e.g. ${t.def.name}[type eq "work"].${t.sub.name}`,
+        `${t.label}: name the values with a filter, e.g. ${t.attribute.name}[type eq "work"]`,
       );
-    const incoming =
-      (coerceAttribute(t.def, Array.isArray(value) ? value : [value], t.label) as unknown[] | undefined) ?? [];
-    if (op === 'replace') {
-      box[t.def.name] = incoming;
-    } else {
-      // Re-adding an equal value must not duplicate it.
-      const added = incoming.filter((v) => !list.some((e) => same(e, v)));
-      const start = list.length;
-      list.push(...added);
-      box[t.def.name] = normalisePrimary(
-        list,
-        added.map((_, i) => start + i),
-      );
-    }
-    if ((box[t.def.name] as unknown[]).length === 0) delete box[t.def.name];
+    const incoming = (coerceAttribute(t.attribute, Array.isArray(value) ? value : [value], t.label) ?? []) as unknown[];
+    const fresh: unknown[] = [];
+    // Re-adding an equal value must not duplicate it (idp-behaviour.md; RFC 7644 §3.5.2.1 "add" merges).
+    for (const v of incoming)
+      if (![...(op === 'add' ? list : []), ...fresh].some((e) => jsonEqual(e, v))) fresh.push(v);
+    // RFC 7644 §3.5.2.3: replace without a filter replaces all values; add appends.
+    const base = op === 'add' ? list : [];
+    const merged = [...base, ...fresh];
+    const result = onePrimary(
+      merged,
+      fresh.map((_, i) => base.length + i),
+      t.label,
+    );
+    this.set(t, result.length === 0 ? undefined : result);
   }
 
-  private remove(t: Target, value: unknown): void {
-    const box = this.container(t.schema, false);
-    if (!box || box[t.def.name] === undefined) return;
-    if (!t.def.multiValued) {
-      if (t.sub && isObject(box[t.def.name])) {
-        const current = { ...(box[t.def.name] as Json) };
-        delete current[t.sub.name];
-        if (Object.keys(current).length === 0) delete box[t.def.name];
-        else box[t.def.name] = current;
-      } else {
-        delete box[t.def.name];
+  private setFiltered(op: 'add' | 'replace', t: PatchTarget, filter: FilterNode, list: unknown[], value: unknown) {
+    const matches = list.flatMap((e, i) => (evaluateValueFilter(filter, e, t.attribute) ? [i] : []));
+    if (matches.length === 0) {
+      // Entra writes `emails[type eq "work"].value` (Add or Replace) to users without a work email: the element the
+      // filter describes is created. Only for one `eq` and only for add, or replace of a sub-attribute; otherwise
+      // RFC 7644 §3.5.2.3: a value filter matching nothing → noTarget.
+      const seed = seedFromFilter(filter);
+      if (!seed || (op === 'replace' && !t.subAttribute))
+        throw scimErrors.noTarget(`no value of ${t.attribute.name} matches the filter`);
+      list.push(coerceValue(t.attribute, seed, t.label));
+      matches.push(list.length - 1);
+    }
+    const patch = t.subAttribute
+      ? { [t.subAttribute.name]: coerceValue(t.subAttribute, value, t.label) }
+      : coerceValue(t.attribute, value, t.label);
+    if (!isObject(patch)) throw scimErrors.invalidValue(`${t.label} needs an object of sub-attributes`);
+    for (const i of matches) {
+      const element = list[i];
+      // RFC 7644 §3.5.2.3: the matched complex values take the given sub-attributes; others stay.
+      list[i] = { ...(isObject(element) ? element : {}), ...patch };
+    }
+    const deduped = list.filter((e, i) => !list.slice(0, i).some((x) => jsonEqual(x, e)));
+    const touched = matches.map((i) => deduped.findIndex((x) => jsonEqual(x, list[i])));
+    this.set(t, onePrimary(deduped, [...new Set(touched)], t.label));
+  }
+
+  private remove(t: PatchTarget, value: unknown): void {
+    const current = this.get(t);
+    if (current === undefined) return; // removing what is absent changes nothing
+    if (!t.attribute.multiValued) {
+      if (!t.subAttribute) {
+        this.set(t, undefined);
+        return;
       }
+      if (!isObject(current)) return;
+      const rest = without(current, t.subAttribute.name);
+      this.set(t, isEmpty(rest) ? undefined : rest);
       return;
     }
-    const list = Array.isArray(box[t.def.name]) ? (box[t.def.name] as unknown[]) : [];
+    const list = Array.isArray(current) ? current : [];
+    const strip = (e: unknown) => (t.subAttribute && isObject(e) ? without(e, t.subAttribute.name) : undefined);
     let kept: unknown[];
     if (t.filter) {
-      kept = list.flatMap((e) => {
-        if (!evaluateValueFilter(t.filter!, e, t.def)) return [e];
-        if (!t.sub || !isObject(e)) return [];
-        const copy = { ...e };
-        delete copy[t.sub.name];
-        return [copy];
-      });
+      const filter = t.filter;
+      // RFC 7644 §3.5.2.2: matched values are removed (or lose the named sub-attribute).
+      kept = list.map((e) => (evaluateValueFilter(filter, e, t.attribute) ? strip(e) : e));
+    } else if (t.subAttribute) {
+      kept = list.map(strip);
     } else if (Array.isArray(value) && value.length > 0) {
-      // Entra-style remove with a value list: only the listed values go.
-      kept = list.filter(
-        (e) => !value.some((v) => same(isObject(v) && 'value' in v ? v.value : v, isObject(e) ? e.value : e)),
-      );
+      // Entra's remove with a value list: only the listed values go (compared by `value` when they have one).
+      const key = (v: unknown) => (isObject(v) && Object.hasOwn(v, 'value') ? v.value : v);
+      kept = list.filter((e) => !value.some((v) => jsonEqual(key(v), key(e))));
     } else {
       kept = [];
     }
-    if (kept.length === 0) delete box[t.def.name];
-    else box[t.def.name] = kept;
+    kept = kept.filter((e) => !isEmpty(e));
+    // RFC 7644 §3.5.2.2: no values left → the attribute is unassigned.
+    this.set(t, kept.length === 0 ? undefined : kept);
   }
 
-  private memberOp(op: 'add' | 'remove' | 'replace', t: Target, value: unknown): void {
-    if (t.sub) throw scimErrors.invalidPath('members sub-attributes cannot be patched; add or remove members by value');
-    const values = (v: unknown): string[] => {
-      const list = v === null || v === undefined ? [] : Array.isArray(v) ? v : [v];
-      this.memberValues += list.length;
-      if (this.memberValues > PATCH_LIMITS.maxMemberValues) {
-        throw scimErrors.invalidValue(`at most ${PATCH_LIMITS.maxMemberValues} members may be named in one request`);
+  private countMembers(n: number): void {
+    this.memberValues += n;
+    if (this.memberValues > this.limits.maxMemberValues)
+      throw scimErrors.invalidValue(`at most ${this.limits.maxMemberValues} members may be named in one request`);
+  }
+
+  /** Member objects of an add/replace/remove value → refs; writable sub-attributes only, per the schema. */
+  private memberRefs(t: PatchTarget, value: unknown): MemberRef[] {
+    const list = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
+    this.countMembers(list.length);
+    const subs = t.attribute.subAttributes ?? [];
+    const typeDef = subs.find((s) => s.name === 'type');
+    const displayDef = subs.find((s) => s.name === 'display');
+    const seen = new Set<string>();
+    const refs: MemberRef[] = [];
+    list.forEach((m, i) => {
+      const id = isObject(m) ? m.value : undefined;
+      if (typeof id !== 'string' || id.length === 0 || id.length > 256)
+        throw scimErrors.invalidValue(`members[${i}].value must be a non-empty string id`);
+      if (seen.has(id)) return;
+      seen.add(id);
+      const ref: { value: string; type?: string; display?: string } = { value: id };
+      const type = isObject(m) ? m.type : undefined;
+      if (typeDef && typeof type === 'string') {
+        const canonical = typeDef.canonicalValues?.find((c) => c.toLowerCase() === type.toLowerCase());
+        if (typeDef.canonicalValues && !canonical)
+          throw scimErrors.invalidValue(`members[${i}].type must be one of ${typeDef.canonicalValues.join(', ')}`);
+        ref.type = canonical ?? type;
       }
-      return list.map((m, i) => {
-        const id = isObject(m) ? m.value : m;
-        if (typeof id !== 'string' || id.length === 0 || id.length > 256)
-          throw scimErrors.invalidValue(`members[${i}].value must be a non-empty string id`);
-        return id;
-      });
-    };
-    if (op === 'add') {
-      if (t.filter) throw scimErrors.invalidPath('add members without a filter in the path');
-      this.members.push({ kind: 'add', members: values(value).map((v) => ({ value: v })) });
-      return;
-    }
-    if (op === 'replace') {
-      if (t.filter) throw scimErrors.invalidPath('replace members without a filter in the path');
-      this.members.push({ kind: 'removeAll' }, { kind: 'add', members: values(value).map((v) => ({ value: v })) });
+      // RFC 7644 §3.5.1: readOnly values sent by a client are ignored (the schema says whether `display` is).
+      const display = isObject(m) ? m.display : undefined;
+      if (displayDef && displayDef.mutability !== 'readOnly' && typeof display === 'string') ref.display = display;
+      refs.push(ref);
+    });
+    return refs;
+  }
+
+  private memberOp(op: CanonicalOperation): void {
+    const t = op.target;
+    if (t.subAttribute) throw scimErrors.invalidPath(`${t.label}: add or remove whole members, by value`);
+    if (op.op !== 'remove') {
+      if (t.filter) throw scimErrors.invalidPath(`${op.op} members without a value filter in the path`);
+      const refs = this.memberRefs(t, op.value);
+      if (op.op === 'replace') this.members.push({ kind: 'removeAll' });
+      if (refs.length > 0) this.members.push({ kind: 'add', members: refs });
       return;
     }
     if (t.filter) {
-      const f = t.filter;
-      // The common shape `members[value eq "id"]` is a plain delete by id.
-      if (f.kind === 'compare' && f.op === 'eq' && f.attr.attribute === 'value' && typeof f.value === 'string') {
-        this.members.push({ kind: 'remove', values: [f.value] });
+      // The common shapes `members[value eq "id"]` (or an `or` of them) are plain deletes by id.
+      const ids = memberIds(t.filter);
+      if (ids) {
+        this.countMembers(ids.length);
+        this.members.push({ kind: 'remove', values: [...new Set(ids)] });
       } else {
-        this.members.push({ kind: 'removeWhere', filter: f });
+        this.members.push({ kind: 'removeWhere', filter: t.filter });
       }
       return;
     }
-    // Entra: remove with a value list removes only the listed members (RFC read literally would remove all).
-    if (Array.isArray(value) && value.length > 0) this.members.push({ kind: 'remove', values: values(value) });
-    else this.members.push({ kind: 'removeAll' });
+    // Entra: remove with a value list removes only the listed members (the RFC read literally would remove all).
+    if (Array.isArray(op.value) && op.value.length > 0) {
+      this.members.push({ kind: 'remove', values: this.memberRefs(t, op.value).map((m) => m.value) });
+      return;
+    }
+    // RFC 7644 §3.5.2.2: remove of a multi-valued attribute without a filter removes all values.
+    this.members.push({ kind: 'removeAll' });
   }
 
-  finish(before: Json): PatchChanges {
+  finish(before: Readonly<Json>): PatchChanges {
     const type = this.ctx.registry.resourceType(this.ctx.resourceTypeId)!;
-    const present: string[] = [];
-    for (const ext of type.schemaExtensions) {
-      const box = this.next[ext.schema];
-      if (isObject(box) && Object.keys(box).length > 0) present.push(ext.schema);
-      else delete this.next[ext.schema];
-    }
+    // RFC 7643 §3: `schemas` lists the core schema and the extensions present.
+    const present = type.schemaExtensions.map((e) => e.schema).filter((s) => isObject(this.next[s]));
     this.next.schemas = [type.schema, ...present];
-    for (const def of this.ctx.registry.schema(type.schema)!.attributes) {
-      if (def.required && (this.next[def.name] === undefined || this.next[def.name] === ''))
-        throw scimErrors.invalidValue(`${def.name} is required`);
-    }
     const changed: string[] = [];
-    const keys = new Set([...Object.keys(before), ...Object.keys(this.next)]);
-    for (const key of keys) {
-      if (key === 'schemas' || same(before[key], this.next[key])) continue;
-      const box = this.next[key] ?? before[key];
-      if (type.schemaExtensions.some((e) => e.schema === key) && isObject(box)) {
-        const inner = new Set([
-          ...Object.keys(isObject(before[key]) ? before[key] : {}),
-          ...Object.keys(isObject(this.next[key]) ? this.next[key] : {}),
-        ]);
-        for (const name of inner) {
-          if (!same((before[key] as Json | undefined)?.[name], (this.next[key] as Json | undefined)?.[name]))
-            changed.push(`${key}:${name}`);
+    const extensions = type.schemaExtensions.map((e) => e.schema);
+    const diff = (schema: string, a: unknown, b: unknown) => {
+      const prefix = schema === type.schema ? '' : `${schema}:`;
+      const keys = new Set([...Object.keys(isObject(a) ? a : {}), ...Object.keys(isObject(b) ? b : {})]);
+      for (const key of keys) {
+        if (key === 'schemas' || (schema === type.schema && extensions.includes(key))) continue;
+        const x = isObject(a) ? a[key] : undefined;
+        const y = isObject(b) ? b[key] : undefined;
+        if (jsonEqual(x, y)) continue;
+        const def = this.ctx.registry.resolve(type.id, { schema, attribute: key })?.attribute;
+        if (def && def.type === 'complex' && !def.multiValued && (isObject(x) || isObject(y))) {
+          const subs = new Set([...Object.keys(isObject(x) ? x : {}), ...Object.keys(isObject(y) ? y : {})]);
+          for (const s of subs) {
+            if (!jsonEqual(isObject(x) ? x[s] : undefined, isObject(y) ? y[s] : undefined))
+              changed.push(`${prefix}${key}.${s}`);
+          }
+        } else {
+          changed.push(`${prefix}${key}`);
         }
-      } else {
-        changed.push(key);
       }
-    }
-    if (this.members.length > 0) changed.push('members');
+    };
+    diff(type.schema, before, this.next);
+    for (const ext of type.schemaExtensions) diff(ext.schema, before[ext.schema], this.next[ext.schema]);
+    if (this.password !== undefined) changed.push('password');
+    if (this.members.length > 0 && this.deltaAttribute) changed.push(this.deltaAttribute);
     return {
       changedAttributes: changed,
       ...(this.password !== undefined ? { password: this.password } : {}),
@@ -342,46 +387,28 @@ class Patcher {
   }
 }
 
-/** `type eq "work"` (or several such joined by `and`) → { type: "work" }; anything else cannot seed an element. */
-function elementFromFilter(filter: FilterNode): Json | undefined {
-  if (filter.kind === 'compare' && filter.op === 'eq' && filter.value !== null)
-    return { [filter.attr.attribute]: filter.value };
-  if (filter.kind === 'and') {
-    const left = elementFromFilter(filter.left);
-    const right = elementFromFilter(filter.right);
-    return left && right ? { ...left, ...right } : undefined;
-  }
-  return undefined;
-}
-
-/** RFC 7643 §2.4: at most one primary; a value just set primary wins over the others. */
-function normalisePrimary(list: unknown[], touched: readonly number[]): unknown[] {
-  const winner = touched.find((i) => isObject(list[i]) && (list[i] as Json).primary === true);
-  if (winner === undefined) return list;
-  return list.map((e, i) => {
-    if (i === winner || !isObject(e) || e.primary !== true) return e;
-    const { primary: _primary, ...rest } = e;
-    return rest;
-  });
-}
-
-export function applyPatch(
-  resource: Json,
-  operations: readonly PatchOperation[],
+/**
+ * Canonical operations → next resource + changeset. All or nothing (RFC 7644 §3.5.2): the first failing operation
+ * throws a ScimError naming `Operations[i]`; `resource` is never mutated.
+ */
+export function applyOperations(
+  resource: Readonly<Record<string, unknown>>,
+  operations: readonly CanonicalOperation[],
   ctx: PatchContext,
-): { next: Json; changes: PatchChanges } {
-  const patcher = new Patcher(resource, ctx);
-  for (const op of operations) {
-    try {
-      patcher.apply(op);
-    } catch (error) {
-      if (error instanceof ScimError) {
-        // RFC 7644 §3.5.2: the whole PATCH fails; the detail names the operation.
-        throw new ScimError(error.status, `Operations[${op.index}]: ${error.detail}`, error.scimType);
-      }
-      throw error;
-    }
-  }
+  limits: PatchLimits = PATCH_LIMITS,
+): PatchResult {
+  const patcher = new Patcher(resource, ctx, limits);
+  for (const op of operations) atOperation(op.index, () => patcher.apply(op));
   const changes = patcher.finish(resource);
   return { next: patcher.next, changes };
+}
+
+/** Shape-checked operations (from parsePatchRequest) in any IdP dialect → next resource + changeset. */
+export function applyPatch(
+  resource: Readonly<Record<string, unknown>>,
+  operations: readonly PatchOperation[],
+  ctx: PatchContext,
+  limits: PatchLimits = PATCH_LIMITS,
+): PatchResult {
+  return applyOperations(resource, toCanonicalOperations(resource, operations, ctx), ctx, limits);
 }
