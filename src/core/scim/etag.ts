@@ -23,3 +23,20 @@ export function checkIfMatch(header: string | undefined, version: number): void 
 export function notModified(header: string | undefined, version: number): boolean {
   return header !== undefined && matches(header, version);
 }
+
+/**
+ * The start of every write to an existing resource: read it under a row lock, 404 when absent, 412 when the
+ * client's If-Match names another version.
+ */
+export async function currentForWrite<T extends { readonly version: number }>(
+  repository: { get(tenantId: string, id: string, options: { lock: boolean }): Promise<T | undefined> },
+  tenantId: string,
+  id: string,
+  ifMatch: string | undefined,
+  missing: () => Error,
+): Promise<T> {
+  const current = await repository.get(tenantId, id, { lock: true });
+  if (!current) throw missing();
+  checkIfMatch(ifMatch, current.version);
+  return current;
+}

@@ -6,7 +6,7 @@ import { parsePatchRequest } from '../../scim/patch/message.ts';
 import { toStoredResource } from '../../scim/resource/validate.ts';
 import { scimRegistry } from '../../scim/schema/registry.ts';
 import type { ScimCaller, ScimDeps } from './context.ts';
-import { checkIfMatch } from './etag.ts';
+import { currentForWrite } from './etag.ts';
 import type { ScimRepositories } from './ports.ts';
 import type { MemberChange, ResourceData, StoredGroup } from './records.ts';
 
@@ -93,9 +93,7 @@ export async function replaceGroup(
 ): Promise<StoredGroup> {
   const memberIds = membersOf(body);
   return deps.scim.transaction(async (tx) => {
-    const current = await tx.groups.get(caller.tenantId, id, { lock: true });
-    if (!current) throw notFound();
-    checkIfMatch(ifMatch, current.version);
+    const current = await currentForWrite(tx.groups, caller.tenantId, id, ifMatch, notFound);
     const data = withoutMembers(
       toStoredResource(body, 'Group', scimRegistry, { mode: 'replace', existing: { ...current.data, id } }),
     );
@@ -125,9 +123,7 @@ export async function patchGroup(
   const operations = parsePatchRequest(body);
   return deps.scim.transaction(async (tx) => {
     // The row lock serialises concurrent PATCHes of one group, so version bumps and member deltas never interleave.
-    const current = await tx.groups.get(caller.tenantId, id, { lock: true });
-    if (!current) throw notFound();
-    checkIfMatch(ifMatch, current.version);
+    const current = await currentForWrite(tx.groups, caller.tenantId, id, ifMatch, notFound);
     const { next, changes } = applyPatch(current.data, operations, {
       resourceTypeId: 'Group',
       registry: scimRegistry,
@@ -158,9 +154,7 @@ export async function deleteGroup(
   ifMatch: string | undefined,
 ): Promise<void> {
   await deps.scim.transaction(async (tx) => {
-    const current = await tx.groups.get(caller.tenantId, id, { lock: true });
-    if (!current) throw notFound();
-    checkIfMatch(ifMatch, current.version);
+    await currentForWrite(tx.groups, caller.tenantId, id, ifMatch, notFound);
     await tx.groups.delete(caller.tenantId, id);
   });
 }

@@ -7,7 +7,7 @@ import { parsePatchRequest } from '../../scim/patch/message.ts';
 import { toStoredResource } from '../../scim/resource/validate.ts';
 import { scimRegistry } from '../../scim/schema/registry.ts';
 import type { ScimCaller, ScimDeps } from './context.ts';
-import { checkIfMatch } from './etag.ts';
+import { currentForWrite } from './etag.ts';
 import type { ResourceData, StoredUser } from './records.ts';
 
 /** Splits the write-only password off the canonical resource: only its hash is ever stored. */
@@ -58,9 +58,7 @@ export async function replaceUser(
   ifMatch: string | undefined,
 ): Promise<StoredUser> {
   return deps.scim.transaction(async (tx) => {
-    const current = await tx.users.get(caller.tenantId, id, { lock: true });
-    if (!current) throw notFound();
-    checkIfMatch(ifMatch, current.version);
+    const current = await currentForWrite(tx.users, caller.tenantId, id, ifMatch, notFound);
     const { data, password } = withActive(
       withoutPassword(
         toStoredResource(body, 'User', scimRegistry, { mode: 'replace', existing: { ...current.data, id } }),
@@ -89,9 +87,7 @@ export async function patchUser(
 ): Promise<{ user: StoredUser; changed: readonly string[] }> {
   const operations = parsePatchRequest(body);
   return deps.scim.transaction(async (tx) => {
-    const current = await tx.users.get(caller.tenantId, id, { lock: true });
-    if (!current) throw notFound();
-    checkIfMatch(ifMatch, current.version);
+    const current = await currentForWrite(tx.users, caller.tenantId, id, ifMatch, notFound);
     const { next, changes } = applyPatch(current.data, operations, {
       resourceTypeId: 'User',
       registry: scimRegistry,
@@ -119,9 +115,7 @@ export async function deleteUser(
   ifMatch: string | undefined,
 ): Promise<void> {
   await deps.scim.transaction(async (tx) => {
-    const current = await tx.users.get(caller.tenantId, id, { lock: true });
-    if (!current) throw notFound();
-    checkIfMatch(ifMatch, current.version);
+    await currentForWrite(tx.users, caller.tenantId, id, ifMatch, notFound);
     await tx.users.delete(caller.tenantId, id);
   });
 }

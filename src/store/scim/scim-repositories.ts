@@ -181,26 +181,43 @@ export function createScimRepositories(db: Kysely<Database>, d: ScimDialect): Sc
   };
   const lockable = d.dialect === 'postgres';
 
-  return {
-    users: {
-      async insert(user) {
+  /**
+   * The parts users and groups share: one row per resource, unique keys mapped to 409 uniqueness, optimistic
+   * versioned updates, and deletion that also drops the resource's memberships in other groups.
+   */
+  function resourceTable<Row extends { tenant_id: string; id: string }, Rec extends StoredUser | StoredGroup>(spec: {
+    table: ResourceTable;
+    type: 'User' | 'Group';
+    toRow: (record: Rec) => Row;
+    fromRow: (row: Row) => Rec;
+    conflict: string;
+  }) {
+    // Kysely cannot type a table chosen at run time; both tables share the columns used here.
+    const table = spec.table as 'scim_users';
+    return {
+      async insert(record: Rec) {
         try {
-          await db.insertInto('scim_users').values(userRow(user)).execute();
+          await db
+            .insertInto(table)
+            .values(spec.toRow(record) as unknown as ScimUsersTable)
+            .execute();
         } catch (error) {
-          uniqueness(error, 'userName is already in use in this tenant');
+          uniqueness(error, spec.conflict);
         }
       },
-      async get(tenantId, id, options) {
-        let q = db.selectFrom('scim_users').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id);
+      async get(tenantId: string, id: string, options?: { lock?: boolean }) {
+        let q = db.selectFrom(table).selectAll().where('tenant_id', '=', tenantId).where('id', '=', id);
         if (options?.lock && lockable) q = q.forUpdate();
         const row = await q.executeTakeFirst();
-        return row && toUser(row);
+        return row && spec.fromRow(row as unknown as Row);
       },
-      async update(user, expectedVersion) {
-        const { tenant_id, id, created_at, created_by_token, provider, ...changes } = userRow(user);
+      async update(record: Rec, expectedVersion: number) {
+        const { tenant_id, id, created_at, created_by_token, provider, ...changes } = spec.toRow(
+          record,
+        ) as unknown as ScimUsersTable;
         try {
           const r = await db
-            .updateTable('scim_users')
+            .updateTable(table)
             .set(changes)
             .where('tenant_id', '=', tenant_id)
             .where('id', '=', id)
@@ -208,24 +225,33 @@ export function createScimRepositories(db: Kysely<Database>, d: ScimDialect): Sc
             .executeTakeFirst();
           return Number(r.numUpdatedRows) === 1;
         } catch (error) {
-          return uniqueness(error, 'userName is already in use in this tenant');
+          return uniqueness(error, spec.conflict);
         }
       },
-      async delete(tenantId, id) {
+      async delete(tenantId: string, id: string) {
+        // Its memberships in groups go with it (a group's own member rows cascade from the group row).
         await db
           .deleteFrom('scim_group_members')
           .where('tenant_id', '=', tenantId)
           .where('member_id', '=', id)
           .execute();
-        const r = await db
-          .deleteFrom('scim_users')
-          .where('tenant_id', '=', tenantId)
-          .where('id', '=', id)
-          .executeTakeFirst();
+        const r = await db.deleteFrom(table).where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
         return Number(r.numDeletedRows) === 1;
       },
-      search: (tenantId, query) =>
-        search<ScimUsersTable, StoredUser>(db, d, 'scim_users', 'User', tenantId, query, toUser),
+      search: (tenantId: string, query: SearchQuery) =>
+        search<Row, Rec>(db, d, spec.table, spec.type, tenantId, query, spec.fromRow),
+    };
+  }
+
+  return {
+    users: {
+      ...resourceTable({
+        table: 'scim_users',
+        type: 'User',
+        toRow: userRow,
+        fromRow: toUser,
+        conflict: 'userName is already in use in this tenant',
+      }),
       async groupsOf(tenantId, userIds) {
         const out = new Map<string, GroupRef[]>();
         for (const part of chunks(userIds)) {
@@ -250,50 +276,13 @@ export function createScimRepositories(db: Kysely<Database>, d: ScimDialect): Sc
       },
     },
     groups: {
-      async insert(group) {
-        try {
-          await db.insertInto('scim_groups').values(groupRow(group)).execute();
-        } catch (error) {
-          uniqueness(error, 'a group with this displayName already exists in this tenant');
-        }
-      },
-      async get(tenantId, id, options) {
-        let q = db.selectFrom('scim_groups').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id);
-        if (options?.lock && lockable) q = q.forUpdate();
-        const row = await q.executeTakeFirst();
-        return row && toGroup(row);
-      },
-      async update(group, expectedVersion) {
-        const { tenant_id, id, created_at, created_by_token, provider, ...changes } = groupRow(group);
-        try {
-          const r = await db
-            .updateTable('scim_groups')
-            .set(changes)
-            .where('tenant_id', '=', tenant_id)
-            .where('id', '=', id)
-            .where('version', '=', expectedVersion)
-            .executeTakeFirst();
-          return Number(r.numUpdatedRows) === 1;
-        } catch (error) {
-          return uniqueness(error, 'a group with this displayName already exists in this tenant');
-        }
-      },
-      async delete(tenantId, id) {
-        // Memberships of this group (cascade) and memberships *in other groups* of this group as a member.
-        await db
-          .deleteFrom('scim_group_members')
-          .where('tenant_id', '=', tenantId)
-          .where('member_id', '=', id)
-          .execute();
-        const r = await db
-          .deleteFrom('scim_groups')
-          .where('tenant_id', '=', tenantId)
-          .where('id', '=', id)
-          .executeTakeFirst();
-        return Number(r.numDeletedRows) === 1;
-      },
-      search: (tenantId, query) =>
-        search<ScimGroupsTable, StoredGroup>(db, d, 'scim_groups', 'Group', tenantId, query, toGroup),
+      ...resourceTable({
+        table: 'scim_groups',
+        type: 'Group',
+        toRow: groupRow,
+        fromRow: toGroup,
+        conflict: 'a group with this displayName already exists in this tenant',
+      }),
       async members(tenantId, groupId) {
         const rows = await db
           .selectFrom('scim_group_members as m')
