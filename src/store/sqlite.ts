@@ -15,11 +15,37 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 }
 
+/** How many distinct SQL texts keep a prepared statement (filters with IN-lists of many lengths churn the rest). */
+export const STATEMENT_CACHE_SIZE = 512;
+
+/**
+ * Kysely prepares every query anew; preparing costs as much as running a point lookup. Statements are reusable
+ * on the single connection (queries run one at a time and never stream), so they are cached by SQL text.
+ */
+function withStatementCache(raw: BetterSqlite3.Database) {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(sql: string): BetterSqlite3.Statement {
+      let statement = cache.get(sql);
+      if (statement) {
+        cache.delete(sql); // re-insert: Map order is the LRU order
+      } else {
+        statement = raw.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+  };
+}
+
 class ImmediateSqliteDialect extends SqliteDialect {
-  readonly #database: BetterSqlite3.Database;
+  readonly #database: ReturnType<typeof withStatementCache>;
   constructor(database: BetterSqlite3.Database) {
-    super({ database });
-    this.#database = database;
+    const cached = withStatementCache(database);
+    super({ database: cached });
+    this.#database = cached;
   }
   override createDriver() {
     return new ImmediateSqliteDriver({ database: this.#database });
