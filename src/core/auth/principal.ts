@@ -22,6 +22,14 @@ export interface AuthDeps extends CoreDeps {
   readonly bootstrapDigest?: Digest | undefined;
 }
 
+/**
+ * lastUsedAt is bookkeeping: it is written off the request path and a failure to write it (a busy or full
+ * database) must not turn a read into an error.
+ */
+function touch(write: () => Promise<void>): void {
+  write().catch(() => {});
+}
+
 function stale(lastUsedAt: string | null, now: Date): boolean {
   return lastUsedAt === null || now.getTime() - Date.parse(lastUsedAt) >= LAST_USED_RESOLUTION_MS;
 }
@@ -52,7 +60,7 @@ export async function authenticate(deps: AuthDeps, bearer: string | undefined): 
     case 'adm': {
       const row = await deps.store.adminTokens.get(token.id);
       if (row && verifySecret(deps.keyring, token.secret, row.secret)) {
-        if (stale(row.lastUsedAt, now)) await deps.store.adminTokens.touch(row.id, now.toISOString());
+        if (stale(row.lastUsedAt, now)) touch(() => deps.store.adminTokens.touch(row.id, now.toISOString()));
         return { kind: 'admin', tokenId: row.id, tenantId: row.tenantId };
       }
       break;
@@ -61,7 +69,7 @@ export async function authenticate(deps: AuthDeps, bearer: string | undefined): 
       const row = await deps.store.scimTokens.get(token.id);
       if (row && verifySecret(deps.keyring, token.secret, row.secret)) {
         if (row.expiresAt !== null && Date.parse(row.expiresAt) <= now.getTime()) break;
-        if (stale(row.lastUsedAt, now)) await deps.store.scimTokens.touch(row.id, now.toISOString());
+        if (stale(row.lastUsedAt, now)) touch(() => deps.store.scimTokens.touch(row.id, now.toISOString()));
         return { kind: 'scim', tokenId: row.id, tenantId: row.tenantId, provider: row.provider };
       }
       break;
