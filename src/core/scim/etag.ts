@@ -1,4 +1,4 @@
-// Versions as ETags (RFC 7644 §3.14): weak validators W/"<version>", checked on If-Match / If-None-Match.
+// Versions as ETags (RFC 7644 §3.14) and the tenant-scoped reads that precede a response or a write.
 import { scimErrors } from '../../scim/errors.ts';
 
 export function etagOf(version: number): string {
@@ -22,6 +22,18 @@ export function checkIfMatch(header: string | undefined, version: number): void 
 /** RFC 7232 §3.2: GET with a matching If-None-Match answers 304. */
 export function notModified(header: string | undefined, version: number): boolean {
   return header !== undefined && matches(header, version);
+}
+
+/** A resource of the caller's tenant, or the 404 `missing` gives. */
+export async function existing<T>(
+  repository: { get(tenantId: string, id: string): Promise<T | undefined> },
+  tenantId: string,
+  id: string,
+  missing: () => Error,
+): Promise<T> {
+  const found = await repository.get(tenantId, id);
+  if (found === undefined) throw missing();
+  return found;
 }
 
 /**

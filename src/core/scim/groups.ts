@@ -6,7 +6,7 @@ import { parsePatchRequest } from '../../scim/patch/message.ts';
 import { toStoredResource } from '../../scim/resource/validate.ts';
 import { scimRegistry } from '../../scim/schema/registry.ts';
 import type { ScimCaller, ScimDeps } from './context.ts';
-import { currentForWrite } from './etag.ts';
+import { currentForWrite, existing } from './etag.ts';
 import type { ScimRepositories } from './ports.ts';
 import type { MemberChange, ResourceData, StoredGroup } from './records.ts';
 
@@ -77,10 +77,8 @@ export async function createGroup(deps: ScimDeps, caller: ScimCaller, body: unkn
   return group;
 }
 
-export async function getGroup(deps: ScimDeps, caller: ScimCaller, id: string): Promise<StoredGroup> {
-  const group = await deps.scim.groups.get(caller.tenantId, id);
-  if (!group) throw notFound();
-  return group;
+export function getGroup(deps: ScimDeps, caller: ScimCaller, id: string): Promise<StoredGroup> {
+  return existing(deps.scim.groups, caller.tenantId, id, notFound);
 }
 
 /** PUT replaces the whole group, members included (Okta's classic Group Push). */

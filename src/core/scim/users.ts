@@ -7,7 +7,7 @@ import { parsePatchRequest } from '../../scim/patch/message.ts';
 import { toStoredResource } from '../../scim/resource/validate.ts';
 import { scimRegistry } from '../../scim/schema/registry.ts';
 import type { ScimCaller, ScimDeps } from './context.ts';
-import { currentForWrite } from './etag.ts';
+import { currentForWrite, existing } from './etag.ts';
 import type { ResourceData, StoredUser } from './records.ts';
 
 /** Splits the write-only password off the canonical resource: only its hash is ever stored. */
@@ -43,10 +43,8 @@ export async function createUser(deps: ScimDeps, caller: ScimCaller, body: unkno
   return user;
 }
 
-export async function getUser(deps: ScimDeps, caller: ScimCaller, id: string): Promise<StoredUser> {
-  const user = await deps.scim.users.get(caller.tenantId, id);
-  if (!user) throw notFound();
-  return user;
+export function getUser(deps: ScimDeps, caller: ScimCaller, id: string): Promise<StoredUser> {
+  return existing(deps.scim.users, caller.tenantId, id, notFound);
 }
 
 /** PUT (RFC 7644 §3.5.1): replaces every writable attribute; readOnly ones are ignored, immutable ones checked. */

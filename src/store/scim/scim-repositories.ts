@@ -30,7 +30,8 @@ function parseJson(value: JsonColumn): ResourceData {
   return typeof value === 'string' ? (JSON.parse(value) as ResourceData) : value;
 }
 
-function toUser(row: ScimUsersTable): StoredUser {
+/** The columns users and groups share, in both directions. */
+function toGroup(row: ScimGroupsTable | ScimUsersTable): StoredGroup {
   return {
     tenantId: row.tenant_id,
     id: row.id,
@@ -40,20 +41,24 @@ function toUser(row: ScimUsersTable): StoredUser {
     lastModified: row.last_modified,
     createdByToken: row.created_by_token,
     provider: row.provider,
-    passwordHash: row.password_hash,
   };
 }
 
-function toGroup(row: ScimGroupsTable): StoredGroup {
+function toUser(row: ScimUsersTable): StoredUser {
+  return { ...toGroup(row), passwordHash: row.password_hash };
+}
+
+function sharedColumns(r: StoredGroup, resourceTypeId: 'User' | 'Group') {
   return {
-    tenantId: row.tenant_id,
-    id: row.id,
-    data: parseJson(row.data),
-    version: row.version,
-    createdAt: row.created_at,
-    lastModified: row.last_modified,
-    createdByToken: row.created_by_token,
-    provider: row.provider,
+    tenant_id: r.tenantId,
+    id: r.id,
+    data: JSON.stringify(r.data),
+    search: JSON.stringify(toSearchDocument(r.data, resourceTypeId, scimRegistry)),
+    version: r.version,
+    created_at: r.createdAt,
+    last_modified: r.lastModified,
+    created_by_token: r.createdByToken,
+    provider: r.provider,
   };
 }
 
@@ -64,39 +69,23 @@ function str(value: unknown): string | null {
 function userRow(u: StoredUser): ScimUsersTable {
   const userName = str(u.data.userName) ?? '';
   return {
-    tenant_id: u.tenantId,
-    id: u.id,
+    ...sharedColumns(u, 'User'),
     user_name: userName,
     user_name_key: userNameKey(userName),
     external_id: str(u.data.externalId),
-    // RFC 7643 §4.1.1: active defaults to true when the client does not send it.
+    // A subject is active unless the IdP said `active: false` (the login path reads this column).
     active: u.data.active === false ? 0 : 1,
-    data: JSON.stringify(u.data),
-    search: JSON.stringify(toSearchDocument(u.data, 'User', scimRegistry)),
     password_hash: u.passwordHash,
-    version: u.version,
-    created_at: u.createdAt,
-    last_modified: u.lastModified,
-    created_by_token: u.createdByToken,
-    provider: u.provider,
   };
 }
 
 function groupRow(g: StoredGroup): ScimGroupsTable {
   const displayName = str(g.data.displayName) ?? '';
   return {
-    tenant_id: g.tenantId,
-    id: g.id,
+    ...sharedColumns(g, 'Group'),
     display_name: displayName,
     display_name_key: foldCase(displayName),
     external_id: str(g.data.externalId),
-    data: JSON.stringify(g.data),
-    search: JSON.stringify(toSearchDocument(g.data, 'Group', scimRegistry)),
-    version: g.version,
-    created_at: g.createdAt,
-    last_modified: g.lastModified,
-    created_by_token: g.createdByToken,
-    provider: g.provider,
   };
 }
 
