@@ -15,8 +15,13 @@ export function openPostgres(url: string, options: { max?: number } = {}): { db:
     lock_timeout: PG_STATEMENT_TIMEOUT_MS,
     idle_in_transaction_session_timeout: 60_000,
   });
-  // An idle client losing its server (restart, failover) must not crash the process; the pool replaces it.
+  // A client losing its server (restart, failover, terminated backend) must not crash the process: idle ones
+  // report through the pool, busy ones through the client itself. The query in flight still fails, as
+  // "unavailable" (→ 503), and the pool opens fresh connections for the next requests.
   pool.on('error', () => {});
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool };
 }
 
@@ -26,7 +31,10 @@ export function isPostgresUnavailable(error: unknown): boolean {
   if (typeof code !== 'string') {
     const message = (error as { message?: unknown })?.message;
     return (
-      typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect/i.test(message)
+      typeof message === 'string' &&
+      /Connection terminated|timeout exceeded when trying to connect|connection error and is not queryable/i.test(
+        message,
+      )
     );
   }
   return (
