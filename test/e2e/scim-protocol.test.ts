@@ -400,6 +400,25 @@ describe.each(STORE_KINDS)('SCIM protocol on %s', (kind) => {
     expect((await scim(t.app, g, 'GET', `${g.base}/Groups/${group.id}`)).json().meta.version).toBe('W/"21"');
   });
 
+  it('never resurrects a user when PATCH and DELETE race (PATCH is applied before the delete, or 404)', async () => {
+    const c = await scimTenant(t.app, 'Patch vs delete');
+    const ids: string[] = [];
+    for (let i = 0; i < 15; i++)
+      ids.push((await scim(t.app, c, 'POST', `${c.base}/Users`, entraUser(`pd${i}@c.com`, `pd${i}`))).json().id);
+    const outcomes = await Promise.all(
+      ids.flatMap((id) => [
+        scim(t.app, c, 'PATCH', `${c.base}/Users/${id}`, patch({ op: 'Replace', path: 'displayName', value: 'late' })),
+        scim(t.app, c, 'DELETE', `${c.base}/Users/${id}`),
+        scim(t.app, c, 'PATCH', `${c.base}/Users/${id}`, patch({ op: 'Replace', path: 'active', value: 'False' })),
+      ]),
+    );
+    for (const [i, res] of outcomes.entries()) {
+      expect(i % 3 === 1 ? [204] : [200, 404], `${i}: ${res.body}`).toContain(res.statusCode);
+    }
+    for (const id of ids) expect((await scim(t.app, c, 'GET', `${c.base}/Users/${id}`)).statusCode).toBe(404);
+    expect((await scim(t.app, c, 'GET', `${c.base}/Users?count=0`)).json().totalResults).toBe(0);
+  });
+
   it('gives one 201 and 409s, never a 500, when creates of one userName race', async () => {
     const results = await Promise.all(
       ['race@a.com', 'RACE@a.com', 'Race@A.com', 'race@a.com', 'rAce@a.com'].map((n) =>
