@@ -317,6 +317,16 @@ export function createScimRepositories(db: Kysely<Database>, d: ScimDialect): Sc
         return out;
       },
       async applyMemberChanges(tenantId, groupId, changes) {
+        const deleteMembers = async (ids: readonly string[]) => {
+          for (const part of chunks(ids)) {
+            await db
+              .deleteFrom('scim_group_members')
+              .where('tenant_id', '=', tenantId)
+              .where('group_id', '=', groupId)
+              .where('member_id', 'in', part)
+              .execute();
+          }
+        };
         for (const change of changes) {
           switch (change.kind) {
             case 'removeAll':
@@ -327,14 +337,7 @@ export function createScimRepositories(db: Kysely<Database>, d: ScimDialect): Sc
                 .execute();
               break;
             case 'remove':
-              for (const part of chunks(change.values)) {
-                await db
-                  .deleteFrom('scim_group_members')
-                  .where('tenant_id', '=', tenantId)
-                  .where('group_id', '=', groupId)
-                  .where('member_id', 'in', part)
-                  .execute();
-              }
+              await deleteMembers(change.values);
               break;
             case 'removeWhere': {
               // Rare shape (IdPs remove by `members[value eq "…"]`, which arrives as 'remove'): evaluated against
@@ -346,14 +349,7 @@ export function createScimRepositories(db: Kysely<Database>, d: ScimDialect): Sc
                   evaluateValueFilter(change.filter, { value: m.value, type: m.type, display: m.display }, membersDef),
                 )
                 .map((m) => m.value);
-              for (const part of chunks(doomed)) {
-                await db
-                  .deleteFrom('scim_group_members')
-                  .where('tenant_id', '=', tenantId)
-                  .where('group_id', '=', groupId)
-                  .where('member_id', 'in', part)
-                  .execute();
-              }
+              await deleteMembers(doomed);
               break;
             }
             case 'add': {
