@@ -71,6 +71,11 @@ async function main(): Promise<void> {
         ROSTER_SECRET_KEY: secretKey,
         ROSTER_BOOTSTRAP_TOKEN: 'bench-operator-token-0123456789abcdefghij',
         LOG_LEVEL: 'warn',
+        // The bench measures throughput, not throttling.
+        ROSTER_SCIM_RATE_TENANT: '1000000',
+        ROSTER_SCIM_BURST_TENANT: '1000000',
+        ROSTER_SCIM_RATE_TOKEN: '1000000',
+        ROSTER_SCIM_BURST_TOKEN: '1000000',
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });

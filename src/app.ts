@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.ts';
 import { bootstrapDigestOf } from './core/auth/principal.ts';
+import { TokenBuckets } from './core/ratelimit/token-buckets.ts';
 import { purgeScimLog, ScimLogBuffer } from './core/scim/log.ts';
 import { adminPlugin, registerOpenApi } from './http/admin/plugin.ts';
 import { scimPlugin } from './http/scim/plugin.ts';
@@ -48,8 +49,14 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     scimLog,
     publicUrl: config.publicUrl,
   });
+  const limits = {
+    tenant: new TokenBuckets(config.rateLimits.tenant, clock),
+    token: new TokenBuckets(config.rateLimits.token, clock),
+    authFailures: new TokenBuckets(config.rateLimits.authFailures, clock),
+  };
   const scimDeps = {
     ...coreDeps,
+    limits,
     scim: store.scim,
     scimLog,
     publicUrl: config.publicUrl,

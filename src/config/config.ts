@@ -21,6 +21,13 @@ export interface Config {
   };
   readonly shutdownGraceMs: number;
   readonly scimLogRetentionDays: number;
+  /** SCIM request rates (per second, with a burst), counted per process. */
+  readonly rateLimits: {
+    readonly tenant: { readonly rate: number; readonly burst: number };
+    readonly token: { readonly rate: number; readonly burst: number };
+    /** Failed authentications per client address, so token guessing is slowed without touching valid traffic. */
+    readonly authFailures: { readonly rate: number; readonly burst: number };
+  };
 }
 
 export const defaults = {
@@ -32,6 +39,14 @@ export const defaults = {
   SCIM_BODY_BYTES: 1024 * 1024,
   SHUTDOWN_GRACE_MS: 10_000,
   SCIM_LOG_RETENTION_DAYS: 30,
+  // Entra ID needs 25 requests/s per tenant sustained (gallery apps); these leave 20× headroom for imports and
+  // still cap a runaway client. Raise them for bulk migrations; the bench raises them to measure raw throughput.
+  SCIM_RATE_TENANT: 500,
+  SCIM_BURST_TENANT: 1000,
+  SCIM_RATE_TOKEN: 500,
+  SCIM_BURST_TOKEN: 1000,
+  AUTH_FAILURE_RATE: 2,
+  AUTH_FAILURE_BURST: 30,
 } as const;
 
 export class ConfigError extends Error {
@@ -92,6 +107,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     shutdownGraceMs: integer(env, 'ROSTER_SHUTDOWN_GRACE_MS', defaults.SHUTDOWN_GRACE_MS, 0, 600_000),
     scimLogRetentionDays: integer(env, 'ROSTER_SCIM_LOG_RETENTION_DAYS', defaults.SCIM_LOG_RETENTION_DAYS, 1, 3650),
+    rateLimits: {
+      tenant: {
+        rate: integer(env, 'ROSTER_SCIM_RATE_TENANT', defaults.SCIM_RATE_TENANT, 1, 1_000_000),
+        burst: integer(env, 'ROSTER_SCIM_BURST_TENANT', defaults.SCIM_BURST_TENANT, 1, 1_000_000),
+      },
+      token: {
+        rate: integer(env, 'ROSTER_SCIM_RATE_TOKEN', defaults.SCIM_RATE_TOKEN, 1, 1_000_000),
+        burst: integer(env, 'ROSTER_SCIM_BURST_TOKEN', defaults.SCIM_BURST_TOKEN, 1, 1_000_000),
+      },
+      authFailures: {
+        rate: integer(env, 'ROSTER_AUTH_FAILURE_RATE', defaults.AUTH_FAILURE_RATE, 1, 1_000_000),
+        burst: integer(env, 'ROSTER_AUTH_FAILURE_BURST', defaults.AUTH_FAILURE_BURST, 1, 1_000_000),
+      },
+    },
   };
   if (
     config.bootstrapToken !== undefined &&

@@ -18,13 +18,16 @@ export class ScimError extends Error {
   readonly status: number;
   readonly scimType: ScimType | undefined;
   readonly detail: string;
+  /** Seconds the client should wait (429, 503), sent as Retry-After. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(status: number, detail: string, scimType?: ScimType) {
+  constructor(status: number, detail: string, scimType?: ScimType, retryAfterSeconds?: number) {
     super(detail);
     this.name = 'ScimError';
     this.status = status;
     this.scimType = scimType;
     this.detail = detail;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
@@ -45,4 +48,6 @@ export const scimErrors = {
   notFound: (detail: string) => new ScimError(404, detail),
   preconditionFailed: (detail: string) => new ScimError(412, detail),
   payloadTooLarge: (detail: string) => new ScimError(413, detail),
+  tooManyRequests: (detail: string, retryAfterSeconds: number) =>
+    new ScimError(429, detail, undefined, retryAfterSeconds),
 } as const;

@@ -24,6 +24,10 @@ export async function startTestApp(kind: StoreKind, env: Record<string, string> 
     ROSTER_SECRET_KEY: secretKey,
     ROSTER_PUBLIC_URL: 'https://roster.test',
     DATABASE_URL: db.location.kind === 'sqlite' ? `sqlite:${db.location.path}` : db.location.url,
+    // The test clock stands still, so buckets never refill: suites get room, the rate-limit test sets its own.
+    ROSTER_SCIM_BURST_TENANT: '1000000',
+    ROSTER_SCIM_BURST_TOKEN: '1000000',
+    ROSTER_AUTH_FAILURE_BURST: '1000000',
     ...env,
   });
   const clock = fixedClock('2026-11-23T10:00:00.000Z');

@@ -8,7 +8,8 @@ const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 export function sendScimError(reply: FastifyReply, error: ScimError): FastifyReply {
   if (error.status === 401) reply.header('www-authenticate', 'Bearer realm="scim"');
-  if (error.status === 503) reply.header('retry-after', '5');
+  if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+  else if (error.status === 503) reply.header('retry-after', '5');
   return reply
     .code(error.status)
     .type(SCIM_CONTENT_TYPE)

@@ -1,7 +1,8 @@
 // The SCIM 2.0 surface: served at /{tenantId}/api/scim/v2 and at /iam/v1/scim (token selects the tenant).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type AuthDeps, authenticate, requireKind } from '../../core/auth/principal.ts';
+import { type AuthDeps, authenticate, type Principal, requireKind } from '../../core/auth/principal.ts';
 import { DomainError } from '../../core/errors.ts';
+import type { TokenBuckets } from '../../core/ratelimit/token-buckets.ts';
 import type { ScimCaller, ScimDeps } from '../../core/scim/context.ts';
 import { etagOf, notModified } from '../../core/scim/etag.ts';
 import { recordScimRequest, type ScimLogBuffer } from '../../core/scim/log.ts';
@@ -19,8 +20,15 @@ import { SCIM_CONTENT_TYPE, sendScimError, toScimError } from './errors.ts';
 import { parseScimJson } from './json-body.ts';
 import { groupBinding, type ResourceBinding, userBinding } from './resources.ts';
 
+export interface ScimRateLimits {
+  readonly tenant: TokenBuckets;
+  readonly token: TokenBuckets;
+  readonly authFailures: TokenBuckets;
+}
+
 export interface ScimSurfaceDeps extends AuthDeps, ScimDeps {
   readonly publicUrl: string;
+  readonly limits: ScimRateLimits;
   readonly scimLog: ScimLogBuffer;
   readonly bodyLimit: number;
   readonly isStoreUnavailable: (error: unknown) => boolean;
@@ -111,11 +119,17 @@ export async function scimPlugin(app: FastifyInstance, deps: ScimSurfaceDeps): P
   );
 
   app.addHook('onRequest', async (request) => {
-    const principal = await authenticate(
-      deps,
-      bearerFrom(request.headers.authorization) ?? (request.headers.authorization ? '' : undefined),
-    );
-    const scim = requireKind(principal, 'scim');
+    let scim: Extract<Principal, { kind: 'scim' }>;
+    try {
+      const header = request.headers.authorization;
+      scim = requireKind(await authenticate(deps, bearerFrom(header) ?? (header ? '' : undefined)), 'scim');
+    } catch (error) {
+      // Guessing tokens is slowed per client address; valid traffic never spends from this bucket.
+      const guard = deps.limits.authFailures.take(request.ip);
+      if (!guard.ok)
+        throw scimErrors.tooManyRequests('too many failed authentications; retry later', guard.retryAfterSeconds);
+      throw error;
+    }
     if (deps.mode === 'tenant-url') {
       const urlTenant = (request.params as { tenantId?: string }).tenantId;
       // A token is valid only at its own tenant's URL; elsewhere it is as unknown as any other string (A7).
@@ -126,6 +140,16 @@ export async function scimPlugin(app: FastifyInstance, deps: ScimSurfaceDeps): P
     }
     request.scimCaller = { tenantId: scim.tenantId, tokenId: scim.tokenId, provider: scim.provider };
     request.log = request.log.child({ tenantId: scim.tenantId });
+    // Per token, then per tenant (a request the token's bucket refuses costs the tenant nothing), so one
+    // tenant's flood, or one runaway token, leaves the others untouched.
+    for (const [bucket, key] of [
+      [deps.limits.token, scim.tokenId],
+      [deps.limits.tenant, scim.tenantId],
+    ] as const) {
+      const taken = bucket.take(key);
+      if (!taken.ok)
+        throw scimErrors.tooManyRequests('request rate limit exceeded; retry later', taken.retryAfterSeconds);
+    }
   });
 
   // RFC 7644 §3.1: every SCIM response body is application/scim+json.
