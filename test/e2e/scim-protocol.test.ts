@@ -295,6 +295,36 @@ describe.each(STORE_KINDS)('SCIM protocol on %s', (kind) => {
       cursor = page.nextCursor;
     }
     expect(paged).toEqual(['delta@s.com', 'charlie@s.com', 'Bravo@s.com', 'Alpha@s.com']);
+    // Missing values go last ascending and first descending, with and without cursors.
+    const nick = async (query: string) =>
+      (await scim(t.app, s, 'GET', `${s.base}/Users?sortBy=title&${query}`))
+        .json()
+        .Resources.map((r: { userName: string }) => r.userName);
+    const all = (await scim(t.app, s, 'GET', `${s.base}/Users?sortBy=userName`)).json().Resources as {
+      id: string;
+      userName: string;
+    }[];
+    for (const [i, u] of all.slice(0, 2).entries()) {
+      await scim(t.app, s, 'PATCH', `${s.base}/Users/${u.id}`, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'add', path: 'title', value: `T${i}` }],
+      });
+    }
+    const titled = ['Alpha@s.com', 'Bravo@s.com'];
+    expect((await nick('')).slice(0, 2)).toEqual(titled);
+    expect((await nick('sortOrder=descending')).slice(2)).toEqual(['Bravo@s.com', 'Alpha@s.com']);
+    const walked: string[] = [];
+    let next = '';
+    for (let i = 0; i < 6; i++) {
+      const page = (
+        await scim(t.app, s, 'GET', `${s.base}/Users?sortBy=title&sortOrder=descending&count=1&cursor=${next}`)
+      ).json();
+      walked.push(...page.Resources.map((r: { userName: string }) => r.userName));
+      if (!page.nextCursor) break;
+      next = page.nextCursor;
+    }
+    expect(walked).toEqual(await nick('sortOrder=descending'));
+    expect(new Set(walked).size).toBe(4);
     const bad = await scim(t.app, s, 'GET', `${s.base}/Users?sortBy=${encodeURIComponent('userName;drop')}`);
     expect(bad.statusCode).toBe(400);
     expect((await scim(t.app, s, 'GET', `${s.base}/Users?sortBy=members`)).statusCode).toBe(400);

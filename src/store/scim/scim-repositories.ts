@@ -124,7 +124,8 @@ async function search<Row, Out>(
   if (query.after) page = page.where(afterCondition(sortExpr, query.after, query.descending, d.dialect));
   // Ties are broken by id, so the order is total and pages neither repeat nor skip rows.
   page = sortExpr
-    ? page.orderBy(sql`(${sortExpr}) is null`).orderBy(sql`${sortExpr} ${dir}`).orderBy(sql`r.id ${dir}`)
+    ? // RFC 7644 §3.4.2.3: resources without a value sort last when ascending and first when descending.
+      page.orderBy(sql`(${sortExpr}) is null ${dir}`).orderBy(sql`${sortExpr} ${dir}`).orderBy(sql`r.id ${dir}`)
     : page.orderBy(sql`r.id ${dir}`);
   const rows = (await (query.after
     ? page.limit(query.count + 1)
@@ -149,7 +150,10 @@ async function search<Row, Out>(
   return { total, items, last };
 }
 
-/** Keyset condition "strictly after (key, id)" in the order (key is null) asc, key dir, id dir. */
+/**
+ * Keyset condition "strictly after (key, id)" in the order (key is null) dir, key dir, id dir: missing values are
+ * the last rows ascending and the first rows descending.
+ */
 function afterCondition(
   sortExpr: ReturnType<typeof compileSort> | undefined,
   after: CursorPosition,
@@ -158,9 +162,15 @@ function afterCondition(
 ) {
   const cmp = descending ? sql`<` : sql`>`;
   if (!sortExpr) return sql<SqlBool>`r.id ${cmp} ${after.id}`;
-  if (after.key === null) return sql<SqlBool>`((${sortExpr}) is null and r.id ${cmp} ${after.id})`;
+  if (after.key === null) {
+    // Among the missing values by id; descending, every row with a value still follows.
+    return descending
+      ? sql<SqlBool>`((${sortExpr}) is not null or r.id < ${after.id})`
+      : sql<SqlBool>`((${sortExpr}) is null and r.id > ${after.id})`;
+  }
   const key = typeof after.key === 'number' || dialect === 'sqlite' ? sql`${after.key}` : sql`${after.key} collate "C"`;
-  return sql<SqlBool>`((${sortExpr}) is null or (${sortExpr}) ${cmp} ${key} or ((${sortExpr}) = ${key} and r.id ${cmp} ${after.id}))`;
+  const later = sql<SqlBool>`((${sortExpr}) ${cmp} ${key} or ((${sortExpr}) = ${key} and r.id ${cmp} ${after.id}))`;
+  return descending ? later : sql<SqlBool>`((${sortExpr}) is null or ${later})`;
 }
 
 export function createScimRepositories(db: Kysely<Database>, d: ScimDialect): ScimRepositories {
