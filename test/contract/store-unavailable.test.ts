@@ -28,7 +28,7 @@ describe('SQLite locked by another process', () => {
       expect(write.statusCode).toBe(503);
       expect(write.headers['retry-after']).toBe('5');
       expect(write.json()).toMatchObject({ status: '503' });
-      expect(Date.now() - started).toBeLessThan(8_000);
+      expect(Date.now() - started).toBeLessThan(12_000); // 5 s busy timeout; the margin absorbs a loaded CI box, a hang would not fit
       const read = await scim(t.app, tenant, 'GET', `${tenant.base}/Users/${userId}`);
       expect(read.statusCode).toBe(200);
     } finally {

@@ -1,12 +1,16 @@
-// The in-memory reference semantics of filters; the SQL compiler must agree with it (differential test).
-//  - A comparison is true when ANY value of the attribute satisfies it (RFC 7644 §3.4.2.2, multi-valued);
-//    a missing or null attribute satisfies no comparison, `ne` included.
-//  - `pr`: at least one value that is not null, not "", not [] and not {}.
-//  - caseExact=false strings compare case-folded; ordering is by Unicode code point; dateTimes by instant.
+// The in-memory reference semantics of checked filters; the SQL compiler must agree with it (differential test).
+//  - RFC 7644 §3.4.2.2: a comparison on a multi-valued attribute is true when ANY value satisfies it.
+//  - A missing or null attribute satisfies no comparison, `ne` included (as SQL's NULL <> x): `ne "x"` means "has
+//    a value, and it is not x"; write `not (x eq "y")` to include resources without the attribute.
+//  - `pr` (RFC 7644 §3.4.2.2 "non-empty value, or … non-empty node for complex attributes"): at least one value
+//    that is not null, "", [] or a complex value without any present sub-attribute.
+//  - Strings with caseExact=false compare case-folded (foldCase); ordering is by Unicode code point; dateTimes
+//    compare as instants; numbers numerically; booleans by eq/ne only.
 import type { AttrRef } from '../path/types.ts';
 import { foldCase } from '../resource/normalize.ts';
 import type { AttributeDefinition, SchemaRegistry } from '../schema/types.ts';
 import type { CompareOperator, FilterLiteral, FilterNode } from './ast.ts';
+import { parseDateTime } from './date-time.ts';
 
 type Resource = Readonly<Record<string, unknown>>;
 
@@ -15,59 +19,29 @@ function own(object: unknown, key: string): unknown {
   return Object.hasOwn(object, key) ? (object as Record<string, unknown>)[key] : undefined;
 }
 
-/** Every value the reference names in the resource (flattened across multi-valued elements). */
+/** Every value the reference names in the resource, flattened across multi-valued elements; nulls dropped. */
 function valuesOf(resource: Resource, attr: AttrRef, coreSchema: string | undefined): unknown[] {
+  // RFC 7643 §3: extension attributes live under their schema URN; core ones at the top level.
   const container = attr.schema === undefined || attr.schema === coreSchema ? resource : own(resource, attr.schema);
   const top = own(container, attr.attribute);
   const elements = Array.isArray(top) ? top : top === undefined ? [] : [top];
-  const values = attr.subAttribute === undefined ? elements : elements.map((e) => own(e, attr.subAttribute!));
+  const sub = attr.subAttribute;
+  const values = sub === undefined ? elements : elements.map((e) => own(e, sub));
   return values.filter((v) => v !== undefined && v !== null);
 }
 
+/** Orders strings by Unicode code point (not UTF-16 unit, not locale). */
 export function codePointCompare(a: string, b: string): number {
-  const x = Array.from(a);
-  const y = Array.from(b);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
-    if (d !== 0) return d;
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(j)!;
+    if (x !== y) return x - y;
+    i += x > 0xffff ? 2 : 1;
+    j += y > 0xffff ? 2 : 1;
   }
-  return x.length - y.length;
-}
-
-function compareOne(
-  actual: unknown,
-  op: CompareOperator,
-  expected: FilterLiteral,
-  def: AttributeDefinition | undefined,
-): boolean {
-  if (expected === null) return false;
-  if (typeof expected === 'boolean') {
-    if (typeof actual !== 'boolean') return false;
-    return op === 'eq' ? actual === expected : op === 'ne' ? actual !== expected : false;
-  }
-  if (typeof expected === 'number') {
-    if (typeof actual !== 'number') return false;
-    const d = actual - expected;
-    return ordered(op, d);
-  }
-  if (typeof actual !== 'string') return false;
-  if (def?.type === 'dateTime') {
-    const d = Date.parse(actual) - Date.parse(expected);
-    return Number.isNaN(d) ? false : ordered(op, d);
-  }
-  const fold = def !== undefined && !def.caseExact;
-  const a = fold ? foldCase(actual) : actual;
-  const e = fold ? foldCase(expected) : expected;
-  switch (op) {
-    case 'co':
-      return a.includes(e);
-    case 'sw':
-      return a.startsWith(e);
-    case 'ew':
-      return a.endsWith(e);
-    default:
-      return ordered(op, codePointCompare(a, e));
-  }
+  return a.length - i - (b.length - j);
 }
 
 function ordered(op: CompareOperator, d: number): boolean {
@@ -89,6 +63,43 @@ function ordered(op: CompareOperator, d: number): boolean {
   }
 }
 
+function compareOne(
+  actual: unknown,
+  op: CompareOperator,
+  expected: FilterLiteral,
+  def: AttributeDefinition | undefined,
+): boolean {
+  if (expected === null) return false;
+  if (typeof expected === 'boolean') {
+    if (typeof actual !== 'boolean') return false;
+    return op === 'eq' ? actual === expected : op === 'ne' ? actual !== expected : false;
+  }
+  if (typeof expected === 'number') {
+    if (typeof actual !== 'number' || !Number.isFinite(actual)) return false;
+    return ordered(op, actual === expected ? 0 : actual - expected);
+  }
+  if (typeof actual !== 'string') return false;
+  if (def?.type === 'dateTime') {
+    const a = parseDateTime(actual);
+    const e = parseDateTime(expected);
+    return a === undefined || e === undefined ? false : ordered(op, a - e);
+  }
+  // RFC 7643 §2.2: caseExact=false → case-insensitive matching, for every operator.
+  const fold = def !== undefined && !def.caseExact;
+  const a = fold ? foldCase(actual) : actual;
+  const e = fold ? foldCase(expected) : expected;
+  switch (op) {
+    case 'co':
+      return a.includes(e);
+    case 'sw':
+      return a.startsWith(e);
+    case 'ew':
+      return a.endsWith(e);
+    default:
+      return ordered(op, a === e ? 0 : codePointCompare(a, e));
+  }
+}
+
 function present(value: unknown): boolean {
   if (value === null || value === undefined || value === '') return false;
   if (Array.isArray(value)) return value.some(present);
@@ -100,12 +111,15 @@ interface Context {
   readonly registry: SchemaRegistry | undefined;
   readonly resourceTypeId: string | undefined;
   readonly coreSchema: string | undefined;
-  /** Inside a value path: sub-attribute definitions of the parent. */
+  /** Inside a value path: the parent's sub-attribute definitions. */
   readonly subAttributes?: readonly AttributeDefinition[] | undefined;
 }
 
 function definition(ctx: Context, attr: AttrRef): AttributeDefinition | undefined {
-  if (ctx.subAttributes) return ctx.subAttributes.find((s) => s.name === attr.attribute);
+  if (ctx.subAttributes) {
+    const key = attr.attribute.toLowerCase();
+    return ctx.subAttributes.find((s) => s.name.toLowerCase() === key);
+  }
   return ctx.registry && ctx.resourceTypeId ? ctx.registry.resolve(ctx.resourceTypeId, attr)?.attribute : undefined;
 }
 
@@ -125,15 +139,20 @@ function evaluate(node: FilterNode, resource: Resource, ctx: Context): boolean {
     }
     case 'valuePath': {
       const parent = definition(ctx, node.attr);
-      const top = valuesOf(resource, { ...node.attr, subAttribute: undefined }, ctx.coreSchema);
-      const elements = top.flatMap((v) => (Array.isArray(v) ? v : [v]));
+      const elements = valuesOf(resource, { ...node.attr, subAttribute: undefined }, ctx.coreSchema);
       const inner: Context = { ...ctx, subAttributes: parent?.subAttributes ?? [] };
-      return elements.some((e) => e !== null && typeof e === 'object' && evaluate(node.filter, e as Resource, inner));
+      // One element must satisfy the whole inner filter (RFC 7644 §3.4.2.2 valuePath).
+      return elements.some(
+        (e) => typeof e === 'object' && !Array.isArray(e) && evaluate(node.filter, e as Resource, inner),
+      );
     }
   }
 }
 
-/** Evaluates a checked filter (canonical names) against a SCIM resource. */
+/**
+ * Evaluates a checked filter (canonical names, see checkFilter) against a SCIM resource in its JSON form, with
+ * extension attributes under their schema URN.
+ */
 export function evaluateFilter(
   node: FilterNode,
   resource: Resource,
@@ -147,9 +166,9 @@ export function evaluateFilter(
   });
 }
 
-/** Evaluates a checked value filter against one element of a multi-valued complex attribute. */
+/** Evaluates a checked value filter (PATCH `emails[type eq "work"]`) against one element of a multi-valued attribute. */
 export function evaluateValueFilter(filter: FilterNode, element: unknown, parentDef: AttributeDefinition): boolean {
-  if (element === null || typeof element !== 'object') return false;
+  if (element === null || typeof element !== 'object' || Array.isArray(element)) return false;
   return evaluate(filter, element as Resource, {
     registry: undefined,
     resourceTypeId: undefined,
