@@ -8,8 +8,10 @@ import { purgeScimLog, ScimLogBuffer } from './core/scim/log.ts';
 import { adminPlugin, registerOpenApi } from './http/admin/plugin.ts';
 import { scimPlugin } from './http/scim/plugin.ts';
 import { createServer } from './http/server.ts';
+import { signInPlugin } from './http/signin/plugin.ts';
 import type { Clock } from './lib/clock.ts';
 import type { Keyring } from './lib/keyring.ts';
+import { SignInEngine } from './oidc/engine.ts';
 import type { OpenedStore } from './store/open-store.ts';
 
 export interface AppDeps {
@@ -46,6 +48,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     prefix: '/iam/v1',
     ...coreDeps,
     scim: store.scim,
+    signin: store.signin,
     scimLog,
     publicUrl: config.publicUrl,
   });
@@ -67,10 +70,16 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   await server.register(scimPlugin, { prefix: '/:tenantId/api/scim/v2', ...scimDeps, mode: 'tenant-url' });
   await server.register(scimPlugin, { prefix: '/iam/v1/scim', ...scimDeps, mode: 'token' });
 
+  const engine = new SignInEngine({ store, signin: store.signin, keyring, clock, publicUrl: config.publicUrl });
+  await server.register(signInPlugin, { engine, isStoreUnavailable: (error) => store.isUnavailable(error) });
+
   // Provisioning log retention: purge hourly (and once at start), off the request path.
   const purge = () =>
-    purgeScimLog({ scim: store.scim, clock }, config.scimLogRetentionDays).catch((error: unknown) =>
-      server.log.warn({ err: { message: (error as Error).message } }, 'provisioning log purge failed'),
+    Promise.all([
+      purgeScimLog({ scim: store.scim, clock }, config.scimLogRetentionDays),
+      store.signin.payloads.purgeExpired(Math.floor(Date.now() / 1000)),
+    ]).catch((error: unknown) =>
+      server.log.warn({ err: { message: (error as Error).message } }, 'retention purge failed'),
     );
   const timer = setInterval(purge, 3_600_000);
   timer.unref();

@@ -13,6 +13,7 @@ export type DomainErrorCode =
   | 'scim_token.not_found'
   | 'scim_token.provider_unknown'
   | 'audit.cursor_invalid'
+  | 'client.not_found'
   | 'store.unavailable';
 
 export interface FieldProblem {

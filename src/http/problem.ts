@@ -19,6 +19,7 @@ const TITLES: Record<ProblemCode, { status: number; title: string }> = {
   'tenant.not_found': { status: 404, title: 'Tenant not found' },
   'admin_token.not_found': { status: 404, title: 'Admin token not found' },
   'sso.not_found': { status: 404, title: 'SSO provider not found' },
+  'client.not_found': { status: 404, title: 'Application not found' },
   'sso.scheme_taken': { status: 409, title: 'SSO provider scheme already in use' },
   'sso.has_scim_tokens': { status: 409, title: 'SSO provider still has SCIM tokens' },
   'scim_token.not_found': { status: 404, title: 'SCIM token not found' },

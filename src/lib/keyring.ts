@@ -44,7 +44,7 @@ export function generateKeyText(id = 'k1'): string {
   return `${id}:${randomBytes(32).toString('base64')}`;
 }
 
-type Purpose = 'token-digest' | 'secret-encryption';
+type Purpose = 'token-digest' | 'secret-encryption' | 'cookie-signing';
 
 const derived = new WeakMap<SecretKey, Map<Purpose, Buffer>>();
 
@@ -129,4 +129,15 @@ export function decryptSecret(ring: Keyring, sealed: string, context: string): s
 /** The key id a sealed value was encrypted under (for re-encryption after rotation). */
 export function sealedKeyId(sealed: string): string | undefined {
   return sealed.split('.')[1];
+}
+
+/**
+ * Cookie signing keys for one scope (a tenant's OpenID Provider), active key first: every process derives the same
+ * ones, and cookies signed under a retiring server key stay valid while it is still configured.
+ */
+export function cookieKeys(ring: Keyring, scope: string): string[] {
+  const ordered = [ring.active, ...[...ring.keys.values()].filter((k) => k !== ring.active)];
+  return ordered.map((key) =>
+    createHmac('sha256', derive(key, 'cookie-signing')).update(scope, 'utf8').digest('base64url'),
+  );
 }

@@ -2,11 +2,13 @@
 import { type Kysely, Migrator } from 'kysely';
 import type { Store } from '../core/ports.ts';
 import type { ScimStore } from '../core/scim/ports.ts';
+import type { SigninStore } from '../core/signin/ports.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { isPostgresUnavailable, isPostgresUniqueViolation, openPostgres } from './postgres.ts';
 import { createRepositories, type DialectTraits } from './repositories.ts';
 import type { Database } from './schema.ts';
 import { createScimRepositories } from './scim/scim-repositories.ts';
+import { createSigninRepositories } from './signin/signin-repositories.ts';
 import { isSqliteUnavailable, isSqliteUniqueViolation, openSqlite } from './sqlite.ts';
 
 export type StoreLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
@@ -14,6 +16,7 @@ export type StoreLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres
 export interface OpenedStore extends Store {
   readonly db: Kysely<Database>;
   readonly scim: ScimStore;
+  readonly signin: SigninStore;
   /** True when an error means the database cannot serve now (→ 503 + Retry-After), not that the request is bad. */
   isUnavailable(error: unknown): boolean;
 }
@@ -52,8 +55,15 @@ export async function openStore(location: StoreLocation): Promise<OpenedStore> {
     ...createScimRepositories(db, scimDialect),
     transaction: (work) => db.transaction().execute((trx) => work(createScimRepositories(trx, scimDialect))),
   };
+  const signinIn = (handle: Kysely<Database>) =>
+    createSigninRepositories(handle, createScimRepositories(handle, scimDialect));
+  const signin: SigninStore = {
+    ...signinIn(db),
+    transaction: (work) => db.transaction().execute((trx) => work(signinIn(trx))),
+  };
   return {
     scim,
+    signin,
     ...repositories,
     kind: location.kind,
     db,

@@ -61,7 +61,51 @@ export interface AuditEventsTable {
   data: string; // JSON
 }
 
+export interface OidcPayloadsTable {
+  tenant_id: string;
+  model: string;
+  id: string;
+  payload: JsonColumn;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  account_id: string | null;
+  /** Epoch seconds (pg returns int8 as a string). */
+  expires_at: number | string | null;
+  consumed_at: number | string | null;
+}
+
+export interface OidcClientsTable {
+  tenant_id: string;
+  client_id: string;
+  metadata: JsonColumn;
+  secret_sealed: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OidcSigningKeysTable {
+  tenant_id: string;
+  kid: string;
+  private_jwk_sealed: string;
+  created_at: string;
+  retired_at: string | null;
+}
+
+export interface UpstreamIdentitiesTable {
+  tenant_id: string;
+  provider_id: string;
+  directory: string;
+  subject: string;
+  user_id: string;
+  created_at: string;
+}
+
 export interface Database extends ScimDatabase {
+  oidc_payloads: OidcPayloadsTable;
+  oidc_clients: OidcClientsTable;
+  oidc_signing_keys: OidcSigningKeysTable;
+  upstream_identities: UpstreamIdentitiesTable;
   tenants: TenantsTable;
   operator_tokens: OperatorTokensTable;
   admin_tokens: AdminTokensTable;

@@ -22,6 +22,10 @@ export interface UserRepository {
   /** Deletes the user and its group memberships. */
   delete(tenantId: string, id: string): Promise<boolean>;
   search(tenantId: string, query: SearchQuery): Promise<SearchResult<StoredUser>>;
+  /** Sign-in's binding rules: the subject whose userName folds to this one, if any. */
+  findByUserName(tenantId: string, userName: string): Promise<StoredUser | undefined>;
+  /** Sign-in's binding rules: subjects with this externalId (not unique in SCIM, so possibly several). */
+  findByExternalId(tenantId: string, externalId: string, limit: number): Promise<readonly StoredUser[]>;
   /** Direct group memberships of each user, for the read-only `groups` attribute. */
   groupsOf(tenantId: string, userIds: readonly string[]): Promise<ReadonlyMap<string, readonly GroupRef[]>>;
 }
@@ -46,8 +50,14 @@ export interface ScimLogRepository {
   purgeBefore(at: string): Promise<number>;
 }
 
+/** Ends a subject's sign-in sessions and tokens, inside the transaction that deactivates or deletes it. */
+export interface SubjectSessions {
+  revoke(tenantId: string, userId: string): Promise<number>;
+}
+
 export interface ScimRepositories {
   readonly users: UserRepository;
+  readonly sessions: SubjectSessions;
   readonly groups: GroupRepository;
   readonly scimLog: ScimLogRepository;
 }

@@ -8,6 +8,7 @@ import { toStoredResource } from '../../scim/resource/validate.ts';
 import { scimRegistry } from '../../scim/schema/registry.ts';
 import type { ScimCaller, ScimDeps } from './context.ts';
 import { currentForWrite, existing } from './etag.ts';
+import type { ScimRepositories } from './ports.ts';
 import type { ResourceData, StoredUser } from './records.ts';
 
 /** Splits the write-only password off the canonical resource: only its hash is ever stored. */
@@ -22,6 +23,11 @@ function withActive<T extends { data: ResourceData }>(parsed: T): T {
 }
 
 const notFound = () => scimErrors.notFound('no such User');
+
+/** Deactivation ends the subject's sign-in sessions and tokens in the same transaction as the write. */
+async function endSessionsOnDeactivation(tx: ScimRepositories, before: StoredUser, after: StoredUser): Promise<void> {
+  if (before.data.active !== false && after.data.active === false) await tx.sessions.revoke(after.tenantId, after.id);
+}
 
 export async function createUser(deps: ScimDeps, caller: ScimCaller, body: unknown): Promise<StoredUser> {
   const { data, password } = withActive(
@@ -71,6 +77,7 @@ export async function replaceUser(
       passwordHash: password === undefined ? current.passwordHash : await hashPassword(password),
     };
     if (!(await tx.users.update(next, current.version))) throw notFound();
+    await endSessionsOnDeactivation(tx, current, next);
     return next;
   });
 }
@@ -101,6 +108,7 @@ export async function patchUser(
       passwordHash: password === undefined ? current.passwordHash : await hashPassword(password),
     };
     if (!(await tx.users.update(user, current.version))) throw notFound();
+    await endSessionsOnDeactivation(tx, current, user);
     return { user, changed: changes.changedAttributes };
   });
 }
@@ -115,5 +123,6 @@ export async function deleteUser(
   await deps.scim.transaction(async (tx) => {
     await currentForWrite(tx.users, caller.tenantId, id, ifMatch, notFound);
     await tx.users.delete(caller.tenantId, id);
+    await tx.sessions.revoke(caller.tenantId, id);
   });
 }

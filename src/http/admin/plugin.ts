@@ -5,14 +5,17 @@ import type { FastifyInstance } from 'fastify';
 import type { AuthDeps } from '../../core/auth/principal.ts';
 import type { ScimLogBuffer } from '../../core/scim/log.ts';
 import type { ScimStore } from '../../core/scim/ports.ts';
+import type { SigninStore } from '../../core/signin/ports.ts';
 import { principalHook } from '../auth.ts';
 import { operatorRoutes } from './operator-routes.ts';
 import { problemSchema } from './schemas.ts';
+import { signInAdminRoutes } from './signin-routes.ts';
 import { tenantRoutes } from './tenant-routes.ts';
 
 export interface AdminSurfaceDeps extends AuthDeps {
   readonly publicUrl: string;
   readonly scim: ScimStore;
+  readonly signin: SigninStore;
   readonly scimLog: ScimLogBuffer;
 }
 
@@ -59,6 +62,7 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminSurfaceDeps):
   await app.register(async (scope) => {
     scope.addHook('onRequest', principalHook(deps, 'admin'));
     await tenantRoutes(scope, deps);
+    await signInAdminRoutes(scope, deps);
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });

@@ -251,6 +251,26 @@ export function createScimRepositories(db: Kysely<Database>, d: ScimDialect): Sc
         fromRow: toUser,
         conflict: 'userName is already in use in this tenant',
       }),
+      async findByUserName(tenantId, userName) {
+        const row = await db
+          .selectFrom('scim_users')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .where('user_name_key', '=', userNameKey(userName))
+          .executeTakeFirst();
+        return row && toUser(row);
+      },
+      async findByExternalId(tenantId, externalId, limit) {
+        const rows = await db
+          .selectFrom('scim_users')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .where('external_id', '=', externalId)
+          .orderBy('id')
+          .limit(limit)
+          .execute();
+        return rows.map(toUser);
+      },
       async groupsOf(tenantId, userIds) {
         const out = new Map<string, GroupRef[]>();
         for (const part of chunks(userIds)) {
@@ -272,6 +292,16 @@ export function createScimRepositories(db: Kysely<Database>, d: ScimDialect): Sc
           }
         }
         return out;
+      },
+    },
+    sessions: {
+      async revoke(tenantId, userId) {
+        const r = await db
+          .deleteFrom('oidc_payloads')
+          .where('tenant_id', '=', tenantId)
+          .where('account_id', '=', userId)
+          .executeTakeFirst();
+        return Number(r.numDeletedRows);
       },
     },
     groups: {

@@ -1,0 +1,91 @@
+// What sign-in needs from the store: the OpenID Provider's state, apps, signing keys and identity bindings.
+import type { ScimRepositories } from '../scim/ports.ts';
+
+/** One oidc-provider model instance (Session, Grant, AccessToken, …) with the fields it is looked up by. */
+export interface OidcPayload {
+  readonly payload: Record<string, unknown>;
+  /** Epoch seconds; null for models that do not expire. */
+  readonly expiresAt: number | null;
+}
+
+export interface OidcPayloadRepository {
+  upsert(
+    tenantId: string,
+    model: string,
+    id: string,
+    payload: Record<string, unknown>,
+    expiresAt: number | null,
+  ): Promise<void>;
+  find(tenantId: string, model: string, id: string): Promise<Record<string, unknown> | undefined>;
+  findByUid(tenantId: string, model: string, uid: string): Promise<Record<string, unknown> | undefined>;
+  findByUserCode(tenantId: string, model: string, userCode: string): Promise<Record<string, unknown> | undefined>;
+  consume(tenantId: string, model: string, id: string, at: number): Promise<void>;
+  destroy(tenantId: string, model: string, id: string): Promise<void>;
+  revokeByGrantId(tenantId: string, grantId: string): Promise<void>;
+  /** Ends every session, grant, code and token of a subject; returns how many were removed. */
+  revokeByAccount(tenantId: string, accountId: string): Promise<number>;
+  purgeExpired(nowEpochSeconds: number): Promise<number>;
+}
+
+export interface OidcClientRecord {
+  readonly tenantId: string;
+  readonly clientId: string;
+  /** OpenID Connect client metadata (redirect_uris, …) without the secret. */
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly secretSealed: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface OidcClientRepository {
+  insert(client: OidcClientRecord): Promise<void>;
+  get(tenantId: string, clientId: string): Promise<OidcClientRecord | undefined>;
+  list(tenantId: string): Promise<readonly OidcClientRecord[]>;
+  update(client: OidcClientRecord): Promise<boolean>;
+  delete(tenantId: string, clientId: string): Promise<boolean>;
+}
+
+export interface SigningKeyRecord {
+  readonly tenantId: string;
+  readonly kid: string;
+  readonly privateJwkSealed: string;
+  readonly createdAt: string;
+  readonly retiredAt: string | null;
+}
+
+export interface SigningKeyRepository {
+  /** Newest first. */
+  list(tenantId: string): Promise<readonly SigningKeyRecord[]>;
+  insert(key: SigningKeyRecord): Promise<void>;
+  retireAllExcept(tenantId: string, kid: string, at: string): Promise<void>;
+  deleteRetiredBefore(tenantId: string, at: string): Promise<void>;
+}
+
+export interface UpstreamIdentityKey {
+  readonly tenantId: string;
+  readonly providerId: string;
+  /** Entra: the directory (tid); other OIDC providers: ''. */
+  readonly directory: string;
+  /** Entra: the object id (oid); other OIDC providers: sub. */
+  readonly subject: string;
+}
+
+export interface UpstreamIdentityRepository {
+  find(key: UpstreamIdentityKey): Promise<string | undefined>;
+  /** The binding a subject already has for a provider, if any. */
+  findForUser(tenantId: string, providerId: string, userId: string): Promise<UpstreamIdentityKey | undefined>;
+  /** False when either side is already bound (a concurrent sign-in won). */
+  insert(key: UpstreamIdentityKey, userId: string, at: string): Promise<boolean>;
+}
+
+export interface SigninRepositories {
+  readonly payloads: OidcPayloadRepository;
+  readonly clients: OidcClientRepository;
+  readonly signingKeys: SigningKeyRepository;
+  readonly identities: UpstreamIdentityRepository;
+  readonly scim: ScimRepositories;
+}
+
+export interface SigninStore extends SigninRepositories {
+  transaction<T>(work: (tx: SigninRepositories) => Promise<T>): Promise<T>;
+}

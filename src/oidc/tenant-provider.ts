@@ -1,0 +1,136 @@
+// One oidc-provider instance per tenant: issuer {publicUrl}/{tenantId}, its keys, its apps, its subjects.
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { accountClaims, CLAIMS_BY_SCOPE, isSignInAllowed } from '../core/signin/account.ts';
+import type { SigninStore } from '../core/signin/ports.ts';
+import type { SigningKey } from '../core/signin/signing-keys.ts';
+import { escapeHtml, PAGE_CSP, page } from '../lib/html.ts';
+import type { Keyring } from '../lib/keyring.ts';
+import { adapterFor } from './adapter.ts';
+
+export interface TenantProviderOptions {
+  readonly publicUrl: string;
+  readonly tenantId: string;
+  readonly store: SigninStore;
+  readonly keyring: Keyring;
+  readonly keys: readonly SigningKey[];
+  readonly cookieKeys: readonly string[];
+  /** Secure cookies need https; the public URL says which. */
+  readonly secureCookies: boolean;
+}
+
+/** Protocol routes live under /{tenantId}/oidc/…, next to the tenant's SCIM base and sign-in pages. */
+export const OIDC_ROUTES = {
+  authorization: '/oidc/auth',
+  token: '/oidc/token',
+  jwks: '/oidc/jwks',
+  userinfo: '/oidc/userinfo',
+  end_session: '/oidc/logout',
+  revocation: '/oidc/revoke',
+  introspection: '/oidc/introspect',
+  pushed_authorization_request: '/oidc/par',
+} as const;
+
+/** The authorization-request parameter that names an SSO provider by scheme (see docs/signin.md). */
+export const IDP_HINT = 'idp_hint';
+
+function html(ctx: KoaContextWithOIDC, status: number, title: string, body: string): void {
+  ctx.status = status;
+  ctx.type = 'html';
+  ctx.set('content-security-policy', PAGE_CSP);
+  ctx.set('cache-control', 'no-store');
+  ctx.body = page(title, body);
+}
+
+export function createTenantProvider(options: TenantProviderOptions): Provider {
+  const { tenantId, store } = options;
+  const cookieBase = { httpOnly: true, sameSite: 'lax' as const, path: `/${tenantId}`, secure: options.secureCookies };
+  const configuration: Configuration = {
+    adapter: adapterFor(store, options.keyring, tenantId),
+    clients: [],
+    jwks: { keys: options.keys.map((k) => k.jwk) as never },
+    cookies: {
+      keys: [...options.cookieKeys],
+      // Distinct names and a per-tenant path: tenants (and any upstream OP on the same host) never share a cookie.
+      names: { session: 'roster_session', interaction: 'roster_interaction', resume: 'roster_resume' },
+      long: cookieBase,
+      short: cookieBase,
+    },
+    async findAccount(_ctx, sub) {
+      const user = await store.scim.users.get(tenantId, sub);
+      if (!isSignInAllowed(user)) return undefined;
+      return {
+        accountId: sub,
+        async claims(_use, scope) {
+          const wantsGroups = scope.split(' ').includes('groups');
+          const groups = wantsGroups ? ((await store.scim.users.groupsOf(tenantId, [sub])).get(sub) ?? []) : undefined;
+          return accountClaims(user, groups) as { sub: string };
+        },
+      };
+    },
+    claims: Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([k, v]) => [k, [...v]])),
+    scopes: ['openid', 'profile', 'email', 'groups', 'offline_access', 'delegation'],
+    // Apps get the profile in the ID token too (as Entra ID does), not only from userinfo.
+    conformIdTokenClaims: false,
+    extraParams: [IDP_HINT],
+    routes: OIDC_ROUTES,
+    responseTypes: ['code'],
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+    ttl: {
+      AccessToken: 3600,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      Interaction: 900,
+      Session: 14 * 86_400,
+      Grant: 14 * 86_400,
+      RefreshToken: 14 * 86_400,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      userinfo: { enabled: true },
+      resourceIndicators: { enabled: false },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx, form) {
+          html(
+            ctx,
+            200,
+            'Sign out',
+            `<h1>Sign out?</h1>${form}<button form="op.logoutForm" name="logout" value="yes" type="submit">Sign out</button>`,
+          );
+        },
+        async postLogoutSuccessSource(ctx) {
+          html(ctx, 200, 'Signed out', '<h1>You are signed out</h1><p>You can close this window.</p>');
+        },
+      },
+    },
+    interactions: { url: (_ctx, interaction) => `/${tenantId}/signin/${interaction.uid}` },
+    /**
+     * Apps are the vendor's own, registered by the tenant admin: consent is implied. The grant covers the scopes
+     * the app asks for (only those the OP supports survive parsing).
+     */
+    async loadExistingGrant(ctx) {
+      const { client, session, params } = ctx.oidc;
+      if (!client || !session?.accountId) return undefined;
+      const grantId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+      const found = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
+      const grant = found ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      grant.addOIDCScope(String(params?.scope ?? 'openid'));
+      await grant.save();
+      return grant;
+    },
+    async renderError(ctx, out) {
+      const description = typeof out.error_description === 'string' ? out.error_description : out.error;
+      html(
+        ctx,
+        ctx.status >= 400 ? ctx.status : 400,
+        'Sign-in error',
+        `<h1>Sign-in could not continue</h1><p>${escapeHtml(String(description))}</p><p class="muted">${escapeHtml(String(out.error))}</p>`,
+      );
+    },
+  };
+  const provider = new Provider(`${options.publicUrl}/${tenantId}`, configuration);
+  provider.proxy = true;
+  return provider;
+}

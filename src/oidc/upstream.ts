@@ -1,0 +1,138 @@
+// The upstream relying party (openid-client): discovery, the authorization redirect, and the code exchange.
+import * as oidc from 'openid-client';
+import { isLoopbackHost } from '../core/sso/authority.ts';
+
+/** Why an upstream step failed, without the upstream's own text (it can echo codes, nonces or claim values). */
+export class UpstreamError extends Error {
+  readonly reason: 'discovery_failed' | 'issuer_mismatch' | 'upstream_error' | 'token_rejected';
+  readonly code: string | undefined;
+  constructor(reason: UpstreamError['reason'], code?: string) {
+    super(`upstream sign-in failed: ${reason}${code ? ` (${code})` : ''}`);
+    this.reason = reason;
+    this.code = code;
+  }
+}
+
+export interface UpstreamProvider {
+  readonly authority: string;
+  readonly clientId: string;
+  readonly scope: string;
+  readonly responseType: string;
+  readonly usePkce: boolean;
+}
+
+export interface UpstreamChecks {
+  readonly state: string;
+  readonly nonce: string;
+  readonly codeVerifier: string | undefined;
+}
+
+export interface UpstreamResult {
+  readonly claims: Readonly<Record<string, unknown>>;
+  readonly accessToken: string | undefined;
+  readonly expiresIn: number | undefined;
+}
+
+const METADATA_TTL_MS = 3_600_000;
+const TIMEOUT_SECONDS = 10;
+
+export class UpstreamClient {
+  private readonly metadata = new Map<string, { at: number; server: oidc.ServerMetadata }>();
+
+  /** Discovery is cached per authority for an hour; the issuer it announces must be the authority itself. */
+  private async server(authority: string): Promise<oidc.ServerMetadata> {
+    const cached = this.metadata.get(authority);
+    if (cached && Date.now() - cached.at < METADATA_TTL_MS) return cached.server;
+    let config: oidc.Configuration;
+    try {
+      config = await oidc.discovery(new URL(authority), 'roster', undefined, oidc.None(), {
+        timeout: TIMEOUT_SECONDS,
+        ...(this.insecure(authority) ? { execute: [oidc.allowInsecureRequests] } : {}),
+      });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      throw new UpstreamError(
+        code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED' ? 'issuer_mismatch' : 'discovery_failed',
+        code,
+      );
+    }
+    const server = { ...config.serverMetadata() };
+    if (server.issuer !== authority) throw new UpstreamError('issuer_mismatch');
+    this.metadata.set(authority, { at: Date.now(), server });
+    return server;
+  }
+
+  /** Plain http is allowed for loopback authorities only (tests, local development). */
+  private insecure(authority: string): boolean {
+    const url = new URL(authority);
+    return url.protocol === 'http:' && isLoopbackHost(url.hostname);
+  }
+
+  private async configuration(provider: UpstreamProvider, clientSecret?: string): Promise<oidc.Configuration> {
+    const server = await this.server(provider.authority);
+    const config = new oidc.Configuration(
+      server,
+      provider.clientId,
+      undefined,
+      clientSecret === undefined ? oidc.None() : oidc.ClientSecretPost(clientSecret),
+    );
+    config.timeout = TIMEOUT_SECONDS;
+    if (this.insecure(provider.authority)) oidc.allowInsecureRequests(config);
+    return config;
+  }
+
+  async authorizationUrl(
+    provider: UpstreamProvider,
+    redirectUri: string,
+    checks: UpstreamChecks,
+    extra: Readonly<Record<string, string>> = {},
+  ): Promise<URL> {
+    const config = await this.configuration(provider);
+    const params: Record<string, string> = {
+      ...extra,
+      redirect_uri: redirectUri,
+      response_type: provider.responseType,
+      scope: provider.scope,
+      state: checks.state,
+      nonce: checks.nonce,
+    };
+    if (checks.codeVerifier !== undefined) {
+      params.code_challenge = await oidc.calculatePKCECodeChallenge(checks.codeVerifier);
+      params.code_challenge_method = 'S256';
+    }
+    return oidc.buildAuthorizationUrl(config, params);
+  }
+
+  /** Validates the callback (state, iss), redeems the code (PKCE), and validates the ID token (iss, aud, nonce, exp). */
+  async exchange(
+    provider: UpstreamProvider,
+    clientSecret: string | undefined,
+    callbackUrl: URL,
+    checks: UpstreamChecks,
+  ): Promise<UpstreamResult> {
+    const config = await this.configuration(provider, clientSecret);
+    try {
+      const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
+        expectedState: checks.state,
+        expectedNonce: checks.nonce,
+        ...(checks.codeVerifier === undefined ? {} : { pkceCodeVerifier: checks.codeVerifier }),
+        idTokenExpected: true,
+      });
+      const claims = tokens.claims();
+      if (!claims) throw new UpstreamError('token_rejected', 'no_id_token');
+      return { claims, accessToken: tokens.access_token, expiresIn: tokens.expiresIn() };
+    } catch (error) {
+      if (error instanceof UpstreamError) throw error;
+      if (error instanceof oidc.AuthorizationResponseError) {
+        throw new UpstreamError('upstream_error', safeCode(error.error));
+      }
+      if (error instanceof oidc.ResponseBodyError) throw new UpstreamError('token_rejected', safeCode(error.error));
+      throw new UpstreamError('token_rejected', (error as { code?: string }).code);
+    }
+  }
+}
+
+/** OAuth error codes are a fixed vocabulary; anything else is not echoed. */
+function safeCode(code: string): string {
+  return /^[a-z_]{1,64}$/.test(code) ? code : 'other';
+}
