@@ -244,8 +244,8 @@ export class SignInEngine {
     this.normalise(req);
     const details = await provider.interactionDetails(req, res);
     const state = callbackQuery.get('state') ?? '';
-    const login = state ? await this.deps.signin.payloads.find(tenantId, UPSTREAM_LOGIN, state) : undefined;
-    if (login) await this.deps.signin.payloads.destroy(tenantId, UPSTREAM_LOGIN, state);
+    // One-time: taken (deleted and read in one statement) before anything else is trusted.
+    const login = state ? await this.deps.signin.payloads.take(tenantId, UPSTREAM_LOGIN, state) : undefined;
     if (!login || details.uid !== uid || login.uid !== uid) {
       await recordRefusal(this.deps, tenantId, undefined, 'state_mismatch');
       return refusal('state_mismatch');

@@ -1,4 +1,5 @@
 // The upstream relying party (openid-client): discovery, the authorization redirect, and the code exchange.
+import { createRemoteJWKSet, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { isLoopbackHost } from '../core/sso/authority.ts';
 
@@ -35,9 +36,44 @@ export interface UpstreamResult {
 
 const METADATA_TTL_MS = 3_600_000;
 const TIMEOUT_SECONDS = 10;
+const CLOCK_TOLERANCE_SECONDS = 60;
 
 export class UpstreamClient {
   private readonly metadata = new Map<string, { at: number; server: oidc.ServerMetadata }>();
+  private readonly keySets = new Map<string, JWTVerifyGetKey>();
+
+  /**
+   * The ID token's signature is checked against the directory's JWKS even though it came over the back channel:
+   * only RS256 (Entra's algorithm), so `alg: none` or an HMAC forged with the public key cannot pass. jose refetches
+   * the key set on an unknown `kid`, at most every 30 s.
+   */
+  private async verifySignature(provider: UpstreamProvider, idToken: string): Promise<void> {
+    const server = await this.server(provider.authority);
+    if (!server.jwks_uri) throw new UpstreamError('token_rejected', 'no_jwks_uri');
+    let keys = this.keySets.get(server.jwks_uri);
+    if (!keys) {
+      keys = createRemoteJWKSet(new URL(server.jwks_uri), { timeoutDuration: TIMEOUT_SECONDS * 1000 });
+      this.keySets.set(server.jwks_uri, keys);
+    }
+    let iat: number | undefined;
+    try {
+      ({
+        payload: { iat },
+      } = await jwtVerify(idToken, keys, {
+        issuer: server.issuer,
+        audience: provider.clientId,
+        algorithms: ['RS256'],
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      }));
+    } catch (error) {
+      const unreachable = error instanceof joseErrors.JWKSTimeout || (error as { code?: string }).code === undefined;
+      throw new UpstreamError(unreachable ? 'discovery_failed' : 'token_rejected', (error as { code?: string }).code);
+    }
+    // Neither library refuses a token issued in the future; one minted ahead of time is not a fresh sign-in.
+    if (typeof iat !== 'number' || iat > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) {
+      throw new UpstreamError('token_rejected', 'iat_in_future');
+    }
+  }
 
   /** Discovery is cached per authority for an hour; the issuer it announces must be the authority itself. */
   private async server(authority: string): Promise<oidc.ServerMetadata> {
@@ -119,7 +155,8 @@ export class UpstreamClient {
         idTokenExpected: true,
       });
       const claims = tokens.claims();
-      if (!claims) throw new UpstreamError('token_rejected', 'no_id_token');
+      if (!claims || !tokens.id_token) throw new UpstreamError('token_rejected', 'no_id_token');
+      await this.verifySignature(provider, tokens.id_token);
       return { claims, accessToken: tokens.access_token, expiresIn: tokens.expiresIn() };
     } catch (error) {
       if (error instanceof UpstreamError) throw error;

@@ -406,4 +406,89 @@ describe.each(STORE_KINDS)('sign-in (%s)', (kind) => {
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('invalid_client');
   });
+
+  it('S13: a redirect_uri that is not registered is never followed', async () => {
+    for (const evil of [
+      'https://evil.example/cb',
+      '//evil.example/cb',
+      'javascript:alert(1)',
+      `${APP_REDIRECT}/../../evil`,
+    ]) {
+      const sign = await beginAppSignIn(rig, { redirect_uri: evil });
+      const res = await sign.browser.get(sign.authorizationUrl);
+      expect(res.status).toBe(400);
+      expect(res.headers.get('location')).toBeNull();
+      expect(await res.text()).toContain('redirect_uri');
+    }
+  });
+
+  it('S14: an IdP error with HTML in its description shows a friendly, escaped page', async () => {
+    rig.entra.signInAs({ oid: oid(), upn: 'nobody@contoso.com' });
+    const sign = await beginAppSignIn(rig);
+    const atEntra = await sign.browser.follow(sign.authorizationUrl, (u) =>
+      u.pathname.endsWith('/oauth2/v2.0/authorize'),
+    );
+    const state = atEntra.url.searchParams.get('state')!;
+    const callback = new URL(`${rig.publicUrl}/${rig.tenant.tenantId}/signin/callback`);
+    callback.search = new URLSearchParams({
+      error: 'access_denied',
+      error_description: '<script>alert("x")</script><img src=x onerror=alert(1)>',
+      state,
+      iss: rig.entra.authority, // the stand-in announces RFC 9207 iss, so an error response carries it too
+    }).toString();
+    const page = await sign.browser.follow(callback, atApp);
+    expect(page.status).toBe(403);
+    expect(page.body).not.toContain('<script>alert');
+    expect(page.body).not.toContain('<img');
+    expect(page.body).toContain('did not complete the sign-in');
+    expect((await auditActions()).some((e) => String(e.data.reason).startsWith('upstream_error'))).toBe(true);
+  });
+
+  it('S16: the app secret and the Entra client secret are never listed', async () => {
+    const clients = await call(rig.t.app, 'GET', '/iam/v1/clients', { token: rig.tenant.adminToken });
+    expect(clients.json().items.length).toBeGreaterThan(0);
+    expect(clients.body).not.toContain(rig.app.clientSecret);
+    expect(clients.body).not.toContain('client_secret"');
+    const one = await call(rig.t.app, 'GET', `/iam/v1/clients/${rig.app.clientId}`, { token: rig.tenant.adminToken });
+    expect(one.body).not.toContain(rig.app.clientSecret);
+    const sso = await call(rig.t.app, 'GET', '/iam/v1/sso/entra', { token: rig.tenant.adminToken });
+    expect(sso.body).not.toContain('entra-app-secret-value');
+  });
+
+  it('S17: the session cookie is HttpOnly, SameSite=Lax and scoped to the tenant; its id changes at each sign-in', async () => {
+    const id = oid();
+    await provision('cookie@contoso.com', id);
+    rig.entra.signInAs({ oid: id, upn: 'cookie@contoso.com' });
+    const seen: string[] = [];
+    const browser = new Browser();
+    const get = browser.get.bind(browser);
+    browser.get = async (url) => {
+      const res = await get(url);
+      seen.push(...res.headers.getSetCookie().filter((c) => c.startsWith('roster_session=')));
+      return res;
+    };
+    await completeAppSignIn(await beginAppSignIn(rig, {}, browser), rig);
+    await completeAppSignIn(await beginAppSignIn(rig, { prompt: 'login' }, browser), rig);
+    const sessions = seen.filter((c) => !c.startsWith('roster_session=;'));
+    expect(sessions.length).toBeGreaterThanOrEqual(2);
+    for (const cookie of sessions) {
+      expect(cookie).toMatch(/httponly/i);
+      expect(cookie).toMatch(/samesite=lax/i);
+      expect(cookie).toContain(`path=/${rig.tenant.tenantId}`);
+    }
+    const ids = new Set(sessions.map((c) => c.split(';')[0]));
+    expect(ids.size).toBeGreaterThanOrEqual(2);
+  });
+
+  it('S2: one state used by two concurrent callbacks signs in once', async () => {
+    const id = oid();
+    await provision('twice@contoso.com', id);
+    rig.entra.signInAs({ oid: id, upn: 'twice@contoso.com' });
+    const sign = await beginAppSignIn(rig);
+    const toCallback = await sign.browser.follow(sign.authorizationUrl, (u) => u.pathname.endsWith('/signin/callback'));
+    const results = await Promise.all([1, 2, 3].map(() => sign.browser.follow(toCallback.url, atApp)));
+    expect(results.filter((r) => r.stopped)).toHaveLength(1);
+    // The losers are refused: 403 when they reached the take after the winner, 400 when the state was already gone.
+    for (const r of results.filter((x) => !x.stopped)) expect([400, 403]).toContain(r.status);
+  });
 });

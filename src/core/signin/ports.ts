@@ -20,6 +20,8 @@ export interface OidcPayloadRepository {
   findByUid(tenantId: string, model: string, uid: string): Promise<Record<string, unknown> | undefined>;
   findByUserCode(tenantId: string, model: string, userCode: string): Promise<Record<string, unknown> | undefined>;
   consume(tenantId: string, model: string, id: string, at: number): Promise<void>;
+  /** Deletes and returns in one statement: of two concurrent takes, exactly one gets the payload. */
+  take(tenantId: string, model: string, id: string): Promise<Record<string, unknown> | undefined>;
   destroy(tenantId: string, model: string, id: string): Promise<void>;
   revokeByGrantId(tenantId: string, grantId: string): Promise<void>;
   /** Ends every session, grant, code and token of a subject; returns how many were removed. */

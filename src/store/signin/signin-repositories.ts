@@ -69,6 +69,16 @@ export function createSigninRepositories(db: Kysely<Database>, scim: ScimReposit
           .where('id', '=', id)
           .execute();
       },
+      async take(tenantId, model, id) {
+        const row = await db
+          .deleteFrom('oidc_payloads')
+          .where('tenant_id', '=', tenantId)
+          .where('model', '=', model)
+          .where('id', '=', id)
+          .returning(['payload', 'consumed_at', 'expires_at'])
+          .executeTakeFirst();
+        return present(row);
+      },
       async destroy(tenantId, model, id) {
         await db
           .deleteFrom('oidc_payloads')
