@@ -1,5 +1,6 @@
 // Builds a Roster app on a fresh store of the given kind, with a fixed clock and a bootstrap operator token.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { Logger } from 'pino';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
@@ -16,7 +17,11 @@ export interface TestApp {
   dispose(): Promise<void>;
 }
 
-export async function startTestApp(kind: StoreKind, env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  kind: StoreKind,
+  env: Record<string, string> = {},
+  logger: Logger | false = false,
+): Promise<TestApp> {
   const db = await openTestStore(kind);
   const secretKey = generateKeyText('k1');
   const config = loadConfig({
@@ -31,7 +36,7 @@ export async function startTestApp(kind: StoreKind, env: Record<string, string> 
     ...env,
   });
   const clock = fixedClock('2026-11-23T10:00:00.000Z');
-  const app = await createApp({ config, store: db.store, keyring: parseKeyring(secretKey), clock, logger: false });
+  const app = await createApp({ config, store: db.store, keyring: parseKeyring(secretKey), clock, logger });
   await app.ready();
   return {
     app,

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { type Configuration } from 'oidc-provider';
 
 export interface EntraPerson {
@@ -105,7 +106,11 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
   const announced = `http://127.0.0.1:${port}/${options.announcedTid ?? tid}/v2.0`;
   (fake as { authority: string }).authority = `http://127.0.0.1:${port}${prefix}`;
 
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const configuration: Configuration = {
+    jwks: {
+      keys: [{ ...(await exportJWK(privateKey)), kid: `entra-${tid.slice(0, 8)}`, alg: 'RS256', use: 'sig' }] as never,
+    },
     clients: [
       {
         client_id: options.clientId,

@@ -3,6 +3,7 @@
 import { createServer } from 'node:net';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
+import type { Logger } from 'pino';
 import { call, startTestApp, type TestApp } from './app.ts';
 import { Browser } from './browser.ts';
 import { type FakeEntra, startFakeEntra } from './fake-entra.ts';
@@ -40,10 +41,14 @@ export interface RegisteredApp {
 export const APP_REDIRECT = 'http://127.0.0.1:9/app/callback';
 const ENTRA_CLIENT = { clientId: 'entra-app-id', clientSecret: 'entra-app-secret-value' };
 
-export async function startSignInRig(kind: StoreKind, properties: Record<string, unknown> = {}): Promise<SignInRig> {
+export async function startSignInRig(
+  kind: StoreKind,
+  properties: Record<string, unknown> = {},
+  logger: Logger | false = false,
+): Promise<SignInRig> {
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
-  const t = await startTestApp(kind, { ROSTER_PUBLIC_URL: publicUrl });
+  const t = await startTestApp(kind, { ROSTER_PUBLIC_URL: publicUrl }, logger);
   await t.app.listen({ port, host: '127.0.0.1' });
   const tenant = await scimTenant(t.app);
   const entra = await startFakeEntra({
