@@ -3,13 +3,14 @@ import { type Kysely, Migrator } from 'kysely';
 import type { Store } from '../core/ports.ts';
 import type { ScimStore } from '../core/scim/ports.ts';
 import type { SigninStore } from '../core/signin/ports.ts';
+import { fixedQueries, type Reader } from './fixed-queries.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { isPostgresUnavailable, isPostgresUniqueViolation, openPostgres } from './postgres.ts';
 import { createRepositories, type DialectTraits } from './repositories.ts';
 import type { Database } from './schema.ts';
 import { createScimRepositories } from './scim/scim-repositories.ts';
 import { createSigninRepositories } from './signin/signin-repositories.ts';
-import { isSqliteUnavailable, isSqliteUniqueViolation, openSqlite } from './sqlite.ts';
+import { isSqliteUnavailable, isSqliteUniqueViolation, openSqlite, openSqliteReader } from './sqlite.ts';
 
 export type StoreLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
@@ -34,13 +35,14 @@ export async function openStore(location: StoreLocation): Promise<OpenedStore> {
   let db: Kysely<Database>;
   let traits: DialectTraits;
   let isUnavailable: (error: unknown) => boolean;
+  let reader: (Reader & { close(): void }) | undefined;
   if (location.kind === 'sqlite') {
     db = openSqlite(location.path).db;
-    traits = { isUniqueViolation: isSqliteUniqueViolation };
+    traits = { dialect: 'sqlite', isUniqueViolation: isSqliteUniqueViolation };
     isUnavailable = isSqliteUnavailable;
   } else {
     db = openPostgres(location.url).db;
-    traits = { isUniqueViolation: isPostgresUniqueViolation };
+    traits = { dialect: 'postgres', isUniqueViolation: isPostgresUniqueViolation };
     isUnavailable = isPostgresUnavailable;
   }
   try {
@@ -49,10 +51,13 @@ export async function openStore(location: StoreLocation): Promise<OpenedStore> {
     await db.destroy();
     throw error;
   }
-  const repositories = createRepositories(db, traits);
+  // Opened after the migrations, so the reader never sees a half-made schema.
+  if (location.kind === 'sqlite' && location.path !== ':memory:') reader = openSqliteReader(location.path);
+  const reads = fixedQueries(db, location.kind, reader);
+  const repositories = createRepositories(db, traits, reads);
   const scimDialect = { dialect: location.kind, isUniqueViolation: traits.isUniqueViolation };
   const scim: ScimStore = {
-    ...createScimRepositories(db, scimDialect),
+    ...createScimRepositories(db, scimDialect, reads),
     transaction: (work) => db.transaction().execute((trx) => work(createScimRepositories(trx, scimDialect))),
   };
   const signinIn = (handle: Kysely<Database>) =>
@@ -72,6 +77,9 @@ export async function openStore(location: StoreLocation): Promise<OpenedStore> {
     async ping() {
       await db.selectFrom('tenants').select('id').limit(1).execute();
     },
-    close: () => db.destroy(),
+    async close() {
+      reader?.close();
+      await db.destroy();
+    },
   };
 }

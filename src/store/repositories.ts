@@ -3,9 +3,11 @@ import type { Kysely } from 'kysely';
 import { DomainError } from '../core/errors.ts';
 import type { Repositories } from '../core/ports.ts';
 import type { AdminTokenRecord, AuditEventRecord, ScimTokenRecord, SsoProviderRecord } from '../core/records.ts';
+import { type FixedQueries, fixedQueries } from './fixed-queries.ts';
 import type { Database, ScimTokensTable, SsoProvidersTable } from './schema.ts';
 
 export interface DialectTraits {
+  readonly dialect: 'sqlite' | 'postgres';
   isUniqueViolation(error: unknown): boolean;
 }
 
@@ -65,14 +67,22 @@ function toAdminToken(row: Database['admin_tokens']): AdminTokenRecord {
   };
 }
 
-export function createRepositories(db: Kysely<Database>, traits: DialectTraits): Repositories {
+export function createRepositories(
+  db: Kysely<Database>,
+  traits: DialectTraits,
+  q: FixedQueries = fixedQueries(db, traits.dialect, undefined),
+): Repositories {
   return {
     tenants: {
       async insert(t) {
         await db.insertInto('tenants').values({ id: t.id, name: t.name, created_at: t.createdAt }).execute();
       },
       async get(id) {
-        const row = await db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
+        const row = await q.first<Database['tenants']>(
+          'tenants.get',
+          () => db.selectFrom('tenants').selectAll().where('id', '=', id),
+          [id],
+        );
         return row && { id: row.id, name: row.name, createdAt: row.created_at };
       },
       async list() {
@@ -101,7 +111,11 @@ export function createRepositories(db: Kysely<Database>, traits: DialectTraits):
           .execute();
       },
       async get(id) {
-        const row = await db.selectFrom('operator_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+        const row = await q.first<Database['operator_tokens']>(
+          'operator_tokens.get',
+          () => db.selectFrom('operator_tokens').selectAll().where('id', '=', id),
+          [id],
+        );
         return (
           row && {
             id: row.id,
@@ -135,7 +149,11 @@ export function createRepositories(db: Kysely<Database>, traits: DialectTraits):
           .execute();
       },
       async get(id) {
-        const row = await db.selectFrom('admin_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+        const row = await q.first<Database['admin_tokens']>(
+          'admin_tokens.get',
+          () => db.selectFrom('admin_tokens').selectAll().where('id', '=', id),
+          [id],
+        );
         return row && toAdminToken(row);
       },
       async list(tenantId) {
@@ -174,12 +192,12 @@ export function createRepositories(db: Kysely<Database>, traits: DialectTraits):
         }
       },
       async get(tenantId, scheme) {
-        const row = await db
-          .selectFrom('sso_providers')
-          .selectAll()
-          .where('tenant_id', '=', tenantId)
-          .where('scheme', '=', scheme)
-          .executeTakeFirst();
+        const row = await q.first<SsoProvidersTable>(
+          'sso_providers.get',
+          () =>
+            db.selectFrom('sso_providers').selectAll().where('tenant_id', '=', tenantId).where('scheme', '=', scheme),
+          [tenantId, scheme],
+        );
         return row && toProvider(row);
       },
       async list(tenantId) {
@@ -227,7 +245,11 @@ export function createRepositories(db: Kysely<Database>, traits: DialectTraits):
           .execute();
       },
       async get(id) {
-        const row = await db.selectFrom('scim_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+        const row = await q.first<ScimTokensTable>(
+          'scim_tokens.get',
+          () => db.selectFrom('scim_tokens').selectAll().where('id', '=', id),
+          [id],
+        );
         return row && toScimToken(row);
       },
       async list(tenantId) {

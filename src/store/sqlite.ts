@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, type DatabaseConnection, Kysely, SqliteDialect, SqliteDriver } from 'kysely';
+import type { Reader } from './fixed-queries.ts';
 import type { Database } from './schema.ts';
 
 /**
@@ -62,6 +63,23 @@ export function openSqlite(path: string): { db: Kysely<Database>; raw: BetterSql
   raw.pragma('foreign_keys = ON');
   raw.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect(raw) }), raw };
+}
+
+/**
+ * A second connection for reads outside transactions. Under WAL it reads the last committed state without waiting
+ * for the writer, and without Kysely's connection queue: a point lookup is one synchronous prepared statement.
+ * It cannot see a transaction in progress on the writer — which is the isolation a read outside one must have.
+ */
+export function openSqliteReader(path: string): Reader & { close(): void } {
+  const raw = new BetterSqlite3(path);
+  raw.pragma('query_only = ON');
+  raw.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  const statements = withStatementCache(raw);
+  return {
+    first: (sql, parameters) => statements.prepare(sql).get(...parameters),
+    all: (sql, parameters) => statements.prepare(sql).all(...parameters),
+    close: () => raw.close(),
+  };
 }
 
 /** Errors that mean "the database cannot serve now" rather than "this request is wrong". */

@@ -17,6 +17,7 @@ import { scimErrors } from '../../scim/errors.ts';
 import { evaluateValueFilter } from '../../scim/filter/evaluate.ts';
 import { foldCase, userNameKey } from '../../scim/resource/normalize.ts';
 import { scimRegistry } from '../../scim/schema/registry.ts';
+import { type FixedQueries, fixedQueries } from '../fixed-queries.ts';
 import type { Database, JsonColumn, ScimGroupsTable, ScimUsersTable } from '../schema.ts';
 import { compileFilter, compileSort } from './filter-sql.ts';
 import { toSearchDocument } from './search-document.ts';
@@ -100,6 +101,7 @@ type ResourceTable = 'scim_users' | 'scim_groups';
 
 async function search<Row, Out>(
   db: Kysely<Database>,
+  q: FixedQueries,
   d: ScimDialect,
   table: ResourceTable,
   resourceTypeId: 'User' | 'Group',
@@ -113,10 +115,9 @@ async function search<Row, Out>(
     .selectFrom(`${table} as r` as 'scim_users as r')
     .where('r.tenant_id', '=', tenantId)
     .where(where);
-  const total =
-    query.knownTotal ??
-    Number((await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow()).n);
-  if (query.count === 0) return { total, items: [], last: undefined };
+  const countAll = async () =>
+    Number((await q.run<{ n: number | string }>(base.select((eb) => eb.fn.countAll<number | string>().as('n'))))[0]?.n);
+  if (query.count === 0) return { total: query.knownTotal ?? (await countAll()), items: [], last: undefined };
 
   const sortExpr = query.sortBy ? compileSort(query.sortBy, ctx) : undefined;
   const dir = query.descending ? sql`desc` : sql`asc`;
@@ -127,23 +128,27 @@ async function search<Row, Out>(
     ? // RFC 7644 §3.4.2.3: resources without a value sort last when ascending and first when descending.
       page.orderBy(sql`(${sortExpr}) is null ${dir}`).orderBy(sql`${sortExpr} ${dir}`).orderBy(sql`r.id ${dir}`)
     : page.orderBy(sql`r.id ${dir}`);
-  const rows = (await (query.after
-    ? page.limit(query.count + 1)
-    : page.offset(query.startIndex - 1).limit(query.count + 1)
-  ).execute()) as Row[];
+  const rows = await q.run<Row>(
+    query.after ? page.limit(query.count + 1) : page.offset(query.startIndex - 1).limit(query.count + 1),
+  );
+  // A first page that is not full holds every match: its length is the total, no count needed (the common
+  // `userName eq` lookup is one query).
+  const firstAndComplete = !query.after && query.startIndex === 1 && rows.length <= query.count;
+  const total = query.knownTotal ?? (firstAndComplete ? rows.length : await countAll());
   const items = rows.slice(0, query.count).map(map);
   const lastRow = rows.length > query.count ? (rows[query.count - 1] as Record<string, unknown>) : undefined;
   let last: CursorPosition | undefined;
   if (lastRow) {
     const key = sortExpr
       ? ((
-          await db
-            .selectFrom(`${table} as r` as 'scim_users as r')
-            .select(sql<string | number | null>`${sortExpr}`.as('k'))
-            .where('r.tenant_id', '=', tenantId)
-            .where('r.id', '=', lastRow.id as string)
-            .executeTakeFirst()
-        )?.k ?? null)
+          await q.run<{ k: string | number | null }>(
+            db
+              .selectFrom(`${table} as r` as 'scim_users as r')
+              .select(sql<string | number | null>`${sortExpr}`.as('k'))
+              .where('r.tenant_id', '=', tenantId)
+              .where('r.id', '=', lastRow.id as string),
+          )
+        )[0]?.k ?? null)
       : null;
     last = { key, id: lastRow.id as string };
   }
@@ -173,7 +178,11 @@ function afterCondition(
   return descending ? later : sql<SqlBool>`((${sortExpr}) is null or ${later})`;
 }
 
-export function createScimRepositories(db: Kysely<Database>, d: ScimDialect): ScimRepositories {
+export function createScimRepositories(
+  db: Kysely<Database>,
+  d: ScimDialect,
+  q: FixedQueries = fixedQueries(db, d.dialect, undefined),
+): ScimRepositories {
   const uniqueness = (error: unknown, message: string) => {
     if (d.isUniqueViolation(error)) throw scimErrors.uniqueness(message);
     throw error;
@@ -205,10 +214,12 @@ export function createScimRepositories(db: Kysely<Database>, d: ScimDialect): Sc
         }
       },
       async get(tenantId: string, id: string, options?: { lock?: boolean }) {
-        let q = db.selectFrom(table).selectAll().where('tenant_id', '=', tenantId).where('id', '=', id);
-        if (options?.lock && lockable) q = q.forUpdate();
-        const row = await q.executeTakeFirst();
-        return row && spec.fromRow(row as unknown as Row);
+        const select = () => db.selectFrom(table).selectAll().where('tenant_id', '=', tenantId).where('id', '=', id);
+        const row =
+          options?.lock && lockable
+            ? await q.first<Row>(`${table}.get.lock`, () => select().forUpdate(), [tenantId, id])
+            : await q.first<Row>(`${table}.get`, select, [tenantId, id]);
+        return row === undefined ? undefined : spec.fromRow(row);
       },
       async update(record: Rec, expectedVersion: number) {
         const { tenant_id, id, created_at, created_by_token, provider, ...changes } = spec.toRow(
@@ -238,7 +249,7 @@ export function createScimRepositories(db: Kysely<Database>, d: ScimDialect): Sc
         return Number(r.numDeletedRows) === 1;
       },
       search: (tenantId: string, query: SearchQuery) =>
-        search<Row, Rec>(db, d, spec.table, spec.type, tenantId, query, spec.fromRow),
+        search<Row, Rec>(db, q, d, spec.table, spec.type, tenantId, query, spec.fromRow),
     };
   }
 
@@ -275,16 +286,20 @@ export function createScimRepositories(db: Kysely<Database>, d: ScimDialect): Sc
         const out = new Map<string, GroupRef[]>();
         for (const part of chunks(userIds)) {
           if (part.length === 0) continue;
-          const rows = await db
-            .selectFrom('scim_group_members as m')
-            .innerJoin('scim_groups as g', (j) =>
-              j.onRef('g.tenant_id', '=', 'm.tenant_id').onRef('g.id', '=', 'm.group_id'),
-            )
-            .select(['m.member_id', 'g.id', 'g.display_name'])
-            .where('m.tenant_id', '=', tenantId)
-            .where('m.member_id', 'in', part)
-            .orderBy('g.id')
-            .execute();
+          const rows = await q.all<{ member_id: string; id: string; display_name: string }>(
+            `groupsOf.${part.length}`,
+            () =>
+              db
+                .selectFrom('scim_group_members as m')
+                .innerJoin('scim_groups as g', (j) =>
+                  j.onRef('g.tenant_id', '=', 'm.tenant_id').onRef('g.id', '=', 'm.group_id'),
+                )
+                .select(['m.member_id', 'g.id', 'g.display_name'])
+                .where('m.tenant_id', '=', tenantId)
+                .where('m.member_id', 'in', part)
+                .orderBy('g.id'),
+            [tenantId, ...part],
+          );
           for (const row of rows) {
             const list = out.get(row.member_id) ?? [];
             list.push({ value: row.id, display: row.display_name });
