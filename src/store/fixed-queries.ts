@@ -29,6 +29,8 @@ export interface FixedQueries {
   /** `build` runs only the first time `key` is seen; `parameters` must be the values it binds, in order. */
   first<R>(key: string, build: () => Compilable, parameters: readonly unknown[]): Promise<R | undefined>;
   all<R>(key: string, build: () => Compilable, parameters: readonly unknown[]): Promise<R[]>;
+  /** A fixed-shape write: always on the writer (inside the caller's transaction when there is one). */
+  write(key: string, build: () => Compilable, parameters: readonly unknown[]): Promise<void>;
   /** A query of varying shape (filters): compiled each time, then run like the fixed ones. */
   run<R>(query: Compilable): Promise<R[]>;
 }
@@ -47,6 +49,9 @@ export function fixedQueries(db: Kysely<Database>, dialect: string, reader: Read
       const sql = sqlOf(key, build, parameters);
       if (reader) return reader.all(sql, parameters) as R[];
       return (await db.executeQuery<R>(CompiledQuery.raw(sql, [...parameters]))).rows as R[];
+    },
+    async write(key: string, build: () => Compilable, parameters: readonly unknown[]) {
+      await db.executeQuery(CompiledQuery.raw(sqlOf(key, build, parameters), [...parameters]));
     },
     async run<R>(query: Compilable) {
       const compiled = query.compile();

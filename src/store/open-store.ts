@@ -4,6 +4,7 @@ import type { Store } from '../core/ports.ts';
 import type { ScimStore } from '../core/scim/ports.ts';
 import type { SigninStore } from '../core/signin/ports.ts';
 import { fixedQueries, type Reader } from './fixed-queries.ts';
+import { GroupCommitter } from './group-commit.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { isPostgresUnavailable, isPostgresUniqueViolation, openPostgres } from './postgres.ts';
 import { createRepositories, type DialectTraits } from './repositories.ts';
@@ -18,6 +19,8 @@ export interface OpenedStore extends Store {
   readonly db: Kysely<Database>;
   readonly scim: ScimStore;
   readonly signin: SigninStore;
+  /** SQLite group commit: commits issued for SCIM write transactions (undefined on PostgreSQL). */
+  groupCommits(): number | undefined;
   /** True when an error means the database cannot serve now (→ 503 + Retry-After), not that the request is bad. */
   isUnavailable(error: unknown): boolean;
 }
@@ -56,9 +59,14 @@ export async function openStore(location: StoreLocation): Promise<OpenedStore> {
   const reads = fixedQueries(db, location.kind, reader);
   const repositories = createRepositories(db, traits, reads);
   const scimDialect = { dialect: location.kind, isUniqueViolation: traits.isUniqueViolation };
+  // SQLite: SCIM writes that arrive together share one BEGIN IMMEDIATE … COMMIT (one fsync), each in its own
+  // savepoint and acknowledged after that commit. PostgreSQL commits each transaction itself.
+  const committer = location.kind === 'sqlite' ? new GroupCommitter(db) : undefined;
   const scim: ScimStore = {
     ...createScimRepositories(db, scimDialect, reads),
-    transaction: (work) => db.transaction().execute((trx) => work(createScimRepositories(trx, scimDialect))),
+    transaction: committer
+      ? (work) => committer.run((conn) => work(createScimRepositories(conn, scimDialect)))
+      : (work) => db.transaction().execute((trx) => work(createScimRepositories(trx, scimDialect))),
   };
   const signinIn = (handle: Kysely<Database>) =>
     createSigninRepositories(handle, createScimRepositories(handle, scimDialect));
@@ -69,6 +77,7 @@ export async function openStore(location: StoreLocation): Promise<OpenedStore> {
   return {
     scim,
     signin,
+    groupCommits: () => committer?.commits,
     ...repositories,
     kind: location.kind,
     db,

@@ -45,7 +45,8 @@ export async function createUser(deps: ScimDeps, caller: ScimCaller, body: unkno
     provider: caller.provider,
     passwordHash: password === undefined ? null : await hashPassword(password),
   };
-  await deps.scim.users.insert(user);
+  // Through a transaction so that concurrent creates share one commit (SQLite group commit).
+  await deps.scim.transaction((tx) => tx.users.insert(user));
   return user;
 }
 

@@ -432,24 +432,22 @@ export function createScimRepositories(
     },
     scimLog: {
       async append(e: ScimLogEntry) {
-        await db
-          .insertInto('scim_log')
-          .values({
-            id: e.id,
-            tenant_id: e.tenantId,
-            at: e.at,
-            token_id: e.tokenId,
-            method: e.method,
-            path: e.path,
-            operation: e.operation,
-            resource_type: e.resourceType,
-            resource_id: e.resourceId,
-            status: e.status,
-            scim_type: e.scimType,
-            duration_ms: e.durationMs,
-            summary: JSON.stringify(e.summary),
-          })
-          .execute();
+        const row = {
+          id: e.id,
+          tenant_id: e.tenantId,
+          at: e.at,
+          token_id: e.tokenId,
+          method: e.method,
+          path: e.path,
+          operation: e.operation,
+          resource_type: e.resourceType,
+          resource_id: e.resourceId,
+          status: e.status,
+          scim_type: e.scimType,
+          duration_ms: e.durationMs,
+          summary: JSON.stringify(e.summary),
+        };
+        await q.write('scim_log.append', () => db.insertInto('scim_log').values(row), Object.values(row));
       },
       async list(tenantId, q) {
         let query = db.selectFrom('scim_log').selectAll().where('tenant_id', '=', tenantId);
