@@ -5,6 +5,7 @@ import type { Config } from './config/config.ts';
 import { bootstrapDigestOf } from './core/auth/principal.ts';
 import { TokenBuckets } from './core/ratelimit/token-buckets.ts';
 import { purgeScimLog, ScimLogBuffer } from './core/scim/log.ts';
+import { IndexSeekCache } from './core/scim/search.ts';
 import { adminPlugin, registerOpenApi } from './http/admin/plugin.ts';
 import { scimPlugin } from './http/scim/plugin.ts';
 import { createServer } from './http/server.ts';
@@ -62,6 +63,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     limits,
     scim: store.scim,
     scimLog,
+    seekCache: new IndexSeekCache(),
     publicUrl: config.publicUrl,
     bodyLimit: config.limits.scimBodyBytes,
     isStoreUnavailable: (error: unknown) => store.isUnavailable(error),

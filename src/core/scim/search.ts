@@ -130,3 +130,41 @@ export function parseSearch(resourceTypeId: ScimResourceType, params: SearchPara
     fingerprint,
   };
 }
+
+/**
+ * Index paging (`startIndex`) costs O(offset) in SQL. IdPs page sequentially, so the position after each page served
+ * is remembered (per process, bounded, 60 s): a request for the next page continues from that key like a cursor
+ * does — same order, no rows skipped or repeated — and reuses the total counted on the first page. A miss (another
+ * process, an old position, a jump) falls back to OFFSET. Under concurrent writes the pages are those a cursor would
+ * give (RFC 7644 §3.4.2.4 leaves consistency between index pages to the service provider).
+ */
+export class IndexSeekCache {
+  private readonly entries = new Map<string, { position: CursorPosition; total: number; at: number }>();
+  constructor(
+    private readonly maxEntries = 10_000,
+    private readonly ttlMs = 60_000,
+  ) {}
+
+  private key(tenantId: string, fingerprint: string, startIndex: number): string {
+    return `${tenantId}|${fingerprint}|${startIndex}`;
+  }
+
+  /** The query to run: unchanged, or continued from the remembered position. */
+  resume(tenantId: string, parsed: ParsedSearch, now: number): SearchQuery {
+    const q = parsed.query;
+    if (parsed.cursorMode || q.after !== undefined || q.startIndex === 1 || q.count === 0) return q;
+    const key = this.key(tenantId, parsed.fingerprint, q.startIndex);
+    const hit = this.entries.get(key);
+    if (!hit || now - hit.at > this.ttlMs) return q;
+    this.entries.delete(key);
+    return { ...q, after: hit.position, knownTotal: hit.total };
+  }
+
+  /** After serving an index page that has a successor: where the next page starts. */
+  remember(tenantId: string, parsed: ParsedSearch, last: CursorPosition | undefined, total: number, now: number): void {
+    if (parsed.cursorMode || last === undefined) return;
+    const key = this.key(tenantId, parsed.fingerprint, parsed.query.startIndex + parsed.query.count);
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, { position: last, total, at: now });
+  }
+}

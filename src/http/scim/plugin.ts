@@ -7,7 +7,7 @@ import type { ScimCaller, ScimDeps } from '../../core/scim/context.ts';
 import { etagOf, notModified } from '../../core/scim/etag.ts';
 import { recordScimRequest, type ScimLogBuffer } from '../../core/scim/log.ts';
 import type { StoredGroup, StoredUser } from '../../core/scim/records.ts';
-import { encodeCursor, parseSearch, type SearchParams } from '../../core/scim/search.ts';
+import { encodeCursor, type IndexSeekCache, parseSearch, type SearchParams } from '../../core/scim/search.ts';
 import { bearerFrom } from '../../lib/tokens.ts';
 import { ScimError, scimErrors } from '../../scim/errors.ts';
 import { listResponse } from '../../scim/messages/discovery.ts';
@@ -30,6 +30,7 @@ export interface ScimSurfaceDeps extends AuthDeps, ScimDeps {
   readonly publicUrl: string;
   readonly limits: ScimRateLimits;
   readonly scimLog: ScimLogBuffer;
+  readonly seekCache: IndexSeekCache;
   readonly bodyLimit: number;
   readonly isStoreUnavailable: (error: unknown) => boolean;
   /** `tenant-url`: /{tenantId}/api/scim/v2 (the URL's tenant must be the token's); `token`: /iam/v1/scim. */
@@ -230,7 +231,8 @@ async function sendList(
   const now = deps.clock.now();
   request.scimLog = { operation: 'search', resourceType: binding.type, summary: {} };
   const parsed = parseSearch(binding.type, params, now);
-  const result = await binding.search(deps, who.tenantId, parsed.query);
+  const result = await binding.search(deps, who.tenantId, deps.seekCache.resume(who.tenantId, parsed, now.getTime()));
+  deps.seekCache.remember(who.tenantId, parsed, result.last, result.total, now.getTime());
   const rendered = await binding.render(
     deps,
     who.tenantId,

@@ -36,6 +36,7 @@ export function createRegistry(input: {
     return byName(schema.attributes, attribute) ?? (isCore ? byName(commonAttributes, attribute) : undefined);
   };
 
+  const memo = new Map<string, ResolvedAttribute | undefined>();
   return {
     schemas: input.schemas,
     resourceTypes: input.resourceTypes,
@@ -43,22 +44,36 @@ export function createRegistry(input: {
     schema: (urn) => schemas.get(urn.toLowerCase()),
     schemasOf,
     resolve(typeId, ref) {
-      const type = types.get(typeId);
-      if (!type) return undefined;
-      const candidates =
-        ref.schema !== undefined
-          ? schemasOf(typeId).filter((s) => s.toLowerCase() === ref.schema!.toLowerCase())
-          : schemasOf(typeId);
-      for (const schemaId of candidates) {
-        const def = resolveIn(schemaId, schemaId === type.schema, ref.attribute);
-        if (!def) continue;
-        if (ref.subAttribute === undefined) return { schema: schemaId, attribute: def } satisfies ResolvedAttribute;
-        const sub = def.subAttributes ? byName(def.subAttributes, ref.subAttribute) : undefined;
-        return sub ? { schema: schemaId, attribute: sub, parent: def } : undefined;
-      }
-      return undefined;
+      // Projection resolves every attribute of every resource it renders: the answers are memoised (the registry
+      // is immutable; the key space is bounded by the schema, unknown names included, so it is capped).
+      const key =
+        `${typeId}\u0000${ref.schema ?? ''}\u0000${ref.attribute}\u0000${ref.subAttribute ?? ''}`.toLowerCase();
+      if (memo.has(key)) return memo.get(key);
+      const found = resolveUncached(typeId, ref);
+      if (memo.size < 10_000) memo.set(key, found);
+      return found;
     },
   };
+
+  function resolveUncached(
+    typeId: string,
+    ref: Parameters<SchemaRegistry['resolve']>[1],
+  ): ResolvedAttribute | undefined {
+    const type = types.get(typeId);
+    if (!type) return undefined;
+    const candidates =
+      ref.schema !== undefined
+        ? schemasOf(typeId).filter((s) => s.toLowerCase() === ref.schema!.toLowerCase())
+        : schemasOf(typeId);
+    for (const schemaId of candidates) {
+      const def = resolveIn(schemaId, schemaId === type.schema, ref.attribute);
+      if (!def) continue;
+      if (ref.subAttribute === undefined) return { schema: schemaId, attribute: def } satisfies ResolvedAttribute;
+      const sub = def.subAttributes ? byName(def.subAttributes, ref.subAttribute) : undefined;
+      return sub ? { schema: schemaId, attribute: sub, parent: def } : undefined;
+    }
+    return undefined;
+  }
 }
 
 export const userResourceType: ResourceTypeDefinition = Object.freeze({

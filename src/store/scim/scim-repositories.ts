@@ -45,6 +45,20 @@ function toGroup(row: ScimGroupsTable | ScimUsersTable): StoredGroup {
   };
 }
 
+/** What reads fetch: everything but `search` (the folded copy filters use, often the largest column). */
+const GROUP_COLUMNS = [
+  'tenant_id',
+  'id',
+  'data',
+  'version',
+  'created_at',
+  'last_modified',
+  'created_by_token',
+  'provider',
+] as const;
+const USER_COLUMNS = [...GROUP_COLUMNS, 'password_hash'] as const;
+const readColumns = (table: ResourceTable) => (table === 'scim_users' ? USER_COLUMNS : GROUP_COLUMNS);
+
 function toUser(row: ScimUsersTable): StoredUser {
   return { ...toGroup(row), passwordHash: row.password_hash };
 }
@@ -121,7 +135,7 @@ async function search<Row, Out>(
 
   const sortExpr = query.sortBy ? compileSort(query.sortBy, ctx) : undefined;
   const dir = query.descending ? sql`desc` : sql`asc`;
-  let page = base.selectAll('r');
+  let page = base.select(readColumns(table).map((c) => `r.${c}` as 'r.id'));
   if (query.after) page = page.where(afterCondition(sortExpr, query.after, query.descending, d.dialect));
   // Ties are broken by id, so the order is total and pages neither repeat nor skip rows.
   page = sortExpr
@@ -214,7 +228,12 @@ export function createScimRepositories(
         }
       },
       async get(tenantId: string, id: string, options?: { lock?: boolean }) {
-        const select = () => db.selectFrom(table).selectAll().where('tenant_id', '=', tenantId).where('id', '=', id);
+        const select = () =>
+          db
+            .selectFrom(table)
+            .select(readColumns(spec.table) as unknown as 'id'[])
+            .where('tenant_id', '=', tenantId)
+            .where('id', '=', id);
         const row =
           options?.lock && lockable
             ? await q.first<Row>(`${table}.get.lock`, () => select().forUpdate(), [tenantId, id])
