@@ -101,3 +101,19 @@ export interface ScimLogQuery {
   readonly before?: string | undefined;
   readonly limit: number;
 }
+
+/**
+ * The store's own JSON text of a record's `data`, for records read from the store and not changed since: a
+ * response can splice it instead of re-serialising the parsed object. A WeakMap rather than a field, so a record
+ * derived by spreading (`{ ...current, data }`) can never carry a stale text along.
+ */
+const storedText = new WeakMap<StoredResource, string>();
+
+export function withStoredText<T extends StoredResource>(record: T, text: string): T {
+  storedText.set(record, text);
+  return record;
+}
+
+export function storedTextOf(record: StoredResource): string | undefined {
+  return storedText.get(record);
+}

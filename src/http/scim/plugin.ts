@@ -12,7 +12,7 @@ import { bearerFrom } from '../../lib/tokens.ts';
 import { ScimError, scimErrors } from '../../scim/errors.ts';
 import { listResponse } from '../../scim/messages/discovery.ts';
 import type { AttrRef } from '../../scim/path/types.ts';
-import { parseAttributeList, project } from '../../scim/projection/project.ts';
+import { compileProjection, parseAttributeList, storedDataIsDefaultShape } from '../../scim/projection/project.ts';
 import { scimRegistry } from '../../scim/schema/registry.ts';
 import { registerBulk } from './bulk.ts';
 import { registerDiscovery } from './discovery-routes.ts';
@@ -88,11 +88,55 @@ export function includes(projection: Projection, name: string): boolean {
   return !(projection.excludedAttributes ?? []).some((ref) => same(ref) && ref.subAttribute === undefined);
 }
 
-export function shape(type: 'User' | 'Group', resource: Record<string, unknown>, projection: Projection) {
-  return project(resource, type, scimRegistry, {
+/** The projection as a function over rendered resources, compiled once per request (lists reuse it per item). */
+export function shaper(type: 'User' | 'Group', projection: Projection) {
+  return compileProjection(type, scimRegistry, {
     ...(projection.attributes ? { attributes: [...projection.attributes] } : {}),
     ...(projection.excludedAttributes ? { excludedAttributes: [...projection.excludedAttributes] } : {}),
   });
+}
+
+export function shape(type: 'User' | 'Group', resource: Record<string, unknown>, projection: Projection) {
+  return shaper(type, projection)(resource);
+}
+
+/** Rendered resources: JSON texts when the stored data could be spliced, else projected objects. */
+type Rendered =
+  | { readonly kind: 'text'; readonly items: readonly string[] }
+  | { readonly kind: 'objects'; readonly items: readonly Record<string, unknown>[] };
+
+/**
+ * Whether the projection keeps a stored resource as it is: no `attributes`, and nothing excluded but the computed
+ * attribute (which the renderer then does not read at all). Entra and Okta send exactly these requests.
+ */
+function rendersAsStored(binding: ResourceBinding, projection: Projection): boolean {
+  if (projection.attributes || !storedDataIsDefaultShape(binding.type, scimRegistry)) return false;
+  return (projection.excludedAttributes ?? []).every(
+    (ref) => ref.attribute === binding.computed && ref.subAttribute === undefined,
+  );
+}
+
+async function renderFor(
+  deps: ScimSurfaceDeps,
+  binding: ResourceBinding,
+  tenantId: string,
+  items: readonly (StoredUser | StoredGroup)[],
+  baseUrl: string,
+  projection: Projection,
+): Promise<Rendered> {
+  const withComputed = includes(projection, binding.computed);
+  if (rendersAsStored(binding, projection)) {
+    return { kind: 'text', items: await binding.renderText(deps, tenantId, items, baseUrl, withComputed) };
+  }
+  const rendered = await binding.render(deps, tenantId, items, baseUrl, withComputed);
+  return { kind: 'objects', items: rendered.map(shaper(binding.type, projection)) };
+}
+
+function sendOne(reply: FastifyReply, rendered: Rendered) {
+  // A string payload skips preSerialization, where the SCIM content type is otherwise set.
+  return rendered.kind === 'text'
+    ? reply.type(SCIM_CONTENT_TYPE).send(rendered.items[0])
+    : reply.send(rendered.items[0]);
 }
 
 export async function scimPlugin(app: FastifyInstance, deps: ScimSurfaceDeps): Promise<void> {
@@ -233,31 +277,24 @@ async function sendList(
   const parsed = parseSearch(binding.type, params, now);
   const result = await binding.search(deps, who.tenantId, deps.seekCache.resume(who.tenantId, parsed, now.getTime()));
   deps.seekCache.remember(who.tenantId, parsed, result.last, result.total, now.getTime());
-  const rendered = await binding.render(
-    deps,
-    who.tenantId,
-    result.items,
-    request.scimBaseUrl,
-    includes(projection, binding.computed),
-  );
+  const rendered = await renderFor(deps, binding, who.tenantId, result.items, request.scimBaseUrl, projection);
   request.scimLog = {
     operation: 'search',
     resourceType: binding.type,
     summary: { results: result.items.length, totalResults: result.total },
   };
-  return reply.send(
-    listResponse(
-      rendered.map((r) => shape(binding.type, r, projection)),
-      {
-        totalResults: result.total,
-        itemsPerPage: rendered.length,
-        ...(parsed.cursorMode ? {} : { startIndex: parsed.query.startIndex }),
-        ...(parsed.cursorMode && result.last
-          ? { nextCursor: encodeCursor(result.last, parsed.fingerprint, now, result.total) }
-          : {}),
-      },
-    ),
-  );
+  const page = listResponse(rendered.kind === 'objects' ? rendered.items : [], {
+    totalResults: result.total,
+    itemsPerPage: rendered.items.length,
+    ...(parsed.cursorMode ? {} : { startIndex: parsed.query.startIndex }),
+    ...(parsed.cursorMode && result.last
+      ? { nextCursor: encodeCursor(result.last, parsed.fingerprint, now, result.total) }
+      : {}),
+  });
+  if (rendered.kind === 'objects') return reply.send(page);
+  // Resources is the last member of the list response: its empty array is replaced by the spliced texts.
+  const head = JSON.stringify(page);
+  return reply.type(SCIM_CONTENT_TYPE).send(`${head.slice(0, -3)}[${rendered.items.join(',')}]}`);
 }
 
 function registerResource(app: FastifyInstance, deps: ScimSurfaceDeps, b: ResourceBinding): void {
@@ -290,18 +327,12 @@ function registerResource(app: FastifyInstance, deps: ScimSurfaceDeps, b: Resour
       resourceId: created.id,
       summary: summaryOf(created),
     };
-    const [rendered] = await b.render(
-      deps,
-      created.tenantId,
-      [created],
-      request.scimBaseUrl,
-      includes(projection, b.computed),
-    );
-    return reply
+    const rendered = await renderFor(deps, b, created.tenantId, [created], request.scimBaseUrl, projection);
+    reply
       .code(201)
       .header('location', `${request.scimBaseUrl}${b.endpoint}/${created.id}`)
-      .header('etag', etagOf(created.version))
-      .send(shape(b.type, rendered!, projection));
+      .header('etag', etagOf(created.version));
+    return sendOne(reply, rendered);
   });
 
   app.get<IdRoute>(`${b.endpoint}/:id`, async (request, reply) => {
@@ -311,14 +342,8 @@ function registerResource(app: FastifyInstance, deps: ScimSurfaceDeps, b: Resour
     request.scimLog = { operation: 'get', resourceType: b.type, resourceId: found.id, summary: {} };
     reply.header('etag', etagOf(found.version));
     if (notModified(request.headers['if-none-match'], found.version)) return reply.code(304).send();
-    const [rendered] = await b.render(
-      deps,
-      found.tenantId,
-      [found],
-      request.scimBaseUrl,
-      includes(projection, b.computed),
-    );
-    return reply.send(shape(b.type, rendered!, projection));
+    const rendered = await renderFor(deps, b, found.tenantId, [found], request.scimBaseUrl, projection);
+    return sendOne(reply, rendered);
   });
 
   app.put<IdRoute & { Body: unknown }>(`${b.endpoint}/:id`, async (request, reply) => {
@@ -332,14 +357,9 @@ function registerResource(app: FastifyInstance, deps: ScimSurfaceDeps, b: Resour
       request.headers['if-match'],
     );
     request.scimLog.summary = summaryOf(updated);
-    const [rendered] = await b.render(
-      deps,
-      updated.tenantId,
-      [updated],
-      request.scimBaseUrl,
-      includes(projection, b.computed),
-    );
-    return reply.header('etag', etagOf(updated.version)).send(shape(b.type, rendered!, projection));
+    const rendered = await renderFor(deps, b, updated.tenantId, [updated], request.scimBaseUrl, projection);
+    reply.header('etag', etagOf(updated.version));
+    return sendOne(reply, rendered);
   });
 
   app.patch<IdRoute & { Body: unknown }>(`${b.endpoint}/:id`, async (request, reply) => {
@@ -354,14 +374,9 @@ function registerResource(app: FastifyInstance, deps: ScimSurfaceDeps, b: Resour
     );
     request.scimLog.summary = { changedAttributes: changed };
     // RFC 7644 §3.5.2: 200 with the resource (Entra and Okta accept it; it spares them a GET).
-    const [rendered] = await b.render(
-      deps,
-      resource.tenantId,
-      [resource],
-      request.scimBaseUrl,
-      includes(projection, b.computed),
-    );
-    return reply.header('etag', etagOf(resource.version)).send(shape(b.type, rendered!, projection));
+    const rendered = await renderFor(deps, b, resource.tenantId, [resource], request.scimBaseUrl, projection);
+    reply.header('etag', etagOf(resource.version));
+    return sendOne(reply, rendered);
   });
 
   app.delete<IdRoute>(`${b.endpoint}/:id`, async (request, reply) => {
@@ -423,7 +438,7 @@ function registerRootSearch(app: FastifyInstance, deps: ScimSurfaceDeps): void {
           request.scimBaseUrl,
           includes(projection, binding.computed),
         );
-        resources.push(...rendered.map((r) => shape(binding.type, r, projection)));
+        resources.push(...rendered.map(shaper(binding.type, projection)));
         remaining -= page.items.length;
         start = 1;
       } else {

@@ -1,6 +1,12 @@
 // Stored resources → their SCIM representation (RFC 7643 §3.1 common attributes, meta with absolute location).
 import { etagOf } from '../../core/scim/etag.ts';
-import type { GroupRef, MemberView, StoredGroup, StoredUser } from '../../core/scim/records.ts';
+import {
+  type GroupRef,
+  type MemberView,
+  type StoredGroup,
+  type StoredUser,
+  storedTextOf,
+} from '../../core/scim/records.ts';
 
 export function userLocation(baseUrl: string, id: string): string {
   return `${baseUrl}/Users/${id}`;
@@ -8,6 +14,72 @@ export function userLocation(baseUrl: string, id: string): string {
 
 export function groupLocation(baseUrl: string, id: string): string {
   return `${baseUrl}/Groups/${id}`;
+}
+
+function groupRefs(baseUrl: string, groups: readonly GroupRef[]) {
+  return groups.map((g) => ({
+    value: g.value,
+    $ref: groupLocation(baseUrl, g.value),
+    display: g.display,
+    type: 'direct',
+  }));
+}
+
+function memberRefs(baseUrl: string, members: readonly MemberView[]) {
+  return members.map((m) => ({
+    value: m.value,
+    $ref: m.type === 'Group' ? groupLocation(baseUrl, m.value) : userLocation(baseUrl, m.value),
+    type: m.type,
+    ...(m.display !== undefined ? { display: m.display } : {}),
+  }));
+}
+
+function metaOf(resourceType: 'User' | 'Group', r: StoredGroup, location: string) {
+  return {
+    resourceType,
+    created: r.createdAt,
+    lastModified: r.lastModified,
+    location,
+    version: etagOf(r.version),
+  };
+}
+
+/**
+ * The JSON text of a full representation (no projection), byte for byte what serialising `renderUser` /
+ * `renderGroup` gives: stored data first, then id, the computed attribute and meta. The stored text is spliced
+ * when the record came from the store unchanged, so a page of users is not parsed and re-serialised.
+ */
+function representationText(
+  r: StoredGroup,
+  computedName: 'groups' | 'members',
+  computed: readonly unknown[] | undefined,
+  meta: ReturnType<typeof metaOf>,
+): string {
+  const dataText = storedTextOf(r) ?? JSON.stringify(r.data);
+  const inner = dataText.slice(1, -1);
+  const computedText =
+    computed && (computedName === 'members' || computed.length > 0)
+      ? `,${JSON.stringify(computedName)}:${JSON.stringify(computed)}`
+      : '';
+  return `{${inner}${inner === '' ? '' : ','}"id":${JSON.stringify(r.id)}${computedText},"meta":${JSON.stringify(meta)}}`;
+}
+
+export function userText(user: StoredUser, baseUrl: string, groups: readonly GroupRef[] | undefined): string {
+  return representationText(
+    user,
+    'groups',
+    groups && groupRefs(baseUrl, groups),
+    metaOf('User', user, userLocation(baseUrl, user.id)),
+  );
+}
+
+export function groupText(group: StoredGroup, baseUrl: string, members: readonly MemberView[] | undefined): string {
+  return representationText(
+    group,
+    'members',
+    members && memberRefs(baseUrl, members),
+    metaOf('Group', group, groupLocation(baseUrl, group.id)),
+  );
 }
 
 export function renderUser(
@@ -18,23 +90,8 @@ export function renderUser(
   return {
     ...user.data,
     id: user.id,
-    ...(groups && groups.length > 0
-      ? {
-          groups: groups.map((g) => ({
-            value: g.value,
-            $ref: groupLocation(baseUrl, g.value),
-            display: g.display,
-            type: 'direct',
-          })),
-        }
-      : {}),
-    meta: {
-      resourceType: 'User',
-      created: user.createdAt,
-      lastModified: user.lastModified,
-      location: userLocation(baseUrl, user.id),
-      version: etagOf(user.version),
-    },
+    ...(groups && groups.length > 0 ? { groups: groupRefs(baseUrl, groups) } : {}),
+    meta: metaOf('User', user, userLocation(baseUrl, user.id)),
   };
 }
 
@@ -46,22 +103,7 @@ export function renderGroup(
   return {
     ...group.data,
     id: group.id,
-    ...(members
-      ? {
-          members: members.map((m) => ({
-            value: m.value,
-            $ref: m.type === 'Group' ? groupLocation(baseUrl, m.value) : userLocation(baseUrl, m.value),
-            type: m.type,
-            ...(m.display !== undefined ? { display: m.display } : {}),
-          })),
-        }
-      : {}),
-    meta: {
-      resourceType: 'Group',
-      created: group.createdAt,
-      lastModified: group.lastModified,
-      location: groupLocation(baseUrl, group.id),
-      version: etagOf(group.version),
-    },
+    ...(members ? { members: memberRefs(baseUrl, members) } : {}),
+    meta: metaOf('Group', group, groupLocation(baseUrl, group.id)),
   };
 }

@@ -3,7 +3,7 @@ import type { ScimCaller, ScimDeps } from '../../core/scim/context.ts';
 import { createGroup, deleteGroup, getGroup, patchGroup, replaceGroup } from '../../core/scim/groups.ts';
 import type { ScimResourceType, SearchQuery, SearchResult, StoredGroup, StoredUser } from '../../core/scim/records.ts';
 import { createUser, deleteUser, getUser, patchUser, replaceUser } from '../../core/scim/users.ts';
-import { renderGroup, renderUser } from './render.ts';
+import { groupText, renderGroup, renderUser, userText } from './render.ts';
 
 export interface PatchOutcome {
   readonly resource: StoredUser | StoredGroup;
@@ -35,6 +35,23 @@ export interface ResourceBinding {
     baseUrl: string,
     withComputed: boolean,
   ): Promise<Record<string, unknown>[]>;
+  /** The same full representations as JSON text, splicing the stored data (see `storedDataIsDefaultShape`). */
+  renderText(
+    deps: ScimDeps,
+    tenantId: string,
+    items: readonly (StoredUser | StoredGroup)[],
+    baseUrl: string,
+    withComputed: boolean,
+  ): Promise<string[]>;
+}
+
+async function groupsOfUsers(deps: ScimDeps, tenantId: string, items: readonly StoredUser[], withComputed: boolean) {
+  if (!withComputed) return () => undefined;
+  const groups = await deps.scim.users.groupsOf(
+    tenantId,
+    items.map((u) => u.id),
+  );
+  return (id: string) => groups.get(id) ?? [];
 }
 
 export const userBinding: ResourceBinding = {
@@ -51,13 +68,12 @@ export const userBinding: ResourceBinding = {
   delete: deleteUser,
   search: (deps, tenantId, query) => deps.scim.users.search(tenantId, query),
   async render(deps, tenantId, items, baseUrl, withComputed) {
-    const groups = withComputed
-      ? await deps.scim.users.groupsOf(
-          tenantId,
-          items.map((u) => u.id),
-        )
-      : undefined;
-    return items.map((u) => renderUser(u as StoredUser, baseUrl, groups?.get(u.id) ?? (withComputed ? [] : undefined)));
+    const groupsOf = await groupsOfUsers(deps, tenantId, items as StoredUser[], withComputed);
+    return items.map((u) => renderUser(u as StoredUser, baseUrl, groupsOf(u.id)));
+  },
+  async renderText(deps, tenantId, items, baseUrl, withComputed) {
+    const groupsOf = await groupsOfUsers(deps, tenantId, items as StoredUser[], withComputed);
+    return items.map((u) => userText(u as StoredUser, baseUrl, groupsOf(u.id)));
   },
 };
 
@@ -79,6 +95,14 @@ export const groupBinding: ResourceBinding = {
     for (const g of items) {
       const members = withComputed ? await deps.scim.groups.members(tenantId, g.id) : undefined;
       out.push(renderGroup(g, baseUrl, members));
+    }
+    return out;
+  },
+  async renderText(deps, tenantId, items, baseUrl, withComputed) {
+    const out: string[] = [];
+    for (const g of items) {
+      const members = withComputed ? await deps.scim.groups.members(tenantId, g.id) : undefined;
+      out.push(groupText(g, baseUrl, members));
     }
     return out;
   },

@@ -13,6 +13,7 @@ import type {
   StoredGroup,
   StoredUser,
 } from '../../core/scim/records.ts';
+import { withStoredText } from '../../core/scim/records.ts';
 import { scimErrors } from '../../scim/errors.ts';
 import { evaluateValueFilter } from '../../scim/filter/evaluate.ts';
 import { foldCase, userNameKey } from '../../scim/resource/normalize.ts';
@@ -31,18 +32,32 @@ function parseJson(value: JsonColumn): ResourceData {
   return typeof value === 'string' ? (JSON.parse(value) as ResourceData) : value;
 }
 
-/** The columns users and groups share, in both directions. */
-function toGroup(row: ScimGroupsTable | ScimUsersTable): StoredGroup {
-  return {
+/**
+ * A stored row → its record. `data` is parsed on first use: a list rendered from the stored text (SQLite keeps
+ * it verbatim) never needs the parsed object.
+ */
+function toRecord<T extends StoredGroup>(row: ScimGroupsTable | ScimUsersTable, extra: Omit<T, keyof StoredGroup>): T {
+  const raw = row.data;
+  let parsed: ResourceData | undefined = typeof raw === 'string' ? undefined : raw;
+  const record = {
     tenantId: row.tenant_id,
     id: row.id,
-    data: parseJson(row.data),
+    get data(): ResourceData {
+      parsed ??= parseJson(raw);
+      return parsed;
+    },
     version: row.version,
     createdAt: row.created_at,
     lastModified: row.last_modified,
     createdByToken: row.created_by_token,
     provider: row.provider,
-  };
+    ...extra,
+  } as T;
+  return typeof raw === 'string' ? withStoredText(record, raw) : record;
+}
+
+function toGroup(row: ScimGroupsTable | ScimUsersTable): StoredGroup {
+  return toRecord<StoredGroup>(row, {});
 }
 
 /** What reads fetch: everything but `search` (the folded copy filters use, often the largest column). */
@@ -60,7 +75,7 @@ const USER_COLUMNS = [...GROUP_COLUMNS, 'password_hash'] as const;
 const readColumns = (table: ResourceTable) => (table === 'scim_users' ? USER_COLUMNS : GROUP_COLUMNS);
 
 function toUser(row: ScimUsersTable): StoredUser {
-  return { ...toGroup(row), passwordHash: row.password_hash };
+  return toRecord<StoredUser>(row, { passwordHash: row.password_hash });
 }
 
 function sharedColumns(r: StoredGroup, resourceTypeId: 'User' | 'Group') {
