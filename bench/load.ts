@@ -77,3 +77,46 @@ export async function runLoad(
     statuses,
   };
 }
+
+/**
+ * Runs `count` tasks with `concurrency` workers; a task may issue several requests in order (an IdP's lookup
+ * before its create). `send` returns the status; a transport error counts as a failure of that task.
+ */
+export async function runTasks(
+  origin: string,
+  concurrency: number,
+  count: number,
+  task: (i: number, send: (spec: RequestSpec) => Promise<{ status: number; body: string }>) => Promise<boolean>,
+): Promise<{ seconds: number; requests: number; failures: number; latencies: Float64Array }> {
+  const pool = new Pool(origin, { connections: concurrency, pipelining: 1 });
+  const latencies: number[] = [];
+  let next = 0;
+  let failures = 0;
+  const send = async (spec: RequestSpec) => {
+    const t0 = performance.now();
+    const res = await pool.request({
+      method: spec.method,
+      path: spec.path,
+      ...(spec.body !== undefined ? { body: spec.body } : {}),
+      headers: spec.headers ?? {},
+    });
+    const body = await res.body.text();
+    latencies.push(performance.now() - t0);
+    return { status: res.statusCode, body };
+  };
+  const started = performance.now();
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      try {
+        if (!(await task(i, send))) failures++;
+      } catch {
+        failures++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  await pool.close();
+  return { seconds, requests: latencies.length, failures, latencies: Float64Array.from(latencies).sort() };
+}

@@ -1,13 +1,13 @@
 // `npm run bench`: Roster's SCIM throughput on a fresh store next to a bare node:http ceiling, loopback only.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
 import { startPostgres } from '../test/support/postgres-server.ts';
-import { type LoadResult, type RequestSpec, runLoad } from './load.ts';
+import { type LoadResult, type RequestSpec, runLoad, runTasks } from './load.ts';
 import { benchUser, seed } from './seed.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -18,8 +18,11 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     seconds: { type: 'string', default: '5' },
     json: { type: 'string' },
-    // Comma-separated subset: get, lookup, post, patch, paging, members, group (default: all).
+    // Comma-separated subset: get, lookup, post, patch, paging, members, group, sync (default: all).
     only: { type: 'string' },
+    // The Entra initial sync: users looked up and created, groups looked up and created, members added.
+    'sync-users': { type: 'string', default: '100000' },
+    'sync-groups': { type: 'string', default: '1000' },
     // Writes a V8 CPU profile of the Roster process into this directory (open it in Chrome DevTools).
     profile: { type: 'string' },
   },
@@ -48,6 +51,126 @@ async function waitFor(url: string, child: ChildProcess): Promise<void> {
 }
 
 const BARE = `require('node:http').createServer((q,s)=>{s.writeHead(200,{'content-type':'application/scim+json'});s.end('{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":1,"Resources":[{"id":"x"}]}')}).listen(+process.env.PORT,'127.0.0.1')`;
+
+/** The Roster process's resident memory now and at its peak (Linux /proc), in MB. */
+function residentMemory(pid: number | undefined): { rssMb: number; peakMb: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+    return { rssMb: Math.round(kb('VmRSS') / 1024), peakMb: Math.round(kb('VmHWM') / 1024) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Entra ID's initial sync as it sends it: for each user a `userName eq` lookup then a POST; for each group a
+ * `displayName eq` lookup (members excluded) then a POST without members; then the members, added by PATCHes of
+ * up to 100 values. Every user lands in one group. Reported as one elapsed time and the requests it took.
+ */
+async function entraInitialSync(
+  origin: string,
+  base: string,
+  auth: Record<string, string>,
+  json: Record<string, string>,
+): Promise<LoadResult[]> {
+  const userCount = Number(args['sync-users']);
+  const groupCount = Math.max(1, Number(args['sync-groups']));
+  const concurrency = Number(args.concurrency);
+  log(`  Entra initial sync: ${userCount} users, ${groupCount} groups…`);
+  const userIds: string[] = new Array(userCount);
+  const groupIds: string[] = new Array(groupCount);
+  const lookup = (resource: 'Users' | 'Groups', filter: string, extra = '') => ({
+    method: 'GET' as const,
+    path: `${base}/${resource}?filter=${encodeURIComponent(filter)}${extra}`,
+    headers: auth,
+  });
+  const phases: { name: string; seconds: number; requests: number; failures: number; latencies: Float64Array }[] = [];
+  phases.push({
+    name: 'users',
+    ...(await runTasks(origin, concurrency, userCount, async (i, send) => {
+      const body = benchUser(10_000_000 + i);
+      const found = await send(lookup('Users', `userName eq "${body.userName}"`));
+      if (found.status !== 200 || !found.body.includes('"totalResults":0')) return false;
+      const created = await send({ method: 'POST', path: `${base}/Users`, body: JSON.stringify(body), headers: json });
+      if (created.status !== 201) return false;
+      userIds[i] = (JSON.parse(created.body) as { id: string }).id;
+      return true;
+    })),
+  });
+  phases.push({
+    name: 'groups',
+    ...(await runTasks(origin, concurrency, groupCount, async (i, send) => {
+      const displayName = `Sync Group ${i}`;
+      const found = await send(lookup('Groups', `displayName eq "${displayName}"`, '&excludedAttributes=members'));
+      if (found.status !== 200 || !found.body.includes('"totalResults":0')) return false;
+      const created = await send({
+        method: 'POST',
+        path: `${base}/Groups`,
+        headers: json,
+        body: JSON.stringify({
+          schemas: [
+            'urn:ietf:params:scim:schemas:core:2.0:Group',
+            'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group',
+          ],
+          displayName,
+          externalId: `sync-group-${i}`,
+          meta: { resourceType: 'Group' },
+        }),
+      });
+      if (created.status !== 201) return false;
+      groupIds[i] = (JSON.parse(created.body) as { id: string }).id;
+      return true;
+    })),
+  });
+  // User i belongs to group i mod groupCount; each group's members go in PATCHes of at most 100.
+  const batches: { group: string; members: string[] }[] = [];
+  for (let g = 0; g < groupCount; g++) {
+    const members: string[] = [];
+    for (let u = g; u < userCount; u += groupCount) if (userIds[u]) members.push(userIds[u]!);
+    for (let k = 0; k < members.length; k += 100)
+      batches.push({ group: groupIds[g]!, members: members.slice(k, k + 100) });
+  }
+  phases.push({
+    name: 'members',
+    ...(await runTasks(origin, concurrency, batches.length, async (i, send) => {
+      const b = batches[i]!;
+      const res = await send({
+        method: 'PATCH',
+        path: `${base}/Groups/${b.group}`,
+        headers: json,
+        body: JSON.stringify({
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op: 'Add', path: 'members', value: b.members.map((value) => ({ $ref: null, value })) }],
+        }),
+      });
+      return res.status === 200 || res.status === 204;
+    })),
+  });
+  const seconds = phases.reduce((a, p) => a + p.seconds, 0);
+  const requests = phases.reduce((a, p) => a + p.requests, 0);
+  const failures = phases.reduce((a, p) => a + p.failures, 0);
+  for (const p of phases) {
+    log(
+      `    ${p.name}: ${p.requests} requests in ${p.seconds.toFixed(1)} s (${(p.requests / p.seconds).toFixed(0)} req/s), failures ${p.failures}`,
+    );
+  }
+  log(`  Entra initial sync: ${requests} requests in ${seconds.toFixed(1)} s, failures ${failures}`);
+  const all = Float64Array.from(phases.flatMap((p) => [...p.latencies])).sort();
+  const at = (q: number) => all[Math.min(all.length - 1, Math.floor(all.length * q))] ?? 0;
+  return [
+    {
+      name: `Entra initial sync (${userCount} users, ${groupCount} groups)`,
+      ops: requests,
+      seconds,
+      opsPerSec: requests / seconds,
+      p50ms: at(0.5),
+      p99ms: at(0.99),
+      errors: failures,
+      statuses: {},
+    },
+  ];
+}
 
 async function main(): Promise<void> {
   const users = Number(args.users);
@@ -111,7 +234,7 @@ async function main(): Promise<void> {
       return r;
     };
 
-    const wanted = new Set((args.only ?? 'get,lookup,post,patch,paging,members,group').split(','));
+    const wanted = new Set((args.only ?? 'get,lookup,post,patch,paging,members,group,sync').split(','));
     const want = (name: string) => wanted.has(name);
     log('running workloads…');
     const ceiling = await run(
@@ -225,12 +348,35 @@ async function main(): Promise<void> {
         statuses: { firstMs: firstTen, lastMs: lastTen },
       });
 
-    if (want('group'))
-      await run('GET /Groups/{id}?excludedAttributes=members', () => ({
+    if (want('group')) {
+      // The same read on a group of 10 members: excluding members must make the size irrelevant.
+      const small = (await (
+        await fetch(`${origin}${base}/Groups`, {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({
+            schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+            displayName: 'Ten',
+            members: seeded.userIds.slice(0, 10).map((value) => ({ value })),
+          }),
+        })
+      ).json()) as { id: string };
+      await run('GET /Groups/{id}?excludedAttributes=members (10 members)', () => ({
+        method: 'GET',
+        path: `${base}/Groups/${small.id}?excludedAttributes=members`,
+        headers: auth,
+      }));
+      await run(`GET /Groups/{id}?excludedAttributes=members (${batches * 100} members)`, () => ({
         method: 'GET',
         path: `${base}/Groups/${group.id}?excludedAttributes=members`,
         headers: auth,
       }));
+    }
+
+    if (want('sync')) results.push(...(await entraInitialSync(origin, base, auth, json)));
+
+    const rss = residentMemory(roster.pid);
+    if (rss) log(`  Roster RSS now ${rss.rssMb} MB, peak ${rss.peakMb} MB`);
 
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
     const rows = results.map((r) => ({
@@ -238,6 +384,7 @@ async function main(): Promise<void> {
       'ops/s': Math.round(r.opsPerSec),
       'p50 ms': Number(r.p50ms.toFixed(2)),
       'p99 ms': Number(r.p99ms.toFixed(2)),
+      'total s': /^(page|Entra)/.test(r.name) ? Number(r.seconds.toFixed(2)) : '',
       'vs ceiling': r.p50ms > 0 ? `${((r.opsPerSec / ceiling.opsPerSec) * 100).toFixed(0)} %` : '',
       errors: r.errors,
     }));
@@ -245,8 +392,12 @@ async function main(): Promise<void> {
       `\nRoster bench — store ${args.store}, ${users} users, concurrency ${concurrency}, ${maxSeconds} s per workload\n${machine}`,
     );
     console.table(rows);
+    if (rss) console.log(`Roster RSS at the end: ${rss.rssMb} MB (peak ${rss.peakMb} MB)`);
     if (args.json)
-      writeFileSync(args.json, JSON.stringify({ store: args.store, users, concurrency, machine, results }, null, 2));
+      writeFileSync(
+        args.json,
+        JSON.stringify({ store: args.store, users, concurrency, machine, rss, results }, null, 2),
+      );
   } finally {
     for (const c of children) c.kill('SIGTERM');
     pg?.stop();

@@ -1,0 +1,81 @@
+// The lookups IdPs send before every create (security plan: cost grows with the request, not the tenant) must be
+// index searches on both stores: the planner is asked how it would run the very SQL the filter compiler emits, in
+// the shape the search uses (tenant, filter, ordered by id, one page).
+import { CompiledQuery, sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTenant } from '../../src/core/tenants/tenants.ts';
+import { systemClock } from '../../src/lib/clock.ts';
+import { newId } from '../../src/lib/ids.ts';
+import { generateKeyText, parseKeyring } from '../../src/lib/keyring.ts';
+import { checkFilter } from '../../src/scim/filter/check.ts';
+import { parseFilter } from '../../src/scim/filter/parser.ts';
+import { scimRegistry } from '../../src/scim/schema/registry.ts';
+import { compileFilter } from '../../src/store/scim/filter-sql.ts';
+import { openTestStore, STORE_KINDS, type TestStore } from '../support/stores.ts';
+
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const LOOKUPS = [
+  ['User', 'userName eq "USER7@contoso.example"', 'scim_users_user_name_key'],
+  ['User', 'externalId eq "oid-1"', 'scim_users_external_id'],
+  ['Group', 'displayName eq "group 7"', 'scim_groups_display_name_key'],
+  ['Group', 'externalId eq "g-1"', 'scim_groups_external_id'],
+] as const;
+
+describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
+  let t: TestStore;
+  let tenantId = '';
+  beforeAll(async () => {
+    t = await openTestStore(kind);
+    const deps = { store: t.store, keyring: parseKeyring(generateKeyText()), clock: systemClock };
+    tenantId = (await createTenant(deps, 'test', { name: 'Plans' })).tenant.id;
+    // Enough rows that a walk over the tenant would cost more than an index search; PostgreSQL plans from
+    // statistics, so it gets them as autovacuum would give them.
+    const now = new Date().toISOString();
+    const base = { tenantId, version: 1, createdAt: now, lastModified: now, createdByToken: null, provider: null };
+    for (let start = 0; start < 2000; start += 500) {
+      await t.store.scim.transaction(async (tx) => {
+        for (let i = start; i < start + 500; i++) {
+          await tx.users.insert({
+            ...base,
+            id: newId(),
+            passwordHash: null,
+            data: { schemas: [USER], userName: `user${i}@contoso.example`, externalId: `oid-${i}`, active: true },
+          });
+          await tx.groups.insert({
+            ...base,
+            id: newId(),
+            data: { schemas: [GROUP], displayName: `Group ${i}`, externalId: `g-${i}` },
+          });
+        }
+      });
+    }
+    if (kind === 'postgres') await sql`analyze`.execute(t.store.db);
+  });
+  afterAll(() => t?.dispose());
+
+  it.each(LOOKUPS)('%s %s searches %s', async (type, filter, index) => {
+    const table = type === 'User' ? 'scim_users' : 'scim_groups';
+    const where = compileFilter(checkFilter(parseFilter(filter), type, scimRegistry), {
+      resourceTypeId: type,
+      dialect: kind,
+      registry: scimRegistry,
+    });
+    const query = t.store.db
+      .selectFrom(`${table} as r` as 'scim_users as r')
+      .select(['r.id', 'r.data'])
+      .where('r.tenant_id', '=', tenantId)
+      .where(where)
+      .orderBy(sql`r.id asc`)
+      .limit(101)
+      .compile();
+    const plan = await t.store.db.transaction().execute(async (trx) => {
+      const explain = kind === 'postgres' ? 'explain' : 'explain query plan';
+      const result = await trx.executeQuery(CompiledQuery.raw(`${explain} ${query.sql}`, [...query.parameters]));
+      return (result.rows as Record<string, string>[]).map((r) => r.detail ?? r['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toContain(index);
+    // Never a walk over the tenant's rows: SQLite says SCAN, PostgreSQL "Seq Scan" or an index scan with a Filter.
+    expect(plan).not.toMatch(/\bSCAN\b|Seq Scan|Filter:/);
+  });
+});
