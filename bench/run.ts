@@ -50,6 +50,8 @@ async function waitFor(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
+// The framework's own floor: Fastify 5 answering the same fixed JSON, no hooks, no logger.
+const BARE_FASTIFY = `const f=require('fastify')({logger:false});f.get('/',async(q,r)=>r.type('application/scim+json').send('{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":1,"Resources":[{"id":"x"}]}'));f.listen({port:+process.env.PORT,host:'127.0.0.1'})`;
 const BARE = `require('node:http').createServer((q,s)=>{s.writeHead(200,{'content-type':'application/scim+json'});s.end('{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":1,"Resources":[{"id":"x"}]}')}).listen(+process.env.PORT,'127.0.0.1')`;
 
 /** The Roster process's resident memory now and at its peak (Linux /proc), in MB. */
@@ -215,9 +217,17 @@ async function main(): Promise<void> {
     const barePort = await freePort();
     const bare = spawn(process.execPath, ['-e', BARE], { env: { PORT: String(barePort) }, stdio: 'ignore' });
     children.push(bare);
+    const fastifyPort = await freePort();
+    const bareFastify = spawn(process.execPath, ['-e', BARE_FASTIFY], {
+      cwd: ROOT,
+      env: { PORT: String(fastifyPort) },
+      stdio: 'ignore',
+    });
+    children.push(bareFastify);
     const origin = `http://127.0.0.1:${port}`;
     await waitFor(`${origin}/healthz`, roster);
     await waitFor(`http://127.0.0.1:${barePort}/`, bare);
+    await waitFor(`http://127.0.0.1:${fastifyPort}/`, bareFastify);
 
     const base = `/${seeded.tenantId}/api/scim/v2`;
     const auth = { authorization: `Bearer ${seeded.scimToken}` };
@@ -242,6 +252,12 @@ async function main(): Promise<void> {
       () => ({ method: 'GET', path: '/' }),
       opts,
       `http://127.0.0.1:${barePort}`,
+    );
+    await run(
+      'bare Fastify, same JSON (framework floor)',
+      () => ({ method: 'GET', path: '/' }),
+      opts,
+      `http://127.0.0.1:${fastifyPort}`,
     );
     if (want('get'))
       await run('GET /Users/{id}', (i) => ({
