@@ -7,10 +7,6 @@ import type { Kysely } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   for (const table of ['scim_users', 'scim_groups'] as const) {
     await db.schema.dropIndex(`${table}_external_id`).execute();
-    await db.schema
-      .createIndex(`${table}_external_id`)
-      .on(table)
-      .columns(['tenant_id', 'external_id', 'id'])
-      .execute();
+    await db.schema.createIndex(`${table}_external_id`).on(table).columns(['tenant_id', 'external_id', 'id']).execute();
   }
 }
