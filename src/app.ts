@@ -72,7 +72,14 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   await server.register(scimPlugin, { prefix: '/:tenantId/api/scim/v2', ...scimDeps, mode: 'tenant-url' });
   await server.register(scimPlugin, { prefix: '/iam/v1/scim', ...scimDeps, mode: 'token' });
 
-  const engine = new SignInEngine({ store, signin: store.signin, keyring, clock, publicUrl: config.publicUrl });
+  const engine = new SignInEngine({
+    store,
+    signin: store.signin,
+    keyring,
+    clock,
+    publicUrl: config.publicUrl,
+    clockToleranceSeconds: config.oidcClockToleranceSeconds,
+  });
   await server.register(signInPlugin, { engine, isStoreUnavailable: (error) => store.isUnavailable(error) });
 
   // Provisioning log retention: purge hourly (and once at start), off the request path.

@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     config.database.kind === 'sqlite'
       ? { kind: 'sqlite', path: config.database.path }
       : { kind: 'postgres', url: config.database.url },
+    { statementTimeoutMs: config.dbStatementTimeoutMs },
   );
   const deps = { store, keyring: keys.keyring, clock: systemClock };
   const operatorToken = await ensureOperatorToken(deps, config.bootstrapToken !== undefined);

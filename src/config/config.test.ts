@@ -25,7 +25,16 @@ describe('loadConfig', () => {
     });
   });
 
+  it('has the database statement timeout and the upstream clock tolerance as settings', () => {
+    expect(loadConfig({}).dbStatementTimeoutMs).toBe(10_000);
+    expect(loadConfig({}).oidcClockToleranceSeconds).toBe(30);
+    const c = loadConfig({ ROSTER_DB_STATEMENT_TIMEOUT_MS: '250', ROSTER_OIDC_CLOCK_TOLERANCE_SECONDS: '120' });
+    expect([c.dbStatementTimeoutMs, c.oidcClockToleranceSeconds]).toEqual([250, 120]);
+  });
+
   it.each([
+    [{ ROSTER_DB_STATEMENT_TIMEOUT_MS: '10' }, 'ROSTER_DB_STATEMENT_TIMEOUT_MS'],
+    [{ ROSTER_OIDC_CLOCK_TOLERANCE_SECONDS: '-1' }, 'ROSTER_OIDC_CLOCK_TOLERANCE_SECONDS'],
     [{ PORT: 'abc' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],

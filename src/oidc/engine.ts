@@ -22,6 +22,8 @@ export interface SignInEngineDeps {
   readonly keyring: Keyring;
   readonly clock: Clock;
   readonly publicUrl: string;
+  /** Leeway for the upstream ID token's exp/nbf/iat (ROSTER_OIDC_CLOCK_TOLERANCE_SECONDS). */
+  readonly clockToleranceSeconds?: number | undefined;
 }
 
 export interface ProviderChoice {
@@ -73,13 +75,16 @@ function usable(record: SsoProviderRecord): boolean {
 
 export class SignInEngine {
   private readonly deps: SignInEngineDeps;
-  private readonly upstream = new UpstreamClient();
+  private readonly upstream: UpstreamClient;
   private readonly providers = new Map<string, { version: string; provider: Provider }>();
   private readonly base: URL;
 
   constructor(deps: SignInEngineDeps) {
     this.deps = deps;
     this.base = new URL(deps.publicUrl);
+    this.upstream = new UpstreamClient(
+      deps.clockToleranceSeconds === undefined ? {} : { clockToleranceSeconds: deps.clockToleranceSeconds },
+    );
   }
 
   /** The tenant's OP, rebuilt when its signing keys changed (here or in another process). Undefined: no tenant. */

@@ -34,7 +34,12 @@ export async function migrate(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
   }
 }
 
-export async function openStore(location: StoreLocation): Promise<OpenedStore> {
+export interface StoreOptions {
+  /** PostgreSQL statement_timeout and lock_timeout (default PG_STATEMENT_TIMEOUT_MS). */
+  readonly statementTimeoutMs?: number;
+}
+
+export async function openStore(location: StoreLocation, options: StoreOptions = {}): Promise<OpenedStore> {
   let db: Kysely<Database>;
   let traits: DialectTraits;
   let isUnavailable: (error: unknown) => boolean;
@@ -44,7 +49,7 @@ export async function openStore(location: StoreLocation): Promise<OpenedStore> {
     traits = { dialect: 'sqlite', isUniqueViolation: isSqliteUniqueViolation };
     isUnavailable = isSqliteUnavailable;
   } else {
-    db = openPostgres(location.url).db;
+    db = openPostgres(location.url, { statementTimeoutMs: options.statementTimeoutMs }).db;
     traits = { dialect: 'postgres', isUniqueViolation: isPostgresUniqueViolation };
     isUnavailable = isPostgresUnavailable;
   }
