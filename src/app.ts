@@ -36,6 +36,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     keyring,
     clock,
     bootstrapDigest: config.bootstrapToken ? bootstrapDigestOf({ keyring }, config.bootstrapToken) : undefined,
+    retiringKeys: new Set(config.secretKeysRetiring),
   };
   const scimLog = new ScimLogBuffer(store.scim, {
     intervalMs: 200,

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig } from './config/config.ts';
 import { resolveKeyring } from './config/secret-key.ts';
+import { checkKeysAtStart } from './core/keys/rotation.ts';
 import { ensureOperatorToken } from './core/tokens/operator-tokens.ts';
 import { REDACT_PATHS } from './http/redact.ts';
 import { systemClock } from './lib/clock.ts';
@@ -26,6 +27,12 @@ async function main(): Promise<void> {
       : { kind: 'postgres', url: config.database.url },
     { statementTimeoutMs: config.dbStatementTimeoutMs },
   );
+  const keyCheck = await checkKeysAtStart({ keys: store.keys, keyring: keys.keyring });
+  if (keyCheck.fatal) {
+    await store.close();
+    throw new ConfigError(keyCheck.fatal);
+  }
+  for (const warning of keyCheck.warnings) logger.warn(warning);
   const deps = { store, keyring: keys.keyring, clock: systemClock };
   const operatorToken = await ensureOperatorToken(deps, config.bootstrapToken !== undefined);
   const app = await createApp({ config, ...deps, logger });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.ts';
+import { resolveKeyring } from './secret-key.ts';
 
 describe('loadConfig', () => {
   it('has documented defaults: port 8080, embedded SQLite, derived public URL', () => {
@@ -44,5 +45,13 @@ describe('loadConfig', () => {
     [{ ROSTER_BOOTSTRAP_TOKEN: 'short' }, '32 to 512'],
   ])('rejects %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('accepts only configured, non-active keys as ROSTER_SECRET_KEY_RETIRING', () => {
+    const keys = `k2:${Buffer.alloc(32, 2).toString('base64')},k1:${Buffer.alloc(32, 1).toString('base64')}`;
+    const env = { DATABASE_URL: 'postgres://u@h/db', ROSTER_SECRET_KEY: keys };
+    expect(resolveKeyring(loadConfig({ ...env, ROSTER_SECRET_KEY_RETIRING: 'k1' })).keyring.active.id).toBe('k2');
+    expect(() => resolveKeyring(loadConfig({ ...env, ROSTER_SECRET_KEY_RETIRING: 'k2' }))).toThrow('RETIRING');
+    expect(() => resolveKeyring(loadConfig({ ...env, ROSTER_SECRET_KEY_RETIRING: 'k9' }))).toThrow('RETIRING');
   });
 });

@@ -14,6 +14,8 @@ export interface Config {
   readonly bootstrapToken: string | undefined;
   /** ROSTER_SECRET_KEY text, or undefined when embedded mode should generate/load one from the data directory. */
   readonly secretKey: string | undefined;
+  /** Key ids (of ROSTER_SECRET_KEY, not the active one) being retired: token digests move off them when used. */
+  readonly secretKeysRetiring: readonly string[];
   readonly logLevel: string;
   readonly limits: {
     readonly adminBodyBytes: number;
@@ -106,6 +108,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database: parseDatabase(env.DATABASE_URL || defaults.DATABASE_URL),
     bootstrapToken: env.ROSTER_BOOTSTRAP_TOKEN || undefined,
     secretKey: env.ROSTER_SECRET_KEY || undefined,
+    secretKeysRetiring: (env.ROSTER_SECRET_KEY_RETIRING ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
     logLevel: env.LOG_LEVEL || defaults.LOG_LEVEL,
     limits: {
       adminBodyBytes: integer(env, 'ROSTER_ADMIN_BODY_BYTES', defaults.ADMIN_BODY_BYTES, 1024, 16 * 1024 * 1024),

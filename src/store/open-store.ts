@@ -5,6 +5,7 @@ import type { ScimStore } from '../core/scim/ports.ts';
 import type { SigninStore } from '../core/signin/ports.ts';
 import { fixedQueries, type Reader } from './fixed-queries.ts';
 import { GroupCommitter } from './group-commit.ts';
+import { createKeyStore } from './key-store.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { isPostgresUnavailable, isPostgresUniqueViolation, openPostgres } from './postgres.ts';
 import { createRepositories, type DialectTraits } from './repositories.ts';
@@ -85,6 +86,7 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
     groupCommits: () => committer?.commits,
     ...repositories,
     kind: location.kind,
+    keys: createKeyStore(db),
     db,
     isUnavailable,
     transaction: (work) => db.transaction().execute((trx) => work(createRepositories(trx, traits))),
