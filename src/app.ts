@@ -43,6 +43,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     maxBatch: 500,
     onError: (error) =>
       server.log.warn({ err: { message: (error as Error).message } }, 'could not write the provisioning log'),
+    retryable: (error) => store.isUnavailable(error),
   });
   server.addHook('onClose', async () => scimLog.close());
   await registerOpenApi(server, config.publicUrl);
