@@ -4,7 +4,7 @@
 // Old ciphertexts and tokens keep working until then, new writes use k2, used tokens move to k2 by themselves,
 // and once `keys-cli status --check` passes, an instance with k2 alone serves everything made under k1.
 // K4: with the key missing or wrong for an existing database, Roster refuses to start.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,8 +20,9 @@ import { freshLocation, STORE_KINDS } from '../support/stores.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-function keysCli(location: StoreLocation, key: string, ...args: string[]) {
-  const result = spawnSync(
+/** The operator command, as its own process (async: the instances in this process keep serving meanwhile). */
+async function keysCli(location: StoreLocation, key: string, ...args: string[]) {
+  const child = spawn(
     process.execPath,
     ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/keys-cli.ts'), ...args],
     {
@@ -30,10 +31,19 @@ function keysCli(location: StoreLocation, key: string, ...args: string[]) {
         DATABASE_URL: location.kind === 'sqlite' ? `sqlite:${location.path}` : location.url,
         ROSTER_SECRET_KEY: key,
       },
-      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  return { code: result.status, report: result.stdout ? JSON.parse(result.stdout) : undefined, stderr: result.stderr };
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const code = await new Promise<number | null>((ok) => child.once('exit', ok));
+  return { code, report: stdout ? JSON.parse(stdout) : undefined, stderr };
 }
 
 describe.each(STORE_KINDS)('key rotation without downtime on %s (K3)', (kind) => {
@@ -94,6 +104,7 @@ describe.each(STORE_KINDS)('key rotation without downtime on %s (K3)', (kind) =>
         try {
           const res = await fetch(`${target.origin}${tenant.base}/Users?count=1`, {
             headers: scimHeaders(tenant.scimToken),
+            signal: AbortSignal.timeout(10_000),
           });
           await res.arrayBuffer();
           if (res.status !== 200) failures.push(`${res.status}`);
@@ -156,7 +167,7 @@ describe.each(STORE_KINDS)('key rotation without downtime on %s (K3)', (kind) =>
     expect(await keyOf('scim_tokens', idle.id)).toBe('k1');
 
     // Step 3: re-encrypt. k1 is still needed by the idle token, and status --check says so.
-    const reencrypt = keysCli(location, `${k2},${k1}`, 'reencrypt');
+    const reencrypt = await keysCli(location, `${k2},${k1}`, 'reencrypt');
     expect(reencrypt.code, reencrypt.stderr).toBe(0);
     expect(reencrypt.report.reencrypted.resealed).toBeGreaterThanOrEqual(3); // provider, app, signing key(s)
     expect(reencrypt.report.reencrypted.unreadable).toEqual([]);
@@ -166,13 +177,13 @@ describe.each(STORE_KINDS)('key rotation without downtime on %s (K3)', (kind) =>
     ]);
     expect(reencrypt.report.retirable).toEqual([]);
     expect(JSON.stringify(reencrypt.report)).not.toContain(idle.token.split('.')[1]);
-    expect(keysCli(location, `${k2},${k1}`, 'status', '--check').code).toBe(1);
+    expect((await keysCli(location, `${k2},${k1}`, 'status', '--check')).code).toBe(1);
     // Presenting the idle token once moves it too (or the admin reissues it); then k1 is retirable.
     expect(await scimStatus(c, idle.token)).toBe(200);
     for (let i = 0; i < 100 && (await keyOf('scim_tokens', idle.id)) !== 'k2'; i++) {
       await new Promise((r) => setTimeout(r, 20));
     }
-    const check = keysCli(location, `${k2},${k1}`, 'status', '--check');
+    const check = await keysCli(location, `${k2},${k1}`, 'status', '--check');
     expect(check.code, JSON.stringify(check.report)).toBe(0);
     expect(check.report.retirable).toEqual(['k1']);
 
