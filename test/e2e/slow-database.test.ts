@@ -127,3 +127,44 @@ describe('PostgreSQL past the statement timeout (F7)', () => {
     expect((await request('GET', `/Users?count=0`)).status).toBe(200);
   });
 });
+
+describe('closing while a request waits on the database', () => {
+  it('answers it with Connection: close, so close() does not wait for the keep-alive timeout', async () => {
+    const fresh = await freshLocation('postgres');
+    if (fresh.location.kind !== 'postgres') throw new Error('postgres only');
+    const live = await startLiveApp(fresh.location, { ROSTER_DB_STATEMENT_TIMEOUT_MS: '1000' });
+    const tenant = await scimTenant(live.app);
+    const base = `${live.origin}${tenant.base}`;
+    const created = await fetch(`${base}/Users`, {
+      method: 'POST',
+      headers: scimHeaders(tenant.scimToken),
+      body: JSON.stringify(entraUser('slow@x.com', 'slow')),
+    });
+    const { id } = (await created.json()) as { id: string };
+    const locker = new pg.Client({ connectionString: fresh.location.url });
+    await locker.connect();
+    await locker.query('begin');
+    await locker.query('select id from scim_users where id = $1 for update', [id]);
+    try {
+      // On the keep-alive connection the POST above used: it waits for the lock, then times out (1 s) → 503.
+      const waiting = fetch(`${base}/Users/${id}`, {
+        method: 'PATCH',
+        headers: scimHeaders(tenant.scimToken),
+        body: JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'displayName', value: 'x' }] }),
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      const started = Date.now();
+      const closed = live.close().then(() => Date.now() - started);
+      const res = await waiting;
+      expect(res.status).toBe(503);
+      expect(res.headers.get('connection')).toBe('close');
+      const took = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 15_000))]);
+      expect(took, 'close() still waiting after 15 s').toBeGreaterThan(0);
+      expect(took).toBeLessThan(5_000);
+    } finally {
+      await locker.query('rollback');
+      await locker.end();
+      await fresh.drop();
+    }
+  }, 30_000);
+});
