@@ -36,12 +36,14 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     keyring,
     clock,
     bootstrapDigest: config.bootstrapToken ? bootstrapDigestOf({ keyring }, config.bootstrapToken) : undefined,
+    retiringKeys: new Set(config.secretKeysRetiring),
   };
   const scimLog = new ScimLogBuffer(store.scim, {
     intervalMs: 200,
     maxBatch: 500,
     onError: (error) =>
       server.log.warn({ err: { message: (error as Error).message } }, 'could not write the provisioning log'),
+    retryable: (error) => store.isUnavailable(error),
   });
   server.addHook('onClose', async () => scimLog.close());
   await registerOpenApi(server, config.publicUrl);
@@ -72,7 +74,14 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   await server.register(scimPlugin, { prefix: '/:tenantId/api/scim/v2', ...scimDeps, mode: 'tenant-url' });
   await server.register(scimPlugin, { prefix: '/iam/v1/scim', ...scimDeps, mode: 'token' });
 
-  const engine = new SignInEngine({ store, signin: store.signin, keyring, clock, publicUrl: config.publicUrl });
+  const engine = new SignInEngine({
+    store,
+    signin: store.signin,
+    keyring,
+    clock,
+    publicUrl: config.publicUrl,
+    clockToleranceSeconds: config.oidcClockToleranceSeconds,
+  });
   await server.register(signInPlugin, { engine, isStoreUnavailable: (error) => store.isUnavailable(error) });
 
   // Provisioning log retention: purge hourly (and once at start), off the request path.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.ts';
+import { resolveKeyring } from './secret-key.ts';
 
 describe('loadConfig', () => {
   it('has documented defaults: port 8080, embedded SQLite, derived public URL', () => {
@@ -25,7 +26,16 @@ describe('loadConfig', () => {
     });
   });
 
+  it('has the database statement timeout and the upstream clock tolerance as settings', () => {
+    expect(loadConfig({}).dbStatementTimeoutMs).toBe(10_000);
+    expect(loadConfig({}).oidcClockToleranceSeconds).toBe(30);
+    const c = loadConfig({ ROSTER_DB_STATEMENT_TIMEOUT_MS: '250', ROSTER_OIDC_CLOCK_TOLERANCE_SECONDS: '120' });
+    expect([c.dbStatementTimeoutMs, c.oidcClockToleranceSeconds]).toEqual([250, 120]);
+  });
+
   it.each([
+    [{ ROSTER_DB_STATEMENT_TIMEOUT_MS: '10' }, 'ROSTER_DB_STATEMENT_TIMEOUT_MS'],
+    [{ ROSTER_OIDC_CLOCK_TOLERANCE_SECONDS: '-1' }, 'ROSTER_OIDC_CLOCK_TOLERANCE_SECONDS'],
     [{ PORT: 'abc' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
@@ -35,5 +45,13 @@ describe('loadConfig', () => {
     [{ ROSTER_BOOTSTRAP_TOKEN: 'short' }, '32 to 512'],
   ])('rejects %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('accepts only configured, non-active keys as ROSTER_SECRET_KEY_RETIRING', () => {
+    const keys = `k2:${Buffer.alloc(32, 2).toString('base64')},k1:${Buffer.alloc(32, 1).toString('base64')}`;
+    const env = { DATABASE_URL: 'postgres://u@h/db', ROSTER_SECRET_KEY: keys };
+    expect(resolveKeyring(loadConfig({ ...env, ROSTER_SECRET_KEY_RETIRING: 'k1' })).keyring.active.id).toBe('k2');
+    expect(() => resolveKeyring(loadConfig({ ...env, ROSTER_SECRET_KEY_RETIRING: 'k2' }))).toThrow('RETIRING');
+    expect(() => resolveKeyring(loadConfig({ ...env, ROSTER_SECRET_KEY_RETIRING: 'k9' }))).toThrow('RETIRING');
   });
 });

@@ -14,12 +14,18 @@ export interface Config {
   readonly bootstrapToken: string | undefined;
   /** ROSTER_SECRET_KEY text, or undefined when embedded mode should generate/load one from the data directory. */
   readonly secretKey: string | undefined;
+  /** Key ids (of ROSTER_SECRET_KEY, not the active one) being retired: token digests move off them when used. */
+  readonly secretKeysRetiring: readonly string[];
   readonly logLevel: string;
   readonly limits: {
     readonly adminBodyBytes: number;
     readonly scimBodyBytes: number;
   };
   readonly shutdownGraceMs: number;
+  /** PostgreSQL statement_timeout and lock_timeout per session: past it a query fails and the request answers 503. */
+  readonly dbStatementTimeoutMs: number;
+  /** Leeway for exp/nbf/iat of upstream ID tokens, for clocks that disagree with the identity provider's. */
+  readonly oidcClockToleranceSeconds: number;
   readonly scimLogRetentionDays: number;
   /** SCIM request rates (per second, with a burst), counted per process. */
   readonly rateLimits: {
@@ -38,6 +44,8 @@ export const defaults = {
   ADMIN_BODY_BYTES: 64 * 1024,
   SCIM_BODY_BYTES: 1024 * 1024,
   SHUTDOWN_GRACE_MS: 10_000,
+  DB_STATEMENT_TIMEOUT_MS: 10_000,
+  OIDC_CLOCK_TOLERANCE_SECONDS: 30,
   SCIM_LOG_RETENTION_DAYS: 30,
   // Entra ID needs 25 requests/s per tenant sustained (gallery apps); these leave 20× headroom for imports and
   // still cap a runaway client. Raise them for bulk migrations; the bench raises them to measure raw throughput.
@@ -100,12 +108,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database: parseDatabase(env.DATABASE_URL || defaults.DATABASE_URL),
     bootstrapToken: env.ROSTER_BOOTSTRAP_TOKEN || undefined,
     secretKey: env.ROSTER_SECRET_KEY || undefined,
+    secretKeysRetiring: (env.ROSTER_SECRET_KEY_RETIRING ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
     logLevel: env.LOG_LEVEL || defaults.LOG_LEVEL,
     limits: {
       adminBodyBytes: integer(env, 'ROSTER_ADMIN_BODY_BYTES', defaults.ADMIN_BODY_BYTES, 1024, 16 * 1024 * 1024),
       scimBodyBytes: integer(env, 'ROSTER_SCIM_BODY_BYTES', defaults.SCIM_BODY_BYTES, 1024, 64 * 1024 * 1024),
     },
     shutdownGraceMs: integer(env, 'ROSTER_SHUTDOWN_GRACE_MS', defaults.SHUTDOWN_GRACE_MS, 0, 600_000),
+    dbStatementTimeoutMs: integer(env, 'ROSTER_DB_STATEMENT_TIMEOUT_MS', defaults.DB_STATEMENT_TIMEOUT_MS, 50, 600_000),
+    oidcClockToleranceSeconds: integer(
+      env,
+      'ROSTER_OIDC_CLOCK_TOLERANCE_SECONDS',
+      defaults.OIDC_CLOCK_TOLERANCE_SECONDS,
+      0,
+      600,
+    ),
     scimLogRetentionDays: integer(env, 'ROSTER_SCIM_LOG_RETENTION_DAYS', defaults.SCIM_LOG_RETENTION_DAYS, 1, 3650),
     rateLimits: {
       tenant: {

@@ -12,6 +12,18 @@ export interface KeyringSource {
 }
 
 export function resolveKeyring(config: Config): KeyringSource {
+  const source = resolve(config);
+  for (const id of config.secretKeysRetiring) {
+    if (!source.keyring.keys.has(id) || id === source.keyring.active.id) {
+      throw new ConfigError(
+        `ROSTER_SECRET_KEY_RETIRING: "${id}" must be one of the configured keys other than the active (first) one`,
+      );
+    }
+  }
+  return source;
+}
+
+function resolve(config: Config): KeyringSource {
   if (config.secretKey) {
     try {
       return { keyring: parseKeyring(config.secretKey) };
@@ -26,6 +38,13 @@ export function resolveKeyring(config: Config): KeyringSource {
       throw new ConfigError(`${file} is readable by other users; run: chmod 600 ${file}`);
     }
     return { keyring: parseKeyring(readFileSync(file, 'utf8').trim()), loadedFrom: file };
+  }
+  // Only a first start makes a key: a database without its key would start with a new one and silently fail
+  // every token and stored secret instead of refusing.
+  if (existsSync(config.database.path)) {
+    throw new ConfigError(
+      `${file} is missing but the database ${config.database.path} exists; restore the key from your backup (or set ROSTER_SECRET_KEY)`,
+    );
   }
   mkdirSync(dirname(file), { recursive: true });
   const text = generateKeyText();

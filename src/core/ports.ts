@@ -1,6 +1,6 @@
 // The ports the core needs: the store (with its transaction boundary) and the clock/keyring passed as deps.
 import type { Clock } from '../lib/clock.ts';
-import type { Keyring } from '../lib/keyring.ts';
+import type { Digest, Keyring } from '../lib/keyring.ts';
 import type {
   AdminTokenRecord,
   AuditEventRecord,
@@ -70,8 +70,41 @@ export interface Repositories {
   readonly audit: AuditRepository;
 }
 
+/** Where a secret at rest is sealed: its kind and row decide the context (AAD) it is bound to. */
+export type SealedKind = 'sso_client_secret' | 'app_client_secret' | 'signing_key';
+
+export interface SealedValue {
+  readonly kind: SealedKind;
+  readonly tenantId: string;
+  /** The provider id, the app's client_id, or the signing key's kid. */
+  readonly rowId: string;
+  readonly sealed: string;
+}
+
+export type TokenKind = 'operator' | 'admin' | 'scim';
+
+export interface TokenKeyRef {
+  readonly kind: TokenKind;
+  readonly id: string;
+  readonly tenantId: string | null;
+  readonly keyId: string;
+}
+
+/** What key rotation needs from the store: every value tied to a server key, and compare-and-set rewrites. */
+export interface KeyStore {
+  sealedValues(): Promise<readonly SealedValue[]>;
+  /** Replaces the sealed text only if it is still `value.sealed` (a concurrent update wins). */
+  replaceSealed(value: SealedValue, next: string): Promise<boolean>;
+  tokenKeys(): Promise<readonly TokenKeyRef[]>;
+  /** Rewrites a token's digest only if it is still `from` (a revocation or another rewrite wins). */
+  rehashToken(kind: TokenKind, id: string, from: Digest, to: Digest): Promise<void>;
+  /** Short-lived sealed sign-in state (upstream login checks, delegated upstream tokens): key id and expiry. */
+  sealedPayloads(): Promise<readonly { readonly keyId: string; readonly expiresAt: number | null }[]>;
+}
+
 export interface Store extends Repositories {
   readonly kind: 'sqlite' | 'postgres';
+  readonly keys: KeyStore;
   /** Runs `work` in one write transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: READ COMMITTED + row locks). */
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
   ping(): Promise<void>;

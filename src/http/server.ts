@@ -46,6 +46,15 @@ export function createServer(options: ServerOptions): FastifyInstance {
   server.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // Closing: a request still in flight is answered with Connection: close. Otherwise its keep-alive connection would
+  // turn idle after the response and hold close() open until keepAliveTimeout (72 s), past any shutdown grace.
+  let closing = false;
+  server.addHook('preClose', async () => {
+    closing = true;
+  });
+  server.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   // One line per request, with the URL's query values redacted (filters carry personal data).
   server.addHook('onResponse', async (request, reply) => {
     request.log.info(

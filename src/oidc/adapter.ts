@@ -2,7 +2,7 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { clientSecretContext } from '../core/signin/clients.ts';
 import type { SigninStore } from '../core/signin/ports.ts';
-import { decryptSecret, type Keyring } from '../lib/keyring.ts';
+import { DecryptionError, decryptSecret, type Keyring } from '../lib/keyring.ts';
 
 const epoch = () => Math.floor(Date.now() / 1000);
 
@@ -29,9 +29,17 @@ export function adapterFor(store: SigninStore, keyring: Keyring, tenantId: strin
     private async findClient(id: string): Promise<AdapterPayload | undefined> {
       const record = await store.clients.get(tenantId, id);
       if (!record) return undefined;
-      const secret = record.secretSealed
-        ? decryptSecret(keyring, record.secretSealed, clientSecretContext(tenantId, id))
-        : undefined;
+      let secret: string | undefined;
+      try {
+        secret = record.secretSealed
+          ? decryptSecret(keyring, record.secretSealed, clientSecretContext(tenantId, id))
+          : undefined;
+      } catch (error) {
+        // A secret that does not decrypt here (moved from another app's row, or a retired key) makes the app
+        // unknown: its requests fail closed as invalid_client instead of as a server error.
+        if (error instanceof DecryptionError) return undefined;
+        throw error;
+      }
       return { ...record.metadata, client_id: id, ...(secret ? { client_secret: secret } : {}) } as AdapterPayload;
     }
 

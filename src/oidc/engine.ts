@@ -12,7 +12,7 @@ import { completeSignIn, recordRefusal } from '../core/signin/sign-in.ts';
 import { signingKeys, signingKeyVersion } from '../core/signin/signing-keys.ts';
 import { secretContext as ssoSecretContext, warningsOf } from '../core/sso/providers.ts';
 import type { Clock } from '../lib/clock.ts';
-import { cookieKeys, decryptSecret, encryptSecret, type Keyring } from '../lib/keyring.ts';
+import { cookieKeys, DecryptionError, decryptSecret, encryptSecret, type Keyring } from '../lib/keyring.ts';
 import { createTenantProvider, IDP_HINT } from './tenant-provider.ts';
 import { UpstreamClient, UpstreamError } from './upstream.ts';
 
@@ -22,6 +22,8 @@ export interface SignInEngineDeps {
   readonly keyring: Keyring;
   readonly clock: Clock;
   readonly publicUrl: string;
+  /** Leeway for the upstream ID token's exp/nbf/iat (ROSTER_OIDC_CLOCK_TOLERANCE_SECONDS). */
+  readonly clockToleranceSeconds?: number | undefined;
 }
 
 export interface ProviderChoice {
@@ -53,6 +55,7 @@ const MESSAGES: Record<string, string> = {
   upstream_error: 'Your organisation did not complete the sign-in.',
   token_rejected: 'Your organisation’s answer could not be verified. Start again from the application.',
   discovery_failed: 'Your organisation’s identity provider cannot be reached right now. Try again later.',
+  client_secret_unreadable: 'This sign-in method is not configured correctly. Your administrator can fix this.',
 };
 
 const refusal = (reason: string): Refusal => ({
@@ -73,13 +76,16 @@ function usable(record: SsoProviderRecord): boolean {
 
 export class SignInEngine {
   private readonly deps: SignInEngineDeps;
-  private readonly upstream = new UpstreamClient();
+  private readonly upstream: UpstreamClient;
   private readonly providers = new Map<string, { version: string; provider: Provider }>();
   private readonly base: URL;
 
   constructor(deps: SignInEngineDeps) {
     this.deps = deps;
     this.base = new URL(deps.publicUrl);
+    this.upstream = new UpstreamClient(
+      deps.clockToleranceSeconds === undefined ? {} : { clockToleranceSeconds: deps.clockToleranceSeconds },
+    );
   }
 
   /** The tenant's OP, rebuilt when its signing keys changed (here or in another process). Undefined: no tenant. */
@@ -261,12 +267,21 @@ export class SignInEngine {
     ) as { state: string; nonce: string; codeVerifier?: string };
     const callbackUrl = new URL(this.callbackUrl(tenantId));
     callbackUrl.search = callbackQuery.toString();
-    let result: Awaited<ReturnType<UpstreamClient['exchange']>>;
+    // The client secret is decrypted for this exchange only. One that does not decrypt (moved here from another
+    // provider's row, or sealed under a key no longer configured) refuses the sign-in before anything is sent
+    // upstream; the audit log and the provider's warnings tell the admin.
+    let secret: string | undefined;
     try {
-      // The client secret is decrypted for this exchange only.
-      const secret = sso.clientSecretSealed
+      secret = sso.clientSecretSealed
         ? decryptSecret(this.deps.keyring, sso.clientSecretSealed, ssoSecretContext(sso))
         : undefined;
+    } catch (error) {
+      if (!(error instanceof DecryptionError)) throw error;
+      await recordRefusal(this.deps, tenantId, scheme, 'client_secret_unreadable');
+      return refusal('client_secret_unreadable');
+    }
+    let result: Awaited<ReturnType<UpstreamClient['exchange']>>;
+    try {
       result = await this.upstream.exchange(sso.properties, secret, callbackUrl, {
         state: checks.state,
         nonce: checks.nonce,

@@ -74,10 +74,10 @@ describe('UpstreamClient refuses bad ID tokens', () => {
   const unsigned = (body: Record<string, unknown>) =>
     `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${Buffer.from(JSON.stringify(body)).toString('base64url')}.`;
 
-  async function exchange(): Promise<unknown> {
+  async function exchange(client = new UpstreamClient()): Promise<unknown> {
     const provider = { authority, clientId: 'client-1', scope: 'openid', responseType: 'code', usePkce: true };
     const callback = new URL(`http://127.0.0.1/cb?code=c&state=s&iss=${encodeURIComponent(authority)}`);
-    return new UpstreamClient().exchange(provider, 'secret', callback, {
+    return client.exchange(provider, 'secret', callback, {
       state: 's',
       nonce: 'nonce-1',
       codeVerifier: 'v'.repeat(43),
@@ -120,5 +120,26 @@ describe('UpstreamClient refuses bad ID tokens', () => {
     } finally {
       jwksDown = false;
     }
+  });
+
+  // Security plan F11: the directory's clock is off by `skew` seconds (Entra ID sets nbf = iat, exp one hour on).
+  const skewed = (skew: number, lifetime = 3600) =>
+    signed(claims({ iat: now() + skew, nbf: now() + skew, exp: now() + skew + lifetime }));
+  const skewCases: [string, number | undefined, Mint, boolean][] = [
+    ['20 s ahead, default 30 s tolerance', undefined, () => skewed(20), true],
+    ['2 min behind, default tolerance (an hour-long token only looks older)', undefined, () => skewed(-120), true],
+    ['2 min ahead, default tolerance (nbf and iat in the future)', undefined, () => skewed(120), false],
+    ['expired 20 s ago by our clock, default tolerance', undefined, () => skewed(-80, 60), true],
+    ['expired 2 min ago by our clock, default tolerance', undefined, () => skewed(-180, 60), false],
+    ['2 min ahead, tolerance 180 s', 180, () => skewed(120), true],
+    ['expired 2 min ago, tolerance 180 s', 180, () => skewed(-180, 60), true],
+    ['4 min ahead, tolerance 180 s', 180, () => skewed(240), false],
+    ['5 s ahead, tolerance 0', 0, () => skewed(5), false],
+  ];
+  it.each(skewCases)('clock skew (F11): %s', async (_name, tolerance, make, accepted) => {
+    mint = make;
+    const client = new UpstreamClient(tolerance === undefined ? {} : { clockToleranceSeconds: tolerance });
+    if (accepted) await expect(exchange(client)).resolves.toMatchObject({ claims: { oid: 'oid-1' } });
+    else await expect(exchange(client)).rejects.toBeInstanceOf(UpstreamError);
   });
 });

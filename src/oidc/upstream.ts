@@ -36,11 +36,22 @@ export interface UpstreamResult {
 
 const METADATA_TTL_MS = 3_600_000;
 const TIMEOUT_SECONDS = 10;
-const CLOCK_TOLERANCE_SECONDS = 60;
+/** Default leeway for exp, nbf and iat (ROSTER_OIDC_CLOCK_TOLERANCE_SECONDS), openid-client's own default. */
+export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
+
+export interface UpstreamClientOptions {
+  /** One leeway for every time check of an ID token, in both libraries that make them (openid-client, jose). */
+  readonly clockToleranceSeconds?: number;
+}
 
 export class UpstreamClient {
   private readonly metadata = new Map<string, { at: number; server: oidc.ServerMetadata }>();
   private readonly keySets = new Map<string, JWTVerifyGetKey>();
+  private readonly tolerance: number;
+
+  constructor(options: UpstreamClientOptions = {}) {
+    this.tolerance = options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
+  }
 
   /**
    * The ID token's signature is checked against the directory's JWKS even though it came over the back channel:
@@ -63,14 +74,14 @@ export class UpstreamClient {
         issuer: server.issuer,
         audience: provider.clientId,
         algorithms: ['RS256'],
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        clockTolerance: this.tolerance,
       }));
     } catch (error) {
       const unreachable = error instanceof joseErrors.JWKSTimeout || (error as { code?: string }).code === undefined;
       throw new UpstreamError(unreachable ? 'discovery_failed' : 'token_rejected', (error as { code?: string }).code);
     }
     // Neither library refuses a token issued in the future; one minted ahead of time is not a fresh sign-in.
-    if (typeof iat !== 'number' || iat > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) {
+    if (typeof iat !== 'number' || iat > Date.now() / 1000 + this.tolerance) {
       throw new UpstreamError('token_rejected', 'iat_in_future');
     }
   }
@@ -109,7 +120,7 @@ export class UpstreamClient {
     const config = new oidc.Configuration(
       server,
       provider.clientId,
-      undefined,
+      { [oidc.clockTolerance]: this.tolerance },
       clientSecret === undefined ? oidc.None() : oidc.ClientSecretPost(clientSecret),
     );
     config.timeout = TIMEOUT_SECONDS;

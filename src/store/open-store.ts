@@ -5,6 +5,7 @@ import type { ScimStore } from '../core/scim/ports.ts';
 import type { SigninStore } from '../core/signin/ports.ts';
 import { fixedQueries, type Reader } from './fixed-queries.ts';
 import { GroupCommitter } from './group-commit.ts';
+import { createKeyStore } from './key-store.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { isPostgresUnavailable, isPostgresUniqueViolation, openPostgres } from './postgres.ts';
 import { createRepositories, type DialectTraits } from './repositories.ts';
@@ -34,7 +35,12 @@ export async function migrate(db: Kysely<Database>, dialect: 'sqlite' | 'postgre
   }
 }
 
-export async function openStore(location: StoreLocation): Promise<OpenedStore> {
+export interface StoreOptions {
+  /** PostgreSQL statement_timeout and lock_timeout (default PG_STATEMENT_TIMEOUT_MS). */
+  readonly statementTimeoutMs?: number;
+}
+
+export async function openStore(location: StoreLocation, options: StoreOptions = {}): Promise<OpenedStore> {
   let db: Kysely<Database>;
   let traits: DialectTraits;
   let isUnavailable: (error: unknown) => boolean;
@@ -44,7 +50,7 @@ export async function openStore(location: StoreLocation): Promise<OpenedStore> {
     traits = { dialect: 'sqlite', isUniqueViolation: isSqliteUniqueViolation };
     isUnavailable = isSqliteUnavailable;
   } else {
-    db = openPostgres(location.url).db;
+    db = openPostgres(location.url, { statementTimeoutMs: options.statementTimeoutMs }).db;
     traits = { dialect: 'postgres', isUniqueViolation: isPostgresUniqueViolation };
     isUnavailable = isPostgresUnavailable;
   }
@@ -80,6 +86,7 @@ export async function openStore(location: StoreLocation): Promise<OpenedStore> {
     groupCommits: () => committer?.commits,
     ...repositories,
     kind: location.kind,
+    keys: createKeyStore(db),
     db,
     isUnavailable,
     transaction: (work) => db.transaction().execute((trx) => work(createRepositories(trx, traits))),

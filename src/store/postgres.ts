@@ -5,14 +5,18 @@ import type { Database } from './schema.ts';
 
 export const PG_STATEMENT_TIMEOUT_MS = 10_000;
 
-export function openPostgres(url: string, options: { max?: number } = {}): { db: Kysely<Database>; pool: pg.Pool } {
+export function openPostgres(
+  url: string,
+  options: { max?: number; statementTimeoutMs?: number | undefined } = {},
+): { db: Kysely<Database>; pool: pg.Pool } {
+  const timeout = options.statementTimeoutMs ?? PG_STATEMENT_TIMEOUT_MS;
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
-    statement_timeout: PG_STATEMENT_TIMEOUT_MS,
-    lock_timeout: PG_STATEMENT_TIMEOUT_MS,
+    statement_timeout: timeout,
+    lock_timeout: timeout,
     idle_in_transaction_session_timeout: 60_000,
   });
   // A client losing its server (restart, failover, terminated backend) must not crash the process: idle ones

@@ -3,8 +3,9 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Logger } from 'pino';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
-import { fixedClock } from '../../src/lib/clock.ts';
+import { type Clock, fixedClock, systemClock } from '../../src/lib/clock.ts';
 import { generateKeyText, parseKeyring } from '../../src/lib/keyring.ts';
+import { type OpenedStore, openStore, type StoreLocation } from '../../src/store/open-store.ts';
 import { openTestStore, type StoreKind, type TestStore } from './stores.ts';
 
 export const OPERATOR_TOKEN = 'test-operator-token-0123456789-abcdefghijklmnop';
@@ -23,7 +24,7 @@ export async function startTestApp(
   logger: Logger | false = false,
 ): Promise<TestApp> {
   const db = await openTestStore(kind);
-  const secretKey = generateKeyText('k1');
+  const secretKey = env.ROSTER_SECRET_KEY ?? generateKeyText('k1');
   const config = loadConfig({
     ROSTER_BOOTSTRAP_TOKEN: OPERATOR_TOKEN,
     ROSTER_SECRET_KEY: secretKey,
@@ -46,6 +47,46 @@ export async function startTestApp(
     async dispose() {
       await app.close();
       await db.dispose();
+    },
+  };
+}
+
+export interface LiveApp {
+  readonly app: FastifyInstance;
+  readonly store: OpenedStore;
+  /** http://127.0.0.1:port */
+  readonly origin: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Roster on an existing store location, listening on a loopback port with the system clock, as a process would
+ * run it (config from `env`, statement timeout included). Fault tests use it on databases they break on purpose.
+ */
+export async function startLiveApp(
+  location: StoreLocation,
+  env: Record<string, string> = {},
+  clock: Clock = systemClock,
+): Promise<LiveApp> {
+  const config = loadConfig({
+    ROSTER_BOOTSTRAP_TOKEN: OPERATOR_TOKEN,
+    ROSTER_SECRET_KEY: generateKeyText('k1'),
+    DATABASE_URL: location.kind === 'sqlite' ? `sqlite:${location.path}` : location.url,
+    ROSTER_SCIM_BURST_TENANT: '1000000',
+    ROSTER_SCIM_BURST_TOKEN: '1000000',
+    ...env,
+  });
+  const store = await openStore(location, { statementTimeoutMs: config.dbStatementTimeoutMs });
+  const app = await createApp({ config, store, keyring: parseKeyring(config.secretKey!), clock, logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as { port: number };
+  return {
+    app,
+    store,
+    origin: `http://127.0.0.1:${port}`,
+    async close() {
+      await app.close();
+      await store.close();
     },
   };
 }

@@ -38,7 +38,16 @@ async function freePort(): Promise<number> {
 
 export interface PostgresServer {
   readonly url: string;
+  /** The data directory's parent: the server log is `server.log` there. */
+  readonly dir: string;
+  /** Stops the server and removes its files. */
   stop(): void;
+  /** `pg_ctl stop -m immediate`: the server dies without a checkpoint, as in a crash; `start()` recovers it. */
+  crash(): void;
+  /** Starts the server again on the same port (crash recovery replays its WAL). */
+  start(): void;
+  /** Runs a command as the server's user (root runs the server as the postgres system user). */
+  runAsServerUser(command: string, args: string[]): void;
 }
 
 export async function startPostgres(): Promise<PostgresServer> {
@@ -48,10 +57,11 @@ export async function startPostgres(): Promise<PostgresServer> {
   const data = join(dir, 'data');
   const port = await freePort();
   // initdb refuses to run as root; the server then runs as the postgres system user.
-  const run = (cmd: string, args: string[]) => {
-    if (asRoot) execFileSync('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args], { stdio: 'pipe' });
-    else execFileSync(join(bin, cmd), args, { stdio: 'pipe' });
+  const runAsServerUser = (command: string, args: string[]) => {
+    if (asRoot) execFileSync('runuser', ['-u', 'postgres', '--', command, ...args], { stdio: 'pipe' });
+    else execFileSync(command, args, { stdio: 'pipe' });
   };
+  const run = (cmd: string, args: string[]) => runAsServerUser(join(bin, cmd), args);
   if (asRoot) {
     chmodSync(dir, 0o777);
     execFileSync('chown', ['postgres', dir]);
@@ -66,9 +76,15 @@ export async function startPostgres(): Promise<PostgresServer> {
     '-c max_connections=200',
     '-c shared_buffers=128MB',
   ].join(' ');
-  run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+  const start = () =>
+    run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+  start();
   return {
     url: `postgres://roster@127.0.0.1:${port}/postgres`,
+    dir,
+    start,
+    crash: () => run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']),
+    runAsServerUser,
     stop() {
       try {
         run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);

@@ -3,7 +3,7 @@ import type { Digest } from '../../lib/keyring.ts';
 import { digestSecret, verifySecret } from '../../lib/keyring.ts';
 import { parseToken } from '../../lib/tokens.ts';
 import { DomainError } from '../errors.ts';
-import type { CoreDeps } from '../ports.ts';
+import type { CoreDeps, TokenKind } from '../ports.ts';
 
 export type Principal =
   | { readonly kind: 'operator'; readonly tokenId: string }
@@ -20,6 +20,8 @@ export const LAST_USED_RESOLUTION_MS = 60_000;
 export interface AuthDeps extends CoreDeps {
   /** Digest of ROSTER_BOOTSTRAP_TOKEN, when the operator supplied one. */
   readonly bootstrapDigest?: Digest | undefined;
+  /** ROSTER_SECRET_KEY_RETIRING: token digests under these keys move to the active key when presented. */
+  readonly retiringKeys?: ReadonlySet<string> | undefined;
 }
 
 /**
@@ -28,6 +30,17 @@ export interface AuthDeps extends CoreDeps {
  */
 function touch(write: () => Promise<void>): void {
   write().catch(() => {});
+}
+
+/**
+ * A token whose digest was made under a key the operator is retiring is re-digested under the active key when it
+ * is presented (the secret is known only then), so old keys leave token digests by use, without reissuing tokens.
+ * Only named retiring keys move: while instances with different active keys overlap, neither undoes the other.
+ * Off the request path, like lastUsedAt.
+ */
+function upgrade(deps: AuthDeps, kind: TokenKind, row: { id: string; secret: Digest }, secret: string): void {
+  if (!deps.retiringKeys?.has(row.secret.keyId)) return;
+  touch(() => deps.store.keys.rehashToken(kind, row.id, row.secret, digestSecret(deps.keyring, secret)));
 }
 
 function stale(lastUsedAt: string | null, now: Date): boolean {
@@ -54,13 +67,17 @@ export async function authenticate(deps: AuthDeps, bearer: string | undefined): 
   switch (token.kind) {
     case 'op': {
       const row = await deps.store.operatorTokens.get(token.id);
-      if (row && verifySecret(deps.keyring, token.secret, row.secret)) return { kind: 'operator', tokenId: row.id };
+      if (row && verifySecret(deps.keyring, token.secret, row.secret)) {
+        upgrade(deps, 'operator', row, token.secret);
+        return { kind: 'operator', tokenId: row.id };
+      }
       break;
     }
     case 'adm': {
       const row = await deps.store.adminTokens.get(token.id);
       if (row && verifySecret(deps.keyring, token.secret, row.secret)) {
         if (stale(row.lastUsedAt, now)) touch(() => deps.store.adminTokens.touch(row.id, now.toISOString()));
+        upgrade(deps, 'admin', row, token.secret);
         return { kind: 'admin', tokenId: row.id, tenantId: row.tenantId };
       }
       break;
@@ -70,6 +87,7 @@ export async function authenticate(deps: AuthDeps, bearer: string | undefined): 
       if (row && verifySecret(deps.keyring, token.secret, row.secret)) {
         if (row.expiresAt !== null && Date.parse(row.expiresAt) <= now.getTime()) break;
         if (stale(row.lastUsedAt, now)) touch(() => deps.store.scimTokens.touch(row.id, now.toISOString()));
+        upgrade(deps, 'scim', row, token.secret);
         return { kind: 'scim', tokenId: row.id, tenantId: row.tenantId, provider: row.provider };
       }
       break;

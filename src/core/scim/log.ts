@@ -4,10 +4,13 @@ import type { ScimCaller, ScimDeps } from './context.ts';
 import type { ScimStore } from './ports.ts';
 import type { ScimLogEntry, ScimLogQuery } from './records.ts';
 
+const DEFAULT_MAX_PENDING = 50_000;
+
 /**
  * Provisioning log entries are written in batches: one durable commit per batch instead of one fsync per SCIM
  * request, which would cap every endpoint — reads included — at the disk's commit rate. The cost: entries of the
  * last interval are lost if the process is killed (the resources themselves are committed before the response).
+ * While the database is unavailable, batches are kept and written when it returns.
  */
 export class ScimLogBuffer {
   private pending: ScimLogEntry[] = [];
@@ -16,7 +19,15 @@ export class ScimLogBuffer {
 
   constructor(
     private readonly store: ScimStore,
-    private readonly options: { intervalMs: number; maxBatch: number; onError: (error: unknown) => void },
+    private readonly options: {
+      intervalMs: number;
+      maxBatch: number;
+      onError: (error: unknown) => void;
+      /** Errors after which the batch is kept for the next flush (the database is briefly unavailable). */
+      retryable?: (error: unknown) => boolean;
+      /** Most entries kept while the database is unavailable; beyond it the oldest are dropped (and reported). */
+      maxPending?: number;
+    },
   ) {
     this.timer = setInterval(() => void this.flush(), options.intervalMs);
     this.timer.unref();
@@ -39,6 +50,15 @@ export class ScimLogBuffer {
         });
       } catch (error) {
         this.options.onError(error);
+        if (this.options.retryable?.(error)) {
+          // Kept, in order, ahead of what arrived meanwhile: an outage must not erase the record of writes made.
+          this.pending = [...batch, ...this.pending];
+          const excess = this.pending.length - (this.options.maxPending ?? DEFAULT_MAX_PENDING);
+          if (excess > 0) {
+            this.pending.splice(0, excess);
+            this.options.onError(new Error(`dropped ${excess} provisioning log entries while the database was down`));
+          }
+        }
       }
     });
     return this.flushing;

@@ -24,7 +24,8 @@ export interface SigningKey {
   readonly retiredAt: string | null;
 }
 
-const sealContext = (tenantId: string, kid: string) => `oidc-signing-key:${tenantId}:${kid}`;
+/** The context a signing key's private JWK is sealed to (tenant and kid). */
+export const sealContext = (tenantId: string, kid: string) => `oidc-signing-key:${tenantId}:${kid}`;
 
 function newKey(deps: SigningKeyDeps, tenantId: string): SigningKeyRecord {
   const kid = randomBytes(12).toString('base64url');

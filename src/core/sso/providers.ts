@@ -1,6 +1,6 @@
 // SSO provider registry: per-tenant OIDC providers, client secret write-only and encrypted at rest.
 import { newId } from '../../lib/ids.ts';
-import { encryptSecret } from '../../lib/keyring.ts';
+import { DecryptionError, decryptSecret, encryptSecret, type Keyring } from '../../lib/keyring.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { DomainError, invalid } from '../errors.ts';
 import type { CoreDeps } from '../ports.ts';
@@ -58,6 +58,26 @@ function checkInput(input: SsoProviderInput): { properties: SsoProperties; warni
 export function warningsOf(record: SsoProviderRecord): string[] {
   const warning = checkEntraAuthority(record.properties.authority).warning;
   return warning ? [warning] : [];
+}
+
+export const SECRET_UNREADABLE_WARNING =
+  'the stored client secret cannot be decrypted (it was sealed for another provider, or under a secret key that is no longer configured); sign-in with this provider is refused until properties.clientSecret is set again';
+
+/** Whether the stored client secret still decrypts here: a ciphertext moved from another row, or a retired key, does not. */
+export function clientSecretReadable(deps: { readonly keyring: Keyring }, record: SsoProviderRecord): boolean {
+  if (record.clientSecretSealed === null) return true;
+  try {
+    decryptSecret(deps.keyring, record.clientSecretSealed, secretContext(record));
+    return true;
+  } catch (error) {
+    if (error instanceof DecryptionError) return false;
+    throw error;
+  }
+}
+
+/** What an admin should know about a provider: its authority, and whether its secret can be used. */
+export function providerWarnings(deps: { readonly keyring: Keyring }, record: SsoProviderRecord): string[] {
+  return [...warningsOf(record), ...(clientSecretReadable(deps, record) ? [] : [SECRET_UNREADABLE_WARNING])];
 }
 
 function seal(deps: CoreDeps, record: Pick<SsoProviderRecord, 'tenantId' | 'id'>, secret: string | undefined) {

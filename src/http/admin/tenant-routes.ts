@@ -9,6 +9,7 @@ import {
   deleteSsoProvider,
   getSsoProvider,
   listSsoProviders,
+  providerWarnings,
   type SsoProviderInput,
   updateSsoProvider,
 } from '../../core/sso/providers.ts';
@@ -69,7 +70,11 @@ export async function tenantRoutes(app: FastifyInstance, deps: AdminSurfaceDeps)
         response: { 200: listOf(ssoProviderSchema), ...errorResponses },
       },
     },
-    async (request) => ({ items: (await listSsoProviders(deps, tenantOf(request))).map((p) => ssoProviderView(p)) }),
+    async (request) => ({
+      items: (await listSsoProviders(deps, tenantOf(request))).map((p) =>
+        ssoProviderView(p, providerWarnings(deps, p)),
+      ),
+    }),
   );
 
   app.get<{ Params: { scheme: string } }>(
@@ -83,7 +88,10 @@ export async function tenantRoutes(app: FastifyInstance, deps: AdminSurfaceDeps)
         response: { 200: ssoProviderSchema, ...errorResponses },
       },
     },
-    async (request) => ssoProviderView(await getSsoProvider(deps, tenantOf(request), request.params.scheme)),
+    async (request) => {
+      const record = await getSsoProvider(deps, tenantOf(request), request.params.scheme);
+      return ssoProviderView(record, providerWarnings(deps, record));
+    },
   );
 
   app.put<{ Params: { scheme: string }; Body: SsoProviderInput }>(

@@ -169,6 +169,8 @@ export async function scimPlugin(app: FastifyInstance, deps: ScimSurfaceDeps): P
       const header = request.headers.authorization;
       scim = requireKind(await authenticate(deps, bearerFrom(header) ?? (header ? '' : undefined)), 'scim');
     } catch (error) {
+      // A database that cannot check the token is not a failed authentication (→ 503, and no bucket spent).
+      if (!(error instanceof DomainError)) throw error;
       // Guessing tokens is slowed per client address; valid traffic never spends from this bucket.
       const guard = deps.limits.authFailures.take(request.ip);
       if (!guard.ok)

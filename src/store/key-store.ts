@@ -1,0 +1,120 @@
+// Key rotation's view of the store: every sealed secret and token digest with the server key it depends on.
+import type { Kysely } from 'kysely';
+import type { KeyStore, SealedKind, TokenKind } from '../core/ports.ts';
+import { sealedKeyId } from '../lib/keyring.ts';
+import type { Database, JsonColumn } from './schema.ts';
+
+const TOKEN_TABLES = { operator: 'operator_tokens', admin: 'admin_tokens', scim: 'scim_tokens' } as const;
+
+/** The payload fields that hold sealed text, per oidc-provider model Roster stores (engine.ts). */
+const SEALED_PAYLOAD_FIELDS: Record<string, string> = { UpstreamLogin: 'checks', UpstreamToken: 'token' };
+
+const json = (column: JsonColumn): Record<string, unknown> =>
+  typeof column === 'string' ? (JSON.parse(column) as Record<string, unknown>) : column;
+
+export function createKeyStore(db: Kysely<Database>): KeyStore {
+  return {
+    async sealedValues() {
+      const [providers, clients, keys] = await Promise.all([
+        db
+          .selectFrom('sso_providers')
+          .select(['tenant_id', 'id', 'client_secret_sealed'])
+          .where('client_secret_sealed', 'is not', null)
+          .execute(),
+        db
+          .selectFrom('oidc_clients')
+          .select(['tenant_id', 'client_id', 'secret_sealed'])
+          .where('secret_sealed', 'is not', null)
+          .execute(),
+        db.selectFrom('oidc_signing_keys').select(['tenant_id', 'kid', 'private_jwk_sealed']).execute(),
+      ]);
+      return [
+        ...providers.map((r) => ({
+          kind: 'sso_client_secret' as const,
+          tenantId: r.tenant_id,
+          rowId: r.id,
+          sealed: r.client_secret_sealed!,
+        })),
+        ...clients.map((r) => ({
+          kind: 'app_client_secret' as const,
+          tenantId: r.tenant_id,
+          rowId: r.client_id,
+          sealed: r.secret_sealed!,
+        })),
+        ...keys.map((r) => ({
+          kind: 'signing_key' as const,
+          tenantId: r.tenant_id,
+          rowId: r.kid,
+          sealed: r.private_jwk_sealed,
+        })),
+      ];
+    },
+
+    async replaceSealed(value, next) {
+      const where = { tenant: value.tenantId, row: value.rowId, sealed: value.sealed };
+      const updates: Record<SealedKind, () => Promise<{ numUpdatedRows: bigint }>> = {
+        sso_client_secret: () =>
+          db
+            .updateTable('sso_providers')
+            .set({ client_secret_sealed: next })
+            .where('tenant_id', '=', where.tenant)
+            .where('id', '=', where.row)
+            .where('client_secret_sealed', '=', where.sealed)
+            .executeTakeFirst(),
+        app_client_secret: () =>
+          db
+            .updateTable('oidc_clients')
+            .set({ secret_sealed: next })
+            .where('tenant_id', '=', where.tenant)
+            .where('client_id', '=', where.row)
+            .where('secret_sealed', '=', where.sealed)
+            .executeTakeFirst(),
+        signing_key: () =>
+          db
+            .updateTable('oidc_signing_keys')
+            .set({ private_jwk_sealed: next })
+            .where('tenant_id', '=', where.tenant)
+            .where('kid', '=', where.row)
+            .where('private_jwk_sealed', '=', where.sealed)
+            .executeTakeFirst(),
+      };
+      return Number((await updates[value.kind]()).numUpdatedRows) > 0;
+    },
+
+    async tokenKeys() {
+      const [operator, admin, scim] = await Promise.all([
+        db.selectFrom('operator_tokens').select(['id', 'key_id']).execute(),
+        db.selectFrom('admin_tokens').select(['id', 'tenant_id', 'key_id']).execute(),
+        db.selectFrom('scim_tokens').select(['id', 'tenant_id', 'key_id']).execute(),
+      ]);
+      return [
+        ...operator.map((r) => ({ kind: 'operator' as const, id: r.id, tenantId: null, keyId: r.key_id })),
+        ...admin.map((r) => ({ kind: 'admin' as const, id: r.id, tenantId: r.tenant_id, keyId: r.key_id })),
+        ...scim.map((r) => ({ kind: 'scim' as const, id: r.id, tenantId: r.tenant_id, keyId: r.key_id })),
+      ];
+    },
+
+    async rehashToken(kind: TokenKind, id, from, to) {
+      await db
+        .updateTable(TOKEN_TABLES[kind])
+        .set({ key_id: to.keyId, digest: to.digest })
+        .where('id', '=', id)
+        .where('key_id', '=', from.keyId)
+        .where('digest', '=', from.digest)
+        .execute();
+    },
+
+    async sealedPayloads() {
+      const rows = await db
+        .selectFrom('oidc_payloads')
+        .select(['model', 'payload', 'expires_at'])
+        .where('model', 'in', Object.keys(SEALED_PAYLOAD_FIELDS))
+        .execute();
+      return rows.flatMap((r) => {
+        const sealed = json(r.payload)[SEALED_PAYLOAD_FIELDS[r.model]!];
+        const keyId = typeof sealed === 'string' ? sealedKeyId(sealed) : undefined;
+        return keyId ? [{ keyId, expiresAt: r.expires_at === null ? null : Number(r.expires_at) }] : [];
+      });
+    },
+  };
+}
