@@ -1,8 +1,15 @@
 // The Fastify instance: request ids, JSON logs with redaction, limits, health, and the shared error fallback.
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
 import type { Logger } from 'pino';
 import { DomainError } from '../core/errors.ts';
+import { findUnstorableText } from '../lib/storable-text.ts';
 import { problem, sendProblem } from './problem.ts';
 import { REDACT_PATHS, redactUrl } from './redact.ts';
 
@@ -38,6 +45,30 @@ export function createServer(options: ServerOptions): FastifyInstance {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     // Fastify's own request lines would log full URLs (with SCIM filter values); ours below redacts them.
     logController: new LogController({ disableRequestLogging: true }),
+    // A URL that is not valid percent-encoded UTF-8, or a path segment over maxParamLength, is answered in the
+    // surface's own error format, without echoing the URL (Fastify's default does both wrong).
+    frameworkErrors: (error: { code?: string }, request: FastifyRequest, reply: FastifyReply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const path = request.raw.url ?? '';
+      if (isScimPath(path)) {
+        const status = tooLong ? 404 : 400;
+        reply.code(status).type('application/scim+json; charset=utf-8');
+        return reply.send(
+          JSON.stringify({
+            schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+            status: String(status),
+            ...(tooLong ? {} : { scimType: 'invalidSyntax' }),
+            detail: tooLong ? 'no such resource' : 'the request URL is not valid percent-encoded UTF-8',
+          }),
+        );
+      }
+      return sendProblem(
+        reply,
+        tooLong
+          ? problem('route.not_found', 'no such resource')
+          : problem('validation.failed', 'the request URL is not valid percent-encoded UTF-8'),
+      );
+    },
   } as FastifyServerOptions);
 
   // Only JSON is spoken here: a text/plain body is refused with 415 instead of reaching validation as a string.
@@ -45,6 +76,13 @@ export function createServer(options: ServerOptions): FastifyInstance {
 
   server.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  // No surface stores NUL or unpaired surrogates: refused in decoded path parameters, query values and JSON
+  // bodies alike, before any handler (PostgreSQL would fail on NUL with a 500; SQLite would keep it).
+  server.addHook('preValidation', async (request) => {
+    const reason =
+      findUnstorableText(request.params) ?? findUnstorableText(request.query) ?? findUnstorableText(request.body);
+    if (reason) throw new DomainError('validation.failed', `the request contains ${reason}`);
   });
   // One line per request, with the URL's query values redacted (filters carry personal data).
   server.addHook('onResponse', async (request, reply) => {
@@ -85,6 +123,11 @@ export function createServer(options: ServerOptions): FastifyInstance {
     sendProblem(reply, problem('route.not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)),
   );
   return server;
+}
+
+/** The SCIM surfaces: /{tenantId}/api/scim/v2/… and the SCIM routes under /iam/v1/scim (capitalised or dotted). */
+export function isScimPath(url: string): boolean {
+  return /^\/[^/?]+\/api\/scim\/v2(?:[/?]|$)/.test(url) || /^\/iam\/v1\/scim\/(?:[A-Z.]|$)/.test(url);
 }
 
 interface FastifyErrorLike {
