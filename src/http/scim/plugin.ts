@@ -114,6 +114,11 @@ export async function scimPlugin(app: FastifyInstance, deps: ScimSurfaceDeps): P
       try {
         done(null, parseScimJson(body as string));
       } catch (error) {
+        // One line for the operator, naming why and how large, never what (bodies carry personal data).
+        request.log.warn(
+          { reason: (error as ScimError).detail, bytes: (body as string).length },
+          'refused a malformed SCIM request body',
+        );
         done(error as Error, undefined);
       }
     },
