@@ -16,6 +16,8 @@ import { REDACT_PATHS, redactUrl } from './redact.ts';
 export interface ServerOptions {
   readonly logger: Logger | false;
   readonly bodyLimit: number;
+  /** Whole request / headers deadlines for slow clients (slowloris); enforced within a second of the bound. */
+  readonly timeouts: { readonly requestMs: number; readonly headersMs: number };
   readonly isStoreUnavailable: (error: unknown) => boolean;
   readonly ping: () => Promise<void>;
 }
@@ -36,7 +38,14 @@ export function createServer(options: ServerOptions): FastifyInstance {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    requestTimeout: 30_000,
+    requestTimeout: options.timeouts.requestMs,
+    // Node checks these deadlines every connectionsCheckingInterval (30 s by default): a 10 s header deadline could
+    // otherwise hold a trickling socket for 40 s.
+    http: {
+      headersTimeout: options.timeouts.headersMs,
+      requestTimeout: options.timeouts.requestMs,
+      connectionsCheckingInterval: Math.min(1_000, options.timeouts.headersMs),
+    },
     connectionTimeout: 60_000,
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
