@@ -129,7 +129,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   });
 
   server.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problem('route.not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)),
+    sendProblem(reply, problem('route.not_found', `no route for ${request.method} at this path`)),
   );
   return server;
 }

@@ -201,7 +201,7 @@ export async function scimPlugin(app: FastifyInstance, deps: ScimSurfaceDeps): P
     } catch (error) {
       return sendScimError(reply, toScimError(error, request, deps.isStoreUnavailable));
     }
-    return sendScimError(reply, scimErrors.notFound(`no SCIM endpoint at ${request.url.split('?')[0]}`));
+    return sendScimError(reply, scimErrors.notFound('no SCIM endpoint at this path'));
   });
 
   registerDiscovery(app, deps);
