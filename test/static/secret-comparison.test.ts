@@ -54,7 +54,7 @@ function harmless(node: ts.Expression): boolean {
   return ts.isPropertyAccessExpression(e) && (e.name.text === 'length' || e.name.text === 'size');
 }
 
-export function findSecretComparisons(fileName: string, text: string): string[] {
+function findSecretComparisons(fileName: string, text: string): string[] {
   const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true);
   const found: string[] = [];
   const visit = (node: ts.Node) => {
