@@ -28,6 +28,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const server = createServer({
     logger: deps.logger,
     bodyLimit: config.limits.adminBodyBytes,
+    timeouts: config.timeouts,
     isStoreUnavailable: (error) => store.isUnavailable(error),
     ping: () => store.ping(),
   });

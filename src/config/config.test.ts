@@ -9,6 +9,7 @@ describe('loadConfig', () => {
     expect(c.database).toEqual({ kind: 'sqlite', path: './data/roster.db' });
     expect(c.publicUrl).toBe('http://127.0.0.1:8080');
     expect(c.limits).toEqual({ adminBodyBytes: 65536, scimBodyBytes: 1048576 });
+    expect(c.timeouts).toEqual({ requestMs: 30_000, headersMs: 10_000 });
     expect(Object.isFrozen(c)).toBe(true);
   });
 
@@ -43,6 +44,8 @@ describe('loadConfig', () => {
     [{ ROSTER_PUBLIC_URL: 'not a url' }, 'absolute URL'],
     [{ ROSTER_PUBLIC_URL: 'ftp://x' }, 'http(s)'],
     [{ ROSTER_BOOTSTRAP_TOKEN: 'short' }, '32 to 512'],
+    [{ ROSTER_HEADERS_TIMEOUT_MS: '40000' }, 'must not exceed ROSTER_REQUEST_TIMEOUT_MS'],
+    [{ ROSTER_REQUEST_TIMEOUT_MS: '50' }, 'ROSTER_REQUEST_TIMEOUT_MS'],
   ])('rejects %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

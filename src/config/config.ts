@@ -26,6 +26,8 @@ export interface Config {
   readonly dbStatementTimeoutMs: number;
   /** Leeway for exp/nbf/iat of upstream ID tokens, for clocks that disagree with the identity provider's. */
   readonly oidcClockToleranceSeconds: number;
+  /** Slow clients: the whole request, and its headers, must arrive within these (408 and the socket closed). */
+  readonly timeouts: { readonly requestMs: number; readonly headersMs: number };
   readonly scimLogRetentionDays: number;
   /** SCIM request rates (per second, with a burst), counted per process. */
   readonly rateLimits: {
@@ -46,6 +48,8 @@ export const defaults = {
   SHUTDOWN_GRACE_MS: 10_000,
   DB_STATEMENT_TIMEOUT_MS: 10_000,
   OIDC_CLOCK_TOLERANCE_SECONDS: 30,
+  REQUEST_TIMEOUT_MS: 30_000,
+  HEADERS_TIMEOUT_MS: 10_000,
   SCIM_LOG_RETENTION_DAYS: 30,
   // Entra ID needs 25 requests/s per tenant sustained (gallery apps); these leave 20× headroom for imports and
   // still cap a runaway client. Raise them for bulk migrations; the bench raises them to measure raw throughput.
@@ -126,6 +130,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       0,
       600,
     ),
+    timeouts: {
+      requestMs: integer(env, 'ROSTER_REQUEST_TIMEOUT_MS', defaults.REQUEST_TIMEOUT_MS, 100, 600_000),
+      headersMs: integer(env, 'ROSTER_HEADERS_TIMEOUT_MS', defaults.HEADERS_TIMEOUT_MS, 100, 600_000),
+    },
     scimLogRetentionDays: integer(env, 'ROSTER_SCIM_LOG_RETENTION_DAYS', defaults.SCIM_LOG_RETENTION_DAYS, 1, 3650),
     rateLimits: {
       tenant: {
@@ -147,6 +155,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     (config.bootstrapToken.length < 32 || config.bootstrapToken.length > 512)
   ) {
     throw new ConfigError('ROSTER_BOOTSTRAP_TOKEN must be 32 to 512 characters (use a long random value)');
+  }
+  if (config.timeouts.headersMs > config.timeouts.requestMs) {
+    throw new ConfigError('ROSTER_HEADERS_TIMEOUT_MS must not exceed ROSTER_REQUEST_TIMEOUT_MS');
   }
   if (config.database.kind === 'postgres' && !config.secretKey) {
     throw new ConfigError(

@@ -1,6 +1,7 @@
 // Bearer authentication as a Fastify hook: resolves the principal, then checks it is of the kind a route needs.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthDeps, authenticate, type Principal, requireKind } from '../core/auth/principal.ts';
+import { DomainError } from '../core/errors.ts';
 import { bearerFrom } from '../lib/tokens.ts';
 
 declare module 'fastify' {
@@ -15,6 +16,9 @@ export function principalHook(deps: AuthDeps, kind: Principal['kind']) {
     const bearer = bearerFrom(header);
     // A present but non-Bearer header is an invalid credential, not a missing one.
     const principal = await authenticate(deps, header !== undefined && bearer === undefined ? '' : bearer);
+    // A SCIM token is a credential of another API, not a lesser role of this one: it is as unknown here as any
+    // string (401), so this API is no oracle for SCIM tokens. Admin vs operator is a role: 403 (ADR 0013).
+    if (principal.kind === 'scim') throw new DomainError('auth.invalid', 'the bearer token is not valid');
     requireKind(principal, kind);
     request.principal = principal;
     if (principal.kind !== 'operator') request.log = request.log.child({ tenantId: principal.tenantId });

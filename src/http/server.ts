@@ -1,14 +1,23 @@
 // The Fastify instance: request ids, JSON logs with redaction, limits, health, and the shared error fallback.
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
 import type { Logger } from 'pino';
 import { DomainError } from '../core/errors.ts';
+import { findUnstorableText } from '../lib/storable-text.ts';
 import { problem, sendProblem } from './problem.ts';
 import { REDACT_PATHS, redactUrl } from './redact.ts';
 
 export interface ServerOptions {
   readonly logger: Logger | false;
   readonly bodyLimit: number;
+  /** Whole request / headers deadlines for slow clients (slowloris); enforced within a second of the bound. */
+  readonly timeouts: { readonly requestMs: number; readonly headersMs: number };
   readonly isStoreUnavailable: (error: unknown) => boolean;
   readonly ping: () => Promise<void>;
 }
@@ -29,7 +38,14 @@ export function createServer(options: ServerOptions): FastifyInstance {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    requestTimeout: 30_000,
+    requestTimeout: options.timeouts.requestMs,
+    // Node checks these deadlines every connectionsCheckingInterval (30 s by default): a 10 s header deadline could
+    // otherwise hold a trickling socket for 40 s.
+    http: {
+      headersTimeout: options.timeouts.headersMs,
+      requestTimeout: options.timeouts.requestMs,
+      connectionsCheckingInterval: Math.min(1_000, options.timeouts.headersMs),
+    },
     connectionTimeout: 60_000,
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
@@ -38,6 +54,30 @@ export function createServer(options: ServerOptions): FastifyInstance {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     // Fastify's own request lines would log full URLs (with SCIM filter values); ours below redacts them.
     logController: new LogController({ disableRequestLogging: true }),
+    // A URL that is not valid percent-encoded UTF-8, or a path segment over maxParamLength, is answered in the
+    // surface's own error format, without echoing the URL (Fastify's default does both wrong).
+    frameworkErrors: (error: { code?: string }, request: FastifyRequest, reply: FastifyReply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const path = request.raw.url ?? '';
+      if (isScimPath(path)) {
+        const status = tooLong ? 404 : 400;
+        reply.code(status).type('application/scim+json; charset=utf-8');
+        return reply.send(
+          JSON.stringify({
+            schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+            status: String(status),
+            ...(tooLong ? {} : { scimType: 'invalidSyntax' }),
+            detail: tooLong ? 'no such resource' : 'the request URL is not valid percent-encoded UTF-8',
+          }),
+        );
+      }
+      return sendProblem(
+        reply,
+        tooLong
+          ? problem('route.not_found', 'no such resource')
+          : problem('validation.failed', 'the request URL is not valid percent-encoded UTF-8'),
+      );
+    },
   } as FastifyServerOptions);
 
   // Only JSON is spoken here: a text/plain body is refused with 415 instead of reaching validation as a string.
@@ -54,6 +94,13 @@ export function createServer(options: ServerOptions): FastifyInstance {
   });
   server.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');
+  });
+  // No surface stores NUL or unpaired surrogates: refused in decoded path parameters, query values and JSON
+  // bodies alike, before any handler (PostgreSQL would fail on NUL with a 500; SQLite would keep it).
+  server.addHook('preValidation', async (request) => {
+    const reason =
+      findUnstorableText(request.params) ?? findUnstorableText(request.query) ?? findUnstorableText(request.body);
+    if (reason) throw new DomainError('validation.failed', `the request contains ${reason}`);
   });
   // One line per request, with the URL's query values redacted (filters carry personal data).
   server.addHook('onResponse', async (request, reply) => {
@@ -91,9 +138,14 @@ export function createServer(options: ServerOptions): FastifyInstance {
   });
 
   server.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problem('route.not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)),
+    sendProblem(reply, problem('route.not_found', `no route for ${request.method} at this path`)),
   );
   return server;
+}
+
+/** The SCIM surfaces: /{tenantId}/api/scim/v2/… and the SCIM routes under /iam/v1/scim (capitalised or dotted). */
+export function isScimPath(url: string): boolean {
+  return /^\/[^/?]+\/api\/scim\/v2(?:[/?]|$)/.test(url) || /^\/iam\/v1\/scim\/(?:[A-Z.]|$)/.test(url);
 }
 
 interface FastifyErrorLike {

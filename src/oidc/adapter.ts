@@ -3,8 +3,15 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { clientSecretContext } from '../core/signin/clients.ts';
 import type { SigninStore } from '../core/signin/ports.ts';
 import { DecryptionError, decryptSecret, type Keyring } from '../lib/keyring.ts';
+import { unstorableReason } from '../lib/storable-text.ts';
 
 const epoch = () => Math.floor(Date.now() / 1000);
+
+/**
+ * Ids reach the adapter straight from requests oidc-provider parses itself (client_id, codes, tokens in form
+ * bodies). One no store can hold (NUL: PostgreSQL fails the query) names nothing, as any unknown id does.
+ */
+const unknowable = (id: string) => typeof id !== 'string' || unstorableReason(id) !== undefined;
 
 export function adapterFor(store: SigninStore, keyring: Keyring, tenantId: string): new (model: string) => Adapter {
   return class RosterAdapter implements Adapter {
@@ -21,6 +28,7 @@ export function adapterFor(store: SigninStore, keyring: Keyring, tenantId: strin
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
+      if (unknowable(id)) return undefined;
       if (this.model === 'Client') return this.findClient(id);
       return (await store.payloads.find(tenantId, this.model, id)) as AdapterPayload | undefined;
     }
@@ -44,22 +52,27 @@ export function adapterFor(store: SigninStore, keyring: Keyring, tenantId: strin
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      if (unknowable(userCode)) return undefined;
       return (await store.payloads.findByUserCode(tenantId, this.model, userCode)) as AdapterPayload | undefined;
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      if (unknowable(uid)) return undefined;
       return (await store.payloads.findByUid(tenantId, this.model, uid)) as AdapterPayload | undefined;
     }
 
     async consume(id: string): Promise<void> {
+      if (unknowable(id)) return;
       await store.payloads.consume(tenantId, this.model, id, epoch());
     }
 
     async destroy(id: string): Promise<void> {
+      if (unknowable(id)) return;
       await store.payloads.destroy(tenantId, this.model, id);
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
+      if (unknowable(grantId)) return;
       await store.payloads.revokeByGrantId(tenantId, grantId);
     }
   };

@@ -1,8 +1,9 @@
-// Security plan Z5: mutated IdP requests against every SCIM route with a valid token never produce a 5xx, a
-// non-SCIM content type, or a dead process.
+// Security plan Z5: mutated IdP requests against every SCIM route (both base URLs) with a valid token, and mutated
+// admin requests against every admin route with a valid admin token, never produce a 5xx, a content type of the
+// wrong surface, or a dead process. Both stores.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { call, SEED_001_PROVIDER, startTestApp, type TestApp } from '../support/app.ts';
 import {
   CORE_GROUP,
   ENTERPRISE_USER,
@@ -12,6 +13,7 @@ import {
   scim,
   scimTenant,
 } from '../support/scim.ts';
+import { STORE_KINDS } from '../support/stores.ts';
 
 const SEEDS: unknown[] = [
   entraUser('fuzz@x.com', 'fuzz'),
@@ -50,13 +52,13 @@ function mutate(value: unknown, path: number[], replacement: unknown): unknown {
   return replacement;
 }
 
-describe('SCIM surface under mutated requests (SQLite)', () => {
+describe.each(STORE_KINDS)('SCIM and admin surfaces under mutated requests (%s)', (kind) => {
   let t: TestApp;
   let tenant: ScimTenant;
   let userId: string;
   let groupId: string;
   beforeAll(async () => {
-    t = await startTestApp('sqlite');
+    t = await startTestApp(kind);
     tenant = await scimTenant(t.app);
     userId = (await scim(t.app, tenant, 'POST', `${tenant.base}/Users`, entraUser('base@x.com', 'base'))).json().id;
     groupId = (
@@ -81,17 +83,26 @@ describe('SCIM surface under mutated requests (SQLite)', () => {
       ['GET', '/Groups?filter={q}&sortBy={q}'],
       ['GET', '/Users?attributes={q}&count={q}&startIndex={q}'],
       ['GET', '/Users/{q}'],
+      ['GET', '/Users/{user}?attributes={q}&excludedAttributes={q}'],
+      ['GET', '/Groups/{group}?excludedAttributes={q}'],
+      ['POST', '/Groups/.search'],
       ['DELETE', '/Groups/{q}'],
+      ['GET', '/Schemas/{q}'],
+      ['GET', '/ResourceTypes/{q}'],
+      ['GET', '/ServiceProviderConfig?{q}={q}'],
+      ['PUT', '/Bulk'],
     ) as fc.Arbitrary<[string, string]>;
+    const base = fc.constantFrom(tenant.base, '/iam/v1/scim');
     await fc.assert(
       fc.asyncProperty(
+        base,
         route,
         fc.constantFrom(...SEEDS),
         fc.array(fc.nat(20), { maxLength: 4 }),
         json,
-        fc.string({ maxLength: 30 }),
-        async ([method, template], seed, path, replacement, text) => {
-          const url = `${tenant.base}${template.replace('{user}', userId).replace('{group}', groupId).replaceAll('{q}', encodeURIComponent(text))}`;
+        fc.oneof(fc.string({ maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 12 })),
+        async (prefix, [method, template], seed, path, replacement, text) => {
+          const url = `${prefix}${template.replace('{user}', userId).replace('{group}', groupId).replaceAll('{q}', encodeURIComponent(text))}`;
           const body =
             method === 'GET' || method === 'DELETE' ? undefined : JSON.stringify(mutate(seed, path, replacement));
           const res = await scim(t.app, tenant, method as 'GET', url, body);
@@ -102,5 +113,55 @@ describe('SCIM surface under mutated requests (SQLite)', () => {
       { numRuns: 600, seed: 42 },
     );
     expect((await scim(t.app, tenant, 'GET', `${tenant.base}/Users/${userId}`)).statusCode).toBe(200);
+  });
+
+  it('answers mutated admin API requests with problem+json 4xx, never 5xx', async () => {
+    const seeds: unknown[] = [
+      { ...SEED_001_PROVIDER, scheme: 'fuzz' },
+      { enabled: false, properties: { loginEnabled: false, clientSecret: 'x' } },
+      { provider: 'entra', providerDisplayName: 'Fuzz', expiresAt: '2027-01-01T00:00:00Z' },
+      { client_name: 'Fuzz app', type: 'confidential', redirect_uris: ['https://fuzz.example/cb'] },
+      { name: 'Fuzz tenant' },
+      { label: 'fuzz' },
+    ];
+    const routes = fc.constantFrom(
+      ['POST', '/iam/v1/sso/azuread'],
+      ['PUT', '/iam/v1/sso/entra'],
+      ['PATCH', '/iam/v1/sso/entra'],
+      ['GET', '/iam/v1/sso/{q}'],
+      ['DELETE', '/iam/v1/sso/{q}'],
+      ['POST', '/iam/v1/scim'],
+      ['DELETE', '/iam/v1/scim/{q}'],
+      ['GET', '/iam/v1/scim/logs?since={q}&status={q}&limit={q}&before={q}&resourceId={q}'],
+      ['GET', '/iam/v1/audit-events?limit={q}&before={q}'],
+      ['POST', '/iam/v1/clients'],
+      ['GET', '/iam/v1/clients/{q}'],
+      ['PUT', '/iam/v1/clients/{q}'],
+      ['POST', '/iam/v1/clients/{q}/secret'],
+      ['GET', '/iam/v1/signing-keys?{q}={q}'],
+      ['POST', '/iam/v1/tenants'],
+    ) as fc.Arbitrary<[string, string]>;
+    await fc.assert(
+      fc.asyncProperty(
+        routes,
+        fc.constantFrom(...seeds),
+        fc.array(fc.nat(20), { maxLength: 3 }),
+        fc.jsonValue({ maxDepth: 3 }),
+        fc.oneof(fc.string({ maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 12 })),
+        async ([method, template], seed, path, replacement, text) => {
+          const url = template.replaceAll('{q}', encodeURIComponent(text));
+          const body =
+            method === 'GET' || method === 'DELETE' ? undefined : JSON.stringify(mutate(seed, path, replacement));
+          const res = await call(t.app, method as 'GET', url, {
+            token: tenant.adminToken,
+            ...(body === undefined ? {} : { body }),
+          });
+          expect(res.statusCode, `${method} ${url} ${body?.slice(0, 200)}`).toBeLessThan(500);
+          if (res.statusCode >= 400) expect(res.headers['content-type']).toContain('application/problem+json');
+        },
+      ),
+      { numRuns: 400, seed: 7 },
+    );
+    expect((await call(t.app, 'GET', '/iam/v1/sso', { token: tenant.adminToken })).statusCode).toBe(200);
   });
 });

@@ -1,5 +1,6 @@
 // The provisioning log: every SCIM request of a tenant, what happened, and what changed — by name, never by value.
 import { newId } from '../../lib/ids.ts';
+import { toStorableText } from '../../lib/storable-text.ts';
 import type { ScimCaller, ScimDeps } from './context.ts';
 import type { ScimStore } from './ports.ts';
 import type { ScimLogEntry, ScimLogQuery } from './records.ts';
@@ -99,7 +100,8 @@ function redactSummary(summary: Readonly<Record<string, unknown>>): Record<strin
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(summary)) {
     if (!SUMMARY_KEYS.has(key)) continue;
-    out[key] = typeof value === 'string' ? value.slice(0, 300) : value;
+    // Details may quote request text; an entry PostgreSQL cannot store would fail its whole batch (every tenant's).
+    out[key] = typeof value === 'string' ? toStorableText(value.slice(0, 300)) : value;
   }
   return out;
 }
@@ -116,10 +118,10 @@ export function recordScimRequest(
     at: deps.clock.now().toISOString(),
     tokenId: caller.tokenId,
     method: record.method,
-    path: record.path.slice(0, 300),
+    path: toStorableText(record.path.slice(0, 300)),
     operation: draft.operation,
     resourceType: draft.resourceType ?? null,
-    resourceId: draft.resourceId?.slice(0, 128) ?? null,
+    resourceId: draft.resourceId === undefined ? null : toStorableText(draft.resourceId.slice(0, 128)),
     status: record.status,
     scimType: typeof draft.summary.scimType === 'string' ? draft.summary.scimType : null,
     durationMs: record.durationMs,

@@ -119,6 +119,8 @@ describe('entraIdentity (the directory pin)', () => {
       'issuer_mismatch',
     ],
     ['another tid', { ...good, tid: '00000000-0000-0000-0000-000000000000' }, 'directory_mismatch'],
+    // S4: personal Microsoft accounts sign in under this fixed consumer tenant id.
+    ['the MSA consumer tenant', { ...good, tid: '9188040d-6c67-4c5b-b112-36a304b66dad' }, 'directory_mismatch'],
     ['no tid', { ...good, tid: undefined }, 'directory_mismatch'],
     ['no oid', { ...good, oid: '' }, 'missing_oid'],
   ])('refuses %s', (_name, claims, refused) => {

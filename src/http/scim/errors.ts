@@ -42,6 +42,8 @@ export function toScimError(
         return new ScimError(401, 'a valid SCIM bearer token is required');
       case 'store.unavailable':
         return new ScimError(503, 'the service is temporarily unavailable; retry later');
+      case 'validation.failed':
+        return scimErrors.invalidValue(error.message);
       default:
         return new ScimError(400, error.message);
     }

@@ -158,6 +158,11 @@ export async function scimPlugin(app: FastifyInstance, deps: ScimSurfaceDeps): P
       try {
         done(null, parseScimJson(body as string));
       } catch (error) {
+        // One line for the operator, naming why and how large, never what (bodies carry personal data).
+        request.log.warn(
+          { reason: (error as ScimError).detail, bytes: (body as string).length },
+          'refused a malformed SCIM request body',
+        );
         done(error as Error, undefined);
       }
     },
@@ -242,7 +247,7 @@ export async function scimPlugin(app: FastifyInstance, deps: ScimSurfaceDeps): P
     } catch (error) {
       return sendScimError(reply, toScimError(error, request, deps.isStoreUnavailable));
     }
-    return sendScimError(reply, scimErrors.notFound(`no SCIM endpoint at ${request.url.split('?')[0]}`));
+    return sendScimError(reply, scimErrors.notFound('no SCIM endpoint at this path'));
   });
 
   registerDiscovery(app, deps);

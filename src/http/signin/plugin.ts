@@ -1,6 +1,7 @@
 // Sign-in routes: each tenant's OpenID Provider protocol endpoints, and the pages and hops of the broker.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '../../core/errors.ts';
 import { PAGE_CSP } from '../../lib/html.ts';
 import { choosePage, problemPage, refusedPage } from './pages.ts';
 
@@ -80,6 +81,13 @@ export async function signInPlugin(app: FastifyInstance, options: SignInPluginOp
     if (options.isStoreUnavailable(error)) {
       reply.header('retry-after', '5');
       return sendPage(reply, 503, problemPage('Try again shortly', 'The service is briefly unavailable.'));
+    }
+    if (error instanceof DomainError && error.code === 'validation.failed') {
+      return sendPage(
+        reply,
+        400,
+        problemPage('Bad request', 'This address is not valid. Start again from the application.'),
+      );
     }
     const name = (error as { name?: string }).name;
     if (name === 'SessionNotFound' || (error as Error).message === 'interaction mismatch') {

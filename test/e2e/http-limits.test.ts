@@ -1,0 +1,232 @@
+// Security plan B5 and B19 over real loopback sockets (transport-level limits, before any store is touched, so one
+// store suffices): oversized, lying and chunked bodies are refused with 413 before they are read to the end, 100
+// at once leave memory and other tenants alone; too-large headers are 431; slowloris headers and trickled bodies
+// are cut off at the configured deadlines.
+import { connect, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { entraUser, type ScimTenant, scim, scimTenant } from '../support/scim.ts';
+
+const MiB = 1024 * 1024;
+const REQUEST_MS = 2_000;
+const HEADERS_MS = 1_000;
+
+interface Conn {
+  readonly socket: Socket;
+  /** Everything received so far. */
+  received(): string;
+  /** Resolves when the socket closes. */
+  readonly closed: Promise<void>;
+  /** Bytes written so far. */
+  written(): number;
+  write(data: string | Buffer): Promise<void>;
+}
+
+async function open(port: number): Promise<Conn> {
+  const socket = connect(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  let text = '';
+  let bytes = 0;
+  socket.setEncoding('latin1');
+  socket.on('data', (chunk: string) => {
+    text += chunk;
+  });
+  socket.on('error', () => {});
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  return {
+    socket,
+    received: () => text,
+    closed,
+    written: () => bytes,
+    write: (data) =>
+      new Promise<void>((resolve) => {
+        if (socket.destroyed || socket.writableEnded) return resolve();
+        bytes += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+        // Resolve once the kernel took it (backpressure), so the client never holds the body in memory; a server
+        // that stopped reading (it answered already) never drains, so an answer or a pause ends the wait too.
+        if (socket.write(data)) return resolve();
+        const done = () => {
+          clearTimeout(timer);
+          socket.off('drain', done).off('data', done).off('close', done);
+          resolve();
+        };
+        const timer = setTimeout(done, 250);
+        socket.once('drain', done).once('data', done).once('close', done);
+      }),
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const statusOf = (response: string) => Number(response.slice(9, 12));
+const bodyOf = (response: string) => response.slice(response.indexOf('\r\n\r\n') + 4);
+
+describe('transport limits on real sockets (SQLite)', () => {
+  let t: TestApp;
+  let a: ScimTenant;
+  let b: ScimTenant;
+  let port: number;
+  beforeAll(async () => {
+    t = await startTestApp('sqlite', {
+      ROSTER_REQUEST_TIMEOUT_MS: String(REQUEST_MS),
+      ROSTER_HEADERS_TIMEOUT_MS: String(HEADERS_MS),
+    });
+    a = await scimTenant(t.app, 'Flood');
+    b = await scimTenant(t.app, 'Bystander');
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    port = (t.app.server.address() as { port: number }).port;
+  });
+  afterAll(() => t?.dispose());
+
+  const head = (path: string, token: string, extra: string) =>
+    `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/scim+json\r\n${extra}\r\n`;
+
+  /** Streams `total` bytes of a JSON string body in 64 KiB chunks until the server answers; returns what was sent. */
+  async function stream(conn: Conn, total: number): Promise<number> {
+    await conn.write(
+      '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"flood@a.com","displayName":"',
+    );
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    while (conn.written() < total && conn.received() === '' && !conn.socket.destroyed) await conn.write(chunk);
+    return conn.written();
+  }
+
+  it('B5: a declared 1 MiB + 1 byte SCIM body is 413 before a byte of it is read; 64 KiB + 1 on the admin API likewise', async () => {
+    const scimConn = await open(port);
+    await scimConn.write(head(`${a.base}/Users`, a.scimToken, `Content-Length: ${MiB + 1}\r\n`));
+    await scimConn.write('{"userName":');
+    while (scimConn.received() === '') await sleep(5);
+    await sleep(20);
+    expect(statusOf(scimConn.received())).toBe(413);
+    expect(scimConn.received()).toMatch(/content-type: application\/scim\+json; charset=utf-8/i);
+    expect(JSON.parse(bodyOf(scimConn.received()))).toMatchObject({ status: '413' });
+    scimConn.socket.destroy();
+    const adminConn = await open(port);
+    await adminConn.write(
+      `POST /iam/v1/sso/azuread HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${a.adminToken}\r\nContent-Type: application/json\r\nContent-Length: ${64 * 1024 + 1}\r\n\r\n{`,
+    );
+    while (adminConn.received() === '') await sleep(5);
+    await sleep(20);
+    expect(statusOf(adminConn.received())).toBe(413);
+    expect(adminConn.received()).toMatch(/content-type: application\/problem\+json/i);
+    adminConn.socket.destroy();
+  });
+
+  it('B5: a chunked body with no length is refused with 413 once it passes 1 MiB, long before the client is done', async () => {
+    const conn = await open(port);
+    await conn.write(head(`${a.base}/Users`, a.scimToken, 'Transfer-Encoding: chunked\r\n'));
+    // Chunked framing: write size-prefixed chunks.
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    const frame = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
+    while (conn.written() < 32 * MiB && conn.received() === '' && !conn.socket.destroyed) await conn.write(frame);
+    const sent = conn.written();
+    await Promise.race([conn.closed, sleep(1_000)]);
+    expect(statusOf(conn.received())).toBe(413);
+    // Loopback socket buffers hold a few MiB; a server that read everything first would let all 32 MiB through.
+    expect(sent).toBeLessThan(16 * MiB);
+    conn.socket.destroy();
+  });
+
+  it('B5: a lying Content-Length (short, or longer than what is sent) never yields a 5xx and never hangs past the request deadline', async () => {
+    // Shorter than the body: the rest is not a request; the connection is closed after the first answer.
+    const short = await open(port);
+    await short.write(head(`${a.base}/Users`, a.scimToken, 'Content-Length: 10\r\n'));
+    await short.write(`{"a":1}   ${'x'.repeat(200_000)}`);
+    await Promise.race([short.closed, sleep(REQUEST_MS + 2_000)]);
+    expect(statusOf(short.received())).toBe(400);
+    expect(short.received()).not.toMatch(/HTTP\/1\.1 5\d\d/);
+    // Longer than the body: the server waits at most the request deadline, then answers 408 and closes.
+    const long = await open(port);
+    const started = Date.now();
+    await long.write(head(`${a.base}/Users`, a.scimToken, 'Content-Length: 5000\r\n'));
+    await long.write('{"userName":"x"}');
+    await Promise.race([long.closed, sleep(REQUEST_MS + 3_000)]);
+    expect(long.socket.destroyed || long.received() !== '').toBe(true);
+    expect(Date.now() - started).toBeLessThan(REQUEST_MS + 2_500);
+    expect(long.received()).not.toMatch(/HTTP\/1\.1 5\d\d/);
+    expect((await scim(t.app, a, 'GET', `${a.base}/Users?count=0`)).json().totalResults).toBe(0);
+  });
+
+  it('B5: 100 oversized bodies at once are all 413, memory grows by less than 50 MiB, and another tenant is served meanwhile', async () => {
+    const rssBefore = process.memoryUsage().rss;
+    let rssPeak = rssBefore;
+    const sampler = setInterval(() => {
+      rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+    }, 5);
+    const conns = await Promise.all(Array.from({ length: 100 }, () => open(port)));
+    const bystander: number[] = [];
+    const other = (async () => {
+      for (let i = 0; i < 20; i++) {
+        const res = await scim(t.app, b, 'POST', `${b.base}/Users`, entraUser(`calm${i}@b.com`, `calm${i}`));
+        bystander.push(res.statusCode);
+      }
+    })();
+    await Promise.all(
+      conns.map(async (conn, i) => {
+        // Half declare a length over the limit, half stream with chunked encoding and no length.
+        if (i % 2 === 0) {
+          await conn.write(head(`${a.base}/Users`, a.scimToken, `Content-Length: ${2 * MiB}\r\n`));
+          await stream(conn, 2 * MiB);
+        } else {
+          await conn.write(head(`${a.base}/Users`, a.scimToken, 'Transfer-Encoding: chunked\r\n'));
+          const chunk = Buffer.alloc(32 * 1024, 'x');
+          const frame = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
+          while (conn.written() < 3 * MiB && conn.received() === '' && !conn.socket.destroyed) await conn.write(frame);
+        }
+        await Promise.race([conn.closed, sleep(3_000)]);
+      }),
+    );
+    await other;
+    clearInterval(sampler);
+    for (const conn of conns) {
+      expect(statusOf(conn.received())).toBe(413);
+      conn.socket.destroy();
+    }
+    expect(bystander).toEqual(Array(20).fill(201));
+    const grewMiB = (rssPeak - rssBefore) / MiB;
+    expect(grewMiB).toBeLessThan(50);
+    expect((await scim(t.app, a, 'GET', `${a.base}/Users?count=0`)).json().totalResults).toBe(0);
+  });
+
+  it('B19: 200 ordinary headers are fine, one 64 KiB header is 431', async () => {
+    const many = await open(port);
+    const headers = Array.from({ length: 200 }, (_, i) => `X-Header-${i}: ${'v'.repeat(30)}\r\n`).join('');
+    await many.write(
+      `GET ${b.base}/ServiceProviderConfig HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${b.scimToken}\r\n${headers}\r\n`,
+    );
+    while (many.received() === '') await sleep(5);
+    expect(statusOf(many.received())).toBe(200);
+    many.socket.destroy();
+    const big = await open(port);
+    await big.write(`GET ${b.base}/Users HTTP/1.1\r\nHost: x\r\nX-Big: ${'v'.repeat(64 * 1024)}\r\n\r\n`);
+    await Promise.race([big.closed, sleep(2_000)]);
+    expect(statusOf(big.received())).toBe(431);
+  });
+
+  it('B19: slowloris headers (a byte at a time) are cut off at the header deadline; a trickled body at the request deadline', async () => {
+    const loris = await open(port);
+    const started = Date.now();
+    const request = `GET ${b.base}/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${b.scimToken}\r\nX-Slow: ${'z'.repeat(200)}\r\n\r\n`;
+    for (let i = 0; i < request.length && !loris.socket.destroyed && loris.received() === ''; i++) {
+      await loris.write(request[i]!);
+      await sleep(100);
+    }
+    await Promise.race([loris.closed, sleep(1_000)]);
+    const lorisMs = Date.now() - started;
+    expect(loris.socket.destroyed || loris.received().startsWith('HTTP/1.1 408')).toBe(true);
+    expect(lorisMs).toBeLessThan(HEADERS_MS + 1_500);
+    const trickle = await open(port);
+    const trickleStart = Date.now();
+    await trickle.write(head(`${b.base}/Users`, b.scimToken, 'Content-Length: 1000\r\n'));
+    for (let i = 0; i < 1000 && !trickle.socket.destroyed && trickle.received() === ''; i++) {
+      await trickle.write('x');
+      await sleep(100);
+    }
+    await Promise.race([trickle.closed, sleep(1_000)]);
+    const trickleMs = Date.now() - trickleStart;
+    expect(trickle.socket.destroyed || trickle.received() !== '').toBe(true);
+    expect(trickle.received()).not.toMatch(/HTTP\/1\.1 5\d\d/);
+    expect(trickleMs).toBeLessThan(REQUEST_MS + 1_500);
+    // The server is fine afterwards.
+    expect((await scim(t.app, b, 'GET', `${b.base}/Users?count=0`)).statusCode).toBe(200);
+  });
+});
