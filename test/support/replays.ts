@@ -206,9 +206,12 @@ export async function entraReplay(client: Client, tenant: ReplayTenant, domain =
   ok(await s('POST', 'Users', entraUser(`gone@${domain}`, 'gone')), 201, 'recreate');
 
   // Paging with count=5 over a filtered set of 11.
-  for (let i = 0; i < 11; i++) {
-    ok(await s('POST', 'Users', entraUser(`pager${String(i).padStart(2, '0')}@${domain}`, `p${i}`)), 201, 'pager');
-  }
+  // (Entra ID provisions with several threads: these creates overlap.)
+  await Promise.all(
+    Array.from({ length: 11 }, async (_, i) =>
+      ok(await s('POST', 'Users', entraUser(`pager${String(i).padStart(2, '0')}@${domain}`, `p${i}`)), 201, 'pager'),
+    ),
+  );
   const seen: string[] = [];
   for (const start of [1, 6, 11]) {
     const page = ok(
@@ -334,7 +337,11 @@ export async function oktaReplay(client: Client, tenant: ReplayTenant, domain = 
   expect(ok(await s('GET', `Users/${u1}`), 200, 'user stays').json().groups ?? []).toEqual([]);
 
   // Import: pages of 10 over 25 users.
-  for (let i = 0; i < 25; i++) ok(await s('POST', 'Users', oktaUser(`imp${i}@${domain}`)), 201, 'import user');
+  await Promise.all(
+    Array.from({ length: 25 }, async (_, i) =>
+      ok(await s('POST', 'Users', oktaUser(`imp${i}@${domain}`)), 201, 'import'),
+    ),
+  );
   const seen: string[] = [];
   for (let start = 1; start <= 25; start += 10) {
     const page = ok(
