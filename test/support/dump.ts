@@ -1,5 +1,6 @@
 // Every row of every table as text: what an attacker holding a database dump would see.
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../../src/store/schema.ts';
 import type { TestStore } from './stores.ts';
 
 export async function dumpDatabase(t: TestStore): Promise<string> {
@@ -20,4 +21,92 @@ export async function dumpDatabase(t: TestStore): Promise<string> {
     parts.push(`${table}: ${JSON.stringify(rows.rows)}`);
   }
   return parts.join('\n');
+}
+
+/** Tables without a tenant_id column, each placed explicitly: a new one fails tenantDump until it is classified. */
+const NOT_TENANT_OWNED: Record<string, 'global'> = {
+  operator_tokens: 'global',
+  kysely_migration: 'global',
+  kysely_migration_lock: 'global',
+};
+
+type Db = Kysely<Database>;
+
+async function tablesAndColumns(db: Db, kind: 'sqlite' | 'postgres'): Promise<Map<string, string[]>> {
+  const rows =
+    kind === 'sqlite'
+      ? (
+          await sql<{ table: string; column: string }>`
+            select m.name as "table", c.name as "column" from sqlite_master m, pragma_table_info(m.name) c
+            where m.type = 'table' and m.name not like 'sqlite_%' order by m.name, c.cid`.execute(db)
+        ).rows
+      : (
+          await sql<{ table: string; column: string }>`
+            select table_name as "table", column_name as "column" from information_schema.columns
+            where table_schema = 'public' order by table_name, ordinal_position`.execute(db)
+        ).rows;
+  const out = new Map<string, string[]>();
+  for (const r of rows) out.set(r.table, [...(out.get(r.table) ?? []), r.column]);
+  return out;
+}
+
+/** A cell as text, exactly as stored: strings and numbers as they are, blobs as hex. */
+function cell(value: unknown): unknown {
+  if (value instanceof Uint8Array) return `x'${Buffer.from(value).toString('hex')}'`;
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}
+
+/**
+ * Every row that belongs to `tenantId`, table by table, sorted: on PostgreSQL each row's own text form
+ * (`row::text`, byte for byte what the server stores), on SQLite each column's stored value. Tenant rows are found
+ * by `tenant_id` (every tenant-owned table carries it, including rows tied to a tenant only through foreign keys
+ * such as group members); `tenants` by its id. Tables with neither must be listed in NOT_TENANT_OWNED.
+ */
+export async function dumpTenant(
+  db: Db,
+  kind: 'sqlite' | 'postgres',
+  tenantId: string,
+): Promise<{ tables: Record<string, string[]>; rows: number }> {
+  const tables: Record<string, string[]> = {};
+  let count = 0;
+  for (const [table, columns] of await tablesAndColumns(db, kind)) {
+    const key = columns.includes('tenant_id') ? 'tenant_id' : table === 'tenants' ? 'id' : undefined;
+    if (key === undefined) {
+      if (NOT_TENANT_OWNED[table] === undefined)
+        throw new Error(`table ${table} has no tenant_id: classify it in test/support/dump.ts`);
+      continue;
+    }
+    let rows: string[];
+    if (kind === 'postgres') {
+      rows = (
+        await sql<{
+          r: string;
+        }>`select ${sql.table(table)}::text as r from ${sql.table(table)} where ${sql.ref(key)} = ${tenantId}`.execute(
+          db,
+        )
+      ).rows.map((r) => r.r);
+    } else {
+      rows = (
+        await sql<
+          Record<string, unknown>
+        >`select * from ${sql.table(table)} where ${sql.ref(key)} = ${tenantId}`.execute(db)
+      ).rows.map((r) => JSON.stringify(columns.map((c) => cell(r[c]))));
+    }
+    rows.sort();
+    tables[table] = rows;
+    count += rows.length;
+  }
+  return { tables, rows: count };
+}
+
+/** Rows of the tables that belong to no tenant (operator tokens, migrations). */
+export async function dumpGlobal(db: Db, kind: 'sqlite' | 'postgres'): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const table of (await tablesAndColumns(db, kind)).keys()) {
+    if (NOT_TENANT_OWNED[table] === undefined) continue;
+    const rows = (await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(db)).rows;
+    out[table] = rows.map((r) => JSON.stringify(Object.values(r).map(cell))).sort();
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
 // Versions as ETags (RFC 7644 §3.14) and the tenant-scoped reads that precede a response or a write.
 import { scimErrors } from '../../scim/errors.ts';
+import type { RowLock } from './ports.ts';
 
 export function etagOf(version: number): string {
   return `W/"${version}"`;
@@ -38,16 +39,17 @@ export async function existing<T>(
 
 /**
  * The start of every write to an existing resource: read it under a row lock, 404 when absent, 412 when the
- * client's If-Match names another version.
+ * client's If-Match names another version. A delete takes the exclusive lock (see RowLock).
  */
 export async function currentForWrite<T extends { readonly version: number }>(
-  repository: { get(tenantId: string, id: string, options: { lock: boolean }): Promise<T | undefined> },
+  repository: { get(tenantId: string, id: string, options: { lock: RowLock }): Promise<T | undefined> },
   tenantId: string,
   id: string,
   ifMatch: string | undefined,
   missing: () => Error,
+  lock: RowLock = 'update',
 ): Promise<T> {
-  const current = await repository.get(tenantId, id, { lock: true });
+  const current = await repository.get(tenantId, id, { lock });
   if (!current) throw missing();
   checkIfMatch(ifMatch, current.version);
   return current;

@@ -40,7 +40,9 @@ function withoutMembers(resource: Record<string, unknown>): ResourceData {
 /** Every id added as a member must be a user or group of this tenant (another tenant's id is "unknown"). */
 async function checkMembersExist(tx: ScimRepositories, tenantId: string, groupId: string, ids: readonly string[]) {
   if (ids.length === 0) return;
-  const known = await tx.groups.resolveMembers(tenantId, ids);
+  // Key-share locks: a member deleted concurrently either waits for this transaction (and then takes the new
+  // membership with it) or has committed first (and is then unknown here).
+  const known = await tx.groups.resolveMembers(tenantId, ids, { lock: true });
   const unknown = ids.find((id) => !known.has(id));
   if (unknown !== undefined)
     throw scimErrors.invalidValue(`member "${unknown.slice(0, 64)}" is not a User or Group of this tenant`);
@@ -152,7 +154,7 @@ export async function deleteGroup(
   ifMatch: string | undefined,
 ): Promise<void> {
   await deps.scim.transaction(async (tx) => {
-    await currentForWrite(tx.groups, caller.tenantId, id, ifMatch, notFound);
+    await currentForWrite(tx.groups, caller.tenantId, id, ifMatch, notFound, 'delete');
     await tx.groups.delete(caller.tenantId, id);
   });
 }

@@ -12,11 +12,18 @@ import type {
   StoredUser,
 } from './records.ts';
 
+/**
+ * Row locks on PostgreSQL (SQLite's single writer needs none). `update` (FOR NO KEY UPDATE) serialises writers of
+ * the row but lets transactions that add the row as a group member hold their key-share lock beside it; `delete`
+ * (FOR UPDATE) waits for those and makes later ones find the row gone.
+ */
+export type RowLock = 'update' | 'delete';
+
 export interface UserRepository {
   /** Throws a SCIM uniqueness error when userName collides (case-insensitively) within the tenant. */
   insert(user: StoredUser): Promise<void>;
-  /** `lock` takes a row lock (PostgreSQL) so read-modify-write cannot lose a concurrent update. */
-  get(tenantId: string, id: string, options?: { lock?: boolean }): Promise<StoredUser | undefined>;
+  /** `lock` takes a row lock (PostgreSQL, see RowLock) so read-modify-write cannot lose a concurrent update. */
+  get(tenantId: string, id: string, options?: { lock?: RowLock }): Promise<StoredUser | undefined>;
   /** Writes `user` if the stored version is still `expectedVersion`; false when it moved or the row is gone. */
   update(user: StoredUser, expectedVersion: number): Promise<boolean>;
   /** Deletes the user and its group memberships. */
@@ -32,7 +39,7 @@ export interface UserRepository {
 
 export interface GroupRepository {
   insert(group: StoredGroup): Promise<void>;
-  get(tenantId: string, id: string, options?: { lock?: boolean }): Promise<StoredGroup | undefined>;
+  get(tenantId: string, id: string, options?: { lock?: RowLock }): Promise<StoredGroup | undefined>;
   update(group: StoredGroup, expectedVersion: number): Promise<boolean>;
   delete(tenantId: string, id: string): Promise<boolean>;
   search(tenantId: string, query: SearchQuery): Promise<SearchResult<StoredGroup>>;
@@ -40,8 +47,16 @@ export interface GroupRepository {
   members(tenantId: string, groupId: string): Promise<readonly MemberView[]>;
   /** Applies membership deltas in order; cost follows the members named, not the group's size. */
   applyMemberChanges(tenantId: string, groupId: string, changes: readonly MemberChange[]): Promise<void>;
-  /** Which of these ids are users or groups of the tenant (member references must resolve). */
-  resolveMembers(tenantId: string, ids: readonly string[]): Promise<ReadonlyMap<string, MemberRef['type']>>;
+  /**
+   * Which of these ids are users or groups of the tenant (member references must resolve). With `lock`, the rows
+   * found cannot be deleted before the transaction ends (PostgreSQL `FOR KEY SHARE`), so a membership is never
+   * written for a user or group whose deletion commits alongside.
+   */
+  resolveMembers(
+    tenantId: string,
+    ids: readonly string[],
+    options?: { lock?: boolean },
+  ): Promise<ReadonlyMap<string, MemberRef['type']>>;
 }
 
 export interface ScimLogRepository {

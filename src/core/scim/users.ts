@@ -122,7 +122,7 @@ export async function deleteUser(
   ifMatch: string | undefined,
 ): Promise<void> {
   await deps.scim.transaction(async (tx) => {
-    await currentForWrite(tx.users, caller.tenantId, id, ifMatch, notFound);
+    await currentForWrite(tx.users, caller.tenantId, id, ifMatch, notFound, 'delete');
     await tx.users.delete(caller.tenantId, id);
     await tx.sessions.revoke(caller.tenantId, id);
   });

@@ -1,6 +1,6 @@
 // SCIM users, groups, memberships and the provisioning log on Kysely. Every statement is tenant-scoped.
 import { type Kysely, type SqlBool, sql } from 'kysely';
-import type { ScimRepositories } from '../../core/scim/ports.ts';
+import type { RowLock, ScimRepositories } from '../../core/scim/ports.ts';
 import type {
   CursorPosition,
   GroupRef,
@@ -242,7 +242,7 @@ export function createScimRepositories(
           uniqueness(error, spec.conflict);
         }
       },
-      async get(tenantId: string, id: string, options?: { lock?: boolean }) {
+      async get(tenantId: string, id: string, options?: { lock?: RowLock }) {
         const select = () =>
           db
             .selectFrom(table)
@@ -250,9 +250,11 @@ export function createScimRepositories(
             .where('tenant_id', '=', tenantId)
             .where('id', '=', id);
         const row =
-          options?.lock && lockable
-            ? await q.first<Row>(`${table}.get.lock`, () => select().forUpdate(), [tenantId, id])
-            : await q.first<Row>(`${table}.get`, select, [tenantId, id]);
+          options?.lock === 'delete' && lockable
+            ? await q.first<Row>(`${table}.get.lockForDelete`, () => select().forUpdate(), [tenantId, id])
+            : options?.lock === 'update' && lockable
+              ? await q.first<Row>(`${table}.get.lock`, () => select().forNoKeyUpdate(), [tenantId, id])
+              : await q.first<Row>(`${table}.get`, select, [tenantId, id]);
         return row === undefined ? undefined : spec.fromRow(row);
       },
       async update(record: Rec, expectedVersion: number) {
@@ -384,23 +386,24 @@ export function createScimRepositories(
           };
         });
       },
-      async resolveMembers(tenantId, ids) {
+      async resolveMembers(tenantId, ids, options) {
         const out = new Map<string, MemberRef['type']>();
+        const share = options?.lock === true && lockable;
         for (const part of chunks([...new Set(ids)])) {
           if (part.length === 0) continue;
-          const users = await db
+          const userQuery = db
             .selectFrom('scim_users')
             .select('id')
             .where('tenant_id', '=', tenantId)
-            .where('id', 'in', part)
-            .execute();
+            .where('id', 'in', part);
+          const users = await (share ? userQuery.forKeyShare() : userQuery).execute();
           for (const u of users) out.set(u.id, 'User');
-          const groups = await db
+          const groupQuery = db
             .selectFrom('scim_groups')
             .select('id')
             .where('tenant_id', '=', tenantId)
-            .where('id', 'in', part)
-            .execute();
+            .where('id', 'in', part);
+          const groups = await (share ? groupQuery.forKeyShare() : groupQuery).execute();
           for (const g of groups) out.set(g.id, 'Group');
         }
         return out;
