@@ -1,4 +1,4 @@
-// Operator command for rotating ROSTER_SECRET_KEY (docs/faults-and-keys.md):
+// Operator command for rotating ROSTER_SECRET_KEY (docs/operations.md, "Rotating ROSTER_SECRET_KEY"):
 //   npm run keys:status [-- --check]   which stored values depend on which key; --check exits 1 unless only the
 //                                      active key is still needed
 //   npm run keys:reencrypt             re-seal secrets at rest under the active key (safe while Roster runs)
