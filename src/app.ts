@@ -78,7 +78,10 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const limits = {
     tenant: limiter('tenant', config.rateLimits.tenant),
     token: limiter('token', config.rateLimits.token),
-    authFailures: limiter('auth-failure', config.rateLimits.authFailures),
+    // Failed authentications stay per process: an unauthenticated caller must not be able to make Roster write to
+    // the database (malformed tokens are refused before any store access, plan A2), and slowing guessing needs no
+    // exact cluster-wide count.
+    authFailures: new TokenBuckets(config.rateLimits.authFailures, clock),
   };
   const scimDeps = {
     ...coreDeps,

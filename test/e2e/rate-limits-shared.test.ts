@@ -131,9 +131,9 @@ describe('SCIM rate limits shared through PostgreSQL', () => {
     expect(count(second, 200)).toBeGreaterThanOrEqual(100 - 3 * Math.ceil(1.25 * batch));
   });
 
-  it('limits each SCIM token across instances before its tenant, and failed authentications per address', async () => {
+  it('limits each SCIM token across instances before its tenant; failed authentications stay per process', async () => {
     const clock = fixedClock('2026-11-23T10:00:00Z');
-    const { apps } = await cluster(
+    const { apps, url } = await cluster(
       {
         ROSTER_SCIM_RATE_TOKEN: '1',
         ROSTER_SCIM_BURST_TOKEN: '4',
@@ -158,9 +158,18 @@ describe('SCIM rate limits shared through PostgreSQL', () => {
         url: `${t.base}/Users`,
         headers: { authorization: `Bearer scim_${'A'.repeat(22)}.${'B'.repeat(43)}` },
       });
+    // Failed authentications are counted per process (ADR 0012: an unauthenticated caller causes no writes).
     const guesses = [];
-    for (let i = 0; i < 6; i++) guesses.push((await guess(apps[i % 2]!)).statusCode);
-    expect(guesses).toEqual([401, 401, 401, 429, 429, 429]);
+    for (let i = 0; i < 8; i++) guesses.push((await guess(apps[i % 2]!)).statusCode);
+    expect(guesses).toEqual([401, 401, 401, 401, 401, 401, 429, 429]);
+    const rows = new pg.Client({ connectionString: url });
+    await rows.connect();
+    try {
+      const scopes = (await rows.query('select distinct scope from rate_limit_buckets order by scope')).rows;
+      expect(scopes.map((r) => r.scope)).toEqual(['tenant', 'token']);
+    } finally {
+      await rows.end();
+    }
   });
 
   it('holds the limit in real time across instances serving concurrently', async () => {
