@@ -162,6 +162,8 @@ export class Ledger {
 
 export class Stats {
   readonly latencies: number[] = [];
+  /** When each request completed (performance.now()), parallel to `latencies`. */
+  readonly ends: number[] = [];
   readonly statuses = new Map<number, number>();
   readonly byOp = new Map<string, number[]>();
   requests = 0;
@@ -179,6 +181,7 @@ export class Stats {
   record(op: string, reply: Reply, expected: (status: number) => boolean): void {
     this.requests += 1;
     this.latencies.push(reply.ms);
+    this.ends.push(performance.now());
     const list = this.byOp.get(op) ?? [];
     this.byOp.set(op, list);
     list.push(reply.ms);
@@ -208,6 +211,7 @@ export class Stats {
     };
     for (const s of [this, other]) {
       append(out.latencies, s.latencies);
+      append(out.ends, s.ends);
       for (const [k, v] of s.statuses) out.statuses.set(k, (out.statuses.get(k) ?? 0) + v);
       for (const [k, v] of s.byOp) {
         const list = out.byOp.get(k) ?? [];
@@ -735,6 +739,23 @@ function trafficFigures(prefix: string, s: Stats, seconds: number): Record<strin
   };
 }
 
+/** p99 per window of the run, to tell a steady slowdown (growth) from a stall (one bad window). */
+function timeline(s: Stats, windows = 12): string {
+  if (s.ends.length === 0) return '';
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const e of s.ends) {
+    first = Math.min(first, e);
+    last = Math.max(last, e);
+  }
+  const width = Math.max(1, (last - first) / windows);
+  const buckets: number[][] = Array.from({ length: windows }, () => []);
+  s.ends.forEach((e, i) => {
+    buckets[Math.min(windows - 1, Math.floor((e - first) / width))]!.push(s.latencies[i]!);
+  });
+  return buckets.map((b) => percentile(b, 0.99).toFixed(0)).join(' ');
+}
+
 function opFigures(s: Stats): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [op, list] of [...s.byOp.entries()].sort()) {
@@ -819,6 +840,7 @@ export async function runL1(client: Client, target: Target, o: L1Options): Promi
       seconds: Number(run.seconds.toFixed(1)),
       'max in flight': run.maxInFlight,
       ...trafficFigures('all', all, run.seconds),
+      'p99 ms per twelfth of the run': timeline(all),
       ...opFigures(all),
     },
     ledgers,
@@ -896,6 +918,7 @@ export async function runL2(client: Client, target: Target, o: L2Options): Promi
       'flooder served req/s': Number((flooder.succeeded / run.seconds).toFixed(1)),
       ...trafficFigures('flooder', flooder, run.seconds),
       ...trafficFigures('others', others, run.seconds),
+      'others p99 ms per twelfth of the run': timeline(others),
     },
     ledgers,
   };
