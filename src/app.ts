@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.ts';
 import { bootstrapDigestOf } from './core/auth/principal.ts';
-import { TokenBuckets } from './core/ratelimit/token-buckets.ts';
+import { SharedBuckets } from './core/ratelimit/shared-buckets.ts';
+import { type BucketRule, type Limiter, TokenBuckets } from './core/ratelimit/token-buckets.ts';
 import { purgeScimLog, ScimLogBuffer } from './core/scim/log.ts';
 import { IndexSeekCache } from './core/scim/search.ts';
 import { adminPlugin, registerOpenApi } from './http/admin/plugin.ts';
@@ -56,9 +57,33 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     scimLog,
     publicUrl: config.publicUrl,
   });
+  // Rate limits: shared through PostgreSQL by every process (leased in batches, ADR 0012), or per process.
+  const shared: SharedBuckets[] = [];
+  const limiter = (scope: string, rule: BucketRule): Limiter => {
+    const rateStore = store.rateLimits;
+    if (config.rateLimits.scope === 'process' || !rateStore) return new TokenBuckets(rule, clock);
+    let warned = 0;
+    const buckets = new SharedBuckets(scope, rule, clock, rateStore, {
+      maxBatch: config.rateLimits.maxBatch,
+      // Fail to the process's own buckets, never to no limit; the request itself meets the database next.
+      onError: (error) => {
+        if (Date.now() - warned < 60_000) return;
+        warned = Date.now();
+        server.log.warn(
+          { err: { message: (error as Error).message }, scope },
+          'shared rate limit unavailable; limiting per process for now',
+        );
+      },
+    });
+    shared.push(buckets);
+    return buckets;
+  };
   const limits = {
-    tenant: new TokenBuckets(config.rateLimits.tenant, clock),
-    token: new TokenBuckets(config.rateLimits.token, clock),
+    tenant: limiter('tenant', config.rateLimits.tenant),
+    token: limiter('token', config.rateLimits.token),
+    // Failed authentications stay per process: an unauthenticated caller must not be able to make Roster write to
+    // the database (malformed tokens are refused before any store access, plan A2), and slowing guessing needs no
+    // exact cluster-wide count.
     authFailures: new TokenBuckets(config.rateLimits.authFailures, clock),
   };
   const scimDeps = {
@@ -85,11 +110,13 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await server.register(signInPlugin, { engine, isStoreUnavailable: (error) => store.isUnavailable(error) });
 
-  // Provisioning log retention: purge hourly (and once at start), off the request path.
+  // Provisioning log retention and idle shared rate-limit buckets: purge hourly (and once at start), off the
+  // request path.
   const purge = () =>
     Promise.all([
       purgeScimLog({ scim: store.scim, clock }, config.scimLogRetentionDays),
       store.signin.payloads.purgeExpired(Math.floor(Date.now() / 1000)),
+      ...shared.map((buckets) => buckets.purge()),
     ]).catch((error: unknown) =>
       server.log.warn({ err: { message: (error as Error).message } }, 'retention purge failed'),
     );

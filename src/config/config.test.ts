@@ -34,9 +34,20 @@ describe('loadConfig', () => {
     expect([c.dbStatementTimeoutMs, c.oidcClockToleranceSeconds]).toEqual([250, 120]);
   });
 
+  it('shares rate limits through PostgreSQL by default, and keeps them per process on SQLite', () => {
+    const pgEnv = { DATABASE_URL: 'postgres://u@h/db', ROSTER_SECRET_KEY: 'x' };
+    expect(loadConfig(pgEnv).rateLimits).toMatchObject({ scope: 'cluster', maxBatch: 100 });
+    expect(loadConfig({ ...pgEnv, ROSTER_RATE_LIMIT_SCOPE: 'process' }).rateLimits.scope).toBe('process');
+    expect(loadConfig({}).rateLimits.scope).toBe('process');
+    expect(loadConfig({ ...pgEnv, ROSTER_RATE_LIMIT_MAX_BATCH: '1' }).rateLimits.maxBatch).toBe(1);
+  });
+
   it.each([
     [{ ROSTER_DB_STATEMENT_TIMEOUT_MS: '10' }, 'ROSTER_DB_STATEMENT_TIMEOUT_MS'],
     [{ ROSTER_OIDC_CLOCK_TOLERANCE_SECONDS: '-1' }, 'ROSTER_OIDC_CLOCK_TOLERANCE_SECONDS'],
+    [{ ROSTER_RATE_LIMIT_SCOPE: 'cluster' }, 'needs PostgreSQL'],
+    [{ ROSTER_RATE_LIMIT_SCOPE: 'global' }, 'cluster or process'],
+    [{ ROSTER_RATE_LIMIT_MAX_BATCH: '0' }, 'ROSTER_RATE_LIMIT_MAX_BATCH'],
     [{ PORT: 'abc' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],

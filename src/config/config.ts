@@ -29,8 +29,14 @@ export interface Config {
   /** Slow clients: the whole request, and its headers, must arrive within these (408 and the socket closed). */
   readonly timeouts: { readonly requestMs: number; readonly headersMs: number };
   readonly scimLogRetentionDays: number;
-  /** SCIM request rates (per second, with a burst), counted per process. */
+  /** SCIM request rates (per second, with a burst). */
   readonly rateLimits: {
+    /**
+     * `cluster`: one bucket per key shared by every process on the PostgreSQL database, leased in batches of at
+     * most `maxBatch` permits (ADR 0012). `process`: each process counts alone (the only choice on SQLite).
+     */
+    readonly scope: 'cluster' | 'process';
+    readonly maxBatch: number;
     readonly tenant: { readonly rate: number; readonly burst: number };
     readonly token: { readonly rate: number; readonly burst: number };
     /** Failed authentications per client address, so token guessing is slowed without touching valid traffic. */
@@ -59,6 +65,7 @@ export const defaults = {
   SCIM_BURST_TOKEN: 1000,
   AUTH_FAILURE_RATE: 2,
   AUTH_FAILURE_BURST: 30,
+  RATE_LIMIT_MAX_BATCH: 100,
 } as const;
 
 export class ConfigError extends Error {
@@ -86,6 +93,16 @@ function parseDatabase(url: string): Config['database'] {
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return { kind: 'postgres', url };
   throw new ConfigError('DATABASE_URL must start with sqlite: or postgres://');
+}
+
+function rateLimitScope(raw: string | undefined, databaseUrl: string): 'cluster' | 'process' {
+  const postgres = !databaseUrl.startsWith('sqlite:');
+  if (raw === undefined || raw === '') return postgres ? 'cluster' : 'process';
+  if (raw !== 'cluster' && raw !== 'process')
+    throw new ConfigError('ROSTER_RATE_LIMIT_SCOPE must be cluster or process');
+  if (raw === 'cluster' && !postgres)
+    throw new ConfigError('ROSTER_RATE_LIMIT_SCOPE=cluster needs PostgreSQL (SQLite serves one process)');
+  return raw;
 }
 
 function parsePublicUrl(raw: string): string {
@@ -136,6 +153,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     scimLogRetentionDays: integer(env, 'ROSTER_SCIM_LOG_RETENTION_DAYS', defaults.SCIM_LOG_RETENTION_DAYS, 1, 3650),
     rateLimits: {
+      scope: rateLimitScope(env.ROSTER_RATE_LIMIT_SCOPE, env.DATABASE_URL || defaults.DATABASE_URL),
+      maxBatch: integer(env, 'ROSTER_RATE_LIMIT_MAX_BATCH', defaults.RATE_LIMIT_MAX_BATCH, 1, 10_000),
       tenant: {
         rate: integer(env, 'ROSTER_SCIM_RATE_TENANT', defaults.SCIM_RATE_TENANT, 1, 1_000_000),
         burst: integer(env, 'ROSTER_SCIM_BURST_TENANT', defaults.SCIM_BURST_TENANT, 1, 1_000_000),

@@ -1,6 +1,7 @@
 // Opens the configured store, applies pending migrations, and exposes it through the core's Store port.
 import { type Kysely, Migrator } from 'kysely';
 import type { Store } from '../core/ports.ts';
+import type { RateLimitStore } from '../core/ratelimit/shared-buckets.ts';
 import type { ScimStore } from '../core/scim/ports.ts';
 import type { SigninStore } from '../core/signin/ports.ts';
 import { fixedQueries, type Reader } from './fixed-queries.ts';
@@ -8,6 +9,7 @@ import { GroupCommitter } from './group-commit.ts';
 import { createKeyStore } from './key-store.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { isPostgresUnavailable, isPostgresUniqueViolation, openPostgres } from './postgres.ts';
+import { postgresRateLimits } from './rate-limits.ts';
 import { createRepositories, type DialectTraits } from './repositories.ts';
 import type { Database } from './schema.ts';
 import { createScimRepositories } from './scim/scim-repositories.ts';
@@ -22,6 +24,8 @@ export interface OpenedStore extends Store {
   readonly signin: SigninStore;
   /** SQLite group commit: commits issued for SCIM write transactions (undefined on PostgreSQL). */
   groupCommits(): number | undefined;
+  /** Rate-limit buckets shared by every process on this database (PostgreSQL only; SQLite has one process). */
+  readonly rateLimits: RateLimitStore | undefined;
   /** True when an error means the database cannot serve now (→ 503 + Retry-After), not that the request is bad. */
   isUnavailable(error: unknown): boolean;
 }
@@ -84,6 +88,7 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
     scim,
     signin,
     groupCommits: () => committer?.commits,
+    rateLimits: location.kind === 'postgres' ? postgresRateLimits(db) : undefined,
     ...repositories,
     kind: location.kind,
     keys: createKeyStore(db),

@@ -10,6 +10,11 @@ export interface BucketRule {
 
 export type Take = { readonly ok: true } | { readonly ok: false; readonly retryAfterSeconds: number };
 
+/** A limiter the SCIM surface asks before serving a request: answered from memory, or after a shared claim. */
+export interface Limiter {
+  take(key: string): Take | Promise<Take>;
+}
+
 interface Bucket {
   tokens: number;
   at: number;
@@ -18,7 +23,7 @@ interface Bucket {
 /** Buckets kept per limiter; the least recently used go first, so hostile keys cannot grow memory without bound. */
 export const MAX_BUCKETS = 100_000;
 
-export class TokenBuckets {
+export class TokenBuckets implements Limiter {
   private readonly buckets = new Map<string, Bucket>();
 
   constructor(

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthDeps, authenticate, type Principal, requireKind } from '../../core/auth/principal.ts';
 import { DomainError } from '../../core/errors.ts';
-import type { TokenBuckets } from '../../core/ratelimit/token-buckets.ts';
+import type { Limiter } from '../../core/ratelimit/token-buckets.ts';
 import type { ScimCaller, ScimDeps } from '../../core/scim/context.ts';
 import { etagOf, notModified } from '../../core/scim/etag.ts';
 import { recordScimRequest, type ScimLogBuffer } from '../../core/scim/log.ts';
@@ -21,9 +21,9 @@ import { parseScimJson } from './json-body.ts';
 import { groupBinding, type ResourceBinding, userBinding } from './resources.ts';
 
 export interface ScimRateLimits {
-  readonly tenant: TokenBuckets;
-  readonly token: TokenBuckets;
-  readonly authFailures: TokenBuckets;
+  readonly tenant: Limiter;
+  readonly token: Limiter;
+  readonly authFailures: Limiter;
 }
 
 export interface ScimSurfaceDeps extends AuthDeps, ScimDeps {
@@ -177,7 +177,7 @@ export async function scimPlugin(app: FastifyInstance, deps: ScimSurfaceDeps): P
       // A database that cannot check the token is not a failed authentication (→ 503, and no bucket spent).
       if (!(error instanceof DomainError)) throw error;
       // Guessing tokens is slowed per client address; valid traffic never spends from this bucket.
-      const guard = deps.limits.authFailures.take(request.ip);
+      const guard = await deps.limits.authFailures.take(request.ip);
       if (!guard.ok)
         throw scimErrors.tooManyRequests('too many failed authentications; retry later', guard.retryAfterSeconds);
       throw error;
@@ -193,12 +193,13 @@ export async function scimPlugin(app: FastifyInstance, deps: ScimSurfaceDeps): P
     request.scimCaller = { tenantId: scim.tenantId, tokenId: scim.tokenId, provider: scim.provider };
     request.log = request.log.child({ tenantId: scim.tenantId });
     // Per token, then per tenant (a request the token's bucket refuses costs the tenant nothing), so one
-    // tenant's flood, or one runaway token, leaves the others untouched.
+    // tenant's flood, or one runaway token, leaves the others untouched. A limiter answers from memory, and now
+    // and then after claiming a batch of permits from the bucket shared through PostgreSQL (ADR 0012).
     for (const [bucket, key] of [
       [deps.limits.token, scim.tokenId],
       [deps.limits.tenant, scim.tenantId],
     ] as const) {
-      const taken = bucket.take(key);
+      const taken = await bucket.take(key);
       if (!taken.ok)
         throw scimErrors.tooManyRequests('request rate limit exceeded; retry later', taken.retryAfterSeconds);
     }

@@ -3,6 +3,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-foundation.ts';
 import * as m0002 from './0002-scim.ts';
 import * as m0003 from './0003-signin.ts';
+import * as m0004 from './0004-rate-limits.ts';
 import * as m0005 from './0005-lookup-indexes.ts';
 
 export interface MigrationContext {
@@ -17,6 +18,7 @@ const modules: Record<string, MigrationModule> = {
   '0001-foundation': m0001,
   '0002-scim': m0002,
   '0003-signin': m0003,
+  '0004-rate-limits': m0004,
   '0005-lookup-indexes': m0005,
 };
 
