@@ -71,6 +71,19 @@ export async function dumpTenant(
   const tables: Record<string, string[]> = {};
   let count = 0;
   for (const [table, columns] of await tablesAndColumns(db, kind)) {
+    if (table === 'rate_limit_buckets') {
+      // Keyed by tenant id or SCIM token id, not by a tenant_id column: B's rows are its tenant's and its tokens'.
+      const rows = (
+        await sql<{ r: string }>`select b::text as r from rate_limit_buckets b
+          where (b.scope = 'tenant' and b.key = ${tenantId})
+             or (b.scope = 'token' and b.key in (select id from scim_tokens where tenant_id = ${tenantId}))`.execute(db)
+      ).rows
+        .map((r) => r.r)
+        .sort();
+      tables[table] = rows;
+      count += rows.length;
+      continue;
+    }
     const key = columns.includes('tenant_id') ? 'tenant_id' : table === 'tenants' ? 'id' : undefined;
     if (key === undefined) {
       if (NOT_TENANT_OWNED[table] === undefined)
