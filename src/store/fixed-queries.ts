@@ -31,6 +31,8 @@ export interface FixedQueries {
   all<R>(key: string, build: () => Compilable, parameters: readonly unknown[]): Promise<R[]>;
   /** A fixed-shape write: always on the writer (inside the caller's transaction when there is one). */
   write(key: string, build: () => Compilable, parameters: readonly unknown[]): Promise<void>;
+  /** As `write`, answering how many rows the statement changed. */
+  writeCount(key: string, build: () => Compilable, parameters: readonly unknown[]): Promise<number>;
   /** A query of varying shape (filters): compiled each time, then run like the fixed ones. */
   run<R>(query: Compilable): Promise<R[]>;
 }
@@ -52,6 +54,10 @@ export function fixedQueries(db: Kysely<Database>, dialect: string, reader: Read
     },
     async write(key: string, build: () => Compilable, parameters: readonly unknown[]) {
       await db.executeQuery(CompiledQuery.raw(sqlOf(key, build, parameters), [...parameters]));
+    },
+    async writeCount(key: string, build: () => Compilable, parameters: readonly unknown[]) {
+      const result = await db.executeQuery(CompiledQuery.raw(sqlOf(key, build, parameters), [...parameters]));
+      return Number(result.numAffectedRows ?? 0);
     },
     async run<R>(query: Compilable) {
       const compiled = query.compile();

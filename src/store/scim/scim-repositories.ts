@@ -119,6 +119,16 @@ function groupRow(g: StoredGroup): ScimGroupsTable {
   };
 }
 
+/**
+ * A row's values in column order, as a fixed query binds them. The builder leaves undefined columns out, which
+ * would change the statement's shape: rows here never have one, and one that did would be a bug, not a variant.
+ */
+function fixedShape(row: object): unknown[] {
+  const values = Object.values(row);
+  if (values.includes(undefined)) throw new Error('a stored row has an undefined column');
+  return values;
+}
+
 /** Bind lists in chunks: SQLite caps bound parameters per statement. */
 function chunks<T>(items: readonly T[], size = 500): T[][] {
   const out: T[][] = [];
@@ -233,11 +243,10 @@ export function createScimRepositories(
     const table = spec.table as 'scim_users';
     return {
       async insert(record: Rec) {
+        const row = spec.toRow(record) as unknown as ScimUsersTable;
         try {
-          await db
-            .insertInto(table)
-            .values(spec.toRow(record) as unknown as ScimUsersTable)
-            .execute();
+          // Rows of one table always have the same columns, so the statement is compiled once (fixed query).
+          await q.write(`${table}.insert`, () => db.insertInto(table).values(row), fixedShape(row));
         } catch (error) {
           uniqueness(error, spec.conflict);
         }
@@ -262,14 +271,18 @@ export function createScimRepositories(
           record,
         ) as unknown as ScimUsersTable;
         try {
-          const r = await db
-            .updateTable(table)
-            .set(changes)
-            .where('tenant_id', '=', tenant_id)
-            .where('id', '=', id)
-            .where('version', '=', expectedVersion)
-            .executeTakeFirst();
-          return Number(r.numUpdatedRows) === 1;
+          const updated = await q.writeCount(
+            `${table}.update`,
+            () =>
+              db
+                .updateTable(table)
+                .set(changes)
+                .where('tenant_id', '=', tenant_id)
+                .where('id', '=', id)
+                .where('version', '=', expectedVersion),
+            [...fixedShape(changes), tenant_id, id, expectedVersion],
+          );
+          return updated === 1;
         } catch (error) {
           return uniqueness(error, spec.conflict);
         }
