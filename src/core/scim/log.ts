@@ -16,6 +16,7 @@ const DEFAULT_MAX_PENDING = 50_000;
 export class ScimLogBuffer {
   private pending: ScimLogEntry[] = [];
   private flushing: Promise<void> = Promise.resolve();
+  private flushQueued = false;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -36,18 +37,24 @@ export class ScimLogBuffer {
 
   add(entry: ScimLogEntry): void {
     this.pending.push(entry);
-    if (this.pending.length >= this.options.maxBatch) void this.flush();
+    // One flush queued at a time: while it waits, later entries join its batch instead of queueing flushes of
+    // their own (under load that was one queued promise per request).
+    if (this.pending.length >= this.options.maxBatch && !this.flushQueued) {
+      this.flushQueued = true;
+      void this.flush();
+    }
   }
 
   /** Writes everything added so far; concurrent calls queue behind each other. */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
+      this.flushQueued = false;
       if (this.pending.length === 0) return;
       const batch = this.pending;
       this.pending = [];
       try {
         await this.store.transaction(async (tx) => {
-          for (const entry of batch) await tx.scimLog.append(entry);
+          await tx.scimLog.appendMany(batch);
         });
       } catch (error) {
         this.options.onError(error);

@@ -129,6 +129,24 @@ function fixedShape(row: object): unknown[] {
   return values;
 }
 
+function logRow(e: ScimLogEntry) {
+  return {
+    id: e.id,
+    tenant_id: e.tenantId,
+    at: e.at,
+    token_id: e.tokenId,
+    method: e.method,
+    path: e.path,
+    operation: e.operation,
+    resource_type: e.resourceType,
+    resource_id: e.resourceId,
+    status: e.status,
+    scim_type: e.scimType,
+    duration_ms: e.durationMs,
+    summary: JSON.stringify(e.summary),
+  };
+}
+
 /** Bind lists in chunks: SQLite caps bound parameters per statement. */
 function chunks<T>(items: readonly T[], size = 500): T[][] {
   const out: T[][] = [];
@@ -482,22 +500,15 @@ export function createScimRepositories(
     },
     scimLog: {
       async append(e: ScimLogEntry) {
-        const row = {
-          id: e.id,
-          tenant_id: e.tenantId,
-          at: e.at,
-          token_id: e.tokenId,
-          method: e.method,
-          path: e.path,
-          operation: e.operation,
-          resource_type: e.resourceType,
-          resource_id: e.resourceId,
-          status: e.status,
-          scim_type: e.scimType,
-          duration_ms: e.durationMs,
-          summary: JSON.stringify(e.summary),
-        };
+        const row = logRow(e);
         await q.write('scim_log.append', () => db.insertInto('scim_log').values(row), Object.values(row));
+      },
+      async appendMany(entries) {
+        // Multi-row inserts: one statement per 50 entries (13 parameters each stays under SQLite's oldest cap of
+        // 999), so a flush costs a few round trips on PostgreSQL instead of one per request logged.
+        for (const part of chunks(entries, 50)) {
+          if (part.length > 0) await db.insertInto('scim_log').values(part.map(logRow)).execute();
+        }
       },
       async list(tenantId, q) {
         let query = db.selectFrom('scim_log').selectAll().where('tenant_id', '=', tenantId);
