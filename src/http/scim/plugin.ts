@@ -96,10 +96,6 @@ export function shaper(type: 'User' | 'Group', projection: Projection) {
   });
 }
 
-export function shape(type: 'User' | 'Group', resource: Record<string, unknown>, projection: Projection) {
-  return shaper(type, projection)(resource);
-}
-
 /** Rendered resources: JSON texts when the stored data could be spliced, else projected objects. */
 type Rendered =
   | { readonly kind: 'text'; readonly items: readonly string[] }
