@@ -2,13 +2,13 @@
 // closed-loop GET load against Roster with per-process limits and with shared ones, counts the statements the
 // shared buckets cost (pg_stat_user_tables), and times the claim statement alone. Loopback only.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
 import { openStore } from '../src/store/open-store.ts';
 import { postgresRateLimits } from '../src/store/rate-limits.ts';
+import { freePort } from '../test/support/free-port.ts';
 import { startPostgres } from '../test/support/postgres-server.ts';
 import { runLoad } from './load.ts';
 import { seed } from './seed.ts';
@@ -22,15 +22,6 @@ const { values: args } = parseArgs({
   },
 });
 const log = (s: string) => process.stderr.write(`${s}\n`);
-
-async function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
 
 async function statements(url: string): Promise<number> {
   const c = new pg.Client({ connectionString: url });

@@ -1,11 +1,11 @@
 // `npm run bench`: Roster's SCIM throughput on a fresh store next to a bare node:http ceiling, loopback only.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
+import { freePort, waitFor } from '../test/support/free-port.ts';
 import { startPostgres } from '../test/support/postgres-server.ts';
 import { type LoadResult, type RequestSpec, runLoad, runTasks } from './load.ts';
 import { benchUser, seed } from './seed.ts';
@@ -29,26 +29,6 @@ const { values: args } = parseArgs({
 });
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
-
-async function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
-
-async function waitFor(url: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
 
 // The framework's own floor: Fastify 5 answering the same fixed JSON, no hooks, no logger.
 const BARE_FASTIFY = `const f=require('fastify')({logger:false});f.get('/',async(q,r)=>r.type('application/scim+json').send('{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":1,"Resources":[{"id":"x"}]}'));f.listen({port:+process.env.PORT,host:'127.0.0.1'})`;

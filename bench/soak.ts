@@ -12,13 +12,13 @@
 //   --json FILE           also write the results as JSON
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
 import type { StoreLocation } from '../src/store/open-store.ts';
+import { freePort, waitFor } from '../test/support/free-port.ts';
 import { type PostgresServer, startPostgres } from '../test/support/postgres-server.ts';
 import {
   Client,
@@ -55,15 +55,6 @@ const { values: args } = parseArgs({
 });
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
-
-async function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
 
 interface Cluster {
   readonly target: Target;
@@ -133,17 +124,6 @@ async function startCluster(
       );
     },
   };
-}
-
-async function waitFor(url: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`roster exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,26 +1,17 @@
 // Security plan F1/F2: under write load, `kill -9` Roster at a random moment and restart it — every acknowledged
 // write is there, in-flight writes are all-or-nothing, and (SQLite) the database passes integrity_check.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateKeyText } from '../../src/lib/keyring.ts';
 import { OPERATOR_TOKEN, SEED_001_PROVIDER } from '../support/app.ts';
+import { freePort } from '../support/free-port.ts';
 import { entraUser } from '../support/scim.ts';
 import { freshLocation, STORE_KINDS } from '../support/stores.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const ITERATIONS = Number(process.env.CRASH_ITERATIONS ?? 2);
-
-async function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
 
 /** Resolves once the child has exited, also when it already has (the 'exit' event fires only once). */
 function exited(child: ChildProcess): Promise<void> {

@@ -3,8 +3,9 @@
 // refused or answered 503, the process exits 0 within the grace period, and after a restart the ledger holds.
 import { request as httpRequest } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/free-port.ts';
 import { checkLedger, WriteLoad } from '../support/load.ts';
-import { freePort, provisionTenant, type RosterProcess, rosterEnv, startRoster } from '../support/process.ts';
+import { provisionTenant, type RosterProcess, rosterEnv, startRoster } from '../support/process.ts';
 import { freshLocation, STORE_KINDS } from '../support/stores.ts';
 
 const GRACE_MS = 10_000;

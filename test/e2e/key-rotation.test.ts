@@ -13,8 +13,9 @@ import { SECRET_UNREADABLE_WARNING } from '../../src/core/sso/providers.ts';
 import { generateKeyText } from '../../src/lib/keyring.ts';
 import type { StoreLocation } from '../../src/store/open-store.ts';
 import { call, type LiveApp, SEED_001_PROVIDER, startLiveApp } from '../support/app.ts';
+import { freePort } from '../support/free-port.ts';
 import { scimHeaders } from '../support/load.ts';
-import { freePort, rosterEnv, startRoster } from '../support/process.ts';
+import { rosterEnv, startRoster } from '../support/process.ts';
 import { scimTenant } from '../support/scim.ts';
 import { freshLocation, STORE_KINDS } from '../support/stores.ts';
 

@@ -11,15 +11,9 @@ import { parseKeyring } from '../../src/lib/keyring.ts';
 import { type OpenedStore, openStore } from '../../src/store/open-store.ts';
 import { call, OPERATOR_TOKEN } from '../support/app.ts';
 import { Browser } from '../support/browser.ts';
+import { freePort } from '../support/free-port.ts';
 import { entraUser, patch, scim } from '../support/scim.ts';
-import {
-  atApp,
-  beginAppSignIn,
-  completeAppSignIn,
-  freePort,
-  type SignInRig,
-  startSignInRig,
-} from '../support/signin.ts';
+import { atApp, beginAppSignIn, completeAppSignIn, type SignInRig, startSignInRig } from '../support/signin.ts';
 
 describe('sign-in across two instances on one PostgreSQL', () => {
   let rig: SignInRig;

@@ -8,8 +8,9 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/free-port.ts';
 import { checkLedger, WriteLoad } from '../support/load.ts';
-import { freePort, provisionTenant, type RosterProcess, rosterEnv, startRoster } from '../support/process.ts';
+import { provisionTenant, type RosterProcess, rosterEnv, startRoster } from '../support/process.ts';
 import { freshLocation } from '../support/stores.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -1,14 +1,13 @@
 // One client shape over three kinds of target: an app in this process through inject(), an app in this process
 // listening on a loopback port, and separate Roster processes sharing one PostgreSQL database. Concurrency tests
 // use the listening kinds, so requests really overlap on sockets, the event loop and the database.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Agent, request } from 'undici';
 import { generateKeyText } from '../../src/lib/keyring.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { OPERATOR_TOKEN, SEED_001_PROVIDER, startTestApp } from './app.ts';
+import { freePort } from './free-port.ts';
+import { type RosterProcess, startRoster } from './process.ts';
 import { freshLocation, type StoreKind } from './stores.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -133,59 +132,20 @@ export async function inProcessTarget(kind: StoreKind, mode: 'listen' | 'inject'
   };
 }
 
-const ROOT = resolve(import.meta.dirname, '../..');
-
-async function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
-
-export interface RosterProcess {
-  readonly child: ChildProcess;
-  readonly origin: string;
-  output(): string;
-}
-
 async function startProcess(env: Record<string, string>): Promise<RosterProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/main.ts')], {
-    env: {
-      ...process.env,
-      ...env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      // Room for test traffic from one address; the rate-limit suite tests the limits themselves.
-      ROSTER_SCIM_BURST_TENANT: '1000000',
-      ROSTER_SCIM_BURST_TOKEN: '1000000',
-      ROSTER_AUTH_FAILURE_BURST: '1000000',
-      ROSTER_SCIM_RATE_TENANT: '1000000',
-      ROSTER_SCIM_RATE_TOKEN: '1000000',
-      ROSTER_AUTH_FAILURE_RATE: '1000000',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return startRoster({
+    ...env,
+    PORT: String(await freePort()),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    // Room for test traffic from one address; the rate-limit suite tests the limits themselves.
+    ROSTER_SCIM_BURST_TENANT: '1000000',
+    ROSTER_SCIM_BURST_TOKEN: '1000000',
+    ROSTER_AUTH_FAILURE_BURST: '1000000',
+    ROSTER_SCIM_RATE_TENANT: '1000000',
+    ROSTER_SCIM_RATE_TOKEN: '1000000',
+    ROSTER_AUTH_FAILURE_RATE: '1000000',
   });
-  let output = '';
-  child.stdout?.on('data', (d) => {
-    output += d;
-  });
-  child.stderr?.on('data', (d) => {
-    output += d;
-  });
-  const origin = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 400; i++) {
-    if (child.exitCode !== null) throw new Error(`roster exited with ${child.exitCode}: ${output}`);
-    try {
-      if ((await fetch(`${origin}/readyz`)).ok) return { child, origin, output: () => output };
-    } catch {}
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`roster did not become ready: ${output}`);
 }
 
 /**
@@ -213,14 +173,10 @@ export async function twoProcessTarget(): Promise<Target & { processes: readonly
     async dispose() {
       await http.close();
       await Promise.all(
-        processes.map(
-          (p) =>
-            new Promise<void>((ok) => {
-              if (p.child.exitCode !== null) return ok();
-              p.child.once('exit', () => ok());
-              p.child.kill('SIGTERM');
-            }),
-        ),
+        processes.map((p) => {
+          if (p.child.exitCode === null) p.child.kill('SIGTERM');
+          return p.exited();
+        }),
       );
       await drop();
     },

@@ -1,9 +1,9 @@
 // A throwaway PostgreSQL server for the test suite: initdb + pg_ctl under a temp dir on a free loopback port.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.ts';
 
 const INSTALL_HINT =
   'PostgreSQL server binaries (initdb, pg_ctl) were not found. The store tests run on PostgreSQL as well as SQLite and never skip it. ' +
@@ -22,18 +22,6 @@ function findBinDir(): string {
     if (existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'))) return dir;
   }
   throw new Error(INSTALL_HINT);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface PostgresServer {

@@ -1,21 +1,11 @@
 // Roster as a child process (`src/main.ts` through tsx), as the fault tests run it: start, wait ready, signal.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { generateKeyText } from '../../src/lib/keyring.ts';
 import type { StoreLocation } from '../../src/store/open-store.ts';
 import { OPERATOR_TOKEN, SEED_001_PROVIDER } from './app.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-
-export async function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
 
 export interface RosterProcess {
   readonly child: ChildProcess;
@@ -53,7 +43,7 @@ export async function startRoster(env: Record<string, string>): Promise<RosterPr
   });
   const exit = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
   const origin = `http://127.0.0.1:${env.PORT}`;
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 400; i++) {
     if (child.exitCode !== null) throw new Error(`roster exited with ${child.exitCode}: ${output}`);
     try {
       if ((await fetch(`${origin}/readyz`)).ok) {

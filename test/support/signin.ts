@@ -1,25 +1,14 @@
 // Sign-in test rig: Roster listening on loopback, a stand-in Entra ID, an app registered in Roster, and the app's
 // side of the flow (openid-client against Roster's issuer, ID token verified against Roster's JWKS).
-import { createServer } from 'node:net';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import type { Logger } from 'pino';
 import { call, startTestApp, type TestApp } from './app.ts';
 import { Browser } from './browser.ts';
 import { type FakeEntra, startFakeEntra } from './fake-entra.ts';
+import { freePort } from './free-port.ts';
 import { type ScimTenant, scimTenant } from './scim.ts';
 import type { StoreKind } from './stores.ts';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 export interface SignInRig {
   readonly t: TestApp;
