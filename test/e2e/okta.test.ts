@@ -6,6 +6,7 @@ import {
   CORE_USER,
   ERROR,
   LIST_RESPONSE,
+  oktaUser,
   patch,
   type ScimTenant,
   scim,
@@ -14,21 +15,6 @@ import {
 import { STORE_KINDS } from '../support/stores.ts';
 
 const OKTA_HEADERS = { accept: 'application/scim+json; charset=utf-8' };
-
-function oktaUser(userName: string) {
-  return {
-    schemas: [CORE_USER],
-    userName,
-    name: { givenName: 'Ann', familyName: 'Okta' },
-    emails: [{ primary: true, value: userName, type: 'work' }],
-    displayName: 'Ann Okta',
-    locale: 'en-US',
-    externalId: `00u${userName.length}abc`,
-    groups: [],
-    password: 'Sup3r-Secret-Passw0rd!',
-    active: true,
-  };
-}
 
 describe.each(STORE_KINDS)('Okta provisioning on %s', (kind) => {
   let t: TestApp;

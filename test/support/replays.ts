@@ -5,7 +5,7 @@
 // IdP suites.
 import { expect } from 'vitest';
 import type { Client, HttpMethod, Res } from './http.ts';
-import { CORE_GROUP, CORE_USER, ENTERPRISE_USER, entraUser, LIST_RESPONSE, patch } from './scim.ts';
+import { CORE_GROUP, CORE_USER, ENTERPRISE_USER, entraUser, LIST_RESPONSE, oktaUser, patch } from './scim.ts';
 
 export interface ReplayTenant {
   readonly scimToken: string;
@@ -231,21 +231,6 @@ export async function entraReplay(client: Client, tenant: ReplayTenant, domain =
     'token URL',
   ).json();
   expect(viaToken.Resources.map((r: { id: string }) => r.id)).toEqual([a.id]);
-}
-
-function oktaUser(userName: string) {
-  return {
-    schemas: [CORE_USER],
-    userName,
-    name: { givenName: 'Ann', familyName: 'Okta' },
-    emails: [{ primary: true, value: userName, type: 'work' }],
-    displayName: 'Ann Okta',
-    locale: 'en-US',
-    externalId: `00u${userName.length}abc`,
-    groups: [],
-    password: 'Sup3r-Secret-Passw0rd!',
-    active: true,
-  };
 }
 
 /** Okta: SPEC/CRUD collections and Group Push. */

@@ -81,3 +81,19 @@ export function entraUser(userName: string, externalId: string, overrides: Recor
     ...overrides,
   };
 }
+
+/** The user Okta's SCIM 2.0 SPEC tests create (with a password, as Okta sends one). */
+export function oktaUser(userName: string) {
+  return {
+    schemas: [CORE_USER],
+    userName,
+    name: { givenName: 'Ann', familyName: 'Okta' },
+    emails: [{ primary: true, value: userName, type: 'work' }],
+    displayName: 'Ann Okta',
+    locale: 'en-US',
+    externalId: `00u${userName.length}abc`,
+    groups: [],
+    password: 'Sup3r-Secret-Passw0rd!',
+    active: true,
+  };
+}
