@@ -60,8 +60,7 @@ export interface GroupRepository {
 }
 
 export interface ScimLogRepository {
-  append(entry: ScimLogEntry): Promise<void>;
-  /** Several entries in as few statements as the store allows (the log buffer's flush). */
+  /** Entries in as few statements as the store allows (the log buffer's flush). */
   appendMany(entries: readonly ScimLogEntry[]): Promise<void>;
   list(tenantId: string, query: ScimLogQuery): Promise<readonly ScimLogEntry[]>;
   purgeBefore(at: string): Promise<number>;

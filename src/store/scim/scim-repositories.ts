@@ -499,10 +499,6 @@ export function createScimRepositories(
       },
     },
     scimLog: {
-      async append(e: ScimLogEntry) {
-        const row = logRow(e);
-        await q.write('scim_log.append', () => db.insertInto('scim_log').values(row), Object.values(row));
-      },
       async appendMany(entries) {
         // Multi-row inserts: one statement per 50 entries (13 parameters each stays under SQLite's oldest cap of
         // 999), so a flush costs a few round trips on PostgreSQL instead of one per request logged.
