@@ -1,7 +1,14 @@
 // One table per resource type binding the SCIM use cases to the wire: the routes below are shared by Users and Groups.
 import type { ScimCaller, ScimDeps } from '../../core/scim/context.ts';
 import { createGroup, deleteGroup, getGroup, patchGroup, replaceGroup } from '../../core/scim/groups.ts';
-import type { ScimResourceType, SearchQuery, SearchResult, StoredGroup, StoredUser } from '../../core/scim/records.ts';
+import type {
+  MemberView,
+  ScimResourceType,
+  SearchQuery,
+  SearchResult,
+  StoredGroup,
+  StoredUser,
+} from '../../core/scim/records.ts';
 import { createUser, deleteUser, getUser, patchUser, replaceUser } from '../../core/scim/users.ts';
 import { groupText, renderGroup, renderUser, userText } from './render.ts';
 
@@ -54,6 +61,19 @@ async function groupsOfUsers(deps: ScimDeps, tenantId: string, items: readonly S
   return (id: string) => groups.get(id) ?? [];
 }
 
+/** Each group with its members, read only when the response includes them. */
+async function eachGroup<R>(
+  deps: ScimDeps,
+  tenantId: string,
+  items: readonly StoredGroup[],
+  withComputed: boolean,
+  render: (group: StoredGroup, members: readonly MemberView[] | undefined) => R,
+): Promise<R[]> {
+  const out: R[] = [];
+  for (const g of items) out.push(render(g, withComputed ? await deps.scim.groups.members(tenantId, g.id) : undefined));
+  return out;
+}
+
 export const userBinding: ResourceBinding = {
   type: 'User',
   endpoint: '/Users',
@@ -90,20 +110,8 @@ export const groupBinding: ResourceBinding = {
   },
   delete: deleteGroup,
   search: (deps, tenantId, query) => deps.scim.groups.search(tenantId, query),
-  async render(deps, tenantId, items, baseUrl, withComputed) {
-    const out: Record<string, unknown>[] = [];
-    for (const g of items) {
-      const members = withComputed ? await deps.scim.groups.members(tenantId, g.id) : undefined;
-      out.push(renderGroup(g, baseUrl, members));
-    }
-    return out;
-  },
-  async renderText(deps, tenantId, items, baseUrl, withComputed) {
-    const out: string[] = [];
-    for (const g of items) {
-      const members = withComputed ? await deps.scim.groups.members(tenantId, g.id) : undefined;
-      out.push(groupText(g, baseUrl, members));
-    }
-    return out;
-  },
+  render: (deps, tenantId, items, baseUrl, withComputed) =>
+    eachGroup(deps, tenantId, items, withComputed, (g, members) => renderGroup(g, baseUrl, members)),
+  renderText: (deps, tenantId, items, baseUrl, withComputed) =>
+    eachGroup(deps, tenantId, items, withComputed, (g, members) => groupText(g, baseUrl, members)),
 };
