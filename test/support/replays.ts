@@ -5,7 +5,7 @@
 // IdP suites.
 import { expect } from 'vitest';
 import type { Client, HttpMethod, Res } from './http.ts';
-import { CORE_GROUP, CORE_USER, ENTERPRISE_USER, entraUser, LIST_RESPONSE, oktaUser, patch } from './scim.ts';
+import { CORE_GROUP, ENTERPRISE_USER, entraUser, LIST_RESPONSE, oktaUser, patch } from './scim.ts';
 
 export interface ReplayTenant {
   readonly scimToken: string;

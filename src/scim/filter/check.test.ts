@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ScimError } from '../errors.ts';
+import { errorOf } from '../../../test/support/scim-error.ts';
 import { checkFilter, checkValueFilter } from './check.ts';
 import { parseFilter } from './parser.ts';
 import { printFilter, stripOffsets } from './print.ts';
 import { definitionOf, ENTERPRISE, GROUP, testRegistry, USER } from './test-registry.ts';
 
 const checked = (text: string, type = 'User') => checkFilter(parseFilter(text), type, testRegistry);
-
-function errorOf(run: () => unknown): ScimError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ScimError);
-    return error as ScimError;
-  }
-  return expect.unreachable('expected a ScimError');
-}
 
 describe('checkFilter: canonical names', () => {
   it.each([

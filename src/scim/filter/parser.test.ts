@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ScimError } from '../errors.ts';
+import { errorOf } from '../../../test/support/scim-error.ts';
 import type { FilterNode } from './ast.ts';
 import { parseFilter } from './parser.ts';
 import { printFilter, stripOffsets } from './print.ts';
@@ -17,16 +17,6 @@ const cmp = (attribute: string, op: string, value: unknown, extra: Record<string
 });
 const pr = (attribute: string) => ({ kind: 'present', attr: { attribute } });
 const parsed = (text: string) => stripOffsets(parseFilter(text));
-
-function errorOf(run: () => unknown): ScimError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ScimError);
-    return error as ScimError;
-  }
-  return expect.unreachable('expected a ScimError');
-}
 
 describe('parseFilter: operators, literals and names', () => {
   it.each([

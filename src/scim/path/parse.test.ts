@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ScimError, scimErrors } from '../errors.ts';
+import { errorOf } from '../../../test/support/scim-error.ts';
+import { scimErrors } from '../errors.ts';
 import { stripOffsets } from '../filter/print.ts';
 import { isAttrName, parseAttrRef, parsePatchPath } from './parse.ts';
 
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
-
-function errorOf(run: () => unknown): ScimError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ScimError);
-    return error as ScimError;
-  }
-  return expect.unreachable('expected a ScimError');
-}
 
 describe('isAttrName', () => {
   it.each(['userName', 'a', 'x-y_z9', '$ref', 'A1'])('accepts %s', (name) => expect(isAttrName(name)).toBe(true));
