@@ -253,8 +253,6 @@ export function rng(seed: number): () => number {
 // The Entra-shaped operation mix
 
 const ok2xx = (s: number) => s >= 200 && s < 300;
-/** A definite answer that the write did not happen. */
-const refused = (s: number) => s >= 400 && s < 500;
 const uncertainStatus = (s: number) => s === 0 || s >= 500;
 
 function entraUser(userName: string, externalId: string, displayName: string) {

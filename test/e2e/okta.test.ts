@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import {
   CORE_GROUP,
-  CORE_USER,
   ERROR,
   LIST_RESPONSE,
   oktaUser,
