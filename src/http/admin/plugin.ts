@@ -7,10 +7,12 @@ import type { ScimLogBuffer } from '../../core/scim/log.ts';
 import type { ScimStore } from '../../core/scim/ports.ts';
 import type { SigninStore } from '../../core/signin/ports.ts';
 import { principalHook } from '../auth.ts';
+import { logRoutes } from './log-routes.ts';
 import { operatorRoutes } from './operator-routes.ts';
 import { problemSchema } from './schemas.ts';
+import { scimTokenRoutes } from './scim-token-routes.ts';
 import { signInAdminRoutes } from './signin-routes.ts';
-import { tenantRoutes } from './tenant-routes.ts';
+import { ssoRoutes } from './sso-routes.ts';
 
 export interface AdminSurfaceDeps extends AuthDeps {
   readonly publicUrl: string;
@@ -85,7 +87,9 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminSurfaceDeps):
   });
   await app.register(async (scope) => {
     scope.addHook('onRequest', principalHook(deps, 'admin'));
-    await tenantRoutes(scope, deps);
+    await ssoRoutes(scope, deps);
+    await scimTokenRoutes(scope, deps);
+    await logRoutes(scope, deps);
     await signInAdminRoutes(scope, deps);
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

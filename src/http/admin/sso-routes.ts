@@ -1,0 +1,140 @@
+// Tenant admin API: the tenant's SSO providers (Entra ID over OpenID Connect). The tenant is the admin token's.
+import type { FastifyInstance } from 'fastify';
+import { actorOf } from '../../core/auth/principal.ts';
+import { mergeSsoProviderPatch, type SsoProviderPatch } from '../../core/sso/merge-patch.ts';
+import {
+  createSsoProvider,
+  deleteSsoProvider,
+  getSsoProvider,
+  listSsoProviders,
+  providerWarnings,
+  type SsoProviderInput,
+  updateSsoProvider,
+} from '../../core/sso/providers.ts';
+import { tenantOf } from '../auth.ts';
+import { type AdminSurfaceDeps, errorResponses } from './plugin.ts';
+import { idParam, listOf, ssoProviderBody, ssoProviderPatchBody, ssoProviderSchema } from './schemas.ts';
+import { ssoProviderView } from './views.ts';
+
+const admin = [{ adminToken: [] }];
+
+export async function ssoRoutes(app: FastifyInstance, deps: AdminSurfaceDeps): Promise<void> {
+  app.post<{ Body: SsoProviderInput }>(
+    '/sso/azuread',
+    {
+      schema: {
+        tags: ['sso'],
+        summary: 'Register a Microsoft Entra ID (Azure AD) OpenID Connect provider',
+        security: admin,
+        body: ssoProviderBody,
+        response: { 201: ssoProviderSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const view = await createSsoProvider(deps, actorOf(request.principal!), tenantOf(request), request.body);
+      return reply
+        .code(201)
+        .header('location', `/iam/v1/sso/${encodeURIComponent(view.record.scheme)}`)
+        .send(ssoProviderView(view.record, view.warnings));
+    },
+  );
+
+  app.get(
+    '/sso',
+    {
+      schema: {
+        tags: ['sso'],
+        summary: 'List SSO providers',
+        security: admin,
+        response: { 200: listOf(ssoProviderSchema), ...errorResponses },
+      },
+    },
+    async (request) => ({
+      items: (await listSsoProviders(deps, tenantOf(request))).map((p) =>
+        ssoProviderView(p, providerWarnings(deps, p)),
+      ),
+    }),
+  );
+
+  app.get<{ Params: { scheme: string } }>(
+    '/sso/:scheme',
+    {
+      schema: {
+        tags: ['sso'],
+        summary: 'Get an SSO provider',
+        security: admin,
+        params: idParam('scheme'),
+        response: { 200: ssoProviderSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const record = await getSsoProvider(deps, tenantOf(request), request.params.scheme);
+      return ssoProviderView(record, providerWarnings(deps, record));
+    },
+  );
+
+  app.put<{ Params: { scheme: string }; Body: SsoProviderInput }>(
+    '/sso/:scheme',
+    {
+      schema: {
+        tags: ['sso'],
+        summary: 'Replace an SSO provider (omit clientSecret to keep the stored one)',
+        security: admin,
+        params: idParam('scheme'),
+        body: ssoProviderBody,
+        response: { 200: ssoProviderSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const view = await updateSsoProvider(
+        deps,
+        actorOf(request.principal!),
+        tenantOf(request),
+        request.params.scheme,
+        () => request.body,
+      );
+      return ssoProviderView(view.record, view.warnings);
+    },
+  );
+
+  app.patch<{ Params: { scheme: string }; Body: SsoProviderPatch }>(
+    '/sso/:scheme',
+    {
+      schema: {
+        tags: ['sso'],
+        summary: 'Change some fields of an SSO provider (JSON merge patch)',
+        security: admin,
+        params: idParam('scheme'),
+        body: ssoProviderPatchBody,
+        response: { 200: ssoProviderSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const view = await updateSsoProvider(
+        deps,
+        actorOf(request.principal!),
+        tenantOf(request),
+        request.params.scheme,
+        (current) => mergeSsoProviderPatch(current, request.body),
+      );
+      return ssoProviderView(view.record, view.warnings);
+    },
+  );
+
+  app.delete<{ Params: { scheme: string } }>(
+    '/sso/:scheme',
+    {
+      schema: {
+        tags: ['sso'],
+        summary: 'Delete an SSO provider (refused with 409 while SCIM tokens link to it)',
+        security: admin,
+        params: idParam('scheme'),
+        response: { 204: { type: 'null' }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await deleteSsoProvider(deps, actorOf(request.principal!), tenantOf(request), request.params.scheme);
+      return reply.code(204).send();
+    },
+  );
+}
