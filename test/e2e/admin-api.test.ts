@@ -42,6 +42,15 @@ describe.each(STORE_KINDS)('admin API on %s', (kind) => {
       },
     });
     expect(provider.body).not.toContain('my-client-secret');
+    // What to register in Entra ID as the app's redirect URI: the tenant's sign-in callback on ROSTER_PUBLIC_URL.
+    const redirectUri = `https://roster.test/${tenant.id}/signin/callback`;
+    expect(p.redirectUri).toBe(redirectUri);
+    expect((await call(t.app, 'GET', '/iam/v1/sso/string', { token: tenant.adminToken })).json().redirectUri).toBe(
+      redirectUri,
+    );
+    expect((await call(t.app, 'GET', '/iam/v1/sso', { token: tenant.adminToken })).json().items).toEqual([
+      expect.objectContaining({ scheme: 'string', redirectUri }),
+    ]);
     expect(p.warnings).toEqual([expect.stringContaining('placeholder {TenantId}')]);
 
     const created = await call(t.app, 'POST', '/iam/v1/scim', {
@@ -265,6 +274,7 @@ describe.each(STORE_KINDS)('admin API on %s', (kind) => {
     });
     expect(put.statusCode).toBe(200);
     expect(put.json()).toMatchObject({
+      redirectUri: `https://roster.test/${tenant.id}/signin/callback`,
       displayName: 'Contoso Entra',
       properties: { visible: false, clientSecretSet: true },
     });
@@ -274,6 +284,7 @@ describe.each(STORE_KINDS)('admin API on %s', (kind) => {
     });
     expect(patch.statusCode).toBe(200);
     expect(patch.json()).toMatchObject({
+      redirectUri: `https://roster.test/${tenant.id}/signin/callback`,
       displayName: 'Contoso Entra',
       enabled: false,
       properties: { loginEnabled: false, visible: false, clientId: 'my-client-id', clientSecretSet: true },

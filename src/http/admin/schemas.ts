@@ -118,6 +118,11 @@ export const ssoProviderSchema = {
     displayName: { type: 'string' },
     enabled: { type: 'boolean' },
     type: { type: 'string' },
+    redirectUri: {
+      type: 'string',
+      description:
+        "The redirect URI to register in the provider's app registration (Entra ID: Authentication → Web → Redirect URIs); built from ROSTER_PUBLIC_URL",
+    },
     properties: {
       type: 'object',
       properties: {

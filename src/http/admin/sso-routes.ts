@@ -1,6 +1,7 @@
 // Tenant admin API: the tenant's SSO providers (Entra ID over OpenID Connect). The tenant is the admin token's.
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../../core/auth/principal.ts';
+import type { SsoProviderRecord } from '../../core/records.ts';
 import { mergeSsoProviderPatch, type SsoProviderPatch } from '../../core/sso/merge-patch.ts';
 import {
   createSsoProvider,
@@ -11,6 +12,7 @@ import {
   type SsoProviderInput,
   updateSsoProvider,
 } from '../../core/sso/providers.ts';
+import { signInRedirectUri } from '../../core/sso/redirect-uri.ts';
 import { tenantOf } from '../auth.ts';
 import { type AdminSurfaceDeps, errorResponses } from './plugin.ts';
 import { idParam, listOf, ssoProviderBody, ssoProviderPatchBody, ssoProviderSchema } from './schemas.ts';
@@ -19,6 +21,8 @@ import { ssoProviderView } from './views.ts';
 const admin = [{ adminToken: [] }];
 
 export async function ssoRoutes(app: FastifyInstance, deps: AdminSurfaceDeps): Promise<void> {
+  const view = (record: SsoProviderRecord, warnings: readonly string[]) =>
+    ssoProviderView(record, signInRedirectUri(deps.publicUrl, record.tenantId), warnings);
   app.post<{ Body: SsoProviderInput }>(
     '/sso/azuread',
     {
@@ -31,11 +35,11 @@ export async function ssoRoutes(app: FastifyInstance, deps: AdminSurfaceDeps): P
       },
     },
     async (request, reply) => {
-      const view = await createSsoProvider(deps, actorOf(request.principal!), tenantOf(request), request.body);
+      const created = await createSsoProvider(deps, actorOf(request.principal!), tenantOf(request), request.body);
       return reply
         .code(201)
-        .header('location', `/iam/v1/sso/${encodeURIComponent(view.record.scheme)}`)
-        .send(ssoProviderView(view.record, view.warnings));
+        .header('location', `/iam/v1/sso/${encodeURIComponent(created.record.scheme)}`)
+        .send(view(created.record, created.warnings));
     },
   );
 
@@ -50,9 +54,7 @@ export async function ssoRoutes(app: FastifyInstance, deps: AdminSurfaceDeps): P
       },
     },
     async (request) => ({
-      items: (await listSsoProviders(deps, tenantOf(request))).map((p) =>
-        ssoProviderView(p, providerWarnings(deps, p)),
-      ),
+      items: (await listSsoProviders(deps, tenantOf(request))).map((p) => view(p, providerWarnings(deps, p))),
     }),
   );
 
@@ -69,7 +71,7 @@ export async function ssoRoutes(app: FastifyInstance, deps: AdminSurfaceDeps): P
     },
     async (request) => {
       const record = await getSsoProvider(deps, tenantOf(request), request.params.scheme);
-      return ssoProviderView(record, providerWarnings(deps, record));
+      return view(record, providerWarnings(deps, record));
     },
   );
 
@@ -86,14 +88,14 @@ export async function ssoRoutes(app: FastifyInstance, deps: AdminSurfaceDeps): P
       },
     },
     async (request) => {
-      const view = await updateSsoProvider(
+      const updated = await updateSsoProvider(
         deps,
         actorOf(request.principal!),
         tenantOf(request),
         request.params.scheme,
         () => request.body,
       );
-      return ssoProviderView(view.record, view.warnings);
+      return view(updated.record, updated.warnings);
     },
   );
 
@@ -110,14 +112,14 @@ export async function ssoRoutes(app: FastifyInstance, deps: AdminSurfaceDeps): P
       },
     },
     async (request) => {
-      const view = await updateSsoProvider(
+      const updated = await updateSsoProvider(
         deps,
         actorOf(request.principal!),
         tenantOf(request),
         request.params.scheme,
         (current) => mergeSsoProviderPatch(current, request.body),
       );
-      return ssoProviderView(view.record, view.warnings);
+      return view(updated.record, updated.warnings);
     },
   );
 

@@ -18,7 +18,12 @@ export const adminTokenView = (t: AdminTokenRecord) => ({
   lastUsedAt: t.lastUsedAt,
 });
 
-export function ssoProviderView(p: SsoProviderRecord, warnings: readonly string[] = warningsOf(p)) {
+/** `redirectUri`: what to register in the provider's app registration (signInRedirectUri of the tenant). */
+export function ssoProviderView(
+  p: SsoProviderRecord,
+  redirectUri: string,
+  warnings: readonly string[] = warningsOf(p),
+) {
   const { properties: q } = p;
   return {
     id: p.id,
@@ -26,6 +31,7 @@ export function ssoProviderView(p: SsoProviderRecord, warnings: readonly string[
     displayName: p.displayName,
     enabled: p.enabled,
     type: p.type,
+    redirectUri,
     properties: {
       loginEnabled: q.loginEnabled,
       visible: q.visible,
