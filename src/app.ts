@@ -30,6 +30,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: deps.logger,
     bodyLimit: config.limits.adminBodyBytes,
     timeouts: config.timeouts,
+    trustProxy: config.trustProxy,
     isStoreUnavailable: (error) => store.isUnavailable(error),
     ping: () => store.ping(),
   });

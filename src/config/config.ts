@@ -17,6 +17,11 @@ export interface Config {
   /** Key ids (of ROSTER_SECRET_KEY, not the active one) being retired: token digests move off them when used. */
   readonly secretKeysRetiring: readonly string[];
   readonly logLevel: string;
+  /**
+   * Fastify's trustProxy: the peers whose X-Forwarded-For / -Proto / -Host are believed (a hop count, or addresses
+   * and CIDR ranges), so request.ip is the client's and per-address limits are per client. False: none.
+   */
+  readonly trustProxy: false | number | readonly string[];
   readonly limits: {
     readonly adminBodyBytes: number;
     readonly scimBodyBytes: number;
@@ -105,6 +110,39 @@ function rateLimitScope(raw: string | undefined, databaseUrl: string): 'cluster'
   return raw;
 }
 
+const PROXY_PRESETS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function parseTrustProxy(raw: string | undefined): Config['trustProxy'] {
+  const value = raw?.trim() ?? '';
+  if (value === '' || value === 'false') return false;
+  if (/^[0-9]+$/.test(value)) {
+    const hops = Number(value);
+    if (hops < 1 || hops > 10) throw new ConfigError('ROSTER_TRUST_PROXY as a hop count must be between 1 and 10');
+    return hops;
+  }
+  if (value === 'true') {
+    throw new ConfigError(
+      'ROSTER_TRUST_PROXY=true would let any client choose its own address; name the proxy addresses (CIDR ranges) or a hop count',
+    );
+  }
+  const entries = value.split(',').map((e) => e.trim());
+  for (const entry of entries) {
+    const [address = '', bits, ...rest] = entry.split('/');
+    const max = isIP(address) === 4 ? 32 : 128;
+    const ok =
+      PROXY_PRESETS.has(entry) ||
+      (isIP(address) !== 0 &&
+        rest.length === 0 &&
+        (bits === undefined || (/^[0-9]{1,3}$/.test(bits) && Number(bits) <= max)));
+    if (!ok) {
+      throw new ConfigError(
+        `ROSTER_TRUST_PROXY: "${entry}" is not an IP address, a CIDR range, loopback, linklocal or uniquelocal`,
+      );
+    }
+  }
+  return entries;
+}
+
 function parsePublicUrl(raw: string): string {
   let url: URL;
   try {
@@ -134,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((k) => k.trim())
       .filter(Boolean),
     logLevel: env.LOG_LEVEL || defaults.LOG_LEVEL,
+    trustProxy: parseTrustProxy(env.ROSTER_TRUST_PROXY),
     limits: {
       adminBodyBytes: integer(env, 'ROSTER_ADMIN_BODY_BYTES', defaults.ADMIN_BODY_BYTES, 1024, 16 * 1024 * 1024),
       scimBodyBytes: integer(env, 'ROSTER_SCIM_BODY_BYTES', defaults.SCIM_BODY_BYTES, 1024, 64 * 1024 * 1024),

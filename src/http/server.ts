@@ -20,6 +20,8 @@ export interface ServerOptions {
   readonly timeouts: { readonly requestMs: number; readonly headersMs: number };
   readonly isStoreUnavailable: (error: unknown) => boolean;
   readonly ping: () => Promise<void>;
+  /** Peers whose X-Forwarded-* headers are believed (ROSTER_TRUST_PROXY); request.ip is then the client's. */
+  readonly trustProxy?: false | number | readonly string[];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -33,6 +35,9 @@ export function createServer(options: ServerOptions): FastifyInstance {
     loggerInstance: options.logger === false ? undefined : options.logger,
     logger: options.logger === false ? false : undefined,
     bodyLimit: options.bodyLimit,
+    // Behind a reverse proxy every request comes from the proxy: trusting its X-Forwarded-For makes request.ip the
+    // client's, so failed authentications are counted per client. Never all peers: a client could pick its address.
+    trustProxy: Array.isArray(options.trustProxy) ? [...options.trustProxy] : (options.trustProxy ?? false),
     // Client-supplied ids are kept only when they are short and plain, so they cannot forge log lines.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
