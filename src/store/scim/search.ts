@@ -4,8 +4,10 @@ import type { CursorPosition, SearchQuery, SearchResult } from '../../core/scim/
 import { scimRegistry } from '../../scim/schema/registry.ts';
 import type { FixedQueries } from '../fixed-queries.ts';
 import type { Database } from '../schema.ts';
-import { compileFilter, compileSort } from './filter-sql.ts';
+import { FILTER_DIALECTS } from './filter-dialect.ts';
+import { compileFilter } from './filter-sql.ts';
 import { type ResourceTable, readColumns } from './rows.ts';
+import { compileSort } from './sort-sql.ts';
 
 export async function search<Row, Out>(
   db: Kysely<Database>,
@@ -81,7 +83,7 @@ function afterCondition(
       ? sql<SqlBool>`((${sortExpr}) is not null or r.id < ${after.id})`
       : sql<SqlBool>`((${sortExpr}) is null and r.id > ${after.id})`;
   }
-  const key = typeof after.key === 'number' || dialect === 'sqlite' ? sql`${after.key}` : sql`${after.key} collate "C"`;
+  const key = typeof after.key === 'number' ? sql`${after.key}` : FILTER_DIALECTS[dialect].cursorText(after.key);
   const later = sql<SqlBool>`((${sortExpr}) ${cmp} ${key} or ((${sortExpr}) = ${key} and r.id ${cmp} ${after.id}))`;
   return descending ? later : sql<SqlBool>`((${sortExpr}) is null or ${later})`;
 }
