@@ -20,21 +20,14 @@ import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
 import type { StoreLocation } from '../src/store/open-store.ts';
 import { freePort, waitFor } from '../test/support/free-port.ts';
 import { type PostgresServer, startPostgres } from '../test/support/postgres-server.ts';
-import {
-  Client,
-  type Criterion,
-  openLoop,
-  percentile,
-  prepareTenants,
-  printResult,
-  reconcile,
-  runL1,
-  runL2,
-  runL3,
-  type ScenarioResult,
-  Stats,
-  type Target,
-} from './scenarios.ts';
+import { Client, type Target } from './scenarios/client.ts';
+import { runL1 } from './scenarios/l1.ts';
+import { runL2 } from './scenarios/l2.ts';
+import { runL3 } from './scenarios/l3.ts';
+import { reconcile } from './scenarios/reconcile.ts';
+import { type Criterion, printResult, type ScenarioResult } from './scenarios/report.ts';
+import { percentile, Stats } from './scenarios/stats.ts';
+import { openLoop, prepareTenants } from './scenarios/traffic.ts';
 import { seed } from './seed.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');

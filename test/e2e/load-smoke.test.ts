@@ -3,15 +3,11 @@
 // the server lost. Latency bars are benchmark figures and not asserted here.
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  Client,
-  printResult,
-  reconcile,
-  runL1,
-  runL2,
-  type ScenarioResult,
-  type Target,
-} from '../../bench/scenarios.ts';
+import { Client, type Target } from '../../bench/scenarios/client.ts';
+import { runL1 } from '../../bench/scenarios/l1.ts';
+import { runL2 } from '../../bench/scenarios/l2.ts';
+import { reconcile } from '../../bench/scenarios/reconcile.ts';
+import { printResult, type ScenarioResult } from '../../bench/scenarios/report.ts';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { systemClock } from '../../src/lib/clock.ts';

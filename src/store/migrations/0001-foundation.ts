@@ -1,6 +1,6 @@
 // Tenants, operator/admin/SCIM tokens, SSO providers and the audit trail.
 import type { Kysely } from 'kysely';
-import type { MigrationContext } from './index.ts';
+import type { MigrationContext } from './context.ts';
 
 export async function up(db: Kysely<unknown>, _ctx: MigrationContext): Promise<void> {
   await db.schema

@@ -1,6 +1,6 @@
 // SCIM resources: users, groups, memberships as rows, and the provisioning log.
 import { type Kysely, sql } from 'kysely';
-import type { MigrationContext } from './index.ts';
+import type { MigrationContext } from './context.ts';
 
 /**
  * Each resource keeps two JSON documents: `data`, the attributes exactly as stored and returned, and `search`,

@@ -1,6 +1,6 @@
 // Sign-in: the OpenID Provider's state (oidc-provider models), apps, signing keys, and upstream identity bindings.
 import { type Kysely, sql } from 'kysely';
-import type { MigrationContext } from './index.ts';
+import type { MigrationContext } from './context.ts';
 
 export async function up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> {
   const json = ctx.dialect === 'postgres' ? sql`jsonb` : sql`text`;

@@ -1,7 +1,7 @@
 // Rate-limit buckets shared by every Roster process on one PostgreSQL (ADR 0012). SQLite serves one process,
 // which keeps its buckets in memory, so the table exists on PostgreSQL only.
 import { type Kysely, sql } from 'kysely';
-import type { MigrationContext } from './index.ts';
+import type { MigrationContext } from './context.ts';
 
 export async function up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> {
   if (ctx.dialect !== 'postgres') return;

@@ -5,10 +5,7 @@ import * as m0002 from './0002-scim.ts';
 import * as m0003 from './0003-signin.ts';
 import * as m0004 from './0004-rate-limits.ts';
 import * as m0005 from './0005-lookup-indexes.ts';
-
-export interface MigrationContext {
-  readonly dialect: 'sqlite' | 'postgres';
-}
+import type { MigrationContext } from './context.ts';
 
 interface MigrationModule {
   up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void>;

@@ -1,5 +1,5 @@
 // Where each SCIM attribute of a resource type lives in SQL: a promoted column, a constant, membership rows, or
-// (anything not listed) the JSON `search` document. Data only; filter-sql.ts and sortBy read it.
+// (anything not listed) the JSON `search` document. Data only; filter-sql.ts and sort-sql.ts read it.
 
 export type ResourceTypeId = 'User' | 'Group';
 

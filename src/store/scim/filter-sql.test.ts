@@ -22,7 +22,8 @@ import { parseFilter } from '../../scim/filter/parser.ts';
 import { parseAttrRef } from '../../scim/path/parse.ts';
 import { scimRegistry } from '../../scim/schema/registry.ts';
 import type { Database } from '../schema.ts';
-import { compileFilter, compileSort } from './filter-sql.ts';
+import { compileFilter } from './filter-sql.ts';
+import { compileSort } from './sort-sql.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';

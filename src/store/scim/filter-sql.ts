@@ -1,4 +1,4 @@
-// The filter AST compiled to SQL for SQLite and PostgreSQL, and sortBy to an ORDER BY expression.
+// The filter AST compiled to SQL for SQLite and PostgreSQL (their differences: filter-dialect.ts).
 //
 // Safety: values are bound parameters; attribute names come from the schema registry (the canonical definition,
 // never the request's spelling), are checked against a strict pattern, and reach SQL only as bound JSON-path
@@ -16,24 +16,25 @@
 import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import { scimErrors } from '../../scim/errors.ts';
 import type { CompareOperator, FilterLiteral, FilterNode } from '../../scim/filter/ast.ts';
-import type { AttrRef } from '../../scim/path/types.ts';
 import { foldCase } from '../../scim/resource/normalize.ts';
-import type { AttributeDefinition, SchemaRegistry } from '../../scim/schema/types.ts';
-import { type AttributeSource, COLUMN_MAP, type MembershipSource, type ResourceTypeId } from './column-map.ts';
+import type { AttributeDefinition } from '../../scim/schema/types.ts';
+import type { AttributeSource, MembershipSource } from './column-map.ts';
+import {
+  checkName,
+  columnSource,
+  type FilterSqlContext,
+  keysOf,
+  label,
+  membershipOf,
+  type Resolved,
+  resolve,
+} from './filter-attributes.ts';
+import { type Bool, type Expr, FILTER_DIALECTS, type FilterDialect } from './filter-dialect.ts';
 import { isFolded } from './search-document.ts';
 
-export interface FilterSqlContext {
-  readonly resourceTypeId: ResourceTypeId;
-  readonly dialect: 'sqlite' | 'postgres';
-  readonly registry: SchemaRegistry;
-}
-
-type Expr = RawBuilder<unknown>;
-type Bool = RawBuilder<SqlBool>;
 type Leaf = FilterNode & { kind: 'compare' | 'present' };
+type ValuePath = FilterNode & { kind: 'valuePath' };
 
-const NAME = /^[A-Za-z$][A-Za-z0-9_$-]{0,127}$/;
-const URN_TEXT = /^urn:[A-Za-z0-9:._-]{1,250}$/;
 const FALSE: Bool = sql<SqlBool>`(1 = 0)`;
 const TRUE: Bool = sql<SqlBool>`(1 = 1)`;
 
@@ -46,34 +47,6 @@ const SQL_OPS: Partial<Record<CompareOperator, string>> = {
   le: '<=',
 };
 
-/** A scalar present: not null, not "", not an empty container (RFC 7644 §3.4.2.2 "pr"), at any depth. */
-const PG_PRESENT =
-  'strict $.**{0 to last} ? ((@.type() == "string" && @ != "") || @.type() == "number" || @.type() == "boolean")';
-
-function checkName(name: string): string {
-  if (!NAME.test(name)) throw scimErrors.invalidFilter('attribute name not allowed in a filter');
-  return name;
-}
-
-interface Resolved {
-  readonly def: AttributeDefinition; // the attribute, or the sub-attribute when one is named
-  readonly top: AttributeDefinition; // the top-level attribute
-  readonly extension: string | undefined; // the extension URN the attribute lives under in `search`
-}
-
-function resolve(ctx: FilterSqlContext, ref: AttrRef): Resolved {
-  const found = ctx.registry.resolve(ctx.resourceTypeId, ref);
-  if (!found) throw scimErrors.invalidFilter(`${ref.attribute} is not an attribute of ${ctx.resourceTypeId}`);
-  // Defence in depth behind checkFilter: a never-returned attribute (password) must not be probed by filters.
-  if (found.attribute.returned === 'never' || found.parent?.returned === 'never')
-    throw scimErrors.invalidFilter(`${ref.attribute} cannot be used in a filter`);
-  const schemas = ctx.registry.schemasOf(ctx.resourceTypeId);
-  const extension = found.schema === schemas[0] ? undefined : found.schema;
-  if (extension !== undefined && !(schemas.includes(extension) && URN_TEXT.test(extension)))
-    throw scimErrors.invalidFilter('schema not allowed in a filter');
-  return { def: found.attribute, top: found.parent ?? found.attribute, extension };
-}
-
 /** The literal as `search` and the key columns store it: folded when caseExact=false, dateTimes as ISO instants. */
 function storedLiteral(def: AttributeDefinition, value: string): string {
   if (def.type === 'dateTime') {
@@ -83,49 +56,14 @@ function storedLiteral(def: AttributeDefinition, value: string): string {
   return isFolded(def) ? foldCase(value) : value;
 }
 
-function label(top: AttributeDefinition, def: AttributeDefinition): string {
-  return top === def ? top.name : `${top.name}.${def.name}`;
-}
-
 class Compiler {
-  private readonly pg: boolean;
+  private readonly d: FilterDialect;
 
   constructor(private readonly ctx: FilterSqlContext) {
-    this.pg = ctx.dialect === 'postgres';
+    this.d = FILTER_DIALECTS[ctx.dialect];
   }
 
-  // ---- JSON access -------------------------------------------------------------------------------------------
-
-  /** The JSON-path parameter: a text[] on PostgreSQL, a `$."a"."b"` string on SQLite (names already checked). */
-  private path(keys: readonly string[]): Expr {
-    return this.pg ? sql`${[...keys]}::text[]` : sql`${`$${keys.map((k) => `."${k}"`).join('')}`}`;
-  }
-
-  /** The JSON value at `keys` inside `doc`: jsonb on PostgreSQL; SQLite uses json_extract/json_type directly. */
-  private jsonb(doc: Expr, keys: readonly string[]): Expr {
-    return sql`(${doc} #> ${this.path(keys)})`;
-  }
-
-  /** SQL scalar of the value (text for strings). */
-  private jsonValue(doc: Expr, keys: readonly string[]): Expr {
-    return this.pg ? sql`(${doc} #>> ${this.path(keys)})` : sql`json_extract(${doc}, ${this.path(keys)})`;
-  }
-
-  /** JSON type of the value, in the dialect's own names. */
-  private jsonType(doc: Expr, keys: readonly string[]): Expr {
-    return this.pg ? sql`jsonb_typeof(${this.jsonb(doc, keys)})` : sql`json_type(${doc}, ${this.path(keys)})`;
-  }
-
-  private isType(doc: Expr, keys: readonly string[], type: 'string' | 'object'): Expr {
-    const name = type === 'string' ? (this.pg ? 'string' : 'text') : 'object';
-    return sql`${this.jsonType(doc, keys)} = ${sql.lit(name)}`;
-  }
-
-  private presentJson(doc: Expr, keys: readonly string[]): Bool {
-    if (this.pg)
-      return sql<SqlBool>`coalesce(jsonb_path_exists(${this.jsonb(doc, keys)}, ${sql.lit(PG_PRESENT)}), false)`;
-    return sql<SqlBool>`exists (select 1 from json_tree(${doc}, ${this.path(keys)}) as t where t.type not in ('null', 'object', 'array') and (t.type <> 'text' or t.atom <> ''))`;
-  }
+  // ---- comparisons -------------------------------------------------------------------------------------------
 
   private compareJson(
     doc: Expr,
@@ -137,23 +75,16 @@ class Compiler {
     if (literal === null) return FALSE;
     if (typeof literal === 'boolean') {
       if (op !== 'eq' && op !== 'ne') return FALSE;
-      const want = (op === 'eq') === literal ? 'true' : 'false';
-      return this.pg
-        ? sql<SqlBool>`coalesce(${this.jsonb(doc, keys)} = ${sql.lit(want)}::jsonb, false)`
-        : sql<SqlBool>`coalesce(${this.jsonType(doc, keys)} = ${sql.lit(want)}, false)`;
+      return this.d.jsonBoolean(doc, keys, (op === 'eq') === literal ? 'true' : 'false');
     }
     if (typeof literal === 'number') {
       const sqlOp = SQL_OPS[op];
       if (!sqlOp) return FALSE;
-      return this.pg
-        ? sql<SqlBool>`coalesce(case when jsonb_typeof(${this.jsonb(doc, keys)}) = 'number' then ${this.jsonb(doc, keys)}::numeric ${sql.raw(sqlOp)} ${literal} end, false)`
-        : sql<SqlBool>`coalesce(${this.jsonType(doc, keys)} in ('integer', 'real') and ${this.jsonValue(doc, keys)} ${sql.raw(sqlOp)} ${literal}, false)`;
+      return this.d.jsonNumber(doc, keys, sqlOp, literal);
     }
-    const cmp = this.compareText(this.jsonValue(doc, keys), op, storedLiteral(def, literal));
-    return sql<SqlBool>`coalesce(${this.isType(doc, keys, 'string')} and ${cmp}, false)`;
+    const cmp = this.compareText(this.d.jsonValue(doc, keys), op, storedLiteral(def, literal));
+    return sql<SqlBool>`coalesce(${this.d.isJsonType(doc, keys, 'string')} and ${cmp}, false)`;
   }
-
-  // ---- text comparison ---------------------------------------------------------------------------------------
 
   /** `x op v` for a text `x` and a bound text `v`; NULL only when x is NULL. */
   private compareText(x: Expr, op: CompareOperator, v: string): Expr {
@@ -164,17 +95,13 @@ class Compiler {
         // index from PostgreSQL's planner.
         return sql`${x} ${sql.raw(SQL_OPS[op]!)} ${v}`;
       case 'co':
-        return this.pg ? sql`strpos(${x}, ${v}) > 0` : sql`instr(${x}, ${v}) > 0`;
+        return this.d.contains(x, v);
       case 'sw':
-        return this.pg ? sql`left(${x}, length(${v})) = ${v}` : sql`substr(${x}, 1, length(${v})) = ${v}`;
+        return this.d.startsWith(x, v);
       case 'ew':
-        // SQLite's substr(x, -0) is the whole string, not "", hence the explicit empty case.
-        return this.pg
-          ? sql`right(${x}, length(${v})) = ${v}`
-          : sql`(length(${v}) = 0 or substr(${x}, -length(${v})) = ${v})`;
+        return this.d.endsWith(x, v);
       default:
-        // Ordering by code point: SQLite's BINARY collation is byte order of UTF-8, as is PostgreSQL's "C".
-        return this.pg ? sql`${x} collate "C" ${sql.raw(SQL_OPS[op]!)} ${v}` : sql`${x} ${sql.raw(SQL_OPS[op]!)} ${v}`;
+        return this.d.ordered(x, SQL_OPS[op]!, v);
     }
   }
 
@@ -212,44 +139,39 @@ class Compiler {
 
   // ---- tree walk ---------------------------------------------------------------------------------------------
 
-  /** and/or/not over `leaf`; value filters cannot nest (checkFilter refuses them too). */
-  private logic(node: FilterNode, leaf: (n: Leaf) => Bool): Bool {
+  /** The one and/or/not walk; `leaf` compiles everything else (value paths included). */
+  private walk(node: FilterNode, leaf: (n: Leaf | ValuePath) => Bool): Bool {
     switch (node.kind) {
       case 'and':
-        return sql<SqlBool>`(${this.logic(node.left, leaf)} and ${this.logic(node.right, leaf)})`;
+        return sql<SqlBool>`(${this.walk(node.left, leaf)} and ${this.walk(node.right, leaf)})`;
       case 'or':
-        return sql<SqlBool>`(${this.logic(node.left, leaf)} or ${this.logic(node.right, leaf)})`;
+        return sql<SqlBool>`(${this.walk(node.left, leaf)} or ${this.walk(node.right, leaf)})`;
       case 'not':
-        return sql<SqlBool>`(not ${this.logic(node.filter, leaf)})`;
-      case 'valuePath':
-        throw scimErrors.invalidFilter('value filters cannot be nested');
+        return sql<SqlBool>`(not ${this.walk(node.filter, leaf)})`;
       default:
         return leaf(node);
     }
   }
 
   compile(node: FilterNode): Bool {
-    switch (node.kind) {
-      case 'and':
-        return sql<SqlBool>`(${this.compile(node.left)} and ${this.compile(node.right)})`;
-      case 'or':
-        return sql<SqlBool>`(${this.compile(node.left)} or ${this.compile(node.right)})`;
-      case 'not':
-        return sql<SqlBool>`(not ${this.compile(node.filter)})`;
-      case 'valuePath':
-        return this.valuePath(node);
-      default:
-        return this.leaf(node);
-    }
+    return this.walk(node, (n) => (n.kind === 'valuePath' ? this.valuePath(n) : this.leaf(n)));
+  }
+
+  /** Inside a value filter: `leaf` for each comparison; value filters cannot nest (checkFilter refuses them too). */
+  private inner(node: FilterNode, leaf: (n: Leaf) => Bool): Bool {
+    return this.walk(node, (n) => {
+      if (n.kind === 'valuePath') throw scimErrors.invalidFilter('value filters cannot be nested');
+      return leaf(n);
+    });
   }
 
   /** RFC 7644 §3.4.2.2: inside `attr[filter]` every condition applies to the same element. */
-  private valuePath(node: FilterNode & { kind: 'valuePath' }): Bool {
+  private valuePath(node: ValuePath): Bool {
     const r = resolve(this.ctx, { schema: node.attr.schema, attribute: node.attr.attribute });
     const top = r.top;
     if (top.type !== 'complex') throw scimErrors.invalidFilter(`${top.name} is not complex`);
-    const membership = this.membershipOf(r);
-    if (membership) return this.membership(membership, (m) => this.logic(node.filter, (leaf) => m(leaf, top)));
+    const membership = this.membershipAt(r);
+    if (membership) return this.membership(membership, (m) => this.inner(node.filter, (leaf) => m(leaf, top)));
     const sub = (leaf: Leaf) => {
       const def = top.subAttributes?.find((s) => s.name === leaf.attr.attribute);
       if (!def) throw scimErrors.invalidFilter(`${top.name} has no sub-attribute ${leaf.attr.attribute}`);
@@ -257,25 +179,25 @@ class Compiler {
     };
     if (!top.multiValued) {
       // One object: `name[givenName eq "x"]` is `name.givenName eq "x"` guarded by "name is an object".
-      const guard = this.columnSource(top, r) ? TRUE : this.objectGuard(r);
-      const inner = this.logic(node.filter, (leaf) =>
+      const guard = this.column(top, r) ? TRUE : this.objectGuard(r);
+      const inner = this.inner(node.filter, (leaf) =>
         this.leaf({ ...leaf, attr: { schema: node.attr.schema, attribute: top.name, subAttribute: sub(leaf).name } }),
       );
       return sql<SqlBool>`(${guard} and ${inner})`;
     }
-    return this.elements(this.keysOf(r, top), (e) =>
-      this.logic(node.filter, (leaf) => this.elementLeaf(e, sub(leaf), leaf)),
+    return this.d.someElement(keysOf(r, top), (e) =>
+      this.inner(node.filter, (leaf) => this.elementLeaf(e, sub(leaf), leaf)),
     );
   }
 
   private objectGuard(r: Resolved): Bool {
-    return sql<SqlBool>`coalesce(${this.isType(sql`r.search`, this.keysOf(r, r.top), 'object')}, false)`;
+    return sql<SqlBool>`coalesce(${this.d.isJsonType(sql`r.search`, keysOf(r, r.top), 'object')}, false)`;
   }
 
   private leaf(node: Leaf): Bool {
     const r = resolve(this.ctx, node.attr);
     const name = label(r.top, r.def);
-    const membership = this.membershipOf(r);
+    const membership = this.membershipAt(r);
     if (membership) {
       if (r.def === r.top) {
         if (node.kind === 'present') return this.membership(membership, () => TRUE);
@@ -283,57 +205,38 @@ class Compiler {
       }
       return this.membership(membership, (m) => m({ ...node, attr: { attribute: r.def.name } }, r.top));
     }
-    const source = this.columnSource(r.def, r);
+    const source = this.column(r.def, r);
     if (source) return this.compareSource(source, r.def, node, name);
 
-    const topKeys = this.keysOf(r, r.top);
+    const topKeys = keysOf(r, r.top);
     if (r.top.multiValued) {
       if (r.def === r.top) {
-        if (node.kind === 'present') return this.presentJson(sql`r.search`, topKeys);
+        if (node.kind === 'present') return this.d.jsonPresent(sql`r.search`, topKeys);
         // No multi-valued attribute of a simple type exists in the schemas; refuse rather than guess.
         throw scimErrors.invalidFilter(`${name} is multi-valued: compare one of its sub-attributes`);
       }
-      return this.elements(topKeys, (e) => this.elementLeaf(e, r.def, node));
+      return this.d.someElement(topKeys, (e) => this.elementLeaf(e, r.def, node));
     }
     const keys = r.def === r.top ? topKeys : [...topKeys, checkName(r.def.name)];
-    if (node.kind === 'present') return this.presentJson(sql`r.search`, keys);
+    if (node.kind === 'present') return this.d.jsonPresent(sql`r.search`, keys);
     return this.compareJson(sql`r.search`, keys, r.def, node.op, node.value);
+  }
+
+  private column(def: AttributeDefinition, r: Resolved): AttributeSource | undefined {
+    return columnSource(this.ctx.resourceTypeId, def, r);
   }
 
   /** A leaf against one element `e` of a multi-valued complex attribute; `sub` is the sub-attribute it names. */
   private elementLeaf(e: Expr, sub: AttributeDefinition, node: Leaf): Bool {
     const keys = [checkName(sub.name)];
-    if (node.kind === 'present') return this.presentJson(e, keys);
+    if (node.kind === 'present') return this.d.jsonPresent(e, keys);
     return this.compareJson(e, keys, sub, node.op, node.value);
-  }
-
-  /** `search` path of an attribute: [extension URN,] top-level name. */
-  private keysOf(r: Resolved, top: AttributeDefinition): string[] {
-    return [...(r.extension ? [r.extension] : []), checkName(top.name)];
-  }
-
-  private columnSource(def: AttributeDefinition, r: Resolved): AttributeSource | undefined {
-    if (r.extension !== undefined) return undefined;
-    const key = def === r.top ? r.top.name : `${r.top.name}.${def.name}`;
-    const map = COLUMN_MAP[this.ctx.resourceTypeId].attributes;
-    return Object.hasOwn(map, key) ? map[key] : undefined;
-  }
-
-  /** EXISTS over the array elements at `keys` of `search` that are objects, with `inner` against element `e`. */
-  private elements(keys: readonly string[], inner: (e: Expr) => Bool): Bool {
-    if (this.pg) {
-      const arr = this.jsonb(sql`r.search`, keys);
-      return sql<SqlBool>`exists (select 1 from jsonb_array_elements(case when jsonb_typeof(${arr}) = 'array' then ${arr} else '[]'::jsonb end) as e(value) where jsonb_typeof(e.value) = 'object' and ${inner(sql`e.value`)})`;
-    }
-    return sql<SqlBool>`exists (select 1 from json_each(r.search, ${this.path(keys)}) as e where e.type = 'object' and ${inner(sql`e.value`)})`;
   }
 
   // ---- memberships -------------------------------------------------------------------------------------------
 
-  private membershipOf(r: Resolved): MembershipSource | undefined {
-    if (r.extension !== undefined) return undefined;
-    const map = COLUMN_MAP[this.ctx.resourceTypeId].memberships;
-    return Object.hasOwn(map, r.top.name) ? map[r.top.name] : undefined;
+  private membershipAt(r: Resolved): MembershipSource | undefined {
+    return membershipOf(this.ctx.resourceTypeId, r);
   }
 
   /**
@@ -358,59 +261,9 @@ class Compiler {
     // The join never drops a row (members reference their group); it supplies groups.display.
     return sql<SqlBool>`exists (select 1 from scim_group_members m join scim_groups g on g.tenant_id = m.tenant_id and g.id = m.group_id where m.tenant_id = r.tenant_id and m.member_id = r.id and ${where})`;
   }
-
-  // ---- sortBy ------------------------------------------------------------------------------------------------
-
-  sort(ref: AttrRef): Expr {
-    const r = resolve(this.ctx, ref);
-    const name = label(r.top, r.def);
-    if (this.membershipOf(r)) throw scimErrors.invalidValue(`sortBy cannot name ${name}`);
-    const text = (x: Expr) => (this.pg ? sql`(${x}) collate "C"` : x);
-    const source = this.columnSource(r.def, r);
-    if (source) {
-      switch (source.kind) {
-        case 'column':
-          return text(
-            source.case === 'ascii' && isFolded(r.def) ? sql`lower(${sql.ref(source.ref)})` : sql.ref(source.ref),
-          );
-        case 'constant':
-          return sql`cast(${source.value} as text)`;
-        default:
-          throw scimErrors.invalidValue(`sortBy cannot name ${name}`);
-      }
-    }
-    const topKeys = this.keysOf(r, r.top);
-    let def = r.def;
-    if (def.type === 'complex') {
-      // A complex attribute sorts by its `value` (RFC 7644 §3.4.2.3 "primary value … or else the first value").
-      const value = def.subAttributes?.find((s) => s.name === 'value');
-      if (!value || !def.multiValued) throw scimErrors.invalidValue(`sortBy ${name}: name a sub-attribute`);
-      def = value;
-    }
-    const scalar = (doc: Expr, keys: readonly string[]): Expr => {
-      if (def.type !== 'integer' && def.type !== 'decimal') return text(this.jsonValue(doc, keys));
-      if (!this.pg) return this.jsonValue(doc, keys);
-      return sql`case when jsonb_typeof(${this.jsonb(doc, keys)}) = 'number' then ${this.jsonb(doc, keys)}::numeric end`;
-    };
-    if (!r.top.multiValued) {
-      return scalar(sql`r.search`, def === r.top ? topKeys : [...topKeys, checkName(def.name)]);
-    }
-    // RFC 7644 §3.4.2.3: a multi-valued attribute sorts by its primary value, else the first one.
-    const sub = [checkName(def.name)];
-    if (this.pg) {
-      const arr = this.jsonb(sql`r.search`, topKeys);
-      return sql`(select ${scalar(sql`e.value`, sub)} from jsonb_array_elements(case when jsonb_typeof(${arr}) = 'array' then ${arr} else '[]'::jsonb end) with ordinality as e(value, n) where jsonb_typeof(e.value) = 'object' order by coalesce((e.value -> 'primary') = 'true'::jsonb, false) desc, e.n limit 1)`;
-    }
-    return sql`(select ${scalar(sql`e.value`, sub)} from json_each(r.search, ${this.path(topKeys)}) as e where e.type = 'object' order by coalesce(json_type(e.value, '$.primary') = 'true', false) desc, e.key limit 1)`;
-  }
 }
 
 /** A checked filter (canonical names, see checkFilter) → a boolean SQL expression over `<resource table> as r`. */
 export function compileFilter(node: FilterNode, ctx: FilterSqlContext): RawBuilder<SqlBool> {
   return new Compiler(ctx).compile(node);
-}
-
-/** A checked sortBy attribute → an ORDER BY expression over `<resource table> as r` (NULL when it has no value). */
-export function compileSort(ref: AttrRef, ctx: FilterSqlContext): RawBuilder<unknown> {
-  return new Compiler(ctx).sort(ref);
 }

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { ScimRepositories } from '../../core/scim/ports.ts';
 import type { OidcClientRecord, SigninRepositories } from '../../core/signin/ports.ts';
 import type { Database, JsonColumn, OidcClientsTable } from '../schema.ts';
+import { createSubjectSessions } from './subject-sessions.ts';
 
 const json = (value: JsonColumn): Record<string, unknown> =>
   typeof value === 'string' ? (JSON.parse(value) as Record<string, unknown>) : value;
@@ -27,6 +28,7 @@ export function createSigninRepositories(db: Kysely<Database>, scim: ScimReposit
       .where('tenant_id', '=', tenantId)
       .where('model', '=', model);
   const nowSeconds = () => Math.floor(Date.now() / 1000);
+  const sessions = createSubjectSessions(db);
   /** Expired rows are invisible before the sweep removes them; consumption is reported the way oidc-provider reads it. */
   const present = (row: { payload: JsonColumn; consumed_at: unknown; expires_at: unknown } | undefined) => {
     if (!row) return undefined;
@@ -94,7 +96,7 @@ export function createSigninRepositories(db: Kysely<Database>, scim: ScimReposit
           .where('grant_id', '=', grantId)
           .execute();
       },
-      revokeByAccount: (tenantId, accountId) => scim.sessions.revoke(tenantId, accountId),
+      revokeByAccount: (tenantId, accountId) => sessions.revoke(tenantId, accountId),
       async purgeExpired(now) {
         const r = await db.deleteFrom('oidc_payloads').where('expires_at', '<=', now).executeTakeFirst();
         return Number(r.numDeletedRows);

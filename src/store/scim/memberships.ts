@@ -1,0 +1,149 @@
+// Group memberships as rows: reads with display names, member resolution, and set deltas applied in place.
+import type { Kysely } from 'kysely';
+import type { GroupRepository, UserRepository } from '../../core/scim/ports.ts';
+import type { GroupRef, MemberRef, MemberView } from '../../core/scim/records.ts';
+import { scimErrors } from '../../scim/errors.ts';
+import { evaluateValueFilter } from '../../scim/filter/evaluate.ts';
+import { scimRegistry } from '../../scim/schema/registry.ts';
+import type { FixedQueries } from '../fixed-queries.ts';
+import type { Database } from '../schema.ts';
+import { chunks, parseJson, str } from './rows.ts';
+
+type Memberships = Pick<UserRepository, 'groupsOf'> &
+  Pick<GroupRepository, 'members' | 'resolveMembers' | 'applyMemberChanges'>;
+
+/** `lockable`: PostgreSQL, where resolving members can take key-share locks (see GroupRepository.resolveMembers). */
+export function createMemberships(db: Kysely<Database>, q: FixedQueries, lockable: boolean): Memberships {
+  const memberships: Memberships = {
+    async groupsOf(tenantId, userIds) {
+      const out = new Map<string, GroupRef[]>();
+      for (const part of chunks(userIds)) {
+        if (part.length === 0) continue;
+        const rows = await q.all<{ member_id: string; id: string; display_name: string }>(
+          `groupsOf.${part.length}`,
+          () =>
+            db
+              .selectFrom('scim_group_members as m')
+              .innerJoin('scim_groups as g', (j) =>
+                j.onRef('g.tenant_id', '=', 'm.tenant_id').onRef('g.id', '=', 'm.group_id'),
+              )
+              .select(['m.member_id', 'g.id', 'g.display_name'])
+              .where('m.tenant_id', '=', tenantId)
+              .where('m.member_id', 'in', part)
+              .orderBy('g.id'),
+          [tenantId, ...part],
+        );
+        for (const row of rows) {
+          const list = out.get(row.member_id) ?? [];
+          list.push({ value: row.id, display: row.display_name });
+          out.set(row.member_id, list);
+        }
+      }
+      return out;
+    },
+    async members(tenantId, groupId) {
+      const rows = await db
+        .selectFrom('scim_group_members as m')
+        .leftJoin('scim_users as u', (j) =>
+          j.onRef('u.tenant_id', '=', 'm.tenant_id').onRef('u.id', '=', 'm.member_id'),
+        )
+        .leftJoin('scim_groups as g', (j) =>
+          j.onRef('g.tenant_id', '=', 'm.tenant_id').onRef('g.id', '=', 'm.member_id'),
+        )
+        .select(['m.member_id', 'm.member_type', 'u.data as user_data', 'u.user_name', 'g.display_name'])
+        .where('m.tenant_id', '=', tenantId)
+        .where('m.group_id', '=', groupId)
+        .orderBy('m.member_id')
+        .execute();
+      return rows.map((row): MemberView => {
+        const userDisplay = row.user_data ? str(parseJson(row.user_data).displayName) : null;
+        return {
+          value: row.member_id,
+          type: row.member_type === 'Group' ? 'Group' : 'User',
+          display: (row.member_type === 'Group' ? row.display_name : (userDisplay ?? row.user_name)) ?? undefined,
+        };
+      });
+    },
+    async resolveMembers(tenantId, ids, options) {
+      const out = new Map<string, MemberRef['type']>();
+      const share = options?.lock === true && lockable;
+      for (const part of chunks([...new Set(ids)])) {
+        if (part.length === 0) continue;
+        const userQuery = db
+          .selectFrom('scim_users')
+          .select('id')
+          .where('tenant_id', '=', tenantId)
+          .where('id', 'in', part);
+        const users = await (share ? userQuery.forKeyShare() : userQuery).execute();
+        for (const u of users) out.set(u.id, 'User');
+        const groupQuery = db
+          .selectFrom('scim_groups')
+          .select('id')
+          .where('tenant_id', '=', tenantId)
+          .where('id', 'in', part);
+        const groups = await (share ? groupQuery.forKeyShare() : groupQuery).execute();
+        for (const g of groups) out.set(g.id, 'Group');
+      }
+      return out;
+    },
+    async applyMemberChanges(tenantId, groupId, changes) {
+      const deleteMembers = async (ids: readonly string[]) => {
+        for (const part of chunks(ids)) {
+          await db
+            .deleteFrom('scim_group_members')
+            .where('tenant_id', '=', tenantId)
+            .where('group_id', '=', groupId)
+            .where('member_id', 'in', part)
+            .execute();
+        }
+      };
+      for (const change of changes) {
+        switch (change.kind) {
+          case 'removeAll':
+            await db
+              .deleteFrom('scim_group_members')
+              .where('tenant_id', '=', tenantId)
+              .where('group_id', '=', groupId)
+              .execute();
+            break;
+          case 'remove':
+            await deleteMembers(change.values);
+            break;
+          case 'removeWhere': {
+            // Rare shape (IdPs remove by `members[value eq "…"]`, which arrives as 'remove'): evaluated against
+            // the member rows with the reference evaluator, so any member filter works; cost is O(members).
+            const membersDef = scimRegistry.resolve('Group', { attribute: 'members' })?.attribute;
+            if (!membersDef) throw scimErrors.invalidPath('members is not an attribute of Group');
+            const doomed = (await memberships.members(tenantId, groupId))
+              .filter((m) =>
+                evaluateValueFilter(change.filter, { value: m.value, type: m.type, display: m.display }, membersDef),
+              )
+              .map((m) => m.value);
+            await deleteMembers(doomed);
+            break;
+          }
+          case 'add': {
+            const ids = [...new Set(change.members.map((m) => m.value))];
+            const kinds = await memberships.resolveMembers(tenantId, ids);
+            for (const part of chunks(ids, 300)) {
+              const values = part.map((id) => ({
+                tenant_id: tenantId,
+                group_id: groupId,
+                member_id: id,
+                member_type: kinds.get(id) ?? 'User',
+              }));
+              // Set semantics: re-adding a present member keeps a single membership.
+              await db
+                .insertInto('scim_group_members')
+                .values(values)
+                .onConflict((oc) => oc.columns(['tenant_id', 'group_id', 'member_id']).doNothing())
+                .execute();
+            }
+            break;
+          }
+        }
+      }
+    },
+  };
+  return memberships;
+}

@@ -1,0 +1,96 @@
+// The parts of SCIM users and groups that share one shape: a row per resource, its unique keys, versioned updates.
+import type { Kysely } from 'kysely';
+import type { RowLock } from '../../core/scim/ports.ts';
+import type { SearchQuery, StoredGroup, StoredUser } from '../../core/scim/records.ts';
+import { scimErrors } from '../../scim/errors.ts';
+import type { FixedQueries } from '../fixed-queries.ts';
+import type { Database, ScimUsersTable } from '../schema.ts';
+import { fixedShape, type ResourceTable, readColumns } from './rows.ts';
+import { search } from './search.ts';
+
+export interface ScimDialect {
+  readonly dialect: 'sqlite' | 'postgres';
+  isUniqueViolation(error: unknown): boolean;
+}
+
+export interface ResourceTableSpec<Row, Rec> {
+  readonly table: ResourceTable;
+  readonly type: 'User' | 'Group';
+  readonly toRow: (record: Rec) => Row;
+  readonly fromRow: (row: Row) => Rec;
+  readonly conflict: string;
+}
+
+/**
+ * One resource table: unique keys mapped to 409 uniqueness, optimistic versioned updates, and deletion that also
+ * drops the resource's memberships in other groups.
+ */
+export function resourceTable<Row extends { tenant_id: string; id: string }, Rec extends StoredUser | StoredGroup>(
+  db: Kysely<Database>,
+  q: FixedQueries,
+  d: ScimDialect,
+  spec: ResourceTableSpec<Row, Rec>,
+) {
+  const uniqueness = (error: unknown, message: string) => {
+    if (d.isUniqueViolation(error)) throw scimErrors.uniqueness(message);
+    throw error;
+  };
+  const lockable = d.dialect === 'postgres';
+  // Kysely cannot type a table chosen at run time; both tables share the columns used here.
+  const table = spec.table as 'scim_users';
+  return {
+    async insert(record: Rec) {
+      const row = spec.toRow(record) as unknown as ScimUsersTable;
+      try {
+        // Rows of one table always have the same columns, so the statement is compiled once (fixed query).
+        await q.write(`${table}.insert`, () => db.insertInto(table).values(row), fixedShape(row));
+      } catch (error) {
+        uniqueness(error, spec.conflict);
+      }
+    },
+    async get(tenantId: string, id: string, options?: { lock?: RowLock }) {
+      const select = () =>
+        db
+          .selectFrom(table)
+          .select(readColumns(spec.table) as unknown as 'id'[])
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', id);
+      const row =
+        options?.lock === 'delete' && lockable
+          ? await q.first<Row>(`${table}.get.lockForDelete`, () => select().forUpdate(), [tenantId, id])
+          : options?.lock === 'update' && lockable
+            ? await q.first<Row>(`${table}.get.lock`, () => select().forNoKeyUpdate(), [tenantId, id])
+            : await q.first<Row>(`${table}.get`, select, [tenantId, id]);
+      return row === undefined ? undefined : spec.fromRow(row);
+    },
+    async update(record: Rec, expectedVersion: number) {
+      const { tenant_id, id, created_at, created_by_token, provider, ...changes } = spec.toRow(
+        record,
+      ) as unknown as ScimUsersTable;
+      try {
+        const updated = await q.writeCount(
+          `${table}.update`,
+          () =>
+            db
+              .updateTable(table)
+              .set(changes)
+              .where('tenant_id', '=', tenant_id)
+              .where('id', '=', id)
+              .where('version', '=', expectedVersion),
+          [...fixedShape(changes), tenant_id, id, expectedVersion],
+        );
+        return updated === 1;
+      } catch (error) {
+        return uniqueness(error, spec.conflict);
+      }
+    },
+    async delete(tenantId: string, id: string) {
+      // Its memberships in groups go with it (a group's own member rows cascade from the group row).
+      await db.deleteFrom('scim_group_members').where('tenant_id', '=', tenantId).where('member_id', '=', id).execute();
+      const r = await db.deleteFrom(table).where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+      return Number(r.numDeletedRows) === 1;
+    },
+    search: (tenantId: string, query: SearchQuery) =>
+      search<Row, Rec>(db, q, d.dialect, spec.table, spec.type, tenantId, query, spec.fromRow),
+  };
+}

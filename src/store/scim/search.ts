@@ -1,0 +1,89 @@
+// SCIM list queries: filter, sortBy, index and cursor paging (RFC 7644 §3.4.2, RFC 9865) over one resource table.
+import { type Kysely, type SqlBool, sql } from 'kysely';
+import type { CursorPosition, SearchQuery, SearchResult } from '../../core/scim/records.ts';
+import { scimRegistry } from '../../scim/schema/registry.ts';
+import type { FixedQueries } from '../fixed-queries.ts';
+import type { Database } from '../schema.ts';
+import { FILTER_DIALECTS } from './filter-dialect.ts';
+import { compileFilter } from './filter-sql.ts';
+import { type ResourceTable, readColumns } from './rows.ts';
+import { compileSort } from './sort-sql.ts';
+
+export async function search<Row, Out>(
+  db: Kysely<Database>,
+  q: FixedQueries,
+  dialect: 'sqlite' | 'postgres',
+  table: ResourceTable,
+  resourceTypeId: 'User' | 'Group',
+  tenantId: string,
+  query: SearchQuery,
+  map: (row: Row) => Out,
+): Promise<SearchResult<Out>> {
+  const ctx = { resourceTypeId, dialect, registry: scimRegistry } as const;
+  const where = query.filter ? compileFilter(query.filter, ctx) : sql<SqlBool>`1 = 1`;
+  const base = db
+    .selectFrom(`${table} as r` as 'scim_users as r')
+    .where('r.tenant_id', '=', tenantId)
+    .where(where);
+  const countAll = async () =>
+    Number((await q.run<{ n: number | string }>(base.select((eb) => eb.fn.countAll<number | string>().as('n'))))[0]?.n);
+  if (query.count === 0) return { total: query.knownTotal ?? (await countAll()), items: [], last: undefined };
+
+  const sortExpr = query.sortBy ? compileSort(query.sortBy, ctx) : undefined;
+  const dir = query.descending ? sql`desc` : sql`asc`;
+  let page = base.select(readColumns(table).map((c) => `r.${c}` as 'r.id'));
+  if (query.after) page = page.where(afterCondition(sortExpr, query.after, query.descending, dialect));
+  // Ties are broken by id, so the order is total and pages neither repeat nor skip rows.
+  page = sortExpr
+    ? // RFC 7644 §3.4.2.3: resources without a value sort last when ascending and first when descending.
+      page.orderBy(sql`(${sortExpr}) is null ${dir}`).orderBy(sql`${sortExpr} ${dir}`).orderBy(sql`r.id ${dir}`)
+    : page.orderBy(sql`r.id ${dir}`);
+  const rows = await q.run<Row>(
+    query.after ? page.limit(query.count + 1) : page.offset(query.startIndex - 1).limit(query.count + 1),
+  );
+  // A first page that is not full holds every match: its length is the total, no count needed (the common
+  // `userName eq` lookup is one query).
+  const firstAndComplete = !query.after && query.startIndex === 1 && rows.length <= query.count;
+  const total = query.knownTotal ?? (firstAndComplete ? rows.length : await countAll());
+  const items = rows.slice(0, query.count).map(map);
+  const lastRow = rows.length > query.count ? (rows[query.count - 1] as Record<string, unknown>) : undefined;
+  let last: CursorPosition | undefined;
+  if (lastRow) {
+    const key = sortExpr
+      ? ((
+          await q.run<{ k: string | number | null }>(
+            db
+              .selectFrom(`${table} as r` as 'scim_users as r')
+              .select(sql<string | number | null>`${sortExpr}`.as('k'))
+              .where('r.tenant_id', '=', tenantId)
+              .where('r.id', '=', lastRow.id as string),
+          )
+        )[0]?.k ?? null)
+      : null;
+    last = { key, id: lastRow.id as string };
+  }
+  return { total, items, last };
+}
+
+/**
+ * Keyset condition "strictly after (key, id)" in the order (key is null) dir, key dir, id dir: missing values are
+ * the last rows ascending and the first rows descending.
+ */
+function afterCondition(
+  sortExpr: ReturnType<typeof compileSort> | undefined,
+  after: CursorPosition,
+  descending: boolean,
+  dialect: 'sqlite' | 'postgres',
+) {
+  const cmp = descending ? sql`<` : sql`>`;
+  if (!sortExpr) return sql<SqlBool>`r.id ${cmp} ${after.id}`;
+  if (after.key === null) {
+    // Among the missing values by id; descending, every row with a value still follows.
+    return descending
+      ? sql<SqlBool>`((${sortExpr}) is not null or r.id < ${after.id})`
+      : sql<SqlBool>`((${sortExpr}) is null and r.id > ${after.id})`;
+  }
+  const key = typeof after.key === 'number' ? sql`${after.key}` : FILTER_DIALECTS[dialect].cursorText(after.key);
+  const later = sql<SqlBool>`((${sortExpr}) ${cmp} ${key} or ((${sortExpr}) = ${key} and r.id ${cmp} ${after.id}))`;
+  return descending ? later : sql<SqlBool>`((${sortExpr}) is null or ${later})`;
+}
