@@ -56,11 +56,6 @@ const TEMPORARY_CYCLE_ALLOWANCES = [
   { from: 'http/scim/bulk.ts', to: 'http/scim/plugin.ts' },
   // removed when the SCIM plugin split lands
   { from: 'http/scim/discovery-routes.ts', to: 'http/scim/plugin.ts' },
-  // The admin plugin's route modules import AdminSurfaceDeps and errorResponses from the plugin that registers
-  // them: removed when those move out of http/admin/plugin.ts (admin routes work).
-  { from: 'http/admin/operator-routes.ts', to: 'http/admin/plugin.ts' },
-  { from: 'http/admin/signin-routes.ts', to: 'http/admin/plugin.ts' },
-  { from: 'http/admin/tenant-routes.ts', to: 'http/admin/plugin.ts' },
 ];
 
 function files(dir) {

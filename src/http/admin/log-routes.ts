@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { listAudit } from '../../core/audit/audit.ts';
 import { listScimLog } from '../../core/scim/log.ts';
 import { tenantOf } from '../auth.ts';
-import { type AdminSurfaceDeps, errorResponses } from './plugin.ts';
 import { auditEventSchema, scimLogSchema } from './schemas.ts';
+import { type AdminSurfaceDeps, errorResponses } from './surface.ts';
 import { auditEventView, scimLogView } from './views.ts';
 
 const admin = [{ adminToken: [] }];

@@ -10,8 +10,8 @@ import {
   listTenants,
   revokeAdminToken,
 } from '../../core/tenants/tenants.ts';
-import { type AdminSurfaceDeps, errorResponses } from './plugin.ts';
 import { adminTokenSchema, createAdminTokenBody, createTenantBody, idParam, listOf, tenantSchema } from './schemas.ts';
+import { type AdminSurfaceDeps, errorResponses } from './surface.ts';
 import { adminTokenView, tenantView } from './views.ts';
 
 const operator = [{ operatorToken: [] }];

@@ -2,10 +2,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import type { AuthDeps } from '../../core/auth/principal.ts';
-import type { ScimLogBuffer } from '../../core/scim/log.ts';
-import type { ScimStore } from '../../core/scim/ports.ts';
-import type { SigninStore } from '../../core/signin/ports.ts';
 import { principalHook } from '../auth.ts';
 import { logRoutes } from './log-routes.ts';
 import { operatorRoutes } from './operator-routes.ts';
@@ -13,24 +9,7 @@ import { problemSchema } from './schemas.ts';
 import { scimTokenRoutes } from './scim-token-routes.ts';
 import { signInAdminRoutes } from './signin-routes.ts';
 import { ssoRoutes } from './sso-routes.ts';
-
-export interface AdminSurfaceDeps extends AuthDeps {
-  readonly publicUrl: string;
-  readonly scim: ScimStore;
-  readonly signin: SigninStore;
-  readonly scimLog: ScimLogBuffer;
-}
-
-const problemRef = { $ref: 'Problem#' };
-export const errorResponses = {
-  400: problemRef,
-  401: problemRef,
-  403: problemRef,
-  404: problemRef,
-  409: problemRef,
-  422: problemRef,
-  503: problemRef,
-} as const;
+import type { AdminSurfaceDeps } from './surface.ts';
 
 /** Registers the OpenAPI generator; must run before any route is added so it sees them all. */
 export async function registerOpenApi(server: FastifyInstance, publicUrl: string): Promise<void> {

@@ -8,8 +8,8 @@ import {
   revokeScimToken,
 } from '../../core/tokens/scim-tokens.ts';
 import { tenantOf } from '../auth.ts';
-import { type AdminSurfaceDeps, errorResponses } from './plugin.ts';
 import { createScimTokenBody, idParam, listOf, scimTokenSchema } from './schemas.ts';
+import { type AdminSurfaceDeps, errorResponses } from './surface.ts';
 import { scimTokenView } from './views.ts';
 
 const admin = [{ adminToken: [] }];

@@ -14,8 +14,8 @@ import {
 import type { OidcClientRecord } from '../../core/signin/ports.ts';
 import { rotateSigningKey, signingKeys } from '../../core/signin/signing-keys.ts';
 import { tenantOf } from '../auth.ts';
-import { type AdminSurfaceDeps, errorResponses } from './plugin.ts';
 import { idParam, listOf } from './schemas.ts';
+import { type AdminSurfaceDeps, errorResponses } from './surface.ts';
 
 const admin = [{ adminToken: [] }];
 const timestamp = { type: 'string', format: 'date-time' } as const;

@@ -14,8 +14,8 @@ import {
 } from '../../core/sso/providers.ts';
 import { signInRedirectUri } from '../../core/sso/redirect-uri.ts';
 import { tenantOf } from '../auth.ts';
-import { type AdminSurfaceDeps, errorResponses } from './plugin.ts';
 import { idParam, listOf, ssoProviderBody, ssoProviderPatchBody, ssoProviderSchema } from './schemas.ts';
+import { type AdminSurfaceDeps, errorResponses } from './surface.ts';
 import { ssoProviderView } from './views.ts';
 
 const admin = [{ adminToken: [] }];

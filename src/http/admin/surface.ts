@@ -1,0 +1,24 @@
+// What every admin route module shares: the surface's dependencies and its problem+json error responses. Kept apart
+// from plugin.ts, which registers the route modules, so that they do not import the module that imports them.
+import type { AuthDeps } from '../../core/auth/principal.ts';
+import type { ScimLogBuffer } from '../../core/scim/log.ts';
+import type { ScimStore } from '../../core/scim/ports.ts';
+import type { SigninStore } from '../../core/signin/ports.ts';
+
+export interface AdminSurfaceDeps extends AuthDeps {
+  readonly publicUrl: string;
+  readonly scim: ScimStore;
+  readonly signin: SigninStore;
+  readonly scimLog: ScimLogBuffer;
+}
+
+const problemRef = { $ref: 'Problem#' };
+export const errorResponses = {
+  400: problemRef,
+  401: problemRef,
+  403: problemRef,
+  404: problemRef,
+  409: problemRef,
+  422: problemRef,
+  503: problemRef,
+} as const;
