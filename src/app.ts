@@ -108,7 +108,16 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     publicUrl: config.publicUrl,
     clockToleranceSeconds: config.oidcClockToleranceSeconds,
   });
-  await server.register(signInPlugin, { engine, isStoreUnavailable: (error) => store.isUnavailable(error) });
+  // Sign-in traffic is unauthenticated: its buckets stay in process memory, never a database write (ADR 0016).
+  const signInLimits = {
+    address: new TokenBuckets(config.signInRateLimits.address, clock),
+    tenant: new TokenBuckets(config.signInRateLimits.tenant, clock),
+  };
+  await server.register(signInPlugin, {
+    engine,
+    limits: signInLimits,
+    isStoreUnavailable: (error) => store.isUnavailable(error),
+  });
 
   // Provisioning log retention and idle shared rate-limit buckets: purge hourly (and once at start), off the
   // request path.

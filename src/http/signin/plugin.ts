@@ -1,6 +1,7 @@
 // Sign-in routes: each tenant's OpenID Provider protocol endpoints, and the pages and hops of the broker.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../core/errors.ts';
+import type { Limiter } from '../../core/ratelimit/token-buckets.ts';
 import { PAGE_CSP } from '../../lib/html.ts';
 import {
   choosePage,
@@ -9,14 +10,22 @@ import {
   isPageErrorCode,
   notFoundPage,
   refusedPage,
+  tooManyRequestsPage,
   unavailablePage,
 } from './pages.ts';
 import type { SignInSurface } from './surface.ts';
 
 export type { SignInSurface } from './surface.ts';
 
+/** Requests per client address, then per tenant, on every route of this surface (ADR 0016). */
+export interface SignInRateLimits {
+  readonly address: Limiter;
+  readonly tenant: Limiter;
+}
+
 export interface SignInPluginOptions {
   readonly engine: SignInSurface;
+  readonly limits: SignInRateLimits;
   readonly isStoreUnavailable: (error: unknown) => boolean;
 }
 
@@ -65,6 +74,28 @@ export async function signInPlugin(app: FastifyInstance, options: SignInPluginOp
     const name = (error as { name?: string }).name;
     request.log.error({ err: { message: (error as Error).message, name } }, 'sign-in route failed');
     return sendPage(reply, 500, failedPage());
+  });
+
+  // Per client address, then per tenant (a request the address's bucket refuses costs the tenant nothing): one
+  // flooding address, or a flood aimed at one tenant, leaves the others served. Answered from memory, before any
+  // database work; the pages get an HTML 429, the protocol endpoints OAuth's JSON.
+  app.addHook('onRequest', async (request, reply) => {
+    const { tenantId } = request.params as Partial<Params>;
+    const buckets: [Limiter, string][] = [[options.limits.address, request.ip]];
+    if (tenantId !== undefined && TENANT.test(tenantId)) buckets.push([options.limits.tenant, tenantId]);
+    for (const [limiter, key] of buckets) {
+      const taken = await limiter.take(key);
+      if (taken.ok) continue;
+      // RFC 9110 §10.2.3 / RFC 6585 §4: 429 with Retry-After in whole seconds.
+      reply.header('retry-after', String(taken.retryAfterSeconds));
+      if (request.routeOptions.url?.startsWith('/:tenantId/signin/')) {
+        return sendPage(reply, 429, tooManyRequestsPage());
+      }
+      return reply
+        .code(429)
+        .header('cache-control', 'no-store')
+        .send({ error: 'temporarily_unavailable', error_description: 'too many requests; retry later' });
+    }
   });
 
   const checkParams = (params: Partial<Params>): boolean =>
