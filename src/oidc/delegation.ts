@@ -3,6 +3,7 @@
 import type Provider from 'oidc-provider';
 import type { Store } from '../core/ports.ts';
 import { isSignInAllowed } from '../core/signin/account.ts';
+import type { DelegatedToken } from '../core/signin/outcomes.ts';
 import type { SigninStore } from '../core/signin/ports.ts';
 import { decryptSecret, type Keyring } from '../lib/keyring.ts';
 import { nowSeconds, UPSTREAM_TOKEN } from './upstream-login.ts';
@@ -12,10 +13,6 @@ export interface DelegationDeps {
   readonly signin: SigninStore;
   readonly keyring: Keyring;
 }
-
-export type DelegatedToken =
-  | { readonly status: 200; readonly body: Record<string, unknown> }
-  | { readonly status: 401 | 403 | 404; readonly error: string };
 
 /** The token, when the provider the subject signed in with still has delegationEnabled. */
 export async function delegatedToken(

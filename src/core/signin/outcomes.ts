@@ -40,3 +40,8 @@ export const refusal = (reason: SignInRefusalReason): Refusal => ({ kind: 'refus
 
 export const isRefusal = (value: unknown): value is Refusal =>
   typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'refused';
+
+/** The delegated upstream token (delegationEnabled), or why the app gets none. */
+export type DelegatedToken =
+  | { readonly status: 200; readonly body: Record<string, unknown> }
+  | { readonly status: 401 | 403 | 404; readonly error: string };

@@ -1,7 +1,7 @@
 // What the sign-in routes need from the sign-in engine (implemented in src/oidc, wired in app.ts), so http never
 // imports oidc. The answers are the core's sign-in outcomes, declared once in core/signin/outcomes.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { InteractionStep, Refusal } from '../../core/signin/outcomes.ts';
+import type { DelegatedToken, InteractionStep, Refusal } from '../../core/signin/outcomes.ts';
 
 export interface SignInSurface {
   /** false: no such tenant. */
@@ -23,11 +23,5 @@ export interface SignInSurface {
     query: URLSearchParams,
   ): Promise<Refusal | { readonly kind: 'finished' }>;
   abort(tenantId: string, req: IncomingMessage, res: ServerResponse, uid: string): Promise<void>;
-  delegatedToken(
-    tenantId: string,
-    accessToken: string,
-  ): Promise<
-    | { readonly status: 200; readonly body: Record<string, unknown> }
-    | { readonly status: 401 | 403 | 404; readonly error: string }
-  >;
+  delegatedToken(tenantId: string, accessToken: string): Promise<DelegatedToken>;
 }
