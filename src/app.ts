@@ -10,6 +10,7 @@ import { IndexSeekCache } from './core/scim/search.ts';
 import { adminPlugin, registerOpenApi } from './http/admin/plugin.ts';
 import { scimPlugin } from './http/scim/plugin.ts';
 import { createServer } from './http/server.ts';
+import { providerPages } from './http/signin/pages.ts';
 import { signInPlugin } from './http/signin/plugin.ts';
 import type { Clock } from './lib/clock.ts';
 import type { Keyring } from './lib/keyring.ts';
@@ -107,6 +108,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     clock,
     publicUrl: config.publicUrl,
     clockToleranceSeconds: config.oidcClockToleranceSeconds,
+    pages: providerPages,
   });
   // Sign-in traffic is unauthenticated: its buckets stay in process memory, never a database write (ADR 0016).
   const signInLimits = {

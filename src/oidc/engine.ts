@@ -12,7 +12,7 @@ import { signingKeys, signingKeyVersion } from '../core/signin/signing-keys.ts';
 import type { Clock } from '../lib/clock.ts';
 import { cookieKeys, type Keyring } from '../lib/keyring.ts';
 import { delegatedToken } from './delegation.ts';
-import { createTenantProvider, IDP_HINT } from './tenant-provider.ts';
+import { createTenantProvider, IDP_HINT, type ProviderPages } from './tenant-provider.ts';
 import { UpstreamClient } from './upstream.ts';
 import { UpstreamLogin } from './upstream-login.ts';
 
@@ -24,6 +24,8 @@ export interface SignInEngineDeps {
   readonly publicUrl: string;
   /** Leeway for the upstream ID token's exp/nbf/iat (ROSTER_OIDC_CLOCK_TOLERANCE_SECONDS). */
   readonly clockToleranceSeconds?: number | undefined;
+  /** The pages oidc-provider renders itself (logout, protocol errors). */
+  readonly pages: ProviderPages;
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -67,6 +69,7 @@ export class SignInEngine {
       keys,
       cookieKeys: cookieKeys(this.deps.keyring, `oidc:${tenantId}`),
       secureCookies: this.base.protocol === 'https:',
+      pages: this.deps.pages,
     });
     if (this.providers.size >= 1_000) this.providers.delete(this.providers.keys().next().value!);
     this.providers.set(tenantId, { version: await signingKeyVersion(this.deps, tenantId), provider });

@@ -233,4 +233,32 @@ describe.each(STORE_KINDS)('sign-in hardening (%s)', (kind) => {
     expect(stale.status).toBe(400);
     expect(await stale.text()).toContain('This sign-in has expired or was opened in another browser');
   });
+
+  it('RP-initiated logout asks first, then ends the session: the next silent sign-in needs a login', async () => {
+    const id = randomUUID();
+    await provision('logout@contoso.com', id);
+    rig.entra.signInAs({ oid: id, upn: 'logout@contoso.com' });
+    const browser = new Browser();
+    await completeAppSignIn(await beginAppSignIn(rig, {}, browser), rig);
+    const ask = await browser.get(`${rig.publicUrl}/${rig.tenant.tenantId}/oidc/logout`);
+    expect(ask.status).toBe(200);
+    expect(ask.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const form = await ask.text();
+    expect(form).toContain('<h1>Sign out?</h1>');
+    const action = new URL(/<form[^>]*action="([^"]+)"/.exec(form)![1]!, rig.publicUrl);
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(form)![1]!;
+    const confirmed = await fetch(action, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: browser.jar.header(action), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ xsrf, logout: 'yes' }),
+    });
+    browser.jar.store(action, confirmed.headers.getSetCookie());
+    expect(confirmed.status).toBe(303);
+    const done = await browser.follow(new URL(confirmed.headers.get('location')!, action), () => false);
+    expect(done.status).toBe(200);
+    expect(done.body).toContain('You are signed out');
+    const silent = await beginAppSignIn(rig, { prompt: 'none' }, browser);
+    expect((await browser.follow(silent.authorizationUrl, atApp)).url.searchParams.get('error')).toBe('login_required');
+  });
 });

@@ -102,3 +102,18 @@ export const tooManyRequestsPage = () =>
     'Too many requests',
     'Too many sign-in requests came from here or for this organisation. Try again shortly.',
   );
+
+/** The pages oidc-provider renders for the tenant's OpenID Provider (src/oidc/tenant-provider.ts). */
+export const providerPages = {
+  logout: (form: string) =>
+    page(
+      'Sign out',
+      `<h1>Sign out?</h1>${form}<button form="op.logoutForm" name="logout" value="yes" type="submit">Sign out</button>`,
+    ),
+  signedOut: () => page('Signed out', '<h1>You are signed out</h1><p>You can close this window.</p>'),
+  protocolError: (description: string, error: string) =>
+    page(
+      'Sign-in error',
+      `<h1>Sign-in could not continue</h1><p>${escapeHtml(description)}</p><p class="muted">${escapeHtml(error)}</p>`,
+    ),
+};
