@@ -10,6 +10,7 @@ import { IndexSeekCache } from './core/scim/search.ts';
 import { adminPlugin, registerOpenApi } from './http/admin/plugin.ts';
 import { scimPlugin } from './http/scim/plugin.ts';
 import { createServer } from './http/server.ts';
+import { providerPages } from './http/signin/pages.ts';
 import { signInPlugin } from './http/signin/plugin.ts';
 import type { Clock } from './lib/clock.ts';
 import type { Keyring } from './lib/keyring.ts';
@@ -108,8 +109,18 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     clock,
     publicUrl: config.publicUrl,
     clockToleranceSeconds: config.oidcClockToleranceSeconds,
+    pages: providerPages,
   });
-  await server.register(signInPlugin, { engine, isStoreUnavailable: (error) => store.isUnavailable(error) });
+  // Sign-in traffic is unauthenticated: its buckets stay in process memory, never a database write (ADR 0016).
+  const signInLimits = {
+    address: new TokenBuckets(config.signInRateLimits.address, clock),
+    tenant: new TokenBuckets(config.signInRateLimits.tenant, clock),
+  };
+  await server.register(signInPlugin, {
+    engine,
+    limits: signInLimits,
+    isStoreUnavailable: (error) => store.isUnavailable(error),
+  });
 
   // Provisioning log retention and idle shared rate-limit buckets: purge hourly (and once at start), off the
   // request path.

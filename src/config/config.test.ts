@@ -42,6 +42,22 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...pgEnv, ROSTER_RATE_LIMIT_MAX_BATCH: '1' }).rateLimits.maxBatch).toBe(1);
   });
 
+  it('limits sign-in per address and per tenant, 20/s (200) and 100/s (1,000) unless set', () => {
+    expect(loadConfig({}).signInRateLimits).toEqual({
+      address: { rate: 20, burst: 200 },
+      tenant: { rate: 100, burst: 1000 },
+    });
+    const c = loadConfig({
+      ROSTER_SIGNIN_RATE_ADDRESS: '5',
+      ROSTER_SIGNIN_BURST_ADDRESS: '50',
+      ROSTER_SIGNIN_RATE_TENANT: '7',
+      ROSTER_SIGNIN_BURST_TENANT: '70',
+    });
+    expect(c.signInRateLimits).toEqual({ address: { rate: 5, burst: 50 }, tenant: { rate: 7, burst: 70 } });
+    expect(() => loadConfig({ ROSTER_SIGNIN_RATE_ADDRESS: '0' })).toThrow('ROSTER_SIGNIN_RATE_ADDRESS');
+    expect(() => loadConfig({ ROSTER_SIGNIN_BURST_TENANT: '1.5' })).toThrow('ROSTER_SIGNIN_BURST_TENANT');
+  });
+
   it.each([
     [{ ROSTER_DB_STATEMENT_TIMEOUT_MS: '10' }, 'ROSTER_DB_STATEMENT_TIMEOUT_MS'],
     [{ ROSTER_OIDC_CLOCK_TOLERANCE_SECONDS: '-1' }, 'ROSTER_OIDC_CLOCK_TOLERANCE_SECONDS'],

@@ -47,6 +47,14 @@ export interface Config {
     /** Failed authentications per client address, so token guessing is slowed without touching valid traffic. */
     readonly authFailures: { readonly rate: number; readonly burst: number };
   };
+  /**
+   * Sign-in pages and the OpenID Provider's endpoints (per second, with a burst): per client address, then per
+   * tenant. Always per process: the traffic is unauthenticated (ADR 0016).
+   */
+  readonly signInRateLimits: {
+    readonly address: { readonly rate: number; readonly burst: number };
+    readonly tenant: { readonly rate: number; readonly burst: number };
+  };
 }
 
 export const defaults = {
@@ -71,6 +79,12 @@ export const defaults = {
   AUTH_FAILURE_RATE: 2,
   AUTH_FAILURE_BURST: 30,
   RATE_LIMIT_MAX_BATCH: 100,
+  // A sign-in is about 8 requests from the browser and 2 from the app's server. Per address: 2–3 sign-ins/s
+  // sustained from one office NAT or one app server, 25 at once. Per tenant: 10 sign-ins/s (36,000 an hour).
+  SIGNIN_RATE_ADDRESS: 20,
+  SIGNIN_BURST_ADDRESS: 200,
+  SIGNIN_RATE_TENANT: 100,
+  SIGNIN_BURST_TENANT: 1000,
 } as const;
 
 export class ConfigError extends Error {
@@ -205,6 +219,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       authFailures: {
         rate: integer(env, 'ROSTER_AUTH_FAILURE_RATE', defaults.AUTH_FAILURE_RATE, 1, 1_000_000),
         burst: integer(env, 'ROSTER_AUTH_FAILURE_BURST', defaults.AUTH_FAILURE_BURST, 1, 1_000_000),
+      },
+    },
+    signInRateLimits: {
+      address: {
+        rate: integer(env, 'ROSTER_SIGNIN_RATE_ADDRESS', defaults.SIGNIN_RATE_ADDRESS, 1, 1_000_000),
+        burst: integer(env, 'ROSTER_SIGNIN_BURST_ADDRESS', defaults.SIGNIN_BURST_ADDRESS, 1, 1_000_000),
+      },
+      tenant: {
+        rate: integer(env, 'ROSTER_SIGNIN_RATE_TENANT', defaults.SIGNIN_RATE_TENANT, 1, 1_000_000),
+        burst: integer(env, 'ROSTER_SIGNIN_BURST_TENANT', defaults.SIGNIN_BURST_TENANT, 1, 1_000_000),
       },
     },
   };

@@ -5,6 +5,9 @@ export type DomainErrorCode =
   | 'auth.invalid'
   | 'auth.wrong_kind'
   | 'validation.failed'
+  // Sign-in (src/oidc, src/http/signin): the browser's interaction cannot continue.
+  | 'signin.interaction_expired'
+  | 'signin.interaction_mismatch'
   | 'tenant.not_found'
   | 'admin_token.not_found'
   | 'sso.not_found'

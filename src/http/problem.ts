@@ -16,6 +16,8 @@ const TITLES: Record<ProblemCode, { status: number; title: string }> = {
   'auth.invalid': { status: 401, title: 'Invalid token' },
   'auth.wrong_kind': { status: 403, title: 'Token not allowed here' },
   'validation.failed': { status: 400, title: 'Invalid request' },
+  'signin.interaction_expired': { status: 400, title: 'Sign-in expired' },
+  'signin.interaction_mismatch': { status: 400, title: 'Sign-in opened in another browser' },
   'tenant.not_found': { status: 404, title: 'Tenant not found' },
   'admin_token.not_found': { status: 404, title: 'Admin token not found' },
   'sso.not_found': { status: 404, title: 'SSO provider not found' },

@@ -3,9 +3,21 @@ import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-prov
 import { accountClaims, CLAIMS_BY_SCOPE, isSignInAllowed } from '../core/signin/account.ts';
 import type { SigninStore } from '../core/signin/ports.ts';
 import type { SigningKey } from '../core/signin/signing-keys.ts';
-import { escapeHtml, PAGE_CSP, page } from '../lib/html.ts';
+import { PAGE_CSP } from '../lib/html.ts';
 import type { Keyring } from '../lib/keyring.ts';
 import { adapterFor } from './adapter.ts';
+
+/**
+ * The pages oidc-provider renders itself, as whole HTML documents. Their words live with the other sign-in pages
+ * (src/http/signin/pages.ts); app.ts hands them in, as it hands the engine to the routes.
+ */
+export interface ProviderPages {
+  /** RP-initiated logout: asks to confirm; `form` is oidc-provider's hidden form, submitted by the button. */
+  logout(form: string): string;
+  signedOut(): string;
+  /** A protocol error shown to the person (the app could not be told): escaped by the page. */
+  protocolError(description: string, error: string): string;
+}
 
 export interface TenantProviderOptions {
   readonly publicUrl: string;
@@ -16,6 +28,7 @@ export interface TenantProviderOptions {
   readonly cookieKeys: readonly string[];
   /** Secure cookies need https; the public URL says which. */
   readonly secureCookies: boolean;
+  readonly pages: ProviderPages;
 }
 
 /** Protocol routes live under /{tenantId}/oidc/…, next to the tenant's SCIM base and sign-in pages. */
@@ -33,12 +46,12 @@ export const OIDC_ROUTES = {
 /** The authorization-request parameter that names an SSO provider by scheme (see docs/signin.md). */
 export const IDP_HINT = 'idp_hint';
 
-function html(ctx: KoaContextWithOIDC, status: number, title: string, body: string): void {
+function html(ctx: KoaContextWithOIDC, status: number, document: string): void {
   ctx.status = status;
   ctx.type = 'html';
   ctx.set('content-security-policy', PAGE_CSP);
   ctx.set('cache-control', 'no-store');
-  ctx.body = page(title, body);
+  ctx.body = document;
 }
 
 export function createTenantProvider(options: TenantProviderOptions): Provider {
@@ -93,15 +106,10 @@ export function createTenantProvider(options: TenantProviderOptions): Provider {
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx, form) {
-          html(
-            ctx,
-            200,
-            'Sign out',
-            `<h1>Sign out?</h1>${form}<button form="op.logoutForm" name="logout" value="yes" type="submit">Sign out</button>`,
-          );
+          html(ctx, 200, options.pages.logout(form));
         },
         async postLogoutSuccessSource(ctx) {
-          html(ctx, 200, 'Signed out', '<h1>You are signed out</h1><p>You can close this window.</p>');
+          html(ctx, 200, options.pages.signedOut());
         },
       },
     },
@@ -125,8 +133,7 @@ export function createTenantProvider(options: TenantProviderOptions): Provider {
       html(
         ctx,
         ctx.status >= 400 ? ctx.status : 400,
-        'Sign-in error',
-        `<h1>Sign-in could not continue</h1><p>${escapeHtml(String(description))}</p><p class="muted">${escapeHtml(String(out.error))}</p>`,
+        options.pages.protocolError(String(description), String(out.error)),
       );
     },
   };

@@ -1,13 +1,14 @@
 // The upstream relying party (openid-client): discovery, the authorization redirect, and the code exchange.
 import { createRemoteJWKSet, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
+import type { UpstreamFailure } from '../core/signin/outcomes.ts';
 import { isLoopbackHost } from '../core/sso/authority.ts';
 
 /** Why an upstream step failed, without the upstream's own text (it can echo codes, nonces or claim values). */
 export class UpstreamError extends Error {
-  readonly reason: 'discovery_failed' | 'issuer_mismatch' | 'upstream_error' | 'token_rejected';
+  readonly reason: UpstreamFailure;
   readonly code: string | undefined;
-  constructor(reason: UpstreamError['reason'], code?: string) {
+  constructor(reason: UpstreamFailure, code?: string) {
     super(`upstream sign-in failed: ${reason}${code ? ` (${code})` : ''}`);
     this.reason = reason;
     this.code = code;

@@ -1,6 +1,7 @@
 // Security plan §4.4 rows the main sign-in suite leaves open: S1 (what Roster sends upstream), S2 (missing and
 // expired state), S7 (a code redeemed without its verifier), S11 (JIT racing a SCIM create), S15 (no redirect is
-// followed towards an unlisted host). Against the stand-in Entra ID on loopback, both stores.
+// followed towards an unlisted host); the sign-in pages' coded failures (an unknown tenant is 404, a gone or
+// foreign interaction 400). Against the stand-in Entra ID on loopback, both stores.
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -196,5 +197,68 @@ describe.each(STORE_KINDS)('sign-in hardening (%s)', (kind) => {
       await new Promise((r) => redirecting.close(r));
       await new Promise((r) => elsewhere.close(r));
     }
+  });
+
+  it('a valid but unknown tenant id is 404 on every sign-in page, never 500', async () => {
+    const unknown = randomUUID();
+    const pages = [
+      `/${unknown}/signin/callback?state=abc&code=def`,
+      `/${unknown}/signin/some-interaction`,
+      `/${unknown}/signin/some-interaction/start/entra`,
+      `/${unknown}/signin/some-interaction/return?state=abc&code=def`,
+      `/${unknown}/signin/some-interaction/abort`,
+    ];
+    for (const path of pages) {
+      const res = await fetch(`${rig.publicUrl}${path}`, { redirect: 'manual' });
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get('content-type'), path).toBe('text/html; charset=utf-8');
+      expect(await res.text(), path).toContain('There is nothing here.');
+    }
+  });
+
+  it('a sign-in page without its interaction cookie, or with the cookie of another interaction, is 400 "Sign-in expired"', async () => {
+    rig.entra.signInAs({ oid: randomUUID(), upn: 'nobody@contoso.com' });
+    const browser = new Browser();
+    const stopAtPage = (u: URL) => /\/signin\/[A-Za-z0-9_-]+$/.test(u.pathname);
+    const first = await browser.follow((await beginAppSignIn(rig, {}, browser)).authorizationUrl, stopAtPage);
+    expect(first.stopped).toBe(true);
+    // Another browser (no cookie): the interaction cannot be opened (signin.interaction_expired).
+    const stranger = await new Browser().get(first.url);
+    expect(stranger.status).toBe(400);
+    expect(await stranger.text()).toContain('This sign-in has expired or was opened in another browser');
+    // The same browser starts a second sign-in: its cookie now names that one, not the first (signin.interaction_mismatch).
+    const second = await browser.follow((await beginAppSignIn(rig, {}, browser)).authorizationUrl, stopAtPage);
+    expect(second.url.pathname).not.toBe(first.url.pathname);
+    const stale = await browser.get(first.url);
+    expect(stale.status).toBe(400);
+    expect(await stale.text()).toContain('This sign-in has expired or was opened in another browser');
+  });
+
+  it('RP-initiated logout asks first, then ends the session: the next silent sign-in needs a login', async () => {
+    const id = randomUUID();
+    await provision('logout@contoso.com', id);
+    rig.entra.signInAs({ oid: id, upn: 'logout@contoso.com' });
+    const browser = new Browser();
+    await completeAppSignIn(await beginAppSignIn(rig, {}, browser), rig);
+    const ask = await browser.get(`${rig.publicUrl}/${rig.tenant.tenantId}/oidc/logout`);
+    expect(ask.status).toBe(200);
+    expect(ask.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const form = await ask.text();
+    expect(form).toContain('<h1>Sign out?</h1>');
+    const action = new URL(/<form[^>]*action="([^"]+)"/.exec(form)![1]!, rig.publicUrl);
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(form)![1]!;
+    const confirmed = await fetch(action, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: browser.jar.header(action), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ xsrf, logout: 'yes' }),
+    });
+    browser.jar.store(action, confirmed.headers.getSetCookie());
+    expect(confirmed.status).toBe(303);
+    const done = await browser.follow(new URL(confirmed.headers.get('location')!, action), () => false);
+    expect(done.status).toBe(200);
+    expect(done.body).toContain('You are signed out');
+    const silent = await beginAppSignIn(rig, { prompt: 'none' }, browser);
+    expect((await browser.follow(silent.authorizationUrl, atApp)).url.searchParams.get('error')).toBe('login_required');
   });
 });

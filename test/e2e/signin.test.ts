@@ -198,7 +198,12 @@ describe.each(STORE_KINDS)('sign-in (%s)', (kind) => {
     await expect(oidc.refreshTokenGrant(sign.config, tokens.refresh_token!)).rejects.toMatchObject({
       error: 'invalid_grant',
     });
-    await expect(oidc.fetchUserInfo(sign.config, tokens.access_token, subject)).rejects.toBeDefined();
+    // RFC 6750 §3.1: the revoked access token is refused with a Bearer challenge naming invalid_token.
+    await expect(oidc.fetchUserInfo(sign.config, tokens.access_token, subject)).rejects.toMatchObject({
+      code: 'OAUTH_WWW_AUTHENTICATE_CHALLENGE',
+      status: 401,
+      cause: [{ scheme: 'bearer', parameters: { error: 'invalid_token' } }],
+    });
     const again = await beginAppSignIn(rig, { prompt: 'none' }, browser);
     expect((await browser.follow(again.authorizationUrl, atApp)).url.searchParams.get('error')).toBe('login_required');
     await expectRefused(browser);

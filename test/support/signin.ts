@@ -37,7 +37,14 @@ export async function startSignInRig(
 ): Promise<SignInRig> {
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
-  const t = await startTestApp(kind, { ROSTER_PUBLIC_URL: publicUrl }, logger);
+  // The test clock stands still, so the sign-in buckets never refill: a suite of many sign-ins from 127.0.0.1 would
+  // spend the default burst (200 per address) as SCIM suites would theirs (test/support/app.ts). Rate limits are
+  // tested with their own settings in signin-rate-limits.test.ts.
+  const t = await startTestApp(
+    kind,
+    { ROSTER_PUBLIC_URL: publicUrl, ROSTER_SIGNIN_BURST_ADDRESS: '1000000', ROSTER_SIGNIN_BURST_TENANT: '1000000' },
+    logger,
+  );
   await t.app.listen({ port, host: '127.0.0.1' });
   const tenant = await scimTenant(t.app);
   const entra = await startFakeEntra({

@@ -1,7 +1,6 @@
 // The Entra ID pin: an ID token counts only if it comes from the configured directory, and names an object id.
 import type { UpstreamIdentity } from './identity.ts';
-
-export type PinRefusal = 'issuer_mismatch' | 'directory_mismatch' | 'missing_oid';
+import type { PinRefusal } from './outcomes.ts';
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 

@@ -1,49 +1,31 @@
 // Sign-in routes: each tenant's OpenID Provider protocol endpoints, and the pages and hops of the broker.
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../core/errors.ts';
+import type { Limiter } from '../../core/ratelimit/token-buckets.ts';
 import { PAGE_CSP } from '../../lib/html.ts';
-import { choosePage, problemPage, refusedPage } from './pages.ts';
+import {
+  choosePage,
+  errorPage,
+  failedPage,
+  isPageErrorCode,
+  notFoundPage,
+  refusedPage,
+  tooManyRequestsPage,
+  unavailablePage,
+} from './pages.ts';
+import type { SignInSurface } from './surface.ts';
 
-type Refusal = { readonly kind: 'refused'; readonly reason: string; readonly message: string };
+export type { SignInSurface } from './surface.ts';
 
-/** What the routes need from the sign-in engine (implemented in src/oidc, wired in app.ts). */
-export interface SignInSurface {
-  handleProtocol(tenantId: string, req: IncomingMessage, res: ServerResponse): Promise<boolean>;
-  interaction(
-    tenantId: string,
-    req: IncomingMessage,
-    res: ServerResponse,
-    uid: string,
-  ): Promise<
-    | { kind: 'choose'; choices: readonly { scheme: string; displayName: string }[]; notice?: string }
-    | { kind: 'redirect'; location: string }
-    | { kind: 'finished' }
-  >;
-  startUpstream(
-    tenantId: string,
-    req: IncomingMessage,
-    res: ServerResponse,
-    uid: string,
-    scheme: string,
-  ): Promise<URL | Refusal>;
-  interactionOfState(tenantId: string, state: string): Promise<string | undefined>;
-  completeUpstream(
-    tenantId: string,
-    req: IncomingMessage,
-    res: ServerResponse,
-    uid: string,
-    query: URLSearchParams,
-  ): Promise<Refusal | { kind: 'finished' }>;
-  abort(tenantId: string, req: IncomingMessage, res: ServerResponse, uid: string): Promise<void>;
-  delegatedToken(
-    tenantId: string,
-    accessToken: string,
-  ): Promise<{ status: 200; body: Record<string, unknown> } | { status: 401 | 403 | 404; error: string }>;
+/** Requests per client address, then per tenant, on every route of this surface (ADR 0016). */
+export interface SignInRateLimits {
+  readonly address: Limiter;
+  readonly tenant: Limiter;
 }
 
 export interface SignInPluginOptions {
   readonly engine: SignInSurface;
+  readonly limits: SignInRateLimits;
   readonly isStoreUnavailable: (error: unknown) => boolean;
 }
 
@@ -75,35 +57,50 @@ export async function signInPlugin(app: FastifyInstance, options: SignInPluginOp
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
-  /** Failures of the pages: a gone interaction is the person's to restart, the database's is a 503. */
+  /**
+   * Failures of the pages: domain errors by code (one page each, pages.ts), a database that cannot serve is a 503;
+   * anything else is a bug, logged and answered without detail.
+   */
   app.setErrorHandler(async (error, request, reply) => {
     if (reply.sent || reply.raw.headersSent) return;
     if (options.isStoreUnavailable(error)) {
       reply.header('retry-after', '5');
-      return sendPage(reply, 503, problemPage('Try again shortly', 'The service is briefly unavailable.'));
+      return sendPage(reply, 503, unavailablePage());
     }
-    if (error instanceof DomainError && error.code === 'validation.failed') {
-      return sendPage(
-        reply,
-        400,
-        problemPage('Bad request', 'This address is not valid. Start again from the application.'),
-      );
+    if (error instanceof DomainError && isPageErrorCode(error.code)) {
+      const { status, html } = errorPage(error.code);
+      return sendPage(reply, status, html);
     }
     const name = (error as { name?: string }).name;
-    if (name === 'SessionNotFound' || (error as Error).message === 'interaction mismatch') {
-      return sendPage(
-        reply,
-        400,
-        problemPage('Sign-in expired', 'This sign-in has expired or was opened in another browser. Start again.'),
-      );
-    }
     request.log.error({ err: { message: (error as Error).message, name } }, 'sign-in route failed');
-    return sendPage(reply, 500, problemPage('Something went wrong', 'Sign-in failed unexpectedly. Try again.'));
+    return sendPage(reply, 500, failedPage());
+  });
+
+  // Per client address, then per tenant (a request the address's bucket refuses costs the tenant nothing): one
+  // flooding address, or a flood aimed at one tenant, leaves the others served. Answered from memory, before any
+  // database work; the pages get an HTML 429, the protocol endpoints OAuth's JSON.
+  app.addHook('onRequest', async (request, reply) => {
+    const { tenantId } = request.params as Partial<Params>;
+    const buckets: [Limiter, string][] = [[options.limits.address, request.ip]];
+    if (tenantId !== undefined && TENANT.test(tenantId)) buckets.push([options.limits.tenant, tenantId]);
+    for (const [limiter, key] of buckets) {
+      const taken = await limiter.take(key);
+      if (taken.ok) continue;
+      // RFC 9110 §10.2.3 / RFC 6585 §4: 429 with Retry-After in whole seconds.
+      reply.header('retry-after', String(taken.retryAfterSeconds));
+      if (request.routeOptions.url?.startsWith('/:tenantId/signin/')) {
+        return sendPage(reply, 429, tooManyRequestsPage());
+      }
+      return reply
+        .code(429)
+        .header('cache-control', 'no-store')
+        .send({ error: 'temporarily_unavailable', error_description: 'too many requests; retry later' });
+    }
   });
 
   const checkParams = (params: Partial<Params>): boolean =>
     TENANT.test(params.tenantId ?? '') && (params.uid === undefined || UID.test(params.uid));
-  const notFound = (reply: FastifyReply) => sendPage(reply, 404, problemPage('Not found', 'There is nothing here.'));
+  const notFound = (reply: FastifyReply) => sendPage(reply, 404, notFoundPage());
 
   const protocol = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     if (!checkParams(request.params)) return notFound(reply);
@@ -142,17 +139,7 @@ export async function signInPlugin(app: FastifyInstance, options: SignInPluginOp
     if (!checkParams(request.params)) return notFound(reply);
     const query = queryOf(request);
     const uid = await engine.interactionOfState(request.params.tenantId, query.get('state') ?? '');
-    if (!uid) {
-      return sendPage(
-        reply,
-        400,
-        refusedPage(
-          request.params.tenantId,
-          undefined,
-          'This sign-in has expired or was already used. Start again from the application.',
-        ),
-      );
-    }
+    if (!uid) return sendPage(reply, 400, refusedPage(request.params.tenantId, undefined, 'state_mismatch'));
     // Continue under the interaction's path, where its cookie is sent: that binds the callback to this browser.
     return reply.code(303).header('location', `/${request.params.tenantId}/signin/${uid}/return?${query}`).send();
   });
@@ -171,7 +158,7 @@ export async function signInPlugin(app: FastifyInstance, options: SignInPluginOp
     const { tenantId, uid, scheme } = request.params;
     const next = await engine.startUpstream(tenantId, request.raw, reply.raw, uid, scheme);
     if (next instanceof URL) return reply.code(303).header('location', next.href).send();
-    return sendPage(reply, 403, refusedPage(tenantId, uid, next.message));
+    return sendPage(reply, 403, refusedPage(tenantId, uid, next.reason));
   });
 
   app.get<{ Params: Params }>('/:tenantId/signin/:uid/return', async (request, reply) => {
@@ -179,7 +166,7 @@ export async function signInPlugin(app: FastifyInstance, options: SignInPluginOp
     const { tenantId, uid } = request.params;
     const outcome = await engine.completeUpstream(tenantId, request.raw, reply.raw, uid, queryOf(request));
     if (outcome.kind === 'finished') return reply.hijack();
-    return sendPage(reply, 403, refusedPage(tenantId, uid, outcome.message));
+    return sendPage(reply, 403, refusedPage(tenantId, uid, outcome.reason));
   });
 
   app.get<{ Params: Params }>('/:tenantId/signin/:uid/abort', async (request, reply) => {
