@@ -9,6 +9,7 @@ import type { DelegatedToken, InteractionStep, Refusal } from '../core/signin/ou
 import type { SigninStore } from '../core/signin/ports.ts';
 import { chooseProvider } from '../core/signin/provider-choice.ts';
 import { signingKeys, signingKeyVersion } from '../core/signin/signing-keys.ts';
+import { signInRedirectUri } from '../core/sso/redirect-uri.ts';
 import type { Clock } from '../lib/clock.ts';
 import { cookieKeys, type Keyring } from '../lib/keyring.ts';
 import { delegatedToken } from './delegation.ts';
@@ -164,7 +165,7 @@ export class SignInEngine {
 
   /** The fixed redirect URI to register in Entra ID for this tenant. */
   callbackUrl(tenantId: string): string {
-    return `${this.deps.publicUrl}/${tenantId}/signin/callback`;
+    return signInRedirectUri(this.deps.publicUrl, tenantId);
   }
 
   /** Starts the upstream authorization request: state, nonce and (usePkce) a PKCE verifier, kept server-side. */
