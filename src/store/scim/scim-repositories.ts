@@ -18,7 +18,7 @@ import { scimErrors } from '../../scim/errors.ts';
 import { evaluateValueFilter } from '../../scim/filter/evaluate.ts';
 import { foldCase, userNameKey } from '../../scim/resource/normalize.ts';
 import { scimRegistry } from '../../scim/schema/registry.ts';
-import { type FixedQueries, fixedQueries } from '../fixed-queries.ts';
+import { type FixedQueries, fixedQueries, type Param } from '../fixed-queries.ts';
 import type { Database, JsonColumn, ScimGroupsTable, ScimUsersTable } from '../schema.ts';
 import { compileFilter, compileSort } from './filter-sql.ts';
 import { toSearchDocument } from './search-document.ts';
@@ -117,16 +117,6 @@ function groupRow(g: StoredGroup): ScimGroupsTable {
     display_name_key: foldCase(displayName),
     external_id: str(g.data.externalId),
   };
-}
-
-/**
- * A row's values in column order, as a fixed query binds them. The builder leaves undefined columns out, which
- * would change the statement's shape: rows here never have one, and one that did would be a bug, not a variant.
- */
-function fixedShape(row: object): unknown[] {
-  const values = Object.values(row);
-  if (values.includes(undefined)) throw new Error('a stored row has an undefined column');
-  return values;
 }
 
 function logRow(e: ScimLogEntry) {
@@ -264,24 +254,25 @@ export function createScimRepositories(
         const row = spec.toRow(record) as unknown as ScimUsersTable;
         try {
           // Rows of one table always have the same columns, so the statement is compiled once (fixed query).
-          await q.write(`${table}.insert`, () => db.insertInto(table).values(row), fixedShape(row));
+          await q.write(`${table}.insert`, (p) => db.insertInto(table).values(p.fields(row)), row);
         } catch (error) {
           uniqueness(error, spec.conflict);
         }
       },
       async get(tenantId: string, id: string, options?: { lock?: RowLock }) {
-        const select = () =>
+        const key = { tenantId, id };
+        const select = (p: Param<typeof key>) =>
           db
             .selectFrom(table)
             .select(readColumns(spec.table) as unknown as 'id'[])
-            .where('tenant_id', '=', tenantId)
-            .where('id', '=', id);
+            .where('tenant_id', '=', p('tenantId'))
+            .where('id', '=', p('id'));
         const row =
           options?.lock === 'delete' && lockable
-            ? await q.first<Row>(`${table}.get.lockForDelete`, () => select().forUpdate(), [tenantId, id])
+            ? await q.first<Row, typeof key>(`${table}.get.lockForDelete`, (p) => select(p).forUpdate(), key)
             : options?.lock === 'update' && lockable
-              ? await q.first<Row>(`${table}.get.lock`, () => select().forNoKeyUpdate(), [tenantId, id])
-              : await q.first<Row>(`${table}.get`, select, [tenantId, id]);
+              ? await q.first<Row, typeof key>(`${table}.get.lock`, (p) => select(p).forNoKeyUpdate(), key)
+              : await q.first<Row, typeof key>(`${table}.get`, select, key);
         return row === undefined ? undefined : spec.fromRow(row);
       },
       async update(record: Rec, expectedVersion: number) {
@@ -291,14 +282,14 @@ export function createScimRepositories(
         try {
           const updated = await q.writeCount(
             `${table}.update`,
-            () =>
+            (p) =>
               db
                 .updateTable(table)
-                .set(changes)
-                .where('tenant_id', '=', tenant_id)
-                .where('id', '=', id)
-                .where('version', '=', expectedVersion),
-            [...fixedShape(changes), tenant_id, id, expectedVersion],
+                .set(p.fields(changes))
+                .where('tenant_id', '=', p('tenant_id'))
+                .where('id', '=', p('id'))
+                .where('version', '=', p('expectedVersion')),
+            { ...changes, tenant_id, id, expectedVersion },
           );
           return updated === 1;
         } catch (error) {
@@ -353,19 +344,19 @@ export function createScimRepositories(
         const out = new Map<string, GroupRef[]>();
         for (const part of chunks(userIds)) {
           if (part.length === 0) continue;
-          const rows = await q.all<{ member_id: string; id: string; display_name: string }>(
+          const rows = await q.all(
             `groupsOf.${part.length}`,
-            () =>
+            (p) =>
               db
                 .selectFrom('scim_group_members as m')
                 .innerJoin('scim_groups as g', (j) =>
                   j.onRef('g.tenant_id', '=', 'm.tenant_id').onRef('g.id', '=', 'm.group_id'),
                 )
                 .select(['m.member_id', 'g.id', 'g.display_name'])
-                .where('m.tenant_id', '=', tenantId)
-                .where('m.member_id', 'in', part)
+                .where('m.tenant_id', '=', p('tenantId'))
+                .where('m.member_id', 'in', p.each('userIds'))
                 .orderBy('g.id'),
-            [tenantId, ...part],
+            { tenantId, userIds: part },
           );
           for (const row of rows) {
             const list = out.get(row.member_id) ?? [];
