@@ -1,5 +1,5 @@
 // Hot queries without the query builder: each fixed-shape query is built and compiled once per dialect, and later
-// calls only bind parameters. On SQLite, reads outside a transaction go to a separate read connection, straight
+// calls only bind their parameters, by name (never by the key order of an object). On SQLite, reads outside a transaction go to a separate read connection, straight
 // into a cached prepared statement, synchronously.
 import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
@@ -10,59 +10,168 @@ export interface Reader {
   all(sql: string, parameters: readonly unknown[]): unknown[];
 }
 
-const compiledSql = new Map<string, string>();
+/** The named parameters of one call of a fixed query (an object; a row type is one too). */
+export type NamedParameters = object;
 
-function sqlFor(dialect: string, key: string, query: Compilable, parameters: readonly unknown[]): string {
-  const cacheKey = `${dialect}:${key}`;
-  const cached = compiledSql.get(cacheKey);
-  if (cached !== undefined) return cached;
-  const compiled = query.compile();
-  // The caller names the parameters in the order the builder binds them; a mismatch is a bug, found on first use.
-  if (compiled.parameters.length !== parameters.length || compiled.parameters.some((p, i) => p !== parameters[i])) {
-    throw new Error(`fixed query ${key}: parameters do not match the compiled query`);
+/**
+ * Placeholders for a fixed query's builder: `p('id')` stands for the parameter named `id` of every call,
+ * `p.each('ids')` for each element of the list `ids` (its length is part of the query's key), and
+ * `p.fields(row)` for an object whose every key is a parameter of that name (an insert's or update's columns).
+ * Typed as the values they stand for, so the builder type-checks as with real values.
+ */
+export interface Param<P extends NamedParameters> {
+  <K extends keyof P & string>(name: K): P[K];
+  each<K extends keyof P & string>(name: K): P[K];
+  fields<T extends object>(row: T): T;
+}
+
+/** What a placeholder compiles to: one bound parameter, found by name (and index, for a list) at each call. */
+class Placeholder {
+  constructor(
+    readonly name: string,
+    /** For an element of a list: its index, and the list's length (part of the query's shape). */
+    readonly index?: number,
+    readonly length?: number,
+  ) {}
+}
+
+/** A compiled fixed query: its SQL, and where each bound position takes its value from. */
+interface Compiled {
+  readonly sql: string;
+  readonly slots: readonly Placeholder[];
+  /** Every parameter name the query uses. */
+  readonly names: ReadonlySet<string>;
+}
+
+const compiled = new Map<string, Compiled>();
+
+function compile<P extends NamedParameters>(
+  key: string,
+  build: (p: Param<P>) => Compilable<unknown>,
+  parameters: P,
+): Compiled {
+  const names = new Set<string>();
+  const param = ((name: string) => {
+    names.add(name);
+    return new Placeholder(name);
+  }) as Param<P>;
+  param.each = (name) => {
+    const list = (parameters as Record<string, unknown>)[name];
+    if (!Array.isArray(list)) throw new Error(`fixed query ${key}: parameter ${name} is not a list`);
+    names.add(name);
+    return list.map((_, i) => new Placeholder(name, i, list.length)) as P[typeof name];
+  };
+  param.fields = <T extends object>(row: T) => {
+    const out: Record<string, unknown> = {};
+    for (const name of Object.keys(row)) out[name] = param(name as keyof P & string);
+    return out as T;
+  };
+  const query = build(param).compile();
+  // A value bound directly rather than through a placeholder would be frozen into the cached statement, and every
+  // later call would silently reuse it: a bug, found on first use.
+  const slots = query.parameters.map((value, i) => {
+    if (!(value instanceof Placeholder))
+      throw new Error(`fixed query ${key}: bound parameter ${i + 1} is a value, not a named placeholder`);
+    return value;
+  });
+  return { sql: query.sql, slots, names };
+}
+
+/**
+ * The call's named parameters in the order the compiled statement binds them; any mismatch is a bug. Cheap on
+ * the hot path: a name the query does not use shows as one parameter too many (a used one missing is undefined).
+ */
+function bind(key: string, query: Compiled, named: NamedParameters): unknown[] {
+  const parameters = named as Readonly<Record<string, unknown>>;
+  let given = 0;
+  for (const _ in parameters) given++;
+  if (given !== query.names.size) {
+    const unused = Object.keys(parameters).find((name) => !query.names.has(name));
+    throw new Error(
+      unused === undefined
+        ? `fixed query ${key}: a named parameter is missing`
+        : `fixed query ${key}: parameter ${unused} is not used by the query`,
+    );
   }
-  compiledSql.set(cacheKey, compiled.sql);
-  return compiled.sql;
+  const values = new Array<unknown>(query.slots.length);
+  for (let i = 0; i < values.length; i++) {
+    const slot = query.slots[i] as Placeholder;
+    let value = parameters[slot.name];
+    if (slot.index !== undefined) {
+      if (!Array.isArray(value) || value.length !== slot.length)
+        throw new Error(`fixed query ${key}: parameter ${slot.name} must be a list of ${slot.length} values`);
+      value = value[slot.index];
+    }
+    // The builder leaves undefined values out, which would change the statement's shape: never a variant.
+    if (value === undefined) throw new Error(`fixed query ${key}: parameter ${slot.name} is undefined`);
+    values[i] = value;
+  }
+  return values;
 }
 
 export interface FixedQueries {
-  /** `build` runs only the first time `key` is seen; `parameters` must be the values it binds, in order. */
-  first<R>(key: string, build: () => Compilable, parameters: readonly unknown[]): Promise<R | undefined>;
-  all<R>(key: string, build: () => Compilable, parameters: readonly unknown[]): Promise<R[]>;
+  /**
+   * `build` runs only the first time `key` is seen, with placeholders for the named `parameters`; every call binds
+   * its own `parameters` by name. The key must name the shape: the same key always builds the same statement.
+   */
+  first<R, P extends NamedParameters>(
+    key: string,
+    build: (p: Param<P>) => Compilable<R>,
+    parameters: P,
+  ): Promise<R | undefined>;
+  /** As `first`, answering every row. */
+  all<R, P extends NamedParameters>(key: string, build: (p: Param<P>) => Compilable<R>, parameters: P): Promise<R[]>;
   /** A fixed-shape write: always on the writer (inside the caller's transaction when there is one). */
-  write(key: string, build: () => Compilable, parameters: readonly unknown[]): Promise<void>;
+  write<P extends NamedParameters>(key: string, build: (p: Param<P>) => Compilable, parameters: P): Promise<void>;
   /** As `write`, answering how many rows the statement changed. */
-  writeCount(key: string, build: () => Compilable, parameters: readonly unknown[]): Promise<number>;
+  writeCount<P extends NamedParameters>(
+    key: string,
+    build: (p: Param<P>) => Compilable,
+    parameters: P,
+  ): Promise<number>;
   /** A query of varying shape (filters): compiled each time, then run like the fixed ones. */
   run<R>(query: Compilable): Promise<R[]>;
 }
 
 export function fixedQueries(db: Kysely<Database>, dialect: string, reader: Reader | undefined): FixedQueries {
-  const sqlOf = (key: string, build: () => Compilable, parameters: readonly unknown[]) =>
-    compiledSql.get(`${dialect}:${key}`) ?? sqlFor(dialect, key, build(), parameters);
+  /** The compiled statement (built on first use, per dialect) and this call's values in binding order. */
+  const prepare = <P extends NamedParameters>(
+    key: string,
+    build: (p: Param<P>) => Compilable<unknown>,
+    parameters: P,
+  ) => {
+    const cacheKey = `${dialect}:${key}`;
+    let query = compiled.get(cacheKey);
+    if (query === undefined) {
+      query = compile(key, build, parameters);
+      compiled.set(cacheKey, query);
+    }
+    return { sql: query.sql, values: bind(key, query, parameters) };
+  };
   return {
-    async first<R>(key: string, build: () => Compilable, parameters: readonly unknown[]) {
-      const sql = sqlOf(key, build, parameters);
-      if (reader) return reader.first(sql, parameters) as R | undefined;
-      const result = await db.executeQuery<R>(CompiledQuery.raw(sql, [...parameters]));
-      return result.rows[0];
+    async first<R, P extends NamedParameters>(key: string, build: (p: Param<P>) => Compilable<R>, parameters: P) {
+      const { sql, values } = prepare(key, build, parameters);
+      if (reader) return reader.first(sql, values) as R | undefined;
+      return (await db.executeQuery<R>(CompiledQuery.raw(sql, values))).rows[0];
     },
-    async all<R>(key: string, build: () => Compilable, parameters: readonly unknown[]) {
-      const sql = sqlOf(key, build, parameters);
-      if (reader) return reader.all(sql, parameters) as R[];
-      return (await db.executeQuery<R>(CompiledQuery.raw(sql, [...parameters]))).rows as R[];
+    async all<R, P extends NamedParameters>(key: string, build: (p: Param<P>) => Compilable<R>, parameters: P) {
+      const { sql, values } = prepare(key, build, parameters);
+      if (reader) return reader.all(sql, values) as R[];
+      return (await db.executeQuery<R>(CompiledQuery.raw(sql, values))).rows as R[];
     },
-    async write(key: string, build: () => Compilable, parameters: readonly unknown[]) {
-      await db.executeQuery(CompiledQuery.raw(sqlOf(key, build, parameters), [...parameters]));
+    async write(key, build, parameters) {
+      const { sql, values } = prepare(key, build, parameters);
+      await db.executeQuery(CompiledQuery.raw(sql, values));
     },
-    async writeCount(key: string, build: () => Compilable, parameters: readonly unknown[]) {
-      const result = await db.executeQuery(CompiledQuery.raw(sqlOf(key, build, parameters), [...parameters]));
+    async writeCount(key, build, parameters) {
+      const { sql, values } = prepare(key, build, parameters);
+      const result = await db.executeQuery(CompiledQuery.raw(sql, values));
       return Number(result.numAffectedRows ?? 0);
     },
     async run<R>(query: Compilable) {
-      const compiled = query.compile();
-      if (reader) return reader.all(compiled.sql, compiled.parameters) as R[];
-      return (await db.executeQuery<R>(compiled as CompiledQuery<R>)).rows as R[];
+      const compiledQuery = query.compile();
+      if (reader) return reader.all(compiledQuery.sql, compiledQuery.parameters) as R[];
+      return (await db.executeQuery<R>(compiledQuery as CompiledQuery<R>)).rows as R[];
     },
   };
 }

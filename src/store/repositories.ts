@@ -78,10 +78,10 @@ export function createRepositories(
         await db.insertInto('tenants').values({ id: t.id, name: t.name, created_at: t.createdAt }).execute();
       },
       async get(id) {
-        const row = await q.first<Database['tenants']>(
+        const row = await q.first(
           'tenants.get',
-          () => db.selectFrom('tenants').selectAll().where('id', '=', id),
-          [id],
+          (p) => db.selectFrom('tenants').selectAll().where('id', '=', p('id')),
+          { id },
         );
         return row && { id: row.id, name: row.name, createdAt: row.created_at };
       },
@@ -111,10 +111,10 @@ export function createRepositories(
           .execute();
       },
       async get(id) {
-        const row = await q.first<Database['operator_tokens']>(
+        const row = await q.first(
           'operator_tokens.get',
-          () => db.selectFrom('operator_tokens').selectAll().where('id', '=', id),
-          [id],
+          (p) => db.selectFrom('operator_tokens').selectAll().where('id', '=', p('id')),
+          { id },
         );
         return (
           row && {
@@ -149,10 +149,10 @@ export function createRepositories(
           .execute();
       },
       async get(id) {
-        const row = await q.first<Database['admin_tokens']>(
+        const row = await q.first(
           'admin_tokens.get',
-          () => db.selectFrom('admin_tokens').selectAll().where('id', '=', id),
-          [id],
+          (p) => db.selectFrom('admin_tokens').selectAll().where('id', '=', p('id')),
+          { id },
         );
         return row && toAdminToken(row);
       },
@@ -192,11 +192,15 @@ export function createRepositories(
         }
       },
       async get(tenantId, scheme) {
-        const row = await q.first<SsoProvidersTable>(
+        const row = await q.first(
           'sso_providers.get',
-          () =>
-            db.selectFrom('sso_providers').selectAll().where('tenant_id', '=', tenantId).where('scheme', '=', scheme),
-          [tenantId, scheme],
+          (p) =>
+            db
+              .selectFrom('sso_providers')
+              .selectAll()
+              .where('tenant_id', '=', p('tenantId'))
+              .where('scheme', '=', p('scheme')),
+          { tenantId, scheme },
         );
         return row && toProvider(row);
       },
@@ -245,10 +249,10 @@ export function createRepositories(
           .execute();
       },
       async get(id) {
-        const row = await q.first<ScimTokensTable>(
+        const row = await q.first(
           'scim_tokens.get',
-          () => db.selectFrom('scim_tokens').selectAll().where('id', '=', id),
-          [id],
+          (p) => db.selectFrom('scim_tokens').selectAll().where('id', '=', p('id')),
+          { id },
         );
         return row && toScimToken(row);
       },

@@ -11,6 +11,7 @@ describe.each(STORE_KINDS)('stored-text rendering on %s', (kind) => {
   let a: ScimTenant;
   const userIds: string[] = [];
   let groupId = '';
+  let emptiedGroupId = '';
   beforeAll(async () => {
     t = await startTestApp(kind);
     a = await scimTenant(t.app);
@@ -33,6 +34,22 @@ describe.each(STORE_KINDS)('stored-text rendering on %s', (kind) => {
         members: [{ value: userIds[0] }, { value: userIds[1] }],
       })
     ).json().id;
+    // A group whose last member was removed, and a user whose lists were emptied by PATCH and by PUT.
+    emptiedGroupId = (
+      await scim(t.app, a, 'POST', `${a.base}/Groups`, {
+        schemas: [CORE_GROUP],
+        displayName: 'Emptied',
+        members: [{ value: userIds[0] }],
+      })
+    ).json().id;
+    await scim(t.app, a, 'PATCH', `${a.base}/Groups/${emptiedGroupId}`, patch({ op: 'remove', path: 'members' }));
+    await scim(
+      t.app,
+      a,
+      'PATCH',
+      `${a.base}/Users/${userIds[1]}`,
+      patch({ op: 'Remove', path: 'emails[type eq "work"]' }, { op: 'Add', path: 'phoneNumbers', value: [] }),
+    );
     // A PATCHed resource too: its stored text is the one the PATCH wrote.
     await scim(
       t.app,
@@ -55,6 +72,8 @@ describe.each(STORE_KINDS)('stored-text rendering on %s', (kind) => {
     ['a user without groups', () => `/Users/${userIds[2]}?excludedAttributes=groups`],
     ['a group with members', () => `/Groups/${groupId}`],
     ['a group without members', () => `/Groups/${groupId}?excludedAttributes=members`],
+    ['an emptied group', () => `/Groups/${emptiedGroupId}`],
+    ['a page with an emptied group', () => '/Groups?count=10'],
     ['a page of users', () => '/Users?startIndex=1&count=10'],
     ['a cursor page of users', () => '/Users?cursor=&count=2&excludedAttributes=groups'],
     ['a filtered page of groups', () => '/Groups?filter=displayName eq "engineering"'],
@@ -69,6 +88,37 @@ describe.each(STORE_KINDS)('stored-text rendering on %s', (kind) => {
     expect(withoutCursor(one.body)).toBe(withoutCursor(two.body));
     expect(one.body).not.toContain('Secret-Passw0rd');
     expect(JSON.stringify(body)).not.toContain('password');
+  });
+
+  it('omits emptied multi-valued attributes rather than answering [] (RFC 7643 §2.5), on both paths', async () => {
+    for (const path of [`/Groups/${emptiedGroupId}`, `/Groups/${emptiedGroupId}?excludedAttributes=id`]) {
+      const res = await scim(t.app, a, 'GET', `${a.base}${path}`);
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toStrictEqual({
+        schemas: [CORE_GROUP],
+        displayName: 'Emptied',
+        id: emptiedGroupId,
+        meta: expect.objectContaining({ resourceType: 'Group' }),
+      });
+    }
+    // Emptied by PATCH (remove of the last email) and by PUT (empty lists): absent, never [].
+    const put = await scim(
+      t.app,
+      a,
+      'PUT',
+      `${a.base}/Users/${userIds[2]}`,
+      entraUser('zoë@contoso.example', 'oid-3', { emails: [], phoneNumbers: [], roles: [] }),
+    );
+    expect(put.statusCode).toBe(200);
+    for (const id of [userIds[1]!, userIds[2]!]) {
+      for (const query of ['', '?excludedAttributes=id']) {
+        const body = (await scim(t.app, a, 'GET', `${a.base}/Users/${id}${query}`)).json();
+        expect(body).not.toHaveProperty('emails');
+        expect(body).not.toHaveProperty('phoneNumbers');
+        expect(body).not.toHaveProperty('roles');
+      }
+    }
+    expect((await scim(t.app, a, 'GET', `${a.base}/Users/${userIds[2]}`)).json()).not.toHaveProperty('groups');
   });
 
   it('write responses render the written resource, not a stale stored text', async () => {

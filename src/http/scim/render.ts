@@ -1,4 +1,5 @@
-// Stored resources → their SCIM representation (RFC 7643 §3.1 common attributes, meta with absolute location).
+// Stored resources → their SCIM representation (RFC 7643 §3.1 common attributes, meta with absolute location), as
+// objects or as JSON text; both assemble the same `renderParts`.
 import { etagOf } from '../../core/scim/etag.ts';
 import {
   type GroupRef,
@@ -7,6 +8,7 @@ import {
   type StoredUser,
   storedTextOf,
 } from '../../core/scim/records.ts';
+import { partsToObject, partsToText, renderParts } from '../../scim/projection/render-parts.ts';
 
 export function userLocation(baseUrl: string, id: string): string {
   return `${baseUrl}/Users/${id}`;
@@ -44,42 +46,34 @@ function metaOf(resourceType: 'User' | 'Group', r: StoredGroup, location: string
   };
 }
 
-/**
- * The JSON text of a full representation (no projection), byte for byte what serialising `renderUser` /
- * `renderGroup` gives: stored data first, then id, the computed attribute and meta. The stored text is spliced
- * when the record came from the store unchanged, so a page of users is not parsed and re-serialised.
- */
-function representationText(
-  r: StoredGroup,
-  computedName: 'groups' | 'members',
-  computed: readonly unknown[] | undefined,
-  meta: ReturnType<typeof metaOf>,
-): string {
-  const dataText = storedTextOf(r) ?? JSON.stringify(r.data);
-  const inner = dataText.slice(1, -1);
-  const computedText =
-    computed && (computedName === 'members' || computed.length > 0)
-      ? `,${JSON.stringify(computedName)}:${JSON.stringify(computed)}`
-      : '';
-  return `{${inner}${inner === '' ? '' : ','}"id":${JSON.stringify(r.id)}${computedText},"meta":${JSON.stringify(meta)}}`;
+function userParts(user: StoredUser, baseUrl: string, groups: readonly GroupRef[] | undefined) {
+  return renderParts({
+    id: user.id,
+    computed: { name: 'groups', values: groups && groupRefs(baseUrl, groups) },
+    meta: metaOf('User', user, userLocation(baseUrl, user.id)),
+  });
 }
 
+function groupParts(group: StoredGroup, baseUrl: string, members: readonly MemberView[] | undefined) {
+  return renderParts({
+    id: group.id,
+    computed: { name: 'members', values: members && memberRefs(baseUrl, members) },
+    meta: metaOf('Group', group, groupLocation(baseUrl, group.id)),
+  });
+}
+
+/**
+ * The stored data's JSON text: spliced when the record came from the store unchanged, so a page of users is not
+ * parsed and re-serialised; otherwise the data serialised (the same bytes, as render-stored-text.test.ts checks).
+ */
+const dataTextOf = (r: StoredGroup) => storedTextOf(r) ?? JSON.stringify(r.data);
+
 export function userText(user: StoredUser, baseUrl: string, groups: readonly GroupRef[] | undefined): string {
-  return representationText(
-    user,
-    'groups',
-    groups && groupRefs(baseUrl, groups),
-    metaOf('User', user, userLocation(baseUrl, user.id)),
-  );
+  return partsToText(dataTextOf(user), userParts(user, baseUrl, groups));
 }
 
 export function groupText(group: StoredGroup, baseUrl: string, members: readonly MemberView[] | undefined): string {
-  return representationText(
-    group,
-    'members',
-    members && memberRefs(baseUrl, members),
-    metaOf('Group', group, groupLocation(baseUrl, group.id)),
-  );
+  return partsToText(dataTextOf(group), groupParts(group, baseUrl, members));
 }
 
 export function renderUser(
@@ -87,12 +81,7 @@ export function renderUser(
   baseUrl: string,
   groups: readonly GroupRef[] | undefined,
 ): Record<string, unknown> {
-  return {
-    ...user.data,
-    id: user.id,
-    ...(groups && groups.length > 0 ? { groups: groupRefs(baseUrl, groups) } : {}),
-    meta: metaOf('User', user, userLocation(baseUrl, user.id)),
-  };
+  return partsToObject(user.data, userParts(user, baseUrl, groups));
 }
 
 export function renderGroup(
@@ -100,10 +89,5 @@ export function renderGroup(
   baseUrl: string,
   members: readonly MemberView[] | undefined,
 ): Record<string, unknown> {
-  return {
-    ...group.data,
-    id: group.id,
-    ...(members ? { members: memberRefs(baseUrl, members) } : {}),
-    meta: metaOf('Group', group, groupLocation(baseUrl, group.id)),
-  };
+  return partsToObject(group.data, groupParts(group, baseUrl, members));
 }

@@ -418,6 +418,199 @@ const immutableRegistry: SchemaRegistry = createRegistry({
   ],
 });
 
+const ACME = 'urn:example:params:scim:schemas:extension:acme:2.0:User';
+/** The User type with a second extension whose `badge` is immutable and `site` required. */
+const acmeRegistry: SchemaRegistry = createRegistry({
+  schemas: [
+    userSchema,
+    enterpriseUserSchema,
+    {
+      id: ACME,
+      name: 'Acme',
+      description: 'x',
+      attributes: [
+        attr('badge', 'string', 'x', { mutability: 'immutable' }),
+        attr('site', 'string', 'x', { required: true }),
+        attr('floor', 'string', 'x'),
+        attr('audit', 'string', 'x', { mutability: 'readOnly' }),
+      ],
+    },
+    groupSchema,
+  ],
+  resourceTypes: [
+    {
+      id: 'User',
+      name: 'User',
+      endpoint: '/Users',
+      description: 'x',
+      schema: USER,
+      schemaExtensions: [
+        { schema: ENT, required: false },
+        { schema: ACME, required: false },
+      ],
+    },
+    groupResourceType,
+  ],
+});
+
+describe('a path naming an extension schema (RFC 7644 §3.5.2)', () => {
+  const managed = (): Json => ({
+    ...user(),
+    schemas: [USER, ENT],
+    [ENT]: { department: 'R&D', manager: { value: 'boss', displayName: 'The Boss' } },
+  });
+
+  it.each([
+    ['Entra', 'Add'],
+    ['Okta', 'add'],
+  ])('%s add merges into the extension, creating it and its schemas entry when absent', (_idp, op) => {
+    const created = run([{ op, path: ENT, value: { employeeNumber: '7', manager: 'boss' } }]);
+    expect(created.next).toEqual({
+      ...user(),
+      schemas: [USER, ENT],
+      [ENT]: { employeeNumber: '7', manager: { value: 'boss' } },
+    });
+    expect(created.changes.changedAttributes).toEqual([`${ENT}:employeeNumber`, `${ENT}:manager.value`]);
+    const merged = run([{ op, path: ENT, value: { employeeNumber: '7' } }], managed());
+    expect(merged.next[ENT]).toEqual({
+      department: 'R&D',
+      manager: { value: 'boss', displayName: 'The Boss' },
+      employeeNumber: '7',
+    });
+  });
+
+  it.each([
+    ['Entra', 'Replace'],
+    ['Okta', 'replace'],
+  ])('%s replace sets the attributes given and leaves the others (complex replace)', (_idp, op) => {
+    const { next, changes } = run(
+      [{ op, path: ENT, value: { department: 'Ops', manager: { value: 'chief' } } }],
+      managed(),
+    );
+    expect(next[ENT]).toEqual({ department: 'Ops', manager: { value: 'chief', displayName: 'The Boss' } });
+    expect(next.schemas).toEqual([USER, ENT]);
+    expect(changes.changedAttributes).toEqual([`${ENT}:department`, `${ENT}:manager.value`]);
+  });
+
+  it.each([
+    ['Entra', 'Remove'],
+    ['Okta', 'remove'],
+  ])('%s remove deletes the whole extension and its URN from schemas', (_idp, op) => {
+    const { next, changes } = run([{ op, path: ENT }], managed());
+    expect(next).toEqual(user());
+    expect(changes.changedAttributes).toEqual([
+      `${ENT}:department`,
+      `${ENT}:manager.value`,
+      `${ENT}:manager.displayName`,
+    ]);
+    expect(run([{ op, path: ENT }]).changes).toEqual({ changedAttributes: [] });
+  });
+
+  it('matches the URN case-insensitively and clears the extension with null or ""', () => {
+    expect(run([{ op: 'add', path: ENT.toUpperCase(), value: { Department: 'X' } }]).next[ENT]).toEqual({
+      department: 'X',
+    });
+    expect(run([{ op: 'replace', path: ENT, value: null }], managed()).next).toEqual(user());
+    expect(run([{ op: 'Replace', path: ENT, value: '' }], managed()).next).toEqual(user());
+  });
+
+  it('takes Entra string booleans and a bare manager id inside the value, like a path-less value', () => {
+    expect(run([{ op: 'Replace', path: ENT, value: { manager: 'chief' } }], managed()).next[ENT]).toEqual({
+      department: 'R&D',
+      manager: { value: 'chief', displayName: 'The Boss' },
+    });
+  });
+
+  it('addresses the extension attributes by their full URN path, sub-attributes included', () => {
+    const added = run([{ op: 'add', path: `${ENT}:manager.value`, value: 'boss' }]).next;
+    expect(added).toEqual({ ...user(), schemas: [USER, ENT], [ENT]: { manager: { value: 'boss' } } });
+    expect(run([{ op: 'replace', path: `${ENT}:manager.value`, value: 'chief' }], added).next[ENT]).toEqual({
+      manager: { value: 'chief' },
+    });
+    expect(run([{ op: 'remove', path: `${ENT}:manager.value` }], added).next).toEqual(user());
+    expect(run([{ op: 'remove', path: `${ENT}:department` }], managed()).next[ENT]).toEqual({
+      manager: { value: 'boss', displayName: 'The Boss' },
+    });
+  });
+
+  it.each([
+    [
+      'a remove carrying attributes',
+      { op: 'remove', path: ENT, value: { department: 'R&D' } },
+      'invalidValue',
+      `Operations[0]: remove of ${ENT} takes no value; name an attribute in the path`,
+    ],
+    [
+      'a value that is not an object',
+      { op: 'add', path: ENT, value: 'R&D' },
+      'invalidValue',
+      `Operations[0]: ${ENT} must be an object`,
+    ],
+    [
+      'an unknown attribute inside',
+      { op: 'add', path: ENT, value: { isAdmin: true } },
+      'invalidPath',
+      'Operations[0]: isAdmin is not an attribute of User',
+    ],
+    [
+      'a URN-qualified name inside',
+      { op: 'add', path: ENT, value: { [`${USER}:userName`]: 'x' } },
+      'invalidPath',
+      `Operations[0]: ${USER}:userName inside ${ENT}`,
+    ],
+    [
+      'a readOnly sub-attribute inside',
+      { op: 'replace', path: ENT, value: { 'manager.displayName': 'x' } },
+      'mutability',
+      `Operations[0]: ${ENT}:manager.displayName is readOnly`,
+    ],
+    [
+      'a reserved name inside',
+      { op: 'add', path: ENT, value: JSON.parse('{"__proto__": {"x": 1}}') },
+      'invalidPath',
+      'Operations[0]: the path names a reserved property',
+    ],
+  ])('refuses %s', (_name, op, scimType, detail) => {
+    expect(failure([op], managed())).toEqual({ scimType, detail });
+  });
+
+  it('refuses the URN of an extension the resource type does not have', () => {
+    expect(failure([{ op: 'add', path: ENT, value: { department: 'x' } }], group(), 'Group')).toEqual({
+      scimType: 'invalidPath',
+      detail: 'Operations[0]: User is not an attribute of Group',
+    });
+  });
+
+  it("applies the extension's immutable, required and readOnly rules", () => {
+    const acme = (ops: object[], resource: Json = user()) => run(ops, resource, 'User', acmeRegistry);
+    const fail = (ops: object[], resource: Json) => failure(ops, resource, 'User', acmeRegistry);
+    const set = acme([{ op: 'add', path: ACME, value: { badge: 'B1', site: 'Paris' } }]).next;
+    expect(set).toEqual({ ...user(), schemas: [USER, ACME], [ACME]: { badge: 'B1', site: 'Paris' } });
+    expect(acme([{ op: 'replace', path: ACME, value: { badge: 'B1', floor: '3' } }], set).next[ACME]).toEqual({
+      badge: 'B1',
+      site: 'Paris',
+      floor: '3',
+    });
+    expect(fail([{ op: 'replace', path: ACME, value: { badge: 'B2' } }], set)).toEqual({
+      scimType: 'mutability',
+      detail: `Operations[0]: ${ACME}:badge is immutable`,
+    });
+    expect(fail([{ op: 'remove', path: ACME }], set)).toEqual({
+      scimType: 'mutability',
+      detail: `Operations[0]: ${ACME}:badge is immutable`,
+    });
+    const unbadged = { ...user(), schemas: [USER, ACME], [ACME]: { site: 'Paris', floor: '3' } };
+    expect(fail([{ op: 'remove', path: ACME }], unbadged)).toEqual({
+      scimType: 'mutability',
+      detail: 'Operations[0]: site is required and cannot be removed',
+    });
+    expect(fail([{ op: 'add', path: ACME, value: { audit: 'x' } }], unbadged)).toEqual({
+      scimType: 'mutability',
+      detail: `Operations[0]: ${ACME}:audit is readOnly`,
+    });
+  });
+});
+
 describe('mutability (RFC 7644 §3.5.2, security-test-plan M1/M2/M6)', () => {
   it.each([
     ['replace id', { op: 'replace', path: 'id', value: 'x' }, 'mutability', 'Operations[0]: id is readOnly'],

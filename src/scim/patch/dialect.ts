@@ -175,30 +175,73 @@ function pathlessEntry(
   // The message's own `schemas` (Okta repeats it in a rename): not an attribute, the server maintains it.
   if (key.toLowerCase() === 'schemas') return [];
   const schemaUrn = ctx.registry.schemasOf(ctx.resourceTypeId).find((s) => s.toLowerCase() === key.toLowerCase());
-  if (schemaUrn !== undefined) {
-    // `{"urn:…:enterprise:2.0:User": {"department": "…"}}`: each inner key is an attribute of that schema.
-    // RFC 7643 §2.5: a null extension is unassigned: every writable attribute of it is cleared.
-    if (value === null) {
-      const attributes = ctx.registry.schema(schemaUrn)?.attributes ?? [];
-      return attributes
-        .filter((def) => def.mutability !== 'readOnly' && def.mutability !== 'writeOnly')
-        .map((def) => ({
-          index: op.index,
-          op: 'remove' as const,
-          target: resolveTarget({ attr: { schema: schemaUrn, attribute: def.name } }, ctx),
-          value: undefined,
-        }));
-    }
-    if (!isObject(value)) throw scimErrors.invalidValue(`${schemaUrn} must be an object`);
-    return Object.entries(value).flatMap(([name, v]) => {
-      checkName(name);
-      const ref = parseAttrRef(name);
-      if (ref.schema !== undefined) throw scimErrors.invalidPath(`${name.slice(0, 64)} inside ${schemaUrn}`);
-      return pathlessTarget(op, resolveTarget({ attr: { ...ref, schema: schemaUrn } }, ctx), v, resource, ctx, core);
-    });
-  }
+  // `{"urn:…:enterprise:2.0:User": {"department": "…"}}`: each inner key is an attribute of that schema.
+  if (schemaUrn !== undefined) return schemaEntries(op, schemaUrn, value === null, value, resource, ctx, core);
   const path = parsePath(key);
   return pathlessTarget(op, resolveTarget(path, ctx), value, resource, ctx, core);
+}
+
+/**
+ * A set of attributes of one schema (the value of a schema URN key, or of a path naming an extension), one
+ * operation per attribute; with `clear`, every writable attribute of the schema is removed instead.
+ */
+function schemaEntries(
+  op: PatchOperation,
+  schemaUrn: string,
+  clear: boolean,
+  value: unknown,
+  resource: Json,
+  ctx: PatchContext,
+  core: string,
+): CanonicalOperation[] {
+  if (clear) {
+    const attributes = ctx.registry.schema(schemaUrn)?.attributes ?? [];
+    return attributes
+      .filter((def) => def.mutability !== 'readOnly' && def.mutability !== 'writeOnly')
+      .map((def) => ({
+        index: op.index,
+        op: 'remove' as const,
+        target: resolveTarget({ attr: { schema: schemaUrn, attribute: def.name } }, ctx),
+        value: undefined,
+      }));
+  }
+  if (!isObject(value)) throw scimErrors.invalidValue(`${schemaUrn} must be an object`);
+  return Object.entries(value).flatMap(([key, v]) => {
+    checkName(key);
+    const ref = parseAttrRef(key);
+    if (ref.schema !== undefined) throw scimErrors.invalidPath(`${key.slice(0, 64)} inside ${schemaUrn}`);
+    return pathlessTarget(op, resolveTarget({ attr: { ...ref, schema: schemaUrn } }, ctx), v, resource, ctx, core);
+  });
+}
+
+/** The extension schema a PATCH path names as a whole (`urn:…:enterprise:2.0:User`), if it names one. */
+function extensionNamed(path: string, ctx: PatchContext, core: string): string | undefined {
+  if (path.slice(0, 4).toLowerCase() !== 'urn:') return undefined;
+  const lower = path.toLowerCase();
+  return ctx.registry.schemasOf(ctx.resourceTypeId).find((s) => s !== core && s.toLowerCase() === lower);
+}
+
+/**
+ * RFC 7644 §3.5.2: a path naming an extension schema targets the extension as a complex attribute. `add` merges the
+ * given attributes into it; `replace` replaces the attributes given and leaves the others (§3.5.2.3, complex
+ * replace); `remove` deletes the whole extension, and with it its URN from `schemas` (§3.5.2.2). Each attribute is
+ * then one operation, so the schema's readOnly, immutable and required rules apply as to any other path.
+ */
+function extensionOperations(
+  op: PatchOperation,
+  schemaUrn: string,
+  resource: Json,
+  ctx: PatchContext,
+  core: string,
+): CanonicalOperation[] {
+  if (op.op === 'remove') {
+    // A remove that carries attributes would delete more than it names: the attribute belongs in the path.
+    if (!(op.value === undefined || isUnassigned(op.value)))
+      throw scimErrors.invalidValue(`remove of ${schemaUrn} takes no value; name an attribute in the path`);
+    return schemaEntries(op, schemaUrn, true, undefined, resource, ctx, core);
+  }
+  // RFC 7643 §2.5 (and Entra's ""): an unassigned extension clears it, as it clears any attribute.
+  return schemaEntries(op, schemaUrn, isUnassigned(op.value), op.value, resource, ctx, core);
 }
 
 function pathlessTarget(
@@ -230,7 +273,11 @@ export function toCanonicalOperations(
   if (!type) throw scimErrors.invalidPath(`unknown resource type ${ctx.resourceTypeId}`);
   return operations.flatMap((op) =>
     atOperation(op.index, () => {
-      if (op.path !== undefined) return canonicalise(op.index, op.op, resolveTarget(parsePath(op.path), ctx), op.value);
+      if (op.path !== undefined) {
+        const extension = extensionNamed(op.path, ctx, type.schema);
+        if (extension !== undefined) return extensionOperations(op, extension, resource as Json, ctx, type.schema);
+        return canonicalise(op.index, op.op, resolveTarget(parsePath(op.path), ctx), op.value);
+      }
       // RFC 7644 §3.5.2.1/§3.5.2.3: without a path, the value is a set of attributes of the resource.
       if (op.op === 'remove') throw scimErrors.noTarget('remove needs a path');
       if (!isObject(op.value)) throw scimErrors.invalidValue(`${op.op} without a path needs an object of attributes`);

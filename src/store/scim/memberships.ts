@@ -19,19 +19,19 @@ export function createMemberships(db: Kysely<Database>, q: FixedQueries, lockabl
       const out = new Map<string, GroupRef[]>();
       for (const part of chunks(userIds)) {
         if (part.length === 0) continue;
-        const rows = await q.all<{ member_id: string; id: string; display_name: string }>(
+        const rows = await q.all(
           `groupsOf.${part.length}`,
-          () =>
+          (p) =>
             db
               .selectFrom('scim_group_members as m')
               .innerJoin('scim_groups as g', (j) =>
                 j.onRef('g.tenant_id', '=', 'm.tenant_id').onRef('g.id', '=', 'm.group_id'),
               )
               .select(['m.member_id', 'g.id', 'g.display_name'])
-              .where('m.tenant_id', '=', tenantId)
-              .where('m.member_id', 'in', part)
+              .where('m.tenant_id', '=', p('tenantId'))
+              .where('m.member_id', 'in', p.each('userIds'))
               .orderBy('g.id'),
-          [tenantId, ...part],
+          { tenantId, userIds: part },
         );
         for (const row of rows) {
           const list = out.get(row.member_id) ?? [];

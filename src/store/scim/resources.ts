@@ -3,9 +3,9 @@ import type { Kysely } from 'kysely';
 import type { RowLock } from '../../core/scim/ports.ts';
 import type { SearchQuery, StoredGroup, StoredUser } from '../../core/scim/records.ts';
 import { scimErrors } from '../../scim/errors.ts';
-import type { FixedQueries } from '../fixed-queries.ts';
+import type { FixedQueries, Param } from '../fixed-queries.ts';
 import type { Database, ScimUsersTable } from '../schema.ts';
-import { fixedShape, type ResourceTable, readColumns } from './rows.ts';
+import { type ResourceTable, readColumns } from './rows.ts';
 import { search } from './search.ts';
 
 export interface ScimDialect {
@@ -43,24 +43,25 @@ export function resourceTable<Row extends { tenant_id: string; id: string }, Rec
       const row = spec.toRow(record) as unknown as ScimUsersTable;
       try {
         // Rows of one table always have the same columns, so the statement is compiled once (fixed query).
-        await q.write(`${table}.insert`, () => db.insertInto(table).values(row), fixedShape(row));
+        await q.write(`${table}.insert`, (p) => db.insertInto(table).values(p.fields(row)), row);
       } catch (error) {
         uniqueness(error, spec.conflict);
       }
     },
     async get(tenantId: string, id: string, options?: { lock?: RowLock }) {
-      const select = () =>
+      const key = { tenantId, id };
+      const select = (p: Param<typeof key>) =>
         db
           .selectFrom(table)
           .select(readColumns(spec.table) as unknown as 'id'[])
-          .where('tenant_id', '=', tenantId)
-          .where('id', '=', id);
+          .where('tenant_id', '=', p('tenantId'))
+          .where('id', '=', p('id'));
       const row =
         options?.lock === 'delete' && lockable
-          ? await q.first<Row>(`${table}.get.lockForDelete`, () => select().forUpdate(), [tenantId, id])
+          ? await q.first<Row, typeof key>(`${table}.get.lockForDelete`, (p) => select(p).forUpdate(), key)
           : options?.lock === 'update' && lockable
-            ? await q.first<Row>(`${table}.get.lock`, () => select().forNoKeyUpdate(), [tenantId, id])
-            : await q.first<Row>(`${table}.get`, select, [tenantId, id]);
+            ? await q.first<Row, typeof key>(`${table}.get.lock`, (p) => select(p).forNoKeyUpdate(), key)
+            : await q.first<Row, typeof key>(`${table}.get`, select, key);
       return row === undefined ? undefined : spec.fromRow(row);
     },
     async update(record: Rec, expectedVersion: number) {
@@ -70,14 +71,14 @@ export function resourceTable<Row extends { tenant_id: string; id: string }, Rec
       try {
         const updated = await q.writeCount(
           `${table}.update`,
-          () =>
+          (p) =>
             db
               .updateTable(table)
-              .set(changes)
-              .where('tenant_id', '=', tenant_id)
-              .where('id', '=', id)
-              .where('version', '=', expectedVersion),
-          [...fixedShape(changes), tenant_id, id, expectedVersion],
+              .set(p.fields(changes))
+              .where('tenant_id', '=', p('tenant_id'))
+              .where('id', '=', p('id'))
+              .where('version', '=', p('expectedVersion')),
+          { ...changes, tenant_id, id, expectedVersion },
         );
         return updated === 1;
       } catch (error) {

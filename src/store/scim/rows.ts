@@ -99,16 +99,6 @@ export function groupRow(g: StoredGroup): ScimGroupsTable {
   };
 }
 
-/**
- * A row's values in column order, as a fixed query binds them. The builder leaves undefined columns out, which
- * would change the statement's shape: rows here never have one, and one that did would be a bug, not a variant.
- */
-export function fixedShape(row: object): unknown[] {
-  const values = Object.values(row);
-  if (values.includes(undefined)) throw new Error('a stored row has an undefined column');
-  return values;
-}
-
 /** Bind lists in chunks: SQLite caps bound parameters per statement. */
 export function chunks<T>(items: readonly T[], size = 500): T[][] {
   const out: T[][] = [];
