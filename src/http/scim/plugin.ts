@@ -16,7 +16,7 @@ import { compileProjection, parseAttributeList, storedDataIsDefaultShape } from 
 import { scimRegistry } from '../../scim/schema/registry.ts';
 import { registerBulk } from './bulk.ts';
 import { registerDiscovery } from './discovery-routes.ts';
-import { SCIM_CONTENT_TYPE, sendScimError, toScimError } from './errors.ts';
+import { SCIM_CONTENT_TYPE, ScimSurfaceError, sendScimError, surfaceWire, toScimWire } from './errors.ts';
 import { parseScimJson } from './json-body.ts';
 import { groupBinding, type ResourceBinding, userBinding } from './resources.ts';
 
@@ -148,7 +148,7 @@ export async function scimPlugin(app: FastifyInstance, deps: ScimSurfaceDeps): P
     (request, body, done) => {
       const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
       if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-        done(new ScimError(415, 'request bodies must be UTF-8'), undefined);
+        done(new ScimSurfaceError('request.unsupported_media_type', 'request bodies must be UTF-8'), undefined);
         return;
       }
       try {
@@ -156,7 +156,7 @@ export async function scimPlugin(app: FastifyInstance, deps: ScimSurfaceDeps): P
       } catch (error) {
         // One line for the operator, naming why and how large, never what (bodies carry personal data).
         request.log.warn(
-          { reason: (error as ScimError).detail, bytes: (body as string).length },
+          { reason: (error as Error).message, bytes: (body as string).length },
           'refused a malformed SCIM request body',
         );
         done(error as Error, undefined);
@@ -175,7 +175,11 @@ export async function scimPlugin(app: FastifyInstance, deps: ScimSurfaceDeps): P
       // Guessing tokens is slowed per client address; valid traffic never spends from this bucket.
       const guard = await deps.limits.authFailures.take(request.ip);
       if (!guard.ok)
-        throw scimErrors.tooManyRequests('too many failed authentications; retry later', guard.retryAfterSeconds);
+        throw new ScimSurfaceError(
+          'request.rate_limited',
+          'too many failed authentications; retry later',
+          guard.retryAfterSeconds,
+        );
       throw error;
     }
     if (deps.mode === 'tenant-url') {
@@ -197,7 +201,11 @@ export async function scimPlugin(app: FastifyInstance, deps: ScimSurfaceDeps): P
     ] as const) {
       const taken = await bucket.take(key);
       if (!taken.ok)
-        throw scimErrors.tooManyRequests('request rate limit exceeded; retry later', taken.retryAfterSeconds);
+        throw new ScimSurfaceError(
+          'request.rate_limited',
+          'request rate limit exceeded; retry later',
+          taken.retryAfterSeconds,
+        );
     }
   });
 
@@ -222,7 +230,7 @@ export async function scimPlugin(app: FastifyInstance, deps: ScimSurfaceDeps): P
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const scimError = toScimError(error, request, deps.isStoreUnavailable);
+    const scimError = toScimWire(error, request, deps.isStoreUnavailable);
     if (request.scimCaller) {
       request.scimLog = {
         ...(request.scimLog ?? { operation: request.method.toLowerCase() }),
@@ -242,9 +250,9 @@ export async function scimPlugin(app: FastifyInstance, deps: ScimSurfaceDeps): P
       const principal = await authenticate(deps, bearerFrom(request.headers.authorization));
       requireKind(principal, 'scim');
     } catch (error) {
-      return sendScimError(reply, toScimError(error, request, deps.isStoreUnavailable));
+      return sendScimError(reply, toScimWire(error, request, deps.isStoreUnavailable));
     }
-    return sendScimError(reply, scimErrors.notFound('no SCIM endpoint at this path'));
+    return sendScimError(reply, surfaceWire('route.not_found', 'no SCIM endpoint at this path'));
   });
 
   registerDiscovery(app, deps);
@@ -256,7 +264,7 @@ export async function scimPlugin(app: FastifyInstance, deps: ScimSurfaceDeps): P
 function methodNotAllowed(allowed: string) {
   return async (_request: FastifyRequest, reply: FastifyReply) => {
     reply.header('allow', allowed);
-    return sendScimError(reply, new ScimError(405, `this endpoint supports ${allowed}`));
+    return sendScimError(reply, surfaceWire('method.not_allowed', `this endpoint supports ${allowed}`));
   };
 }
 

@@ -1,5 +1,6 @@
 // SCIM users, groups, memberships and the provisioning log on Kysely. Every statement is tenant-scoped.
 import { type Kysely, type SqlBool, sql } from 'kysely';
+import { DomainError } from '../../core/errors.ts';
 import type { RowLock, ScimRepositories } from '../../core/scim/ports.ts';
 import type {
   CursorPosition,
@@ -241,7 +242,7 @@ export function createScimRepositories(
   q: FixedQueries = fixedQueries(db, d.dialect, undefined),
 ): ScimRepositories {
   const uniqueness = (error: unknown, message: string) => {
-    if (d.isUniqueViolation(error)) throw scimErrors.uniqueness(message);
+    if (d.isUniqueViolation(error)) throw new DomainError('scim.uniqueness', message);
     throw error;
   };
   const lockable = d.dialect === 'postgres';
