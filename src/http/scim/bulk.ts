@@ -2,8 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { scimErrors } from '../../scim/errors.ts';
 import { errorDocument, operationError, ScimSurfaceError } from './errors.ts';
-import { caller, type ScimSurfaceDeps } from './plugin.ts';
 import { groupBinding, type ResourceBinding, userBinding } from './resources.ts';
+import { caller, type ScimSurfaceDeps } from './surface.ts';
 
 export const BULK_LIMITS = { maxOperations: 1000 } as const;
 

@@ -10,7 +10,7 @@ import {
 } from '../../scim/messages/discovery.ts';
 import { scimRegistry } from '../../scim/schema/registry.ts';
 import { BULK_LIMITS } from './bulk.ts';
-import { methodGuard, type ScimSurfaceDeps } from './plugin.ts';
+import { methodGuard, type ScimSurfaceDeps } from './surface.ts';
 
 export function registerDiscovery(app: FastifyInstance, deps: ScimSurfaceDeps): void {
   app.get('/ServiceProviderConfig', async (request) => {
