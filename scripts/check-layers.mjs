@@ -46,18 +46,6 @@ const RULES = {
  */
 const SCIM_BUILTINS = [];
 
-/**
- * Imports left out of the cycle check, each named by the edge it allows (paths relative to this repository's src/).
- * Only for this repository's own tree; an entry whose import is gone fails the check, so it cannot outlive its
- * reason.
- */
-const TEMPORARY_CYCLE_ALLOWANCES = [
-  // removed when the SCIM plugin split lands
-  { from: 'http/scim/bulk.ts', to: 'http/scim/plugin.ts' },
-  // removed when the SCIM plugin split lands
-  { from: 'http/scim/discovery-routes.ts', to: 'http/scim/plugin.ts' },
-];
-
 function files(dir) {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -112,14 +100,6 @@ for (const file of files(SRC)) {
           `${name} imports ${spec} (src/scim is pure: node: modules allowed there: ${SCIM_BUILTINS.join(', ') || 'none'})`,
         );
       }
-    }
-  }
-}
-
-if (SRC === DEFAULT_ROOT) {
-  for (const { from, to } of TEMPORARY_CYCLE_ALLOWANCES) {
-    if (!graph.get(from)?.delete(to)) {
-      problems.push(`cycle allowance ${from} → ${to}: that import is gone; delete the allowance in check-layers.mjs`);
     }
   }
 }

@@ -48,6 +48,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     onError: (error) =>
       server.log.warn({ err: { message: (error as Error).message } }, 'could not write the provisioning log'),
     retryable: (error) => store.isUnavailable(error),
+    // Failed authentications at a tenant's SCIM URL are logged for existing tenants only (docs/scim.md).
+    tenantExists: async (tenantId) => (await store.tenants.get(tenantId)) !== undefined,
+    clock,
   });
   server.addHook('onClose', async () => scimLog.close());
   await registerOpenApi(server, config.publicUrl);

@@ -17,7 +17,13 @@ export type DomainErrorCode =
   | 'scim_token.provider_unknown'
   | 'audit.cursor_invalid'
   | 'client.not_found'
-  | 'store.unavailable';
+  | 'store.unavailable'
+  // SCIM use cases and the SCIM store (the engine's own failures are ScimErrors, src/scim/errors.ts)
+  | 'scim.not_found'
+  | 'scim.version_mismatch'
+  | 'scim.uniqueness'
+  | 'scim.cursor_invalid'
+  | 'scim.cursor_expired';
 
 export interface FieldProblem {
   readonly field: string;
@@ -34,6 +40,11 @@ export class DomainError extends Error {
     this.code = code;
     this.fields = fields;
   }
+}
+
+/** Tests an error by its code, never by its message: races and expected failures are recognised this way. */
+export function hasCode<C extends DomainErrorCode>(error: unknown, code: C): error is DomainError & { code: C } {
+  return error instanceof DomainError && error.code === code;
 }
 
 export function invalid(field: string, message: string): DomainError {

@@ -10,12 +10,19 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * The credential an Authorization header presents, for `authenticate`: undefined when there is no header (missing),
+ * '' when there is one but not `Bearer <token>` — a present but non-Bearer header is an invalid credential, not a
+ * missing one. Every surface reads the header through this.
+ */
+export function presentedBearer(header: string | undefined): string | undefined {
+  const bearer = bearerFrom(header);
+  return header !== undefined && bearer === undefined ? '' : bearer;
+}
+
 export function principalHook(deps: AuthDeps, kind: Principal['kind']) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    const header = request.headers.authorization;
-    const bearer = bearerFrom(header);
-    // A present but non-Bearer header is an invalid credential, not a missing one.
-    const principal = await authenticate(deps, header !== undefined && bearer === undefined ? '' : bearer);
+    const principal = await authenticate(deps, presentedBearer(request.headers.authorization));
     // A SCIM token is a credential of another API, not a lesser role of this one: it is as unknown here as any
     // string (401), so this API is no oracle for SCIM tokens. Admin vs operator is a role: 403 (ADR 0013).
     if (principal.kind === 'scim') throw new DomainError('auth.invalid', 'the bearer token is not valid');

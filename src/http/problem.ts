@@ -2,12 +2,15 @@
 import type { FastifyReply } from 'fastify';
 import type { DomainErrorCode, FieldProblem } from '../core/errors.ts';
 
-export type HttpErrorCode =
-  | 'request.malformed_json'
-  | 'request.too_large'
-  | 'request.unsupported_media_type'
-  | 'route.not_found'
-  | 'internal';
+export const HTTP_ERROR_CODES = [
+  'request.malformed_json',
+  'request.too_large',
+  'request.unsupported_media_type',
+  'route.not_found',
+  'internal',
+] as const;
+
+export type HttpErrorCode = (typeof HTTP_ERROR_CODES)[number];
 
 export type ProblemCode = DomainErrorCode | HttpErrorCode;
 
@@ -28,6 +31,13 @@ const TITLES: Record<ProblemCode, { status: number; title: string }> = {
   'scim_token.provider_unknown': { status: 422, title: 'Unknown SSO provider' },
   'audit.cursor_invalid': { status: 400, title: 'Invalid cursor' },
   'store.unavailable': { status: 503, title: 'Temporarily unavailable' },
+  // The SCIM use cases' codes: the SCIM surface sends them as SCIM errors (src/http/scim/errors.ts); here for the
+  // day an admin route calls a SCIM use case.
+  'scim.not_found': { status: 404, title: 'SCIM resource not found' },
+  'scim.version_mismatch': { status: 412, title: 'Version mismatch' },
+  'scim.uniqueness': { status: 409, title: 'Already exists' },
+  'scim.cursor_invalid': { status: 400, title: 'Invalid cursor' },
+  'scim.cursor_expired': { status: 400, title: 'Expired cursor' },
   'request.malformed_json': { status: 400, title: 'Malformed JSON' },
   'request.too_large': { status: 413, title: 'Request body too large' },
   'request.unsupported_media_type': { status: 415, title: 'Unsupported media type' },

@@ -1,4 +1,6 @@
-// SCIM protocol errors (RFC 7644 §3.12): one constructor per status / scimType, mapped to the wire by the HTTP layer.
+// The SCIM engine's error vocabulary (RFC 7644 §3.12): a scimType and a detail. No HTTP status: each surface maps
+// scimTypes to its wire once (src/http/scim/errors.ts). Failures that are not about the protocol message itself —
+// a missing resource, a stale version, a taken userName, a stale cursor — are the core's DomainError codes.
 
 export type ScimType =
   | 'invalidFilter'
@@ -15,39 +17,26 @@ export type ScimType =
   | 'expiredCursor';
 
 export class ScimError extends Error {
-  readonly status: number;
-  readonly scimType: ScimType | undefined;
+  readonly scimType: ScimType;
   readonly detail: string;
-  /** Seconds the client should wait (429, 503), sent as Retry-After. */
-  readonly retryAfterSeconds: number | undefined;
 
-  constructor(status: number, detail: string, scimType?: ScimType, retryAfterSeconds?: number) {
+  constructor(scimType: ScimType, detail: string) {
     super(detail);
     this.name = 'ScimError';
-    this.status = status;
     this.scimType = scimType;
     this.detail = detail;
-    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
+/** One constructor per scimType the engine raises (uniqueness and the cursor types are raised by the core). */
 export const scimErrors = {
-  invalidFilter: (detail: string) => new ScimError(400, detail, 'invalidFilter'),
-  tooMany: (detail: string) => new ScimError(400, detail, 'tooMany'),
-  uniqueness: (detail: string) => new ScimError(409, detail, 'uniqueness'),
-  mutability: (detail: string) => new ScimError(400, detail, 'mutability'),
-  invalidSyntax: (detail: string) => new ScimError(400, detail, 'invalidSyntax'),
-  invalidPath: (detail: string) => new ScimError(400, detail, 'invalidPath'),
-  noTarget: (detail: string) => new ScimError(400, detail, 'noTarget'),
-  invalidValue: (detail: string) => new ScimError(400, detail, 'invalidValue'),
-  invalidVers: (detail: string) => new ScimError(400, detail, 'invalidVers'),
-  sensitive: (detail: string) => new ScimError(403, detail, 'sensitive'),
-  // RFC 9865 §3: cursor errors
-  invalidCursor: (detail: string) => new ScimError(400, detail, 'invalidCursor'),
-  expiredCursor: (detail: string) => new ScimError(400, detail, 'expiredCursor'),
-  notFound: (detail: string) => new ScimError(404, detail),
-  preconditionFailed: (detail: string) => new ScimError(412, detail),
-  payloadTooLarge: (detail: string) => new ScimError(413, detail),
-  tooManyRequests: (detail: string, retryAfterSeconds: number) =>
-    new ScimError(429, detail, undefined, retryAfterSeconds),
+  invalidFilter: (detail: string) => new ScimError('invalidFilter', detail),
+  tooMany: (detail: string) => new ScimError('tooMany', detail),
+  mutability: (detail: string) => new ScimError('mutability', detail),
+  invalidSyntax: (detail: string) => new ScimError('invalidSyntax', detail),
+  invalidPath: (detail: string) => new ScimError('invalidPath', detail),
+  noTarget: (detail: string) => new ScimError('noTarget', detail),
+  invalidValue: (detail: string) => new ScimError('invalidValue', detail),
+  invalidVers: (detail: string) => new ScimError('invalidVers', detail),
+  sensitive: (detail: string) => new ScimError('sensitive', detail),
 } as const;

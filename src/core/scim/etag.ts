@@ -1,5 +1,5 @@
 // Versions as ETags (RFC 7644 §3.14) and the tenant-scoped reads that precede a response or a write.
-import { scimErrors } from '../../scim/errors.ts';
+import { DomainError } from '../errors.ts';
 import type { RowLock } from './ports.ts';
 
 export function etagOf(version: number): string {
@@ -16,7 +16,7 @@ function matches(header: string, version: number): boolean {
 /** RFC 7232 §3.1: a failing If-Match answers 412 and nothing is written. */
 export function checkIfMatch(header: string | undefined, version: number): void {
   if (header !== undefined && !matches(header, version)) {
-    throw scimErrors.preconditionFailed('the resource has changed since the version named in If-Match');
+    throw new DomainError('scim.version_mismatch', 'the resource has changed since the version named in If-Match');
   }
 }
 

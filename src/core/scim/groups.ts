@@ -5,6 +5,7 @@ import { applyPatch } from '../../scim/patch/apply.ts';
 import { parsePatchRequest } from '../../scim/patch/message.ts';
 import { toStoredResource } from '../../scim/resource/validate.ts';
 import { scimRegistry } from '../../scim/schema/registry.ts';
+import { DomainError } from '../errors.ts';
 import type { ScimCaller, ScimDeps } from './context.ts';
 import { currentForWrite, existing } from './etag.ts';
 import type { ScimRepositories } from './ports.ts';
@@ -13,7 +14,7 @@ import type { MemberChange, ResourceData, StoredGroup } from './records.ts';
 /** Members named in one request: bounded so one call cannot hold a transaction for long. */
 export const MAX_MEMBERS_PER_REQUEST = 1000;
 
-const notFound = () => scimErrors.notFound('no such Group');
+const notFound = () => new DomainError('scim.not_found', 'no such Group');
 
 /** `members` of a POST/PUT body → member ids (types are learnt from the store, never trusted from the body). */
 function membersOf(body: unknown): string[] {

@@ -1,6 +1,8 @@
 // The provisioning log: every SCIM request of a tenant, what happened, and what changed — by name, never by value.
+import { type Clock, systemClock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
 import { toStorableText } from '../../lib/storable-text.ts';
+import { type AuthFailureReason, AuthFailureTally, type AuthFailureWindow, authFailureEntry } from './auth-failures.ts';
 import type { ScimCaller, ScimDeps } from './context.ts';
 import type { ScimStore } from './ports.ts';
 import type { ScimLogEntry, ScimLogQuery } from './records.ts';
@@ -18,6 +20,7 @@ export class ScimLogBuffer {
   private flushing: Promise<void> = Promise.resolve();
   private flushQueued = false;
   private readonly timer: NodeJS.Timeout;
+  private readonly authFailures: AuthFailureTally;
 
   constructor(
     private readonly store: ScimStore,
@@ -29,8 +32,17 @@ export class ScimLogBuffer {
       retryable?: (error: unknown) => boolean;
       /** Most entries kept while the database is unavailable; beyond it the oldest are dropped (and reported). */
       maxPending?: number;
+      /**
+       * Whether a tenant exists, asked once per tenant and write, off the request path: failed authentications are
+       * recorded only for existing tenants. Without it they are not recorded.
+       */
+      tenantExists?: (tenantId: string) => Promise<boolean>;
+      /** Most open failed-authentication windows (tenant × minute × reason) at once. */
+      maxAuthFailureWindows?: number;
+      clock?: Clock;
     },
   ) {
+    this.authFailures = new AuthFailureTally(options.maxAuthFailureWindows);
     this.timer = setInterval(() => void this.flush(), options.intervalMs);
     this.timer.unref();
   }
@@ -45,14 +57,51 @@ export class ScimLogBuffer {
     }
   }
 
-  /** Writes everything added so far; concurrent calls queue behind each other. */
-  flush(): Promise<void> {
+  /**
+   * A failed authentication at a tenant's SCIM URL: counted in memory, written as one entry per tenant, minute and
+   * reason once the minute has ended (or when the log is read), so a flood costs one row, not one per request.
+   */
+  noteAuthFailure(tenantId: string, reason: AuthFailureReason): void {
+    if (this.options.tenantExists) this.authFailures.note(tenantId, reason, this.now());
+  }
+
+  /** Open failed-authentication windows (bounded by maxAuthFailureWindows). */
+  get openAuthFailureWindows(): number {
+    return this.authFailures.size;
+  }
+
+  private now(): Date {
+    return (this.options.clock ?? systemClock).now();
+  }
+
+  /** Entries for the windows of tenants that exist; the rest (typos, guesses) are dropped unwritten. */
+  private async authFailureEntries(windows: readonly AuthFailureWindow[]): Promise<ScimLogEntry[]> {
+    const exists = this.options.tenantExists;
+    if (!exists || windows.length === 0) return [];
+    const known = new Map<string, boolean>();
+    for (const { tenantId } of windows) if (!known.has(tenantId)) known.set(tenantId, await exists(tenantId));
+    if (this.authFailures.dropped > 0) {
+      this.options.onError(new Error(`${this.authFailures.dropped} failed authentications were not counted`));
+      this.authFailures.dropped = 0;
+    }
+    return windows.filter((w) => known.get(w.tenantId)).map(authFailureEntry);
+  }
+
+  /**
+   * Writes everything added so far; concurrent calls queue behind each other. Failed-authentication windows are
+   * written once their minute has ended, or all of them with `openWindows` (the log is being read, or closed).
+   */
+  flush(options: { openWindows?: boolean } = {}): Promise<void> {
     this.flushing = this.flushing.then(async () => {
       this.flushQueued = false;
-      if (this.pending.length === 0) return;
+      const windows =
+        this.authFailures.size > 0 ? this.authFailures.take(this.now(), options.openWindows === true) : [];
+      if (this.pending.length === 0 && windows.length === 0) return;
       const batch = this.pending;
       this.pending = [];
       try {
+        batch.push(...(await this.authFailureEntries(windows)));
+        if (batch.length === 0) return;
         await this.store.transaction(async (tx) => {
           await tx.scimLog.appendMany(batch);
         });
@@ -74,7 +123,7 @@ export class ScimLogBuffer {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
-    await this.flush();
+    await this.flush({ openWindows: true });
   }
 }
 
@@ -142,7 +191,7 @@ export async function listScimLog(
   query: ScimLogQuery,
 ): Promise<{ items: readonly ScimLogEntry[]; nextCursor: string | null }> {
   // An admin looking at the log right after a failure must see it: write what is buffered first.
-  await deps.scimLog.flush();
+  await deps.scimLog.flush({ openWindows: true });
   const items = await deps.scim.scimLog.list(tenantId, { ...query, limit: query.limit + 1 });
   const page = items.slice(0, query.limit);
   return { items: page, nextCursor: items.length > query.limit ? (page.at(-1)?.id ?? null) : null };

@@ -20,7 +20,7 @@ import type {
 export type RowLock = 'update' | 'delete';
 
 export interface UserRepository {
-  /** Throws a SCIM uniqueness error when userName collides (case-insensitively) within the tenant. */
+  /** Throws DomainError `scim.uniqueness` when userName collides (case-insensitively) within the tenant. */
   insert(user: StoredUser): Promise<void>;
   /** `lock` takes a row lock (PostgreSQL, see RowLock) so read-modify-write cannot lose a concurrent update. */
   get(tenantId: string, id: string, options?: { lock?: RowLock }): Promise<StoredUser | undefined>;

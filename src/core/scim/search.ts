@@ -5,6 +5,7 @@ import { checkFilter } from '../../scim/filter/check.ts';
 import { parseFilter } from '../../scim/filter/parser.ts';
 import { parseAttrRef } from '../../scim/path/parse.ts';
 import { scimRegistry } from '../../scim/schema/registry.ts';
+import { DomainError } from '../errors.ts';
 import type { CursorPosition, ScimResourceType, SearchQuery } from './records.ts';
 
 export const PAGING = {
@@ -72,11 +73,12 @@ function decodeCursor(cursor: string, fingerprint: string, now: Date): { positio
       throw new Error('shape');
   } catch {
     // RFC 9865 §3.2: an unparseable cursor is invalidCursor.
-    throw scimErrors.invalidCursor('the cursor is not one this server issued');
+    throw new DomainError('scim.cursor_invalid', 'the cursor is not one this server issued');
   }
-  if (body.f !== fingerprint) throw scimErrors.invalidCursor('the cursor belongs to a different filter or sort order');
+  if (body.f !== fingerprint)
+    throw new DomainError('scim.cursor_invalid', 'the cursor belongs to a different filter or sort order');
   if (now.getTime() / 1000 - body.t > PAGING.cursorTimeout)
-    throw scimErrors.expiredCursor('the cursor has expired; start again');
+    throw new DomainError('scim.cursor_expired', 'the cursor has expired; start again');
   return { position: { key: body.k, id: body.i }, total: body.n };
 }
 

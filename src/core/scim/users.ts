@@ -1,11 +1,11 @@
 // SCIM User use cases: a user is a Roster subject; `active: false` deactivates it, DELETE erases it.
 import { newId } from '../../lib/ids.ts';
 import { hashPassword } from '../../lib/password.ts';
-import { scimErrors } from '../../scim/errors.ts';
 import { applyPatch } from '../../scim/patch/apply.ts';
 import { parsePatchRequest } from '../../scim/patch/message.ts';
 import { toStoredResource } from '../../scim/resource/validate.ts';
 import { scimRegistry } from '../../scim/schema/registry.ts';
+import { DomainError } from '../errors.ts';
 import type { ScimCaller, ScimDeps } from './context.ts';
 import { currentForWrite, existing } from './etag.ts';
 import type { ScimRepositories } from './ports.ts';
@@ -22,7 +22,7 @@ function withActive<T extends { data: ResourceData }>(parsed: T): T {
   return parsed.data.active === undefined ? { ...parsed, data: { ...parsed.data, active: true } } : parsed;
 }
 
-const notFound = () => scimErrors.notFound('no such User');
+const notFound = () => new DomainError('scim.not_found', 'no such User');
 
 /** Deactivation ends the subject's sign-in sessions and tokens in the same transaction as the write. */
 async function endSessionsOnDeactivation(tx: ScimRepositories, before: StoredUser, after: StoredUser): Promise<void> {

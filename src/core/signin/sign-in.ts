@@ -2,9 +2,9 @@
 // and record the outcome in the tenant's audit log.
 import type { Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
-import { ScimError } from '../../scim/errors.ts';
 import { URN } from '../../scim/schema/urns.ts';
 import { recordAudit } from '../audit/audit.ts';
+import { hasCode } from '../errors.ts';
 import type { Store } from '../ports.ts';
 import type { SsoProviderRecord } from '../records.ts';
 import type { ResourceData, StoredUser } from '../scim/records.ts';
@@ -133,7 +133,7 @@ export async function completeSignIn(
     try {
       result = await attempt(deps, provider, identity);
     } catch (error) {
-      const raced = error instanceof LostRace || (error instanceof ScimError && error.scimType === 'uniqueness');
+      const raced = error instanceof LostRace || hasCode(error, 'scim.uniqueness');
       if (!raced || round >= 2) throw error;
     }
   }

@@ -28,7 +28,7 @@ export async function logRoutes(app: FastifyInstance, deps: AdminSurfaceDeps): P
             resourceId: { type: 'string', maxLength: 128 },
             operation: {
               type: 'string',
-              enum: ['create', 'get', 'search', 'replace', 'patch', 'delete', 'bulk', 'discovery'],
+              enum: ['create', 'get', 'search', 'replace', 'patch', 'delete', 'bulk', 'discovery', 'authenticate'],
             },
             limit: { type: 'string', pattern: '^[0-9]{1,3}$' },
             before: { type: 'string', maxLength: 64 },

@@ -1,14 +1,14 @@
 // Bulk (RFC 7644 §3.7): operations run in order through the same use cases; bulkId references resolve to new ids.
 import type { FastifyInstance } from 'fastify';
-import { ScimError, scimErrors } from '../../scim/errors.ts';
-import { caller, type ScimSurfaceDeps } from './plugin.ts';
+import { scimErrors } from '../../scim/errors.ts';
+import { errorDocument, operationError, ScimSurfaceError } from './errors.ts';
 import { groupBinding, type ResourceBinding, userBinding } from './resources.ts';
+import { caller, type ScimSurfaceDeps } from './surface.ts';
 
 export const BULK_LIMITS = { maxOperations: 1000 } as const;
 
 const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 const BULK_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse';
-const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 interface BulkOperation {
   method: string;
@@ -52,7 +52,7 @@ function parseOperations(body: unknown): { operations: BulkOperation[]; failOnEr
   if (!Array.isArray(b.Operations)) throw scimErrors.invalidSyntax('Operations must be an array');
   // RFC 7644 §3.7.4: more operations than maxOperations → 413.
   if (b.Operations.length > BULK_LIMITS.maxOperations) {
-    throw scimErrors.payloadTooLarge(`at most ${BULK_LIMITS.maxOperations} operations per bulk request`);
+    throw new ScimSurfaceError('request.too_large', `at most ${BULK_LIMITS.maxOperations} operations per bulk request`);
   }
   const failOnErrors = b.failOnErrors;
   if (failOnErrors !== undefined && (!Number.isInteger(failOnErrors) || (failOnErrors as number) < 1)) {
@@ -114,18 +114,10 @@ export function registerBulk(app: FastifyInstance, deps: ScimSurfaceDeps): void 
           throw scimErrors.invalidSyntax(`${op.method.slice(0, 10)} is not valid for ${op.path.slice(0, 80)}`);
         }
       } catch (error) {
-        if (!(error instanceof ScimError)) throw error;
+        const failed = operationError(error);
+        if (!failed) throw error;
         errors++;
-        results.push({
-          ...base,
-          status: String(error.status),
-          response: {
-            schemas: [ERROR],
-            status: String(error.status),
-            ...(error.scimType ? { scimType: error.scimType } : {}),
-            detail: error.detail,
-          },
-        });
+        results.push({ ...base, status: String(failed.status), response: errorDocument(failed) });
       }
     }
     request.scimLog = { operation: 'bulk', summary: { operations: results.length } };

@@ -1,7 +1,7 @@
 // Discovery (RFC 7644 §4): /ServiceProviderConfig, /ResourceTypes and /Schemas describe exactly what works here.
 import type { FastifyInstance } from 'fastify';
+import { DomainError } from '../../core/errors.ts';
 import { PAGING } from '../../core/scim/search.ts';
-import { scimErrors } from '../../scim/errors.ts';
 import {
   listResponse,
   resourceTypesDocument,
@@ -10,7 +10,7 @@ import {
 } from '../../scim/messages/discovery.ts';
 import { scimRegistry } from '../../scim/schema/registry.ts';
 import { BULK_LIMITS } from './bulk.ts';
-import { methodGuard, type ScimSurfaceDeps } from './plugin.ts';
+import { methodGuard, type ScimSurfaceDeps } from './surface.ts';
 
 export function registerDiscovery(app: FastifyInstance, deps: ScimSurfaceDeps): void {
   app.get('/ServiceProviderConfig', async (request) => {
@@ -43,7 +43,7 @@ export function registerDiscovery(app: FastifyInstance, deps: ScimSurfaceDeps): 
   app.get<{ Params: { id: string } }>('/Schemas/:id', async (request) => {
     request.scimLog = { operation: 'discovery', summary: {} };
     const found = schemasDocument(scimRegistry, request.scimBaseUrl).find((s) => s.id === request.params.id);
-    if (!found) throw scimErrors.notFound('no such schema');
+    if (!found) throw new DomainError('scim.not_found', 'no such schema');
     return found;
   });
 
@@ -55,7 +55,7 @@ export function registerDiscovery(app: FastifyInstance, deps: ScimSurfaceDeps): 
   app.get<{ Params: { id: string } }>('/ResourceTypes/:id', async (request) => {
     request.scimLog = { operation: 'discovery', summary: {} };
     const found = resourceTypesDocument(scimRegistry, request.scimBaseUrl).find((t) => t.id === request.params.id);
-    if (!found) throw scimErrors.notFound('no such resource type');
+    if (!found) throw new DomainError('scim.not_found', 'no such resource type');
     return found;
   });
 
@@ -64,6 +64,6 @@ export function registerDiscovery(app: FastifyInstance, deps: ScimSurfaceDeps): 
   }
   // RFC 7644 §3.11: /Me is optional; without Roster sessions on the SCIM surface it is not implemented.
   app.all('/Me', async () => {
-    throw scimErrors.notFound('/Me is not supported');
+    throw new DomainError('scim.not_found', '/Me is not supported');
   });
 }

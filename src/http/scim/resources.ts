@@ -1,14 +1,7 @@
 // One table per resource type binding the SCIM use cases to the wire: the routes below are shared by Users and Groups.
 import type { ScimCaller, ScimDeps } from '../../core/scim/context.ts';
 import { createGroup, deleteGroup, getGroup, patchGroup, replaceGroup } from '../../core/scim/groups.ts';
-import type {
-  MemberView,
-  ScimResourceType,
-  SearchQuery,
-  SearchResult,
-  StoredGroup,
-  StoredUser,
-} from '../../core/scim/records.ts';
+import type { MemberView, ScimResourceType, StoredGroup, StoredUser } from '../../core/scim/records.ts';
 import { createUser, deleteUser, getUser, patchUser, replaceUser } from '../../core/scim/users.ts';
 import { groupText, renderGroup, renderUser, userText } from './render.ts';
 
@@ -33,7 +26,6 @@ export interface ResourceBinding {
   ): Promise<StoredUser | StoredGroup>;
   patch(deps: ScimDeps, caller: ScimCaller, id: string, body: unknown, ifMatch?: string): Promise<PatchOutcome>;
   delete(deps: ScimDeps, caller: ScimCaller, id: string, ifMatch?: string): Promise<void>;
-  search(deps: ScimDeps, tenantId: string, query: SearchQuery): Promise<SearchResult<StoredUser | StoredGroup>>;
   /** Full representations; `withComputed` decides whether groups/members are read at all. */
   render(
     deps: ScimDeps,
@@ -86,7 +78,6 @@ export const userBinding: ResourceBinding = {
     return { resource: r.user, changed: r.changed };
   },
   delete: deleteUser,
-  search: (deps, tenantId, query) => deps.scim.users.search(tenantId, query),
   async render(deps, tenantId, items, baseUrl, withComputed) {
     const groupsOf = await groupsOfUsers(deps, tenantId, items as StoredUser[], withComputed);
     return items.map((u) => renderUser(u as StoredUser, baseUrl, groupsOf(u.id)));
@@ -109,7 +100,6 @@ export const groupBinding: ResourceBinding = {
     return { resource: r.group, changed: r.changed };
   },
   delete: deleteGroup,
-  search: (deps, tenantId, query) => deps.scim.groups.search(tenantId, query),
   render: (deps, tenantId, items, baseUrl, withComputed) =>
     eachGroup(deps, tenantId, items, withComputed, (g, members) => renderGroup(g, baseUrl, members)),
   renderText: (deps, tenantId, items, baseUrl, withComputed) =>

@@ -67,7 +67,7 @@ export function atOperation<T>(index: number, run: () => T): T {
     return run();
   } catch (error) {
     if (error instanceof ScimError && !error.detail.startsWith('Operations[')) {
-      throw new ScimError(error.status, `Operations[${index}]: ${error.detail}`, error.scimType);
+      throw new ScimError(error.scimType, `Operations[${index}]: ${error.detail}`);
     }
     throw error;
   }

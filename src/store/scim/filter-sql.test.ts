@@ -316,7 +316,7 @@ describe('compileFilter SQL text and parameters', () => {
         expect.unreachable();
       } catch (error) {
         expect(error).toBeInstanceOf(ScimError);
-        expect(error).toMatchObject({ status: 400, scimType: 'invalidFilter', detail });
+        expect(error).toMatchObject({ scimType: 'invalidFilter', detail });
       }
     }
   });

@@ -1,8 +1,8 @@
 // The parts of SCIM users and groups that share one shape: a row per resource, its unique keys, versioned updates.
 import type { Kysely } from 'kysely';
+import { DomainError } from '../../core/errors.ts';
 import type { RowLock } from '../../core/scim/ports.ts';
 import type { SearchQuery, StoredGroup, StoredUser } from '../../core/scim/records.ts';
-import { scimErrors } from '../../scim/errors.ts';
 import type { FixedQueries, Param } from '../fixed-queries.ts';
 import type { Database, ScimUsersTable } from '../schema.ts';
 import { type ResourceTable, readColumns } from './rows.ts';
@@ -32,7 +32,7 @@ export function resourceTable<Row extends { tenant_id: string; id: string }, Rec
   spec: ResourceTableSpec<Row, Rec>,
 ) {
   const uniqueness = (error: unknown, message: string) => {
-    if (d.isUniqueViolation(error)) throw scimErrors.uniqueness(message);
+    if (d.isUniqueViolation(error)) throw new DomainError('scim.uniqueness', message);
     throw error;
   };
   const lockable = d.dialect === 'postgres';

@@ -1,0 +1,84 @@
+// The SCIM surface's first step: who is calling (a SCIM token, valid at this URL), and whether they may now.
+import type { FastifyRequest } from 'fastify';
+import { authenticate, type Principal } from '../../core/auth/principal.ts';
+import { DomainError, hasCode } from '../../core/errors.ts';
+import type { AuthFailureReason } from '../../core/scim/auth-failures.ts';
+import { presentedBearer } from '../auth.ts';
+import { ScimSurfaceError } from './errors.ts';
+import type { ScimSurfaceDeps } from './surface.ts';
+
+type ScimPrincipal = Extract<Principal, { kind: 'scim' }>;
+
+/** A failed authentication, with the reason the URL tenant's admin may see (see AuthFailureReason). */
+class Refused extends DomainError {
+  constructor(
+    code: 'auth.missing' | 'auth.invalid',
+    readonly reason: AuthFailureReason,
+  ) {
+    super(code, code === 'auth.missing' ? 'a bearer token is required' : 'the bearer token is not valid');
+  }
+}
+
+async function scimPrincipal(deps: ScimSurfaceDeps, request: FastifyRequest): Promise<ScimPrincipal> {
+  let principal: Principal;
+  try {
+    principal = await authenticate(deps, presentedBearer(request.headers.authorization));
+  } catch (error) {
+    if (hasCode(error, 'auth.missing')) throw new Refused('auth.missing', 'missing');
+    if (hasCode(error, 'auth.invalid') || hasCode(error, 'auth.wrong_kind'))
+      throw new Refused('auth.invalid', 'invalid');
+    throw error;
+  }
+  // A token is valid only at its own tenant's URL; elsewhere it is as unknown as any other string (A7). A token
+  // of the management API is too (ADR 0013); only the URL tenant's own admin token is named in its log.
+  const urlTenant = deps.mode === 'tenant-url' ? (request.params as { tenantId?: string }).tenantId : undefined;
+  if (principal.kind === 'scim' && (deps.mode === 'token' || principal.tenantId === urlTenant)) return principal;
+  const ownAdmin = principal.kind === 'admin' && principal.tenantId === urlTenant;
+  throw new Refused('auth.invalid', ownAdmin ? 'admin_token' : 'invalid');
+}
+
+/** onRequest: every request, routes and unknown paths alike, is authenticated here once, then rate-limited. */
+export function authenticationHook(deps: ScimSurfaceDeps) {
+  return async (request: FastifyRequest): Promise<void> => {
+    let scim: ScimPrincipal;
+    try {
+      scim = await scimPrincipal(deps, request);
+    } catch (error) {
+      // A database that cannot check the token is not a failed authentication (→ 503, and no bucket spent).
+      if (!(error instanceof Refused)) throw error;
+      // The URL names a tenant: its admin sees the attempt, counted per minute and reason (never the token).
+      const urlTenant = (request.params as { tenantId?: string }).tenantId;
+      if (deps.mode === 'tenant-url' && urlTenant !== undefined) deps.scimLog.noteAuthFailure(urlTenant, error.reason);
+      // Guessing tokens is slowed per client address; valid traffic never spends from this bucket.
+      const guard = await deps.limits.authFailures.take(request.ip);
+      if (!guard.ok) {
+        throw new ScimSurfaceError(
+          'request.rate_limited',
+          'too many failed authentications; retry later',
+          guard.retryAfterSeconds,
+        );
+      }
+      throw error;
+    }
+    request.scimBaseUrl =
+      deps.mode === 'tenant-url' ? `${deps.publicUrl}/${scim.tenantId}/api/scim/v2` : `${deps.publicUrl}/iam/v1/scim`;
+    request.scimCaller = { tenantId: scim.tenantId, tokenId: scim.tokenId, provider: scim.provider };
+    request.log = request.log.child({ tenantId: scim.tenantId });
+    // Per token, then per tenant (a request the token's bucket refuses costs the tenant nothing), so one
+    // tenant's flood, or one runaway token, leaves the others untouched. A limiter answers from memory, and now
+    // and then after claiming a batch of permits from the bucket shared through PostgreSQL (ADR 0012).
+    for (const [bucket, key] of [
+      [deps.limits.token, scim.tokenId],
+      [deps.limits.tenant, scim.tenantId],
+    ] as const) {
+      const taken = await bucket.take(key);
+      if (!taken.ok) {
+        throw new ScimSurfaceError(
+          'request.rate_limited',
+          'request rate limit exceeded; retry later',
+          taken.retryAfterSeconds,
+        );
+      }
+    }
+  };
+}
