@@ -10,6 +10,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { DomainError } from '../core/errors.ts';
 import { findUnstorableText } from '../lib/storable-text.ts';
+import { decodeUtf8 } from '../lib/utf8.ts';
 import { problem, sendProblem } from './problem.ts';
 import { REDACT_PATHS, redactUrl } from './redact.ts';
 
@@ -22,6 +23,7 @@ export interface ServerOptions {
   readonly ping: () => Promise<void>;
 }
 
+const INVALID_UTF8 = 'ROSTER_BODY_INVALID_UTF8';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function loggerOptions(level: string): FastifyServerOptions['logger'] {
@@ -82,6 +84,16 @@ export function createServer(options: ServerOptions): FastifyInstance {
 
   // Only JSON is spoken here: a text/plain body is refused with 415 instead of reaching validation as a string.
   server.removeContentTypeParser('text/plain');
+  // JSON bodies are decoded strictly (RFC 8259 §8.1: UTF-8), then parsed as Fastify would (prototype keys refused):
+  // Fastify's own decoding would store U+FFFD in place of bytes that are not UTF-8.
+  const parseJson = server.getDefaultJsonParser('error', 'error');
+  server.removeContentTypeParser('application/json');
+  server.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const text = decodeUtf8(body as Buffer);
+    if (text === undefined) return done(Object.assign(new Error('invalid UTF-8'), { code: INVALID_UTF8 }), undefined);
+    parseJson(request, text, done);
+  });
+
 
   server.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -181,6 +193,8 @@ export function mapFastifyError(error: unknown): ReturnType<typeof problem> | un
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return problem('request.unsupported_media_type', 'send the body as application/json');
+    case INVALID_UTF8:
+      return problem('request.malformed_json', 'the body is not valid UTF-8');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return problem('request.malformed_json', 'the body is not valid JSON');
