@@ -1,5 +1,6 @@
 // The Fastify instance: request ids, JSON logs with redaction, limits, health, and the shared error fallback.
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import Fastify, {
   type FastifyInstance,
   type FastifyReply,
@@ -17,6 +18,8 @@ import { REDACT_PATHS, redactUrl } from './redact.ts';
 export interface ServerOptions {
   readonly logger: Logger | false;
   readonly bodyLimit: number;
+  /** After a 413 sent before the whole body arrived: how much of the rest to read and discard, and for how long. */
+  readonly oversizeDrain: { readonly bytes: number; readonly ms: number };
   /** Whole request / headers deadlines for slow clients (slowloris); enforced within a second of the bound. */
   readonly timeouts: { readonly requestMs: number; readonly headersMs: number };
   readonly isStoreUnavailable: (error: unknown) => boolean;
@@ -94,7 +97,6 @@ export function createServer(options: ServerOptions): FastifyInstance {
     parseJson(request, text, done);
   });
 
-
   server.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -106,6 +108,14 @@ export function createServer(options: ServerOptions): FastifyInstance {
   });
   server.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');
+  });
+  // A 413 is sent as soon as a body passes its limit. Closing the socket right after it, with the rest of the body
+  // unread, makes the kernel answer with a reset, and clients that write the whole body before reading (Node, .NET's
+  // HttpClient, Java) then report ECONNRESET instead of the 413. So the rest is read and discarded, within bounds.
+  server.addHook('onSend', async (request, reply) => {
+    if (reply.statusCode !== 413 || request.raw.complete) return;
+    reply.header('connection', 'close');
+    drainThenClose(request.raw, options.oversizeDrain);
   });
   // No surface stores NUL or unpaired surrogates: refused in decoded path parameters, query values and JSON
   // bodies alike, before any handler (PostgreSQL would fail on NUL with a 500; SQLite would keep it).
@@ -154,6 +164,54 @@ export function createServer(options: ServerOptions): FastifyInstance {
   );
   return server;
 }
+
+/**
+ * Reads and discards what is left of `request`'s body, and closes its socket once the body has ended (or the client
+ * stopped sending) and the answer is written — or at once when more than `bytes` were discarded or `ms` have passed (a body that never ends cannot
+ * hold the socket). Node ends a Connection: close socket as soon as the answer is written (`destroySoon`); that call
+ * is deferred here until the body is in.
+ */
+function drainThenClose(request: IncomingMessage, bounds: { readonly bytes: number; readonly ms: number }): void {
+  const socket = request.socket as IncomingMessage['socket'] & { destroySoon?: () => void };
+  // inject() has no real socket; and a socket already draining needs nothing more.
+  if (typeof socket?.destroySoon !== 'function' || socket.destroyed || DRAINING.has(socket)) return;
+  DRAINING.add(socket);
+  const closeWhenWritten = socket.destroySoon.bind(socket);
+  let answered = false;
+  let drained = false;
+  let discarded = 0;
+  const stop = () => {
+    clearTimeout(timer);
+    request.off('data', onData).off('end', onEnd).off('close', onEnd);
+    socket.off('close', stop);
+    DRAINING.delete(socket);
+  };
+  const cut = () => {
+    stop();
+    socket.destroy();
+  };
+  const onData = (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > bounds.bytes) cut();
+  };
+  const onEnd = () => {
+    stop();
+    drained = true;
+    if (answered) closeWhenWritten();
+  };
+  socket.destroySoon = () => {
+    answered = true;
+    if (drained) closeWhenWritten();
+  };
+  const timer = setTimeout(cut, bounds.ms);
+  // 'close' without 'end': the client gave up on the body (Node's own client ends its socket once it has read a
+  // Connection: close answer); the socket is closing already.
+  request.on('data', onData).on('end', onEnd).on('close', onEnd);
+  socket.on('close', stop);
+  request.resume();
+}
+
+const DRAINING = new WeakSet<object>();
 
 /** The SCIM surfaces: /{tenantId}/api/scim/v2/… and the SCIM routes under /iam/v1/scim (capitalised or dotted). */
 export function isScimPath(url: string): boolean {
