@@ -117,6 +117,13 @@ export function createServer(options: ServerOptions): FastifyInstance {
     reply.header('connection', 'close');
     drainThenClose(request.raw, options.oversizeDrain);
   });
+  // A request pipelined behind an oversized body on the same connection would run but never be answered (the socket
+  // closes after the 413), so it is not run: left unanswered, it goes with the socket.
+  server.addHook('onRequest', async (request, reply) => {
+    if (!DRAINED.has(request.raw.socket)) return;
+    reply.hijack();
+    return reply;
+  });
   // No surface stores NUL or unpaired surrogates: refused in decoded path parameters, query values and JSON
   // bodies alike, before any handler (PostgreSQL would fail on NUL with a 500; SQLite would keep it).
   server.addHook('preValidation', async (request) => {
@@ -174,8 +181,8 @@ export function createServer(options: ServerOptions): FastifyInstance {
 function drainThenClose(request: IncomingMessage, bounds: { readonly bytes: number; readonly ms: number }): void {
   const socket = request.socket as IncomingMessage['socket'] & { destroySoon?: () => void };
   // inject() has no real socket; and a socket already draining needs nothing more.
-  if (typeof socket?.destroySoon !== 'function' || socket.destroyed || DRAINING.has(socket)) return;
-  DRAINING.add(socket);
+  if (typeof socket?.destroySoon !== 'function' || socket.destroyed || DRAINED.has(socket)) return;
+  DRAINED.add(socket);
   const closeWhenWritten = socket.destroySoon.bind(socket);
   let answered = false;
   let drained = false;
@@ -184,7 +191,6 @@ function drainThenClose(request: IncomingMessage, bounds: { readonly bytes: numb
     clearTimeout(timer);
     request.off('data', onData).off('end', onEnd).off('close', onEnd);
     socket.off('close', stop);
-    DRAINING.delete(socket);
   };
   const cut = () => {
     stop();
@@ -211,7 +217,8 @@ function drainThenClose(request: IncomingMessage, bounds: { readonly bytes: numb
   request.resume();
 }
 
-const DRAINING = new WeakSet<object>();
+/** Sockets answered with a 413 and closing: no further request on them is run. */
+const DRAINED = new WeakSet<object>();
 
 /** The SCIM surfaces: /{tenantId}/api/scim/v2/… and the SCIM routes under /iam/v1/scim (capitalised or dotted). */
 export function isScimPath(url: string): boolean {

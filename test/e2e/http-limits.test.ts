@@ -300,6 +300,24 @@ describe('transport limits on real sockets (SQLite)', () => {
     );
   });
 
+  it('B5: a request pipelined behind an oversized body on the same connection is neither run nor answered', async () => {
+    const conn = await open(port);
+    const oversized = Buffer.alloc(MiB + 100, 'x');
+    const next = JSON.stringify(entraUser('pipelined@a.com', 'pipelined'));
+    await conn.write(head(`${a.base}/Users`, a.scimToken, `Content-Length: ${oversized.length}\r\n`));
+    await conn.write(
+      Buffer.concat([
+        oversized,
+        Buffer.from(head(`${a.base}/Users`, a.scimToken, `Content-Length: ${Buffer.byteLength(next)}\r\n`) + next),
+      ]),
+    );
+    await Promise.race([conn.closed, sleep(3_000)]);
+    expect(conn.received().match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 413']);
+    expect(conn.socket.destroyed).toBe(true);
+    const filter = encodeURIComponent('userName eq "pipelined@a.com"');
+    expect((await scim(t.app, a, 'GET', `${a.base}/Users?filter=${filter}`)).json().totalResults).toBe(0);
+  });
+
   it('B5: a body that never ends is cut off at the drain bounds (time, or bytes) after the 413', async () => {
     for (const [bounds, limitMs] of [
       [{ ROSTER_OVERSIZE_DRAIN_MS: '1000', ROSTER_OVERSIZE_DRAIN_BYTES: String(1024 * MiB) }, 1_000],
