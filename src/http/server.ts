@@ -174,9 +174,9 @@ export function createServer(options: ServerOptions): FastifyInstance {
 
 /**
  * Reads and discards what is left of `request`'s body, and closes its socket once the body has ended (or the client
- * stopped sending) and the answer is written — or at once when more than `bytes` were discarded or `ms` have passed (a body that never ends cannot
- * hold the socket). Node ends a Connection: close socket as soon as the answer is written (`destroySoon`); that call
- * is deferred here until the body is in.
+ * stopped sending) and the answer is written — or at once when more than `bytes` were discarded or `ms` have passed
+ * (a body that never ends cannot hold the socket). Node ends a Connection: close socket as soon as the answer is
+ * written (`destroySoon`); that call is deferred here until the body is in.
  */
 function drainThenClose(request: IncomingMessage, bounds: { readonly bytes: number; readonly ms: number }): void {
   const socket = request.socket as IncomingMessage['socket'] & { destroySoon?: () => void };
