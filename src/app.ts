@@ -30,6 +30,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const server = createServer({
     logger: deps.logger,
     bodyLimit: config.limits.adminBodyBytes,
+    oversizeDrain: config.limits.oversizeDrain,
     timeouts: config.timeouts,
     trustProxy: config.trustProxy,
     isStoreUnavailable: (error) => store.isUnavailable(error),

@@ -8,7 +8,11 @@ describe('loadConfig', () => {
     expect(c.port).toBe(8080);
     expect(c.database).toEqual({ kind: 'sqlite', path: './data/roster.db' });
     expect(c.publicUrl).toBe('http://127.0.0.1:8080');
-    expect(c.limits).toEqual({ adminBodyBytes: 65536, scimBodyBytes: 1048576 });
+    expect(c.limits).toEqual({
+      adminBodyBytes: 65536,
+      scimBodyBytes: 1048576,
+      oversizeDrain: { bytes: 16 * 1024 * 1024, ms: 5000 },
+    });
     expect(c.timeouts).toEqual({ requestMs: 30_000, headersMs: 10_000 });
     expect(Object.isFrozen(c)).toBe(true);
   });

@@ -25,6 +25,12 @@ export interface Config {
   readonly limits: {
     readonly adminBodyBytes: number;
     readonly scimBodyBytes: number;
+    /**
+     * After a 413 sent before the body arrived in full, the rest is read and discarded up to these bounds before the
+     * socket closes, so clients that write the whole body before reading (Node, .NET, Java) see the 413 and not a
+     * reset. Past either bound the socket is closed anyway: an endless body cannot hold it.
+     */
+    readonly oversizeDrain: { readonly bytes: number; readonly ms: number };
   };
   readonly shutdownGraceMs: number;
   /** PostgreSQL statement_timeout and lock_timeout per session: past it a query fails and the request answers 503. */
@@ -64,6 +70,9 @@ export const defaults = {
   LOG_LEVEL: 'info',
   ADMIN_BODY_BYTES: 64 * 1024,
   SCIM_BODY_BYTES: 1024 * 1024,
+  // Enough for a client to finish a 10 MiB body on loopback or a fast link; a socket is held at most this long.
+  OVERSIZE_DRAIN_BYTES: 16 * 1024 * 1024,
+  OVERSIZE_DRAIN_MS: 5_000,
   SHUTDOWN_GRACE_MS: 10_000,
   DB_STATEMENT_TIMEOUT_MS: 10_000,
   OIDC_CLOCK_TOLERANCE_SECONDS: 30,
@@ -190,6 +199,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     limits: {
       adminBodyBytes: integer(env, 'ROSTER_ADMIN_BODY_BYTES', defaults.ADMIN_BODY_BYTES, 1024, 16 * 1024 * 1024),
       scimBodyBytes: integer(env, 'ROSTER_SCIM_BODY_BYTES', defaults.SCIM_BODY_BYTES, 1024, 64 * 1024 * 1024),
+      oversizeDrain: {
+        bytes: integer(env, 'ROSTER_OVERSIZE_DRAIN_BYTES', defaults.OVERSIZE_DRAIN_BYTES, 0, 1024 * 1024 * 1024),
+        ms: integer(env, 'ROSTER_OVERSIZE_DRAIN_MS', defaults.OVERSIZE_DRAIN_MS, 0, 600_000),
+      },
     },
     shutdownGraceMs: integer(env, 'ROSTER_SHUTDOWN_GRACE_MS', defaults.SHUTDOWN_GRACE_MS, 0, 600_000),
     dbStatementTimeoutMs: integer(env, 'ROSTER_DB_STATEMENT_TIMEOUT_MS', defaults.DB_STATEMENT_TIMEOUT_MS, 50, 600_000),

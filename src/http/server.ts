@@ -1,5 +1,6 @@
 // The Fastify instance: request ids, JSON logs with redaction, limits, health, and the shared error fallback.
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import Fastify, {
   type FastifyInstance,
   type FastifyReply,
@@ -10,12 +11,15 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { DomainError } from '../core/errors.ts';
 import { findUnstorableText } from '../lib/storable-text.ts';
+import { decodeUtf8 } from '../lib/utf8.ts';
 import { problem, sendProblem } from './problem.ts';
 import { REDACT_PATHS, redactUrl } from './redact.ts';
 
 export interface ServerOptions {
   readonly logger: Logger | false;
   readonly bodyLimit: number;
+  /** After a 413 sent before the whole body arrived: how much of the rest to read and discard, and for how long. */
+  readonly oversizeDrain: { readonly bytes: number; readonly ms: number };
   /** Whole request / headers deadlines for slow clients (slowloris); enforced within a second of the bound. */
   readonly timeouts: { readonly requestMs: number; readonly headersMs: number };
   readonly isStoreUnavailable: (error: unknown) => boolean;
@@ -24,6 +28,7 @@ export interface ServerOptions {
   readonly trustProxy?: false | number | readonly string[];
 }
 
+const INVALID_UTF8 = 'ROSTER_BODY_INVALID_UTF8';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function loggerOptions(level: string): FastifyServerOptions['logger'] {
@@ -87,6 +92,15 @@ export function createServer(options: ServerOptions): FastifyInstance {
 
   // Only JSON is spoken here: a text/plain body is refused with 415 instead of reaching validation as a string.
   server.removeContentTypeParser('text/plain');
+  // JSON bodies are decoded strictly (RFC 8259 §8.1: UTF-8), then parsed as Fastify would (prototype keys refused):
+  // Fastify's own decoding would store U+FFFD in place of bytes that are not UTF-8.
+  const parseJson = server.getDefaultJsonParser('error', 'error');
+  server.removeContentTypeParser('application/json');
+  server.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const text = decodeUtf8(body as Buffer);
+    if (text === undefined) return done(Object.assign(new Error('invalid UTF-8'), { code: INVALID_UTF8 }), undefined);
+    parseJson(request, text, done);
+  });
 
   server.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -99,6 +113,21 @@ export function createServer(options: ServerOptions): FastifyInstance {
   });
   server.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');
+  });
+  // A 413 is sent as soon as a body passes its limit. Closing the socket right after it, with the rest of the body
+  // unread, makes the kernel answer with a reset, and clients that write the whole body before reading (Node, .NET's
+  // HttpClient, Java) then report ECONNRESET instead of the 413. So the rest is read and discarded, within bounds.
+  server.addHook('onSend', async (request, reply) => {
+    if (reply.statusCode !== 413 || request.raw.complete) return;
+    reply.header('connection', 'close');
+    drainThenClose(request.raw, options.oversizeDrain);
+  });
+  // A request pipelined behind an oversized body on the same connection would run but never be answered (the socket
+  // closes after the 413), so it is not run: left unanswered, it goes with the socket.
+  server.addHook('onRequest', async (request, reply) => {
+    if (!DRAINED.has(request.raw.socket)) return;
+    reply.hijack();
+    return reply;
   });
   // No surface stores NUL or unpaired surrogates: refused in decoded path parameters, query values and JSON
   // bodies alike, before any handler (PostgreSQL would fail on NUL with a 500; SQLite would keep it).
@@ -148,6 +177,54 @@ export function createServer(options: ServerOptions): FastifyInstance {
   return server;
 }
 
+/**
+ * Reads and discards what is left of `request`'s body, and closes its socket once the body has ended (or the client
+ * stopped sending) and the answer is written — or at once when more than `bytes` were discarded or `ms` have passed
+ * (a body that never ends cannot hold the socket). Node ends a Connection: close socket as soon as the answer is
+ * written (`destroySoon`); that call is deferred here until the body is in.
+ */
+function drainThenClose(request: IncomingMessage, bounds: { readonly bytes: number; readonly ms: number }): void {
+  const socket = request.socket as IncomingMessage['socket'] & { destroySoon?: () => void };
+  // inject() has no real socket; and a socket already draining needs nothing more.
+  if (typeof socket?.destroySoon !== 'function' || socket.destroyed || DRAINED.has(socket)) return;
+  DRAINED.add(socket);
+  const closeWhenWritten = socket.destroySoon.bind(socket);
+  let answered = false;
+  let drained = false;
+  let discarded = 0;
+  const stop = () => {
+    clearTimeout(timer);
+    request.off('data', onData).off('end', onEnd).off('close', onEnd);
+    socket.off('close', stop);
+  };
+  const cut = () => {
+    stop();
+    socket.destroy();
+  };
+  const onData = (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > bounds.bytes) cut();
+  };
+  const onEnd = () => {
+    stop();
+    drained = true;
+    if (answered) closeWhenWritten();
+  };
+  socket.destroySoon = () => {
+    answered = true;
+    if (drained) closeWhenWritten();
+  };
+  const timer = setTimeout(cut, bounds.ms);
+  // 'close' without 'end': the client gave up on the body (Node's own client ends its socket once it has read a
+  // Connection: close answer); the socket is closing already.
+  request.on('data', onData).on('end', onEnd).on('close', onEnd);
+  socket.on('close', stop);
+  request.resume();
+}
+
+/** Sockets answered with a 413 and closing: no further request on them is run. */
+const DRAINED = new WeakSet<object>();
+
 /** The SCIM surfaces: /{tenantId}/api/scim/v2/… and the SCIM routes under /iam/v1/scim (capitalised or dotted). */
 export function isScimPath(url: string): boolean {
   return /^\/[^/?]+\/api\/scim\/v2(?:[/?]|$)/.test(url) || /^\/iam\/v1\/scim\/(?:[A-Z.]|$)/.test(url);
@@ -186,6 +263,8 @@ export function mapFastifyError(error: unknown): ReturnType<typeof problem> | un
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return problem('request.unsupported_media_type', 'send the body as application/json');
+    case INVALID_UTF8:
+      return problem('request.malformed_json', 'the body is not valid UTF-8');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return problem('request.malformed_json', 'the body is not valid JSON');

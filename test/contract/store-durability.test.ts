@@ -38,7 +38,7 @@ describe('SQLite durability settings', () => {
   });
 });
 
-describe('PostgreSQL durability settings', () => {
+describe.runIf(STORE_KINDS.includes('postgres'))('PostgreSQL durability settings', () => {
   let t: TestStore;
   beforeAll(async () => {
     t = await openTestStore('postgres');

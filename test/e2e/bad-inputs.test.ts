@@ -2,6 +2,7 @@
 // hostile and odd requests against the SCIM surface (and, for B14, every surface) answer with SCIM errors or
 // problem+json of the right kind — never a 500 — write nothing, and echo nothing back. Both stores.
 import { Writable } from 'node:stream';
+import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDACT_PATHS } from '../../src/http/redact.ts';
@@ -647,6 +648,150 @@ describe.each(STORE_KINDS)('bad inputs on %s', (kind) => {
     }
     const found = await s('GET', `/Users?filter=${encodeURIComponent(`displayName eq "${displayName}"`)}`);
     expect(found.json().totalResults).toBe(1);
+  });
+
+  // Bytes that are not UTF-8: a stray 0xFF, a lone continuation byte, an overlong '/', a truncated 3-byte sequence,
+  // an encoded surrogate (U+D800) and a code point past U+10FFFF. Decoding them leniently stored U+FFFD (201).
+  const NOT_UTF8 = [[0xff], [0x80], [0xc0, 0xaf], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80]];
+  const withBytes = (before: string, bytes: number[], after: string) =>
+    Buffer.concat([Buffer.from(before), Buffer.from(bytes), Buffer.from(after)]);
+
+  it('B15: a SCIM body that is not valid UTF-8 is 400 invalidSyntax on every body-carrying route and writes nothing', async () => {
+    const before = await snapshot();
+    const routes = [
+      ['POST', '/Users', (b: number[]) => withBytes('{"schemas":["' + CORE_USER + '"],"userName":"bad', b, '@a.com"}')],
+      [
+        'PUT',
+        `/Users/${userId}`,
+        (b: number[]) =>
+          withBytes('{"schemas":["' + CORE_USER + '"],"userName":"base@a.com","displayName":"x', b, '"}'),
+      ],
+      [
+        'PATCH',
+        `/Users/${userId}`,
+        (b: number[]) =>
+          withBytes(
+            '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"x',
+            b,
+            '"}]}',
+          ),
+      ],
+      [
+        'PATCH',
+        `/Groups/${groupId}`,
+        (b: number[]) =>
+          withBytes(
+            '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"x',
+            b,
+            '"}]}',
+          ),
+      ],
+      [
+        'POST',
+        '/.search',
+        (b: number[]) =>
+          withBytes(
+            '{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"userName eq \\"x',
+            b,
+            '\\""}',
+          ),
+      ],
+    ] as const;
+    for (const bytes of NOT_UTF8) {
+      for (const [method, path, body] of routes) {
+        const res = await t.app.inject({
+          method,
+          url: `${a.base}${path}`,
+          headers: { authorization: `Bearer ${a.scimToken}`, 'content-type': 'application/scim+json' },
+          payload: body(bytes),
+        });
+        expectScimError(res, 400, 'invalidSyntax');
+        expect(res.json().detail, `${method} ${path} ${bytes}`).toBe('the request body is not valid UTF-8');
+      }
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('B15: an admin API body that is not valid UTF-8 is a 400 problem (request.malformed_json) and writes nothing', async () => {
+    const tenants = async () => (await call(t.app, 'GET', '/iam/v1/tenants', { token: OPERATOR_TOKEN })).body;
+    const before = await tenants();
+    for (const bytes of NOT_UTF8) {
+      for (const [url, token, body] of [
+        ['/iam/v1/tenants', OPERATOR_TOKEN, withBytes('{"name":"Bad', bytes, '"}')],
+        ['/iam/v1/sso/azuread', a.adminToken, withBytes('{"displayName":"Bad', bytes, '"}')],
+      ] as const) {
+        const res = await t.app.inject({
+          method: 'POST',
+          url,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json; charset=utf-8' },
+          payload: body,
+        });
+        expect(res.statusCode, `${url} ${bytes}`).toBe(400);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(res.json()).toMatchObject({
+          status: 400,
+          code: 'request.malformed_json',
+          detail: 'the body is not valid UTF-8',
+        });
+      }
+    }
+    expect(await tenants()).toBe(before);
+    // Valid UTF-8 still works, U+FFFD included.
+    const ok = await call(t.app, 'POST', '/iam/v1/tenants', { token: OPERATOR_TOKEN, body: { name: 'Ünï \ufffd 😀' } });
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json().name).toBe('Ünï \ufffd 😀');
+  });
+
+  it('B15: valid UTF-8 is stored and returned byte for byte — astral emoji, combining marks, NFC and NFD kept apart, a literal U+FFFD', async () => {
+    const c = await scimTenant(t.app, 'Bytes');
+    const texts = {
+      nfc: {
+        userName: 'jos\u00e9.\u{1f600}\ufffd@b.com',
+        displayName: 'Jos\u00e9 \u{1d49c}\u{1f469}\u{1f3fd}\u200d\u{1f4bb}',
+      },
+      nfd: { userName: 'zoe\u0308.a\u0301\u0327@b.com', displayName: 'Jose\u0301 \ufffd Z\u0351\u0308\u0301' },
+    };
+    const hexOf = (text: string) => Buffer.from(text, 'utf8').toString('hex');
+    const ids: Record<string, string> = {};
+    for (const [key, { userName, displayName }] of Object.entries(texts)) {
+      const body = Buffer.from(
+        JSON.stringify(entraUser(userName, key, { displayName, nickName: displayName })),
+        'utf8',
+      );
+      const created = await t.app.inject({
+        method: 'POST',
+        url: `${c.base}/Users`,
+        headers: { authorization: `Bearer ${c.scimToken}`, 'content-type': 'application/scim+json' },
+        payload: body,
+      });
+      expect(created.statusCode, key).toBe(201);
+      ids[key] = created.json().id;
+      const read = await scim(t.app, c, 'GET', `${c.base}/Users/${ids[key]}`);
+      for (const got of [created, read]) {
+        // Compare the response bytes, not only the decoded strings.
+        expect(got.rawPayload.includes(Buffer.from(JSON.stringify(userName).slice(1, -1), 'utf8')), key).toBe(true);
+        expect(got.json().userName).toBe(userName);
+        expect(got.json().displayName).toBe(displayName);
+        expect(got.json().nickName).toBe(displayName);
+      }
+      // The stored column holds the same bytes (hex computed by the database, not decoded by the driver).
+      const row =
+        kind === 'sqlite'
+          ? await sql<{ u: string; d: string; n: string }>`select lower(hex(user_name)) as u,
+              lower(hex(json_extract(data, '$.displayName'))) as d, lower(hex(json_extract(data, '$.nickName'))) as n
+              from scim_users where id = ${ids[key]}`.execute(t.db.store.db)
+          : await sql<{ u: string; d: string; n: string }>`select encode(convert_to(user_name, 'UTF8'), 'hex') as u,
+              encode(convert_to(data->>'displayName', 'UTF8'), 'hex') as d,
+              encode(convert_to(data->>'nickName', 'UTF8'), 'hex') as n
+              from scim_users where id = ${ids[key]}`.execute(t.db.store.db);
+      expect(row.rows[0], key).toEqual({ u: hexOf(userName), d: hexOf(displayName), n: hexOf(displayName) });
+    }
+    // NFC and NFD forms of one display name stay two different values.
+    expect(texts.nfc.displayName.normalize('NFD').startsWith('Jose\u0301')).toBe(true);
+    const nfcRead = (await scim(t.app, c, 'GET', `${c.base}/Users/${ids.nfc}`)).json();
+    const nfdRead = (await scim(t.app, c, 'GET', `${c.base}/Users/${ids.nfd}`)).json();
+    expect(nfcRead.displayName.startsWith('Jos\u00e9 ')).toBe(true);
+    expect(nfdRead.displayName.startsWith('Jose\u0301 ')).toBe(true);
   });
 
   it('B16: userName is unique under width mapping, case and NFC; İ and i stay distinct; case is preserved', async () => {

@@ -1,10 +1,12 @@
 // Security plan B5 and B19 over real loopback sockets (transport-level limits, before any store is touched, so one
 // store suffices): oversized, lying and chunked bodies are refused with 413 before they are read to the end, 100
-// at once leave memory and other tenants alone; too-large headers are 431; slowloris headers and trickled bodies
-// are cut off at the configured deadlines.
+// at once leave memory and other tenants alone, and clients that write the whole body first still read the 413
+// (the rest is drained within bounds); too-large headers are 431; slowloris headers and trickled bodies are cut off
+// at the configured deadlines.
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { OPERATOR_TOKEN, startTestApp, type TestApp } from '../support/app.ts';
 import { entraUser, type ScimTenant, scim, scimTenant } from '../support/scim.ts';
 
 const MiB = 1024 * 1024;
@@ -54,6 +56,58 @@ async function open(port: number): Promise<Conn> {
         socket.once('drain', done).once('data', done).once('close', done);
       }),
   };
+}
+
+interface NodeAnswer {
+  readonly status?: number;
+  readonly headers?: IncomingHttpHeaders;
+  readonly body?: string;
+  /** Transport errors the client reported during the whole exchange, before or after the answer (ECONNRESET). */
+  readonly errors: readonly string[];
+}
+
+/**
+ * A plain node:http client that writes the whole body before it reads anything: `end(body)` with a Content-Length, or
+ * (`chunked`) 64 KiB writes with backpressure and no length. Resolves once its socket has closed, with the answer and
+ * every transport error seen — a server closing on unread bytes resets the connection, and Node reports it.
+ */
+function nodePost(port: number, path: string, headers: Record<string, string>, body: Buffer, chunked = false) {
+  return new Promise<NodeAnswer>((resolve) => {
+    const errors: string[] = [];
+    let answer: Omit<NodeAnswer, 'errors'> = {};
+    const req = httpRequest({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path,
+      agent: false,
+      headers: chunked ? headers : { ...headers, 'content-length': String(body.length) },
+    });
+    req.on('error', (error: NodeJS.ErrnoException) => errors.push(error.code ?? error.message));
+    req.on('socket', (socket) => socket.on('close', () => setTimeout(() => resolve({ ...answer, errors }), 50)));
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', (error: NodeJS.ErrnoException) => errors.push(error.code ?? error.message));
+      res.on('end', () => {
+        answer = { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') };
+      });
+    });
+    if (!chunked) {
+      req.end(body);
+      return;
+    }
+    let offset = 0;
+    const pump = () => {
+      while (offset < body.length && !req.destroyed) {
+        const piece = body.subarray(offset, offset + 64 * 1024);
+        offset += piece.length;
+        if (!req.write(piece)) return void req.once('drain', pump);
+      }
+      req.end();
+    };
+    pump();
+  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -185,6 +239,125 @@ describe('transport limits on real sockets (SQLite)', () => {
     const grewMiB = (rssPeak - rssBefore) / MiB;
     expect(grewMiB).toBeLessThan(50);
     expect((await scim(t.app, a, 'GET', `${a.base}/Users?count=0`)).json().totalResults).toBe(0);
+  });
+
+  // Node's client (like .NET's HttpClient and Java's) writes the whole body before reading. Closing the socket
+  // right after the 413, with body bytes unread, made the kernel reset it, and these clients saw ECONNRESET.
+  const scimHeaders = () => ({ authorization: `Bearer ${a.scimToken}`, 'content-type': 'application/scim+json' });
+  const adminHeaders = () => ({ authorization: `Bearer ${a.adminToken}`, 'content-type': 'application/json' });
+  const userWith = (displayName: string) =>
+    Buffer.from(JSON.stringify({ ...entraUser('big@a.com', 'big'), displayName }), 'utf8');
+  const expectScim413 = (answer: NodeAnswer, what: string) => {
+    expect(answer.errors, what).toEqual([]);
+    expect(answer.status, what).toBe(413);
+    expect(answer.headers?.['content-type']).toBe('application/scim+json; charset=utf-8');
+    expect(answer.headers?.connection).toBe('close');
+    expect(JSON.parse(answer.body ?? '')).toMatchObject({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+      status: '413',
+    });
+  };
+  const expectProblem413 = (answer: NodeAnswer, what: string) => {
+    expect(answer.errors, what).toEqual([]);
+    expect(answer.status, what).toBe(413);
+    expect(answer.headers?.['content-type']).toMatch(/^application\/problem\+json/);
+    expect(answer.headers?.connection).toBe('close');
+    expect(JSON.parse(answer.body ?? '')).toMatchObject({ status: 413, code: 'request.too_large' });
+  };
+
+  it('B5: a node:http client writing a 2 MiB or 10 MiB body (with a length, or chunked) reads the 413, not ECONNRESET', async () => {
+    for (const size of [2 * MiB, 10 * MiB]) {
+      for (const chunked of [false, true]) {
+        const what = `${size / MiB} MiB${chunked ? ', chunked' : ''}`;
+        expectScim413(
+          await nodePost(port, `${a.base}/Users`, scimHeaders(), userWith('x'.repeat(size)), chunked),
+          what,
+        );
+        expectProblem413(
+          await nodePost(
+            port,
+            '/iam/v1/sso/azuread',
+            adminHeaders(),
+            Buffer.from(JSON.stringify({ displayName: 'x'.repeat(size) })),
+            chunked,
+          ),
+          `admin ${what}`,
+        );
+      }
+    }
+    expect((await scim(t.app, a, 'GET', `${a.base}/Users?count=0`)).json().totalResults).toBe(0);
+  });
+
+  it('B5/B7: a 100,000-element JSON array from a node:http client is 413 on SCIM and on the admin API, read by the client', async () => {
+    const emails = Array.from({ length: 100_000 }, (_, i) => ({ value: `u${i}@a.com` }));
+    const user = Buffer.from(JSON.stringify({ ...entraUser('wide@a.com', 'wide'), emails }), 'utf8');
+    expect(user.length).toBeGreaterThan(MiB);
+    expectScim413(await nodePost(port, `${a.base}/Users`, scimHeaders(), user), 'SCIM');
+    const tenant = Buffer.from(JSON.stringify({ name: 'Wide', tags: Array.from({ length: 100_000 }, (_, i) => i) }));
+    expectProblem413(
+      await nodePost(port, '/iam/v1/tenants', { ...adminHeaders(), authorization: `Bearer ${OPERATOR_TOKEN}` }, tenant),
+      'admin',
+    );
+  });
+
+  it('B5: a request pipelined behind an oversized body on the same connection is neither run nor answered', async () => {
+    const conn = await open(port);
+    const oversized = Buffer.alloc(MiB + 100, 'x');
+    const next = JSON.stringify(entraUser('pipelined@a.com', 'pipelined'));
+    await conn.write(head(`${a.base}/Users`, a.scimToken, `Content-Length: ${oversized.length}\r\n`));
+    await conn.write(
+      Buffer.concat([
+        oversized,
+        Buffer.from(head(`${a.base}/Users`, a.scimToken, `Content-Length: ${Buffer.byteLength(next)}\r\n`) + next),
+      ]),
+    );
+    await Promise.race([conn.closed, sleep(3_000)]);
+    expect(conn.received().match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 413']);
+    expect(conn.socket.destroyed).toBe(true);
+    const filter = encodeURIComponent('userName eq "pipelined@a.com"');
+    expect((await scim(t.app, a, 'GET', `${a.base}/Users?filter=${filter}`)).json().totalResults).toBe(0);
+  });
+
+  it('B5: a body that never ends is cut off at the drain bounds (time, or bytes) after the 413', async () => {
+    for (const [bounds, limitMs] of [
+      [{ ROSTER_OVERSIZE_DRAIN_MS: '1000', ROSTER_OVERSIZE_DRAIN_BYTES: String(1024 * MiB) }, 1_000],
+      [{ ROSTER_OVERSIZE_DRAIN_MS: '600000', ROSTER_OVERSIZE_DRAIN_BYTES: String(2 * MiB) }, undefined],
+    ] as const) {
+      const bounded = await startTestApp('sqlite', bounds);
+      try {
+        const c = await scimTenant(bounded.app, 'Endless');
+        await bounded.app.listen({ port: 0, host: '127.0.0.1' });
+        const conn = await open((bounded.app.server.address() as { port: number }).port);
+        await conn.write(head(`${c.base}/Users`, c.scimToken, 'Transfer-Encoding: chunked\r\n'));
+        const chunk = Buffer.alloc(64 * 1024, 'x');
+        const frame = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
+        let answeredAt = 0;
+        let answeredAfter = 0;
+        const started = Date.now();
+        // Keep writing after the answer, as a client that ignores it would, until the server closes (or 15 s).
+        while (!conn.socket.destroyed && Date.now() - started < 15_000) {
+          await conn.write(frame);
+          if (!answeredAt && conn.received() !== '') {
+            answeredAt = Date.now();
+            answeredAfter = conn.written();
+          }
+        }
+        await Promise.race([conn.closed, sleep(1_000)]);
+        expect(statusOf(conn.received())).toBe(413);
+        expect(conn.socket.destroyed).toBe(true);
+        if (limitMs !== undefined) {
+          // Within the time bound (plus the 250 ms write wait and scheduling on a shared machine).
+          expect(Date.now() - answeredAt).toBeLessThan(limitMs + 1_500);
+          expect(Date.now() - answeredAt).toBeGreaterThanOrEqual(limitMs - 100);
+        } else {
+          // Within the byte bound: 2 MiB discarded, plus what socket buffers held.
+          expect(conn.written() - answeredAfter).toBeLessThan(2 * MiB + 8 * MiB);
+          expect(Date.now() - started).toBeLessThan(10_000);
+        }
+      } finally {
+        await bounded.dispose();
+      }
+    }
   });
 
   it('B19: 200 ordinary headers are fine, one 64 KiB header is 431', async () => {

@@ -11,6 +11,10 @@ declare module 'vitest' {
 let server: PostgresServer | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
+  // The full suite runs every store suite on PostgreSQL too; restricting it is the fast lane's job (test:unit).
+  if (process.env.ROSTER_TEST_STORES) {
+    throw new Error('ROSTER_TEST_STORES is for npm run test:unit; npm test always runs SQLite and PostgreSQL');
+  }
   const given = process.env.TEST_DATABASE_URL;
   if (given) {
     project.provide('postgresUrl', given);

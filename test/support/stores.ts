@@ -6,8 +6,20 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { type OpenedStore, openStore, type StoreLocation } from '../../src/store/open-store.ts';
 
-export const STORE_KINDS = ['sqlite', 'postgres'] as const;
-export type StoreKind = (typeof STORE_KINDS)[number];
+const ALL_STORES = ['sqlite', 'postgres'] as const;
+export type StoreKind = (typeof ALL_STORES)[number];
+
+/**
+ * The stores suites run on: both, unless ROSTER_TEST_STORES=sqlite (set by the fast lane, vitest.unit.config.ts).
+ * `npm test` refuses that variable (test/support/global-setup.ts), so the full suite never skips PostgreSQL.
+ */
+export const STORE_KINDS: readonly StoreKind[] = storesFromEnv(process.env.ROSTER_TEST_STORES);
+
+export function storesFromEnv(value: string | undefined): readonly StoreKind[] {
+  if (value === undefined || value === '') return ALL_STORES;
+  if (value === 'sqlite') return ['sqlite'];
+  throw new Error(`ROSTER_TEST_STORES must be unset or sqlite, not ${JSON.stringify(value)}`);
+}
 
 export interface TestStore {
   readonly location: StoreLocation;
@@ -27,6 +39,7 @@ export async function freshLocation(kind: StoreKind): Promise<{ location: StoreL
     };
   }
   const admin = inject('postgresUrl');
+  if (!admin) throw new Error('no PostgreSQL in this run: the fast lane (npm run test:unit) is SQLite only');
   const name = `t_${process.pid}_${Date.now().toString(36)}_${counter++}`;
   const client = new pg.Client({ connectionString: admin });
   await client.connect();

@@ -1,6 +1,7 @@
 // SCIM request bodies: JSON in UTF-8 only, scanned before parsing so hostile input cannot recurse, and so a key
 // given twice cannot mean one thing to a validator in front of Roster and another to Roster (JSON.parse keeps the
 // last).
+import { decodeUtf8 } from '../../lib/utf8.ts';
 import { scimErrors } from '../../scim/errors.ts';
 
 export const MAX_JSON_DEPTH = 32;
@@ -67,7 +68,13 @@ export function jsonDepth(text: string, limit: number): number {
 
 const FORBIDDEN_KEYS = /"(?:__proto__|constructor|prototype)"\s*:/;
 
-export function parseScimJson(text: string): unknown {
+/**
+ * A SCIM request body → its JSON object. Bytes are decoded strictly: RFC 8259 §8.1 requires UTF-8, and replacing
+ * invalid sequences with U+FFFD would store something the client never sent.
+ */
+export function parseScimJson(body: Uint8Array | string): unknown {
+  const text = typeof body === 'string' ? body : decodeUtf8(body);
+  if (text === undefined) throw scimErrors.invalidSyntax('the request body is not valid UTF-8');
   if (text.length === 0) throw scimErrors.invalidSyntax('the request body is empty');
   if (text.charCodeAt(0) === 0xfeff) throw scimErrors.invalidSyntax('the request body starts with a byte order mark');
   const scan = scanJson(text, MAX_JSON_DEPTH);

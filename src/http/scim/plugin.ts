@@ -23,7 +23,7 @@ export async function scimPlugin(app: FastifyInstance, deps: ScimSurfaceDeps): P
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     ['application/scim+json', 'application/json'],
-    { parseAs: 'string', bodyLimit: deps.bodyLimit },
+    { parseAs: 'buffer', bodyLimit: deps.bodyLimit },
     (request, body, done) => {
       const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
       if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
@@ -31,11 +31,11 @@ export async function scimPlugin(app: FastifyInstance, deps: ScimSurfaceDeps): P
         return;
       }
       try {
-        done(null, parseScimJson(body as string));
+        done(null, parseScimJson(body as Buffer));
       } catch (error) {
         // One line for the operator, naming why and how large, never what (bodies carry personal data).
         request.log.warn(
-          { reason: (error as Error).message, bytes: (body as string).length },
+          { reason: (error as Error).message, bytes: (body as Buffer).length },
           'refused a malformed SCIM request body',
         );
         done(error as Error, undefined);
