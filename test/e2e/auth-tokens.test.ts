@@ -337,22 +337,22 @@ describe.each(STORE_KINDS)('authentication and tokens on %s', (kind) => {
     const adminListed = async () =>
       (await call(t.app, 'GET', `/iam/v1/tenants/${c.tenantId}/admin-tokens`, { token: OPERATOR_TOKEN })).json()
         .items[0].lastUsedAt;
-    const settle = () => new Promise((r) => setTimeout(r, 50)); // the write is off the request path
+    // Time for a write that must not happen (off the request path) to show.
+    const settle = () => new Promise((r) => setTimeout(r, 50));
     expect(await listed()).toBeNull();
     try {
       t.clock.set('2026-11-23T12:00:00.000Z');
       await scim(t.app, c, 'GET', `${c.base}/Users`);
-      await settle();
-      expect(await listed()).toBe('2026-11-23T12:00:00.000Z');
-      expect(await adminListed()).toBe('2026-11-23T12:00:00.000Z');
+      // The write is off the request path: wait for it (bounded) rather than for a fixed 50 ms.
+      await expect.poll(listed, { timeout: 5_000 }).toBe('2026-11-23T12:00:00.000Z');
+      await expect.poll(adminListed, { timeout: 5_000 }).toBe('2026-11-23T12:00:00.000Z');
       t.clock.set('2026-11-23T12:00:30.000Z');
       await scim(t.app, c, 'GET', `${c.base}/Users`);
       await settle();
       expect(await listed()).toBe('2026-11-23T12:00:00.000Z');
       t.clock.set('2026-11-23T12:01:01.000Z');
       await scim(t.app, c, 'GET', `${c.base}/Users`);
-      await settle();
-      expect(await listed()).toBe('2026-11-23T12:01:01.000Z');
+      await expect.poll(listed, { timeout: 5_000 }).toBe('2026-11-23T12:01:01.000Z');
     } finally {
       t.clock.set('2026-11-23T10:00:00.000Z');
     }

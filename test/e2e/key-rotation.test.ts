@@ -65,8 +65,13 @@ describe.each(STORE_KINDS)('key rotation without downtime on %s (K3)', (kind) =>
       open.push(live);
       return live;
     };
+    /** The instance the SCIM client below is calling right now. */
+    let pollingAt: LiveApp | undefined;
     const retire = async (live: LiveApp & { serving: boolean }) => {
       live.serving = false;
+      // The client's call in flight to this instance ends first: an instance that closes drops idle keep-alive
+      // sockets, and a request just written on one would fail for a reason that is not the rotation's.
+      while (pollingAt === live) await new Promise((r) => setTimeout(r, 5));
       await live.close();
     };
 
@@ -102,6 +107,7 @@ describe.each(STORE_KINDS)('key rotation without downtime on %s (K3)', (kind) =>
       while (polling) {
         const up = instances.filter((i) => i.serving);
         const target = up[calls++ % up.length]!;
+        pollingAt = target;
         try {
           const res = await fetch(`${target.origin}${tenant.base}/Users?count=1`, {
             headers: scimHeaders(tenant.scimToken),
@@ -112,6 +118,7 @@ describe.each(STORE_KINDS)('key rotation without downtime on %s (K3)', (kind) =>
         } catch (error) {
           failures.push(String(error));
         }
+        pollingAt = undefined;
         await new Promise((r) => setTimeout(r, 10));
       }
     })();
