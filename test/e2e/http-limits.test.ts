@@ -1,5 +1,5 @@
-// Security plan B5 and B19 over real loopback sockets (transport-level limits, before any store is touched, so one
-// store suffices): oversized, lying and chunked bodies are refused with 413 before they are read to the end, 100
+// Security plan B5 and B19 over real loopback sockets, on both stores (the limits act before any store is touched;
+// the bystander's writes and the checks that nothing was stored do not): oversized, lying and chunked bodies are refused with 413 before they are read to the end, 100
 // at once leave memory and other tenants alone, and clients that write the whole body first still read the 413
 // (the rest is drained within bounds); too-large headers are 431; slowloris headers and trickled bodies are cut off
 // at the configured deadlines.
@@ -8,6 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR_TOKEN, startTestApp, type TestApp } from '../support/app.ts';
 import { entraUser, type ScimTenant, scim, scimTenant } from '../support/scim.ts';
+import { STORE_KINDS } from '../support/stores.ts';
 
 const MiB = 1024 * 1024;
 const REQUEST_MS = 2_000;
@@ -114,13 +115,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const statusOf = (response: string) => Number(response.slice(9, 12));
 const bodyOf = (response: string) => response.slice(response.indexOf('\r\n\r\n') + 4);
 
-describe('transport limits on real sockets (SQLite)', () => {
+describe.each(STORE_KINDS)('transport limits on real sockets (%s)', (kind) => {
   let t: TestApp;
   let a: ScimTenant;
   let b: ScimTenant;
   let port: number;
   beforeAll(async () => {
-    t = await startTestApp('sqlite', {
+    t = await startTestApp(kind, {
       ROSTER_REQUEST_TIMEOUT_MS: String(REQUEST_MS),
       ROSTER_HEADERS_TIMEOUT_MS: String(HEADERS_MS),
     });
@@ -323,7 +324,7 @@ describe('transport limits on real sockets (SQLite)', () => {
       [{ ROSTER_OVERSIZE_DRAIN_MS: '1000', ROSTER_OVERSIZE_DRAIN_BYTES: String(1024 * MiB) }, 1_000],
       [{ ROSTER_OVERSIZE_DRAIN_MS: '600000', ROSTER_OVERSIZE_DRAIN_BYTES: String(2 * MiB) }, undefined],
     ] as const) {
-      const bounded = await startTestApp('sqlite', bounds);
+      const bounded = await startTestApp(kind, bounds);
       try {
         const c = await scimTenant(bounded.app, 'Endless');
         await bounded.app.listen({ port: 0, host: '127.0.0.1' });
