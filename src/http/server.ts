@@ -269,9 +269,6 @@ export function mapFastifyError(error: unknown): ReturnType<typeof problem> | un
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return problem('request.malformed_json', 'the body is not valid JSON');
   }
-  if (error instanceof SyntaxError || (e.statusCode === 400 && /JSON/i.test(String((error as Error).message)))) {
-    return problem('request.malformed_json', 'the body is not valid JSON');
-  }
   if (e.statusCode === 415) return problem('request.unsupported_media_type', 'send the body as application/json');
   if (e.statusCode === 413)
     return problem('request.too_large', 'the request body is larger than this endpoint accepts');

@@ -13,8 +13,6 @@ const SRC = resolve(import.meta.dirname, '../../src');
 const FOREIGN: Record<string, string> = {
   // node-postgres reports a dropped connection or a pool timeout as a plain Error without a code.
   'store/postgres.ts': 'pg connection errors without a code',
-  // Fastify's body parser: a JSON failure may surface as a bare 400 (the HTTP input item owns this file).
-  'http/server.ts': 'Fastify parser errors without a code',
 };
 
 const EQUALITY = new Set([
