@@ -152,7 +152,27 @@ describe.each(TARGETS)('the event feed under concurrent writers on %s', (name) =
         acknowledged.deleted.add(id);
       }
     });
-    await Promise.all([pool(16, userWork), ...slowWriters]);
+    // Hot users: many writers PATCH the same rows at once (row locks decide the commit order, ADR 0010).
+    const hot: string[] = [];
+    for (let h = 0; h < 3; h++) {
+      const res = await s('POST', '/Users', entraUser(`hot${h}@race.example`, `hot-${h}`));
+      hot.push(res.json().id);
+      acknowledged.created.add(res.json().id);
+      acknowledged.versions.set(res.json().id, []);
+    }
+    const hotWork = Array.from({ length: 60 }, (_, i) => async () => {
+      const id = hot[i % hot.length]!;
+      const res = await s('PATCH', `/Users/${id}`, patch({ op: 'replace', path: 'title', value: `T ${i}` }));
+      expect(res.status, res.body).toBe(200);
+      acknowledged.versions.get(id)!.push(res.json().meta.version);
+    });
+    await Promise.all([
+      pool(
+        16,
+        [...userWork, ...hotWork].sort(() => Math.random() - 0.5),
+      ),
+      ...slowWriters,
+    ]);
     writing = false;
     await Promise.all(readers);
 
