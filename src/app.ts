@@ -61,7 +61,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     ...coreDeps,
     scim: store.scim,
     signin: store.signin,
-    events: store.events,
+    events: store.feed,
     scimLog,
     publicUrl: config.publicUrl,
   });
@@ -133,7 +133,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const purge = () =>
     Promise.all([
       purgeScimLog({ scim: store.scim, clock }, config.scimLogRetentionDays),
-      pruneEvents({ events: store.events, clock }, config.eventRetentionDays),
+      pruneEvents({ events: store.feed, clock }, config.eventRetentionDays),
       store.signin.payloads.purgeExpired(Math.floor(Date.now() / 1000)),
       ...shared.map((buckets) => buckets.purge()),
     ]).catch((error: unknown) =>

@@ -25,7 +25,7 @@ export interface OpenedStore extends Store {
   readonly scim: ScimStore;
   readonly signin: SigninStore;
   /** The committed event feed (the outbox is written through `scim`'s transactions). */
-  readonly events: EventFeedStore;
+  readonly feed: EventFeedStore;
   /** SQLite group commit: commits issued for SCIM write transactions (undefined on PostgreSQL). */
   groupCommits(): number | undefined;
   /** Rate-limit buckets shared by every process on this database (PostgreSQL only; SQLite has one process). */
@@ -91,7 +91,7 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
   return {
     scim,
     signin,
-    events: createEventFeedStore(db, location.kind),
+    feed: createEventFeedStore(db, location.kind),
     groupCommits: () => committer?.commits,
     rateLimits: location.kind === 'postgres' ? postgresRateLimits(db) : undefined,
     ...repositories,

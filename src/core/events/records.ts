@@ -11,6 +11,11 @@ export const EVENT_TYPES = [
   'group.deleted',
   'group.member_added',
   'group.member_removed',
+  'scim_token.created',
+  'scim_token.revoked',
+  'sso_provider.created',
+  'sso_provider.updated',
+  'sso_provider.deleted',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -50,4 +55,15 @@ export interface FeedPage {
    * reader who has consumed the page can continue from here without missing a late commit.
    */
   readonly horizon: FeedPosition;
+}
+
+/** A new event: its id (`evt_` + a time-ordered UUID) and the time it occurred. */
+export function newEvent(
+  id: string,
+  at: Date,
+  tenantId: string,
+  type: EventType,
+  data: Readonly<Record<string, unknown>>,
+): DirectoryEvent {
+  return { id: `evt_${id}`, type, tenantId, occurredAt: at.toISOString(), data };
 }

@@ -2,7 +2,7 @@
 
 import { newId } from '../../lib/ids.ts';
 import { directoryGroup, directoryUser, scimBaseUrlOf, userTombstone } from '../events/directory.ts';
-import type { DirectoryEvent, EventType } from '../events/records.ts';
+import { type DirectoryEvent, type EventType, newEvent } from '../events/records.ts';
 import type { ScimDeps } from './context.ts';
 import type { ScimRepositories } from './ports.ts';
 import type { MemberDelta, StoredGroup, StoredUser } from './records.ts';
@@ -10,7 +10,7 @@ import type { MemberDelta, StoredGroup, StoredUser } from './records.ts';
 type EventDeps = Pick<ScimDeps, 'clock' | 'publicUrl'>;
 
 function event(deps: EventDeps, tenantId: string, type: EventType, data: Record<string, unknown>): DirectoryEvent {
-  return { id: `evt_${newId()}`, type, tenantId, occurredAt: deps.clock.now().toISOString(), data };
+  return newEvent(newId(), deps.clock.now(), tenantId, type, data);
 }
 
 /**
