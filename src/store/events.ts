@@ -3,6 +3,7 @@ import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { EventFeedStore, EventRepository } from '../core/events/ports.ts';
 import { comparePositions } from '../core/events/position.ts';
 import type { DirectoryEvent, EventType, FeedPosition, FeedQuery } from '../core/events/records.ts';
+import type { FixedQueries } from './fixed-queries.ts';
 import type { Database } from './schema.ts';
 
 type Dialect = 'sqlite' | 'postgres';
@@ -19,10 +20,24 @@ interface FeedRow {
 }
 
 const ROWS_PER_INSERT = 200;
+const PRUNE_BATCH = 1000;
 
-export function createEventRepository(db: Kysely<Database>): EventRepository {
+export function createEventRepository(db: Kysely<Database>, q?: FixedQueries): EventRepository {
   return {
     async append(events) {
+      if (events.length === 1 && q !== undefined) {
+        // The common case (one event per write) as a fixed query: built and compiled once.
+        const e = events[0]!;
+        const row = {
+          id: e.id,
+          tenant_id: e.tenantId,
+          type: e.type,
+          occurred_at: e.occurredAt,
+          data: JSON.stringify(e.data),
+        };
+        await q.write('events.append', (p) => db.insertInto('events').values(p.fields(row)), row);
+        return;
+      }
       for (let i = 0; i < events.length; i += ROWS_PER_INSERT) {
         const rows = events
           .slice(i, i + ROWS_PER_INSERT)
@@ -104,47 +119,41 @@ export function createEventFeedStore(db: Kysely<Database>, dialect: Dialect): Ev
       return row && row.seq !== '0' ? { xid: row.xid, seq: row.seq } : undefined;
     },
     async pruneBefore(at) {
-      return db.transaction().execute(async (trx) => {
-        const mark = (
-          await sql<{ xid: string; seq: string }>`select xid, seq from event_prune_mark where id = 1 ${
-            dialect === 'postgres' ? sql`for update` : sql``
-          }`.execute(trx)
-        ).rows[0] ?? { xid: '0', seq: '0' };
-        let last: FeedPosition | undefined;
-        let count = 0;
-        if (dialect === 'sqlite') {
-          const top = (
-            await sql<{ seq: number | null; n: number }>`
-              select max(seq) as seq, count(*) as n from events where occurred_at < ${at}`.execute(trx)
-          ).rows[0];
-          if (top?.seq != null) {
-            await sql`delete from events where occurred_at < ${at}`.execute(trx);
-            last = { xid: '0', seq: String(top.seq) };
-            count = Number(top.n);
+      // Oldest first, in feed order, a batch at a time, up to the first event still retained: no index on time is
+      // needed (positions follow time), and the prune mark is simply the last position removed.
+      let removed = 0;
+      for (;;) {
+        const batch = (
+          dialect === 'sqlite'
+            ? await sql<{ xid: string; seq: string | number; occurred_at: string }>`
+                select '0' as xid, seq, occurred_at from events order by seq limit ${PRUNE_BATCH}`.execute(db)
+            : await sql<{ xid: string; seq: string; occurred_at: string }>`
+                select xid::text as xid, seq::text as seq, occurred_at from events
+                where xid < pg_snapshot_xmin(pg_current_snapshot())
+                order by xid, seq limit ${PRUNE_BATCH}`.execute(db)
+        ).rows;
+        let old = 0;
+        while (old < batch.length && batch[old]!.occurred_at < at) old++;
+        if (old === 0) return removed;
+        const last: FeedPosition = { xid: String(batch[old - 1]!.xid), seq: String(batch[old - 1]!.seq) };
+        await db.transaction().execute(async (trx) => {
+          if (dialect === 'sqlite') {
+            await sql`delete from events where seq <= ${Number(last.seq)}`.execute(trx);
+          } else {
+            await sql`delete from events where (xid, seq) <= (${last.xid}::xid8, ${last.seq}::bigint)`.execute(trx);
           }
-        } else {
-          // Past the horizon only: the mark must never move beyond a transaction that can still commit behind it.
-          const top = (
-            await sql<{ xid: string | null; seq: string | null; n: string }>`
-              with gone as (
-                delete from events where occurred_at < ${at} and xid < pg_snapshot_xmin(pg_current_snapshot())
-                returning xid, seq
-              )
-              select (select count(*) from gone)::text as n, g.xid::text as xid, g.seq::text as seq
-              from (select 1) one left join lateral (
-                select xid, seq from gone order by xid desc, seq desc limit 1
-              ) g on true`.execute(trx)
+          const mark = (
+            await sql<{ xid: string; seq: string }>`select xid, seq from event_prune_mark where id = 1 ${
+              dialect === 'postgres' ? sql`for update` : sql``
+            }`.execute(trx)
           ).rows[0];
-          if (top?.xid != null && top.seq != null) {
-            last = { xid: top.xid, seq: top.seq };
-            count = Number(top.n);
+          if (mark === undefined || comparePositions(last, mark) > 0) {
+            await sql`update event_prune_mark set xid = ${last.xid}, seq = ${last.seq} where id = 1`.execute(trx);
           }
-        }
-        if (last !== undefined && comparePositions(last, mark) > 0) {
-          await sql`update event_prune_mark set xid = ${last.xid}, seq = ${last.seq} where id = 1`.execute(trx);
-        }
-        return count;
-      });
+        });
+        removed += old;
+        if (old < batch.length) return removed;
+      }
     },
   };
 }

@@ -288,7 +288,7 @@ export function createRepositories(
         await db.updateTable('scim_tokens').set({ last_used_at: at }).where('id', '=', id).execute();
       },
     },
-    events: createEventRepository(db),
+    events: createEventRepository(db, q),
     audit: {
       async append(e: AuditEventRecord) {
         await db

@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 // Table shapes as Kysely sees them. Timestamps are ISO-8601 UTC text and booleans 0/1 on both dialects, so
 // comparisons and ordering behave identically on SQLite and PostgreSQL.
 
@@ -174,7 +175,7 @@ export interface ScimLogTable {
 
 /** The event outbox (migration 0006; the feed's queries are raw SQL in events.ts, xid exists on PostgreSQL only). */
 export interface EventsTable {
-  seq: string | number;
+  seq: Generated<string | number>;
   id: string;
   tenant_id: string;
   type: string;

@@ -9,19 +9,18 @@ export async function up(db: Kysely<unknown>, ctx: MigrationContext): Promise<vo
   if (ctx.dialect === 'sqlite') {
     await sql`create table events (
       seq integer primary key autoincrement,
-      id text not null unique,
+      id text not null,
       tenant_id text not null,
       type text not null,
       occurred_at text not null,
       data text not null
     )`.execute(db);
     await sql`create index events_tenant on events (tenant_id, seq)`.execute(db);
-    await sql`create index events_occurred on events (occurred_at)`.execute(db);
   } else {
     await sql`create table events (
       seq bigserial not null,
       xid xid8 not null default pg_current_xact_id(),
-      id text not null unique,
+      id text not null,
       tenant_id text not null,
       type text not null,
       occurred_at text not null,
@@ -29,7 +28,6 @@ export async function up(db: Kysely<unknown>, ctx: MigrationContext): Promise<vo
       primary key (xid, seq)
     )`.execute(db);
     await sql`create index events_tenant on events (tenant_id, xid, seq)`.execute(db);
-    await sql`create index events_occurred on events (occurred_at)`.execute(db);
   }
   // The highest position a prune removed: a cursor before it may have missed events (410).
   await sql`create table event_prune_mark (

@@ -61,6 +61,6 @@ export function createScimRepositories(
       ...groupMembers,
     },
     scimLog: createProvisioningLog(db),
-    events: createEventRepository(db),
+    events: createEventRepository(db, q),
   };
 }
