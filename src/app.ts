@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.ts';
 import { bootstrapDigestOf } from './core/auth/principal.ts';
+import { pruneEvents } from './core/events/feed.ts';
 import { SharedBuckets } from './core/ratelimit/shared-buckets.ts';
 import { type BucketRule, type Limiter, TokenBuckets } from './core/ratelimit/token-buckets.ts';
 import { purgeScimLog, ScimLogBuffer } from './core/scim/log.ts';
@@ -60,6 +61,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     ...coreDeps,
     scim: store.scim,
     signin: store.signin,
+    events: store.feed,
     scimLog,
     publicUrl: config.publicUrl,
   });
@@ -131,6 +133,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const purge = () =>
     Promise.all([
       purgeScimLog({ scim: store.scim, clock }, config.scimLogRetentionDays),
+      pruneEvents({ events: store.feed, clock }, config.eventRetentionDays),
       store.signin.payloads.purgeExpired(Math.floor(Date.now() / 1000)),
       ...shared.map((buckets) => buckets.purge()),
     ]).catch((error: unknown) =>

@@ -40,6 +40,8 @@ export interface Config {
   /** Slow clients: the whole request, and its headers, must arrive within these (408 and the socket closed). */
   readonly timeouts: { readonly requestMs: number; readonly headersMs: number };
   readonly scimLogRetentionDays: number;
+  /** How long events stay in the feed; a cursor older than this answers 410 (docs/events.md). */
+  readonly eventRetentionDays: number;
   /** SCIM request rates (per second, with a burst). */
   readonly rateLimits: {
     /**
@@ -79,6 +81,7 @@ export const defaults = {
   REQUEST_TIMEOUT_MS: 30_000,
   HEADERS_TIMEOUT_MS: 10_000,
   SCIM_LOG_RETENTION_DAYS: 30,
+  EVENT_RETENTION_DAYS: 30,
   // Entra ID needs 25 requests/s per tenant sustained (gallery apps); these leave 20× headroom for imports and
   // still cap a runaway client. Raise them for bulk migrations; the bench raises them to measure raw throughput.
   SCIM_RATE_TENANT: 500,
@@ -218,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       headersMs: integer(env, 'ROSTER_HEADERS_TIMEOUT_MS', defaults.HEADERS_TIMEOUT_MS, 100, 600_000),
     },
     scimLogRetentionDays: integer(env, 'ROSTER_SCIM_LOG_RETENTION_DAYS', defaults.SCIM_LOG_RETENTION_DAYS, 1, 3650),
+    eventRetentionDays: integer(env, 'ROSTER_EVENT_RETENTION_DAYS', defaults.EVENT_RETENTION_DAYS, 1, 3650),
     rateLimits: {
       scope: rateLimitScope(env.ROSTER_RATE_LIMIT_SCOPE, env.DATABASE_URL || defaults.DATABASE_URL),
       maxBatch: integer(env, 'ROSTER_RATE_LIMIT_MAX_BATCH', defaults.RATE_LIMIT_MAX_BATCH, 1, 10_000),

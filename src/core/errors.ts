@@ -18,6 +18,9 @@ export type DomainErrorCode =
   | 'audit.cursor_invalid'
   | 'client.not_found'
   | 'store.unavailable'
+  // The event feed (src/core/events)
+  | 'events.cursor_invalid'
+  | 'events.cursor_expired'
   // SCIM use cases and the SCIM store (the engine's own failures are ScimErrors, src/scim/errors.ts)
   | 'scim.not_found'
   | 'scim.version_mismatch'

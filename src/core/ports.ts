@@ -1,6 +1,7 @@
 // The ports the core needs: the store (with its transaction boundary) and the clock/keyring passed as deps.
 import type { Clock } from '../lib/clock.ts';
 import type { Digest, Keyring } from '../lib/keyring.ts';
+import type { EventRepository } from './events/ports.ts';
 import type {
   AdminTokenRecord,
   AuditEventRecord,
@@ -68,6 +69,8 @@ export interface Repositories {
   readonly ssoProviders: SsoProviderRepository;
   readonly scimTokens: ScimTokenRepository;
   readonly audit: AuditRepository;
+  /** The event outbox, for the admin writes that make events (SCIM tokens, SSO providers). */
+  readonly events: EventRepository;
 }
 
 /** Where a secret at rest is sealed: its kind and row decide the context (AAD) it is bound to. */

@@ -21,6 +21,8 @@ export interface UpstreamLoginDeps {
   readonly keyring: Keyring;
   readonly clock: Clock;
   readonly upstream: UpstreamClient;
+  /** ROSTER_PUBLIC_URL: a just-in-time subject's `user.created` event carries its SCIM location. */
+  readonly publicUrl: string;
   /** The fixed redirect URI registered in Entra ID for the tenant. */
   callbackUrl(tenantId: string): string;
 }

@@ -1,9 +1,11 @@
 // Opens the configured store, applies pending migrations, and exposes it through the core's Store port.
 import { type Kysely, Migrator } from 'kysely';
+import type { EventFeedStore } from '../core/events/ports.ts';
 import type { Store } from '../core/ports.ts';
 import type { RateLimitStore } from '../core/ratelimit/shared-buckets.ts';
 import type { ScimStore } from '../core/scim/ports.ts';
 import type { SigninStore } from '../core/signin/ports.ts';
+import { createEventFeedStore } from './events.ts';
 import { fixedQueries, type Reader } from './fixed-queries.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { createKeyStore } from './key-store.ts';
@@ -22,6 +24,8 @@ export interface OpenedStore extends Store {
   readonly db: Kysely<Database>;
   readonly scim: ScimStore;
   readonly signin: SigninStore;
+  /** The committed event feed (the outbox is written through `scim`'s transactions). */
+  readonly feed: EventFeedStore;
   /** SQLite group commit: commits issued for SCIM write transactions (undefined on PostgreSQL). */
   groupCommits(): number | undefined;
   /** Rate-limit buckets shared by every process on this database (PostgreSQL only; SQLite has one process). */
@@ -87,6 +91,7 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
   return {
     scim,
     signin,
+    feed: createEventFeedStore(db, location.kind),
     groupCommits: () => committer?.commits,
     rateLimits: location.kind === 'postgres' ? postgresRateLimits(db) : undefined,
     ...repositories,

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { DomainError } from '../core/errors.ts';
 import type { Repositories } from '../core/ports.ts';
 import type { AdminTokenRecord, AuditEventRecord, ScimTokenRecord, SsoProviderRecord } from '../core/records.ts';
+import { createEventRepository } from './events.ts';
 import { type FixedQueries, fixedQueries } from './fixed-queries.ts';
 import type { Database, ScimTokensTable, SsoProvidersTable } from './schema.ts';
 
@@ -287,6 +288,7 @@ export function createRepositories(
         await db.updateTable('scim_tokens').set({ last_used_at: at }).where('id', '=', id).execute();
       },
     },
+    events: createEventRepository(db, q),
     audit: {
       async append(e: AuditEventRecord) {
         await db

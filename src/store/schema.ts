@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 // Table shapes as Kysely sees them. Timestamps are ISO-8601 UTC text and booleans 0/1 on both dialects, so
 // comparisons and ordering behave identically on SQLite and PostgreSQL.
 
@@ -172,9 +173,27 @@ export interface ScimLogTable {
   summary: string;
 }
 
+/** The event outbox (migration 0006; the feed's queries are raw SQL in events.ts, xid exists on PostgreSQL only). */
+export interface EventsTable {
+  seq: Generated<string | number>;
+  id: string;
+  tenant_id: string;
+  type: string;
+  occurred_at: string;
+  data: string;
+}
+
+export interface EventPruneMarkTable {
+  id: number;
+  xid: string;
+  seq: string;
+}
+
 export interface ScimDatabase {
   scim_users: ScimUsersTable;
   scim_groups: ScimGroupsTable;
   scim_group_members: ScimGroupMembersTable;
   scim_log: ScimLogTable;
+  events: EventsTable;
+  event_prune_mark: EventPruneMarkTable;
 }

@@ -70,9 +70,11 @@ describe('OpenAPI document and docs page', () => {
         'GET /iam/v1/audit-events',
         'POST /iam/v1/clients',
         'POST /iam/v1/signing-keys/rotate',
+        'GET /iam/v1/events',
+        'GET /iam/v1/operator/events',
       ]),
     );
-    expect(operations.length).toBe(26);
+    expect(operations.length).toBe(28);
     for (const [name, op] of operations) {
       expect(op.summary, name).toMatch(/\S/);
       const statuses = Object.keys(op.responses ?? {});

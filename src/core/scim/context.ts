@@ -5,6 +5,8 @@ import type { ScimStore } from './ports.ts';
 export interface ScimDeps {
   readonly scim: ScimStore;
   readonly clock: Clock;
+  /** ROSTER_PUBLIC_URL: events carry each resource's SCIM representation with its absolute location. */
+  readonly publicUrl: string;
 }
 
 export interface ScimCaller {

@@ -6,8 +6,10 @@ import { parsePatchRequest } from '../../scim/patch/message.ts';
 import { toStoredResource } from '../../scim/resource/validate.ts';
 import { scimRegistry } from '../../scim/schema/registry.ts';
 import { DomainError } from '../errors.ts';
+import { changedAttributes } from '../events/directory.ts';
 import type { ScimCaller, ScimDeps } from './context.ts';
 import { currentForWrite, existing } from './etag.ts';
+import { groupWritten, membersChanged } from './events.ts';
 import type { ScimRepositories } from './ports.ts';
 import type { MemberChange, ResourceData, StoredGroup } from './records.ts';
 
@@ -71,11 +73,14 @@ export async function createGroup(deps: ScimDeps, caller: ScimCaller, body: unkn
   await deps.scim.transaction(async (tx) => {
     await checkMembersExist(tx, caller.tenantId, group.id, memberIds);
     await tx.groups.insert(group);
-    if (memberIds.length > 0) {
-      await tx.groups.applyMemberChanges(caller.tenantId, group.id, [
-        { kind: 'add', members: memberIds.map((value) => ({ value })) },
-      ]);
-    }
+    const delta =
+      memberIds.length > 0
+        ? await tx.groups.applyMemberChanges(caller.tenantId, group.id, [
+            { kind: 'add', members: memberIds.map((value) => ({ value })) },
+          ])
+        : { added: [], removed: [] };
+    await groupWritten(deps, tx, 'group.created', group, delta.added.length);
+    await membersChanged(deps, tx, caller.tenantId, group.id, delta);
   });
   return group;
 }
@@ -106,10 +111,13 @@ export async function replaceGroup(
       lastModified: deps.clock.now().toISOString(),
     };
     if (!(await tx.groups.update(next, current.version))) throw notFound();
-    await tx.groups.applyMemberChanges(caller.tenantId, id, [
+    const delta = await tx.groups.applyMemberChanges(caller.tenantId, id, [
       { kind: 'removeAll' },
       { kind: 'add', members: memberIds.map((value) => ({ value })) },
     ]);
+    // The version moved, so the group is updated even when only its members (or nothing) changed.
+    await groupWritten(deps, tx, 'group.updated', next, new Set(memberIds).size, changedAttributes(current.data, data));
+    await membersChanged(deps, tx, caller.tenantId, id, delta);
     return next;
   });
 }
@@ -143,7 +151,16 @@ export async function patchGroup(
       lastModified: deps.clock.now().toISOString(),
     };
     if (!(await tx.groups.update(group, current.version))) throw notFound();
-    if (memberChanges.length > 0) await tx.groups.applyMemberChanges(caller.tenantId, id, memberChanges);
+    const delta =
+      memberChanges.length > 0
+        ? await tx.groups.applyMemberChanges(caller.tenantId, id, memberChanges)
+        : { added: [], removed: [] };
+    // Member changes alone make member events only; `group.updated` (and its member count) is for other attributes.
+    if (attributesChanged.length > 0) {
+      const count = await tx.groups.countMembers(caller.tenantId, id);
+      await groupWritten(deps, tx, 'group.updated', group, count, attributesChanged);
+    }
+    await membersChanged(deps, tx, caller.tenantId, id, delta);
     return { group, changed: changes.changedAttributes, membersChanged: memberChanges.length > 0 };
   });
 }
@@ -155,7 +172,9 @@ export async function deleteGroup(
   ifMatch: string | undefined,
 ): Promise<void> {
   await deps.scim.transaction(async (tx) => {
-    await currentForWrite(tx.groups, caller.tenantId, id, ifMatch, notFound, 'delete');
+    const current = await currentForWrite(tx.groups, caller.tenantId, id, ifMatch, notFound, 'delete');
+    const count = await tx.groups.countMembers(caller.tenantId, id);
     await tx.groups.delete(caller.tenantId, id);
+    await groupWritten(deps, tx, 'group.deleted', current, count);
   });
 }

@@ -163,7 +163,7 @@ function redactSummary(summary: Readonly<Record<string, unknown>>): Record<strin
 }
 
 export function recordScimRequest(
-  deps: ScimDeps & { readonly scimLog: ScimLogBuffer },
+  deps: Pick<ScimDeps, 'scim' | 'clock'> & { readonly scimLog: ScimLogBuffer },
   caller: ScimCaller,
   record: ScimRequestRecord,
 ): void {
@@ -186,7 +186,7 @@ export function recordScimRequest(
 }
 
 export async function listScimLog(
-  deps: ScimDeps & { readonly scimLog: ScimLogBuffer },
+  deps: Pick<ScimDeps, 'scim' | 'clock'> & { readonly scimLog: ScimLogBuffer },
   tenantId: string,
   query: ScimLogQuery,
 ): Promise<{ items: readonly ScimLogEntry[]; nextCursor: string | null }> {
@@ -198,7 +198,7 @@ export async function listScimLog(
 }
 
 /** Deletes entries older than the retention period; run periodically by the app. */
-export function purgeScimLog(deps: ScimDeps, retentionDays: number): Promise<number> {
+export function purgeScimLog(deps: Pick<ScimDeps, 'scim' | 'clock'>, retentionDays: number): Promise<number> {
   const cutoff = new Date(deps.clock.now().getTime() - retentionDays * 86_400_000).toISOString();
   return deps.scim.scimLog.purgeBefore(cutoff);
 }

@@ -1,7 +1,9 @@
 // What the SCIM use cases need from the store. Every call names its tenant; costs follow the rows named.
+import type { EventRepository } from '../events/ports.ts';
 import type {
   GroupRef,
   MemberChange,
+  MemberDelta,
   MemberRef,
   MemberView,
   ScimLogEntry,
@@ -45,8 +47,13 @@ export interface GroupRepository {
   search(tenantId: string, query: SearchQuery): Promise<SearchResult<StoredGroup>>;
   /** Every member with its display name: read only when a response includes `members`. */
   members(tenantId: string, groupId: string): Promise<readonly MemberView[]>;
-  /** Applies membership deltas in order; cost follows the members named, not the group's size. */
-  applyMemberChanges(tenantId: string, groupId: string, changes: readonly MemberChange[]): Promise<void>;
+  /**
+   * Applies membership deltas in order; cost follows the members named, not the group's size. Answers the net
+   * effect: members absent before and present after, and the reverse.
+   */
+  applyMemberChanges(tenantId: string, groupId: string, changes: readonly MemberChange[]): Promise<MemberDelta>;
+  /** How many members the group has (an index range count: read for `group.updated` and `group.deleted` only). */
+  countMembers(tenantId: string, groupId: string): Promise<number>;
   /**
    * Which of these ids are users or groups of the tenant (member references must resolve). With `lock`, the rows
    * found cannot be deleted before the transaction ends (PostgreSQL `FOR KEY SHARE`), so a membership is never
@@ -76,6 +83,8 @@ export interface ScimRepositories {
   readonly sessions: SubjectSessions;
   readonly groups: GroupRepository;
   readonly scimLog: ScimLogRepository;
+  /** The event outbox: appended in the transaction of the change it describes. */
+  readonly events: EventRepository;
 }
 
 export interface ScimStore extends ScimRepositories {

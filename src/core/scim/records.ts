@@ -39,6 +39,12 @@ export interface GroupRef {
   readonly display: string;
 }
 
+/** What a set of member changes did: the members that were not there before, and those that are gone. */
+export interface MemberDelta {
+  readonly added: readonly MemberRef[];
+  readonly removed: readonly MemberRef[];
+}
+
 export type MemberChange =
   | { readonly kind: 'add'; readonly members: readonly { readonly value: string }[] }
   | { readonly kind: 'remove'; readonly values: readonly string[] }

@@ -6,8 +6,10 @@ import { parsePatchRequest } from '../../scim/patch/message.ts';
 import { toStoredResource } from '../../scim/resource/validate.ts';
 import { scimRegistry } from '../../scim/schema/registry.ts';
 import { DomainError } from '../errors.ts';
+import { changedAttributes } from '../events/directory.ts';
 import type { ScimCaller, ScimDeps } from './context.ts';
 import { currentForWrite, existing } from './etag.ts';
+import { userDeleted, userWritten } from './events.ts';
 import type { ScimRepositories } from './ports.ts';
 import type { ResourceData, StoredUser } from './records.ts';
 
@@ -46,7 +48,10 @@ export async function createUser(deps: ScimDeps, caller: ScimCaller, body: unkno
     passwordHash: password === undefined ? null : await hashPassword(password),
   };
   // Through a transaction so that concurrent creates share one commit (SQLite group commit).
-  await deps.scim.transaction((tx) => tx.users.insert(user));
+  await deps.scim.transaction(async (tx) => {
+    await tx.users.insert(user);
+    await userWritten(deps, tx, undefined, user, []);
+  });
   return user;
 }
 
@@ -79,6 +84,8 @@ export async function replaceUser(
     };
     if (!(await tx.users.update(next, current.version))) throw notFound();
     await endSessionsOnDeactivation(tx, current, next);
+    const changed = changedAttributes(current.data, next.data);
+    await userWritten(deps, tx, current, next, password === undefined ? changed : [...changed, 'password']);
     return next;
   });
 }
@@ -110,6 +117,8 @@ export async function patchUser(
     };
     if (!(await tx.users.update(user, current.version))) throw notFound();
     await endSessionsOnDeactivation(tx, current, user);
+    const changed = changes.changedAttributes.filter((a: string) => a !== 'password');
+    await userWritten(deps, tx, current, user, password === undefined ? changed : [...changed, 'password']);
     return { user, changed: changes.changedAttributes };
   });
 }
@@ -122,8 +131,9 @@ export async function deleteUser(
   ifMatch: string | undefined,
 ): Promise<void> {
   await deps.scim.transaction(async (tx) => {
-    await currentForWrite(tx.users, caller.tenantId, id, ifMatch, notFound, 'delete');
+    const current = await currentForWrite(tx.users, caller.tenantId, id, ifMatch, notFound, 'delete');
     await tx.users.delete(caller.tenantId, id);
     await tx.sessions.revoke(caller.tenantId, id);
+    await userDeleted(deps, tx, current);
   });
 }

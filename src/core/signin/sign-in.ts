@@ -7,6 +7,7 @@ import { recordAudit } from '../audit/audit.ts';
 import { hasCode } from '../errors.ts';
 import type { Store } from '../ports.ts';
 import type { SsoProviderRecord } from '../records.ts';
+import { userWritten } from '../scim/events.ts';
 import type { ResourceData, StoredUser } from '../scim/records.ts';
 import { type Candidate, type RefusalReason, resolveIdentity, type UpstreamIdentity } from './identity.ts';
 import type { SigninRepositories, SigninStore, UpstreamIdentityKey } from './ports.ts';
@@ -15,6 +16,7 @@ export interface SignInDeps {
   readonly store: Store;
   readonly signin: SigninStore;
   readonly clock: Clock;
+  readonly publicUrl: string;
 }
 
 export type SignInOutcome =
@@ -111,6 +113,8 @@ async function attempt(deps: SignInDeps, provider: SsoProviderRecord, identity: 
         const user = provisionedUser(tenantId, provider.scheme, identity, now);
         await tx.scim.users.insert(user);
         if (!(await tx.identities.insert(key, user.id, now))) throw new LostRace();
+        // A just-in-time subject joins the directory: the same `user.created` a SCIM create makes.
+        await userWritten(deps, tx.scim, undefined, user, []);
         return { outcome: { kind: 'signed-in', userId: user.id, how: 'provisioned' }, target: user.id };
       }
       case 'reject':

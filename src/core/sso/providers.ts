@@ -3,6 +3,7 @@ import { newId } from '../../lib/ids.ts';
 import { DecryptionError, decryptSecret, encryptSecret, type Keyring } from '../../lib/keyring.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { DomainError, invalid } from '../errors.ts';
+import { newEvent } from '../events/records.ts';
 import type { CoreDeps } from '../ports.ts';
 import type { SsoProperties, SsoProviderRecord } from '../records.ts';
 import { checkEntraAuthority } from './authority.ts';
@@ -115,6 +116,9 @@ export async function createSsoProvider(
       ]);
     }
     await tx.ssoProviders.insert(record);
+    await tx.events.append([
+      newEvent(newId(), deps.clock.now(), tenantId, 'sso_provider.created', providerData(record)),
+    ]);
     await recordAudit(tx, deps.clock.now(), {
       tenantId,
       actor,
@@ -174,6 +178,9 @@ export async function updateSsoProvider(
       updatedAt: deps.clock.now().toISOString(),
     };
     await tx.ssoProviders.update(record);
+    await tx.events.append([
+      newEvent(newId(), deps.clock.now(), tenantId, 'sso_provider.updated', providerData(record)),
+    ]);
     await recordAudit(tx, deps.clock.now(), {
       tenantId,
       actor,
@@ -183,6 +190,19 @@ export async function updateSsoProvider(
     });
     return { record, warnings };
   });
+}
+
+/** What sso_provider events carry: identity and state, never properties or secrets. */
+function providerData(record: SsoProviderRecord): Record<string, unknown> {
+  return {
+    id: record.id,
+    scheme: record.scheme,
+    kind: record.kind,
+    displayName: record.displayName,
+    enabled: record.enabled,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
 }
 
 /** Refused while SCIM tokens still link to the provider: deleting it would orphan a live provisioning job. */
@@ -204,6 +224,7 @@ export async function deleteSsoProvider(
       );
     }
     await tx.ssoProviders.delete(tenantId, scheme);
+    await tx.events.append([newEvent(newId(), deps.clock.now(), tenantId, 'sso_provider.deleted', { scheme })]);
     await recordAudit(tx, deps.clock.now(), { tenantId, actor, action: 'sso_provider.deleted', target: scheme });
   });
 }

@@ -1,8 +1,11 @@
 // SCIM bearer tokens: linked to one SSO provider of the tenant, shown once, stored as a keyed hash.
+
+import { newId } from '../../lib/ids.ts';
 import { digestSecret } from '../../lib/keyring.ts';
 import { issueToken } from '../../lib/tokens.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { DomainError, invalid } from '../errors.ts';
+import { newEvent } from '../events/records.ts';
 import type { CoreDeps } from '../ports.ts';
 import type { ScimTokenRecord } from '../records.ts';
 
@@ -52,6 +55,15 @@ export async function createScimToken(
       lastUsedAt: null,
     };
     await tx.scimTokens.insert(record);
+    await tx.events.append([
+      newEvent(newId(), now, tenantId, 'scim_token.created', {
+        id: record.id,
+        provider: record.provider,
+        providerDisplayName: record.providerDisplayName,
+        createdAt: record.createdAt,
+        expiresAt,
+      }),
+    ]);
     await recordAudit(tx, now, {
       tenantId,
       actor,
@@ -73,6 +85,7 @@ export async function revokeScimToken(deps: CoreDeps, actor: string, tenantId: s
   await deps.store.transaction(async (tx) => {
     if (!(await tx.scimTokens.delete(tenantId, id)))
       throw new DomainError('scim_token.not_found', 'no such SCIM token');
+    await tx.events.append([newEvent(newId(), now, tenantId, 'scim_token.revoked', { id })]);
     await recordAudit(tx, now, { tenantId, actor, action: 'scim_token.revoked', target: id });
   });
 }

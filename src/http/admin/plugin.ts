@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { principalHook } from '../auth.ts';
+import { operatorEventRoutes, tenantEventRoutes } from './event-routes.ts';
 import { logRoutes } from './log-routes.ts';
 import { operatorRoutes } from './operator-routes.ts';
 import { problemSchema } from './schemas.ts';
@@ -63,6 +64,7 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminSurfaceDeps):
   await app.register(async (scope) => {
     scope.addHook('onRequest', principalHook(deps, 'operator'));
     await operatorRoutes(scope, deps);
+    await operatorEventRoutes(scope, deps);
   });
   await app.register(async (scope) => {
     scope.addHook('onRequest', principalHook(deps, 'admin'));
@@ -70,6 +72,7 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminSurfaceDeps):
     await scimTokenRoutes(scope, deps);
     await logRoutes(scope, deps);
     await signInAdminRoutes(scope, deps);
+    await tenantEventRoutes(scope, deps);
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // indexPrefix: the page's asset URLs are absolute when it is served without a trailing slash, and swagger-ui

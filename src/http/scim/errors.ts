@@ -114,6 +114,8 @@ export function domainToWire(error: DomainError): ScimWireError | undefined {
     case 'scim_token.not_found':
     case 'scim_token.provider_unknown':
     case 'audit.cursor_invalid':
+    case 'events.cursor_invalid':
+    case 'events.cursor_expired':
     case 'client.not_found':
     case 'signin.interaction_expired':
     case 'signin.interaction_mismatch':

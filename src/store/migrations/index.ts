@@ -5,6 +5,7 @@ import * as m0002 from './0002-scim.ts';
 import * as m0003 from './0003-signin.ts';
 import * as m0004 from './0004-rate-limits.ts';
 import * as m0005 from './0005-lookup-indexes.ts';
+import * as m0006 from './0006-events.ts';
 import type { MigrationContext } from './context.ts';
 
 interface MigrationModule {
@@ -17,6 +18,7 @@ const modules: Record<string, MigrationModule> = {
   '0003-signin': m0003,
   '0004-rate-limits': m0004,
   '0005-lookup-indexes': m0005,
+  '0006-events': m0006,
 };
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {

@@ -10,7 +10,7 @@ import type { Database } from '../schema.ts';
 import { chunks, parseJson, str } from './rows.ts';
 
 type Memberships = Pick<UserRepository, 'groupsOf'> &
-  Pick<GroupRepository, 'members' | 'resolveMembers' | 'applyMemberChanges'>;
+  Pick<GroupRepository, 'members' | 'resolveMembers' | 'applyMemberChanges' | 'countMembers'>;
 
 /** `lockable`: PostgreSQL, where resolving members can take key-share locks (see GroupRepository.resolveMembers). */
 export function createMemberships(db: Kysely<Database>, q: FixedQueries, lockable: boolean): Memberships {
@@ -87,25 +87,40 @@ export function createMemberships(db: Kysely<Database>, q: FixedQueries, lockabl
       return out;
     },
     async applyMemberChanges(tenantId, groupId, changes) {
+      // Net effect per member id: the state before the first change that touched it, and the state now.
+      const touched = new Map<string, { before: boolean; now: boolean; type: MemberRef['type'] }>();
+      const note = (id: string, type: MemberRef['type'], before: boolean, now: boolean) => {
+        const seen = touched.get(id);
+        if (seen) {
+          seen.now = now;
+          seen.type = type;
+        } else touched.set(id, { before, now, type });
+      };
+      const asType = (t: string): MemberRef['type'] => (t === 'Group' ? 'Group' : 'User');
       const deleteMembers = async (ids: readonly string[]) => {
         for (const part of chunks(ids)) {
-          await db
+          const gone = await db
             .deleteFrom('scim_group_members')
             .where('tenant_id', '=', tenantId)
             .where('group_id', '=', groupId)
             .where('member_id', 'in', part)
+            .returning(['member_id', 'member_type'])
             .execute();
+          for (const row of gone) note(row.member_id, asType(row.member_type), true, false);
         }
       };
       for (const change of changes) {
         switch (change.kind) {
-          case 'removeAll':
-            await db
+          case 'removeAll': {
+            const gone = await db
               .deleteFrom('scim_group_members')
               .where('tenant_id', '=', tenantId)
               .where('group_id', '=', groupId)
+              .returning(['member_id', 'member_type'])
               .execute();
+            for (const row of gone) note(row.member_id, asType(row.member_type), true, false);
             break;
+          }
           case 'remove':
             await deleteMembers(change.values);
             break;
@@ -132,17 +147,35 @@ export function createMemberships(db: Kysely<Database>, q: FixedQueries, lockabl
                 member_id: id,
                 member_type: kinds.get(id) ?? 'User',
               }));
-              // Set semantics: re-adding a present member keeps a single membership.
-              await db
+              // Set semantics: re-adding a present member keeps a single membership (and returns no row).
+              const added = await db
                 .insertInto('scim_group_members')
                 .values(values)
                 .onConflict((oc) => oc.columns(['tenant_id', 'group_id', 'member_id']).doNothing())
+                .returning(['member_id', 'member_type'])
                 .execute();
+              for (const row of added) note(row.member_id, asType(row.member_type), false, true);
             }
             break;
           }
         }
       }
+      const added: MemberRef[] = [];
+      const removed: MemberRef[] = [];
+      for (const [value, t] of touched) {
+        if (!t.before && t.now) added.push({ value, type: t.type });
+        else if (t.before && !t.now) removed.push({ value, type: t.type });
+      }
+      return { added, removed };
+    },
+    async countMembers(tenantId, groupId) {
+      const row = await db
+        .selectFrom('scim_group_members')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('tenant_id', '=', tenantId)
+        .where('group_id', '=', groupId)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
     },
   };
   return memberships;

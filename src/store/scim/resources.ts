@@ -1,5 +1,5 @@
 // The parts of SCIM users and groups that share one shape: a row per resource, its unique keys, versioned updates.
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { DomainError } from '../../core/errors.ts';
 import type { RowLock } from '../../core/scim/ports.ts';
 import type { SearchQuery, StoredGroup, StoredUser } from '../../core/scim/records.ts';
@@ -56,6 +56,12 @@ export function resourceTable<Row extends { tenant_id: string; id: string }, Rec
           .select(readColumns(spec.table) as unknown as 'id'[])
           .where('tenant_id', '=', p('tenantId'))
           .where('id', '=', p('id'));
+      if (options?.lock !== undefined && lockable) {
+        // Writers of one resource queue here first, before any statement gives the transaction its id (xid): a
+        // row lock can assign the waiter's xid before it waits, and the event feed orders by xid (ADR 0018). A
+        // transaction-scoped advisory lock assigns none, so a later writer's xid is taken after the earlier commit.
+        await sql`select pg_advisory_xact_lock(hashtextextended(${`${table}/${tenantId}/${id}`}, 0))`.execute(db);
+      }
       const row =
         options?.lock === 'delete' && lockable
           ? await q.first<Row, typeof key>(`${table}.get.lockForDelete`, (p) => select(p).forUpdate(), key)

@@ -3,6 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { ScimRepositories } from '../../core/scim/ports.ts';
 import { userNameKey } from '../../scim/resource/normalize.ts';
+import { createEventRepository } from '../events.ts';
 import { type FixedQueries, fixedQueries } from '../fixed-queries.ts';
 import type { Database } from '../schema.ts';
 import { createSubjectSessions } from '../signin/subject-sessions.ts';
@@ -60,5 +61,6 @@ export function createScimRepositories(
       ...groupMembers,
     },
     scimLog: createProvisioningLog(db),
+    events: createEventRepository(db, q),
   };
 }
