@@ -128,9 +128,9 @@ export function createEventFeedStore(db: Kysely<Database>, dialect: Dialect): Ev
             ? await sql<{ xid: string; seq: string | number; occurred_at: string }>`
                 select '0' as xid, seq, occurred_at from events order by seq limit ${PRUNE_BATCH}`.execute(db)
             : await sql<{ xid: string; seq: string; occurred_at: string }>`
-                select xid::text as xid, seq::text as seq, occurred_at from events
-                where xid < pg_snapshot_xmin(pg_current_snapshot())
-                order by xid, seq limit ${PRUNE_BATCH}`.execute(db)
+                select e.xid::text as xid, e.seq::text as seq, e.occurred_at from events e
+                where e.xid < pg_snapshot_xmin(pg_current_snapshot())
+                order by e.xid, e.seq limit ${PRUNE_BATCH}`.execute(db)
         ).rows;
         let old = 0;
         while (old < batch.length && batch[old]!.occurred_at < at) old++;
