@@ -1,5 +1,5 @@
 // Tenant admin API: the tenant's SSO providers (Entra ID over OpenID Connect). The tenant is the admin token's.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { actorOf } from '../../core/auth/principal.ts';
 import type { SsoProviderRecord } from '../../core/records.ts';
 import { mergeSsoProviderPatch, type SsoProviderPatch } from '../../core/sso/merge-patch.ts';
@@ -23,6 +23,20 @@ const admin = [{ adminToken: [] }];
 export async function ssoRoutes(app: FastifyInstance, deps: AdminSurfaceDeps): Promise<void> {
   const view = (record: SsoProviderRecord, warnings: readonly string[]) =>
     ssoProviderView(record, signInRedirectUri(deps.publicUrl, record.tenantId), warnings);
+  /** PUT and PATCH differ only in how the next input follows from the current one. */
+  const update = async (
+    request: FastifyRequest<{ Params: { scheme: string } }>,
+    next: (current: SsoProviderInput) => SsoProviderInput,
+  ) => {
+    const updated = await updateSsoProvider(
+      deps,
+      actorOf(request.principal!),
+      tenantOf(request),
+      request.params.scheme,
+      next,
+    );
+    return view(updated.record, updated.warnings);
+  };
   app.post<{ Body: SsoProviderInput }>(
     '/sso/azuread',
     {
@@ -87,16 +101,7 @@ export async function ssoRoutes(app: FastifyInstance, deps: AdminSurfaceDeps): P
         response: { 200: ssoProviderSchema, ...errorResponses },
       },
     },
-    async (request) => {
-      const updated = await updateSsoProvider(
-        deps,
-        actorOf(request.principal!),
-        tenantOf(request),
-        request.params.scheme,
-        () => request.body,
-      );
-      return view(updated.record, updated.warnings);
-    },
+    (request) => update(request, () => request.body),
   );
 
   app.patch<{ Params: { scheme: string }; Body: SsoProviderPatch }>(
@@ -111,16 +116,7 @@ export async function ssoRoutes(app: FastifyInstance, deps: AdminSurfaceDeps): P
         response: { 200: ssoProviderSchema, ...errorResponses },
       },
     },
-    async (request) => {
-      const updated = await updateSsoProvider(
-        deps,
-        actorOf(request.principal!),
-        tenantOf(request),
-        request.params.scheme,
-        (current) => mergeSsoProviderPatch(current, request.body),
-      );
-      return view(updated.record, updated.warnings);
-    },
+    (request) => update(request, (current) => mergeSsoProviderPatch(current, request.body)),
   );
 
   app.delete<{ Params: { scheme: string } }>(
