@@ -348,9 +348,10 @@ describe.each(STORE_KINDS)('transport limits on real sockets (%s)', (kind) => {
         if (limitMs !== undefined) {
           // Within the time bound (plus the 250 ms write wait and scheduling on a shared machine).
           expect(Date.now() - answeredAt).toBeLessThan(limitMs + 1_500);
-          // Not cut at once: the socket stayed open to drain for most of the bound (the server's timer starts as it
-          // sends the answer, a little before this client, sharing its event loop, reads it).
-          expect(Date.now() - answeredAt).toBeGreaterThanOrEqual(limitMs * 0.7);
+          // Not cut at once: the socket stayed open to drain (the server's timer starts as it sends the answer, and
+          // this client, sharing its event loop on a loaded machine, may read it a few hundred ms later). A socket
+          // cut at once closes within milliseconds of the answer.
+          expect(Date.now() - answeredAt).toBeGreaterThanOrEqual(limitMs * 0.3);
         } else {
           // Within the byte bound: 2 MiB discarded, plus what socket buffers held.
           expect(conn.written() - answeredAfter).toBeLessThan(2 * MiB + 8 * MiB);
