@@ -45,6 +45,16 @@ function residentMemory(pid: number | undefined): { rssMb: number; peakMb: numbe
   }
 }
 
+/** CPU seconds (user + system) a process has used so far (Linux /proc; clock ticks of 10 ms). */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Entra ID's initial sync as it sends it: for each user a `userName eq` lookup then a POST; for each group a
  * `displayName eq` lookup (members excluded) then a POST without members; then the members, added by PATCHes of
@@ -215,11 +225,18 @@ async function main(): Promise<void> {
     const ok = (s: number) => s >= 200 && s < 300;
     const pick = (i: number) => (i * 7919) % seeded.userIds.length;
     const opts = { concurrency, maxSeconds, maxOps: 1_000_000, expect: ok };
+    // Server CPU per request: unlike ops/s it hardly moves when other work shares the machine, so an A/B of a
+    // change in the request path can be read from it on a busy box.
+    const cpuPerOp = new Map<string, number>();
     const run = async (name: string, next: (i: number) => RequestSpec, o = opts, target = origin) => {
+      const pid = target === origin ? roster.pid : target.endsWith(`:${barePort}`) ? bare.pid : bareFastify.pid;
+      const cpu0 = cpuSeconds(pid);
       const r = await runLoad(target, name, next, o);
+      const cpu1 = cpuSeconds(pid);
+      if (cpu0 !== undefined && cpu1 !== undefined && r.ops > 0) cpuPerOp.set(name, ((cpu1 - cpu0) / r.ops) * 1e6);
       results.push(r);
       log(
-        `  ${name}: ${r.opsPerSec.toFixed(0)} ops/s, p50 ${r.p50ms.toFixed(2)} ms, p99 ${r.p99ms.toFixed(2)} ms, errors ${r.errors}`,
+        `  ${name}: ${r.opsPerSec.toFixed(0)} ops/s, p50 ${r.p50ms.toFixed(2)} ms, p99 ${r.p99ms.toFixed(2)} ms, server CPU ${cpuPerOp.get(name)?.toFixed(0) ?? '?'} µs/op, errors ${r.errors}`,
       );
       return r;
     };
@@ -382,6 +399,7 @@ async function main(): Promise<void> {
       'p99 ms': Number(r.p99ms.toFixed(2)),
       'total s': /^(page|Entra)/.test(r.name) ? Number(r.seconds.toFixed(2)) : '',
       'vs ceiling': r.p50ms > 0 ? `${((r.opsPerSec / ceiling.opsPerSec) * 100).toFixed(0)} %` : '',
+      'server CPU µs/op': cpuPerOp.has(r.name) ? Math.round(cpuPerOp.get(r.name)!) : '',
       errors: r.errors,
     }));
     console.log(
@@ -392,7 +410,19 @@ async function main(): Promise<void> {
     if (args.json)
       writeFileSync(
         args.json,
-        JSON.stringify({ store: args.store, users, concurrency, machine, rss, results }, null, 2),
+        JSON.stringify(
+          {
+            store: args.store,
+            users,
+            concurrency,
+            machine,
+            rss,
+            results,
+            cpuMicrosPerOp: Object.fromEntries(cpuPerOp),
+          },
+          null,
+          2,
+        ),
       );
   } finally {
     for (const c of children) c.kill('SIGTERM');

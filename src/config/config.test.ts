@@ -62,7 +62,36 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ROSTER_SIGNIN_BURST_TENANT: '1.5' })).toThrow('ROSTER_SIGNIN_BURST_TENANT');
   });
 
+  it('delivers webhooks to public https targets only, 10 s, 4 KiB of the answer, retried for 72 hours, unless set', () => {
+    const d = loadConfig({}).webhooks;
+    expect(d).toEqual({ allowPrivate: false, timeoutMs: 10_000, maxResponseBytes: 4096, retryHours: 72 });
+    expect('dnsServers' in d).toBe(false);
+    const c = loadConfig({
+      ROSTER_WEBHOOK_ALLOW_PRIVATE: 'true',
+      ROSTER_WEBHOOK_TIMEOUT_MS: '1000',
+      ROSTER_WEBHOOK_RESPONSE_BYTES: '0',
+      ROSTER_WEBHOOK_DNS_SERVERS: '127.0.0.1:5353, [::1]:53,10.0.0.2',
+      ROSTER_WEBHOOK_RETRY_HOURS: '720',
+    }).webhooks;
+    expect(c).toEqual({
+      allowPrivate: true,
+      timeoutMs: 1000,
+      maxResponseBytes: 0,
+      dnsServers: ['127.0.0.1:5353', '[::1]:53', '10.0.0.2'],
+      retryHours: 720,
+    });
+    expect(loadConfig({ ROSTER_WEBHOOK_ALLOW_PRIVATE: 'false' }).webhooks.allowPrivate).toBe(false);
+  });
+
   it.each([
+    [{ ROSTER_WEBHOOK_ALLOW_PRIVATE: 'yes' }, 'ROSTER_WEBHOOK_ALLOW_PRIVATE must be true or false'],
+    [{ ROSTER_WEBHOOK_TIMEOUT_MS: '999' }, 'ROSTER_WEBHOOK_TIMEOUT_MS'],
+    [{ ROSTER_WEBHOOK_TIMEOUT_MS: '60001' }, 'ROSTER_WEBHOOK_TIMEOUT_MS'],
+    [{ ROSTER_WEBHOOK_RESPONSE_BYTES: '-1' }, 'ROSTER_WEBHOOK_RESPONSE_BYTES'],
+    [{ ROSTER_WEBHOOK_RETRY_HOURS: '0' }, 'ROSTER_WEBHOOK_RETRY_HOURS'],
+    [{ ROSTER_WEBHOOK_RETRY_HOURS: '721' }, 'ROSTER_WEBHOOK_RETRY_HOURS'],
+    [{ ROSTER_WEBHOOK_DNS_SERVERS: 'dns.example.com' }, 'ROSTER_WEBHOOK_DNS_SERVERS'],
+    [{ ROSTER_WEBHOOK_DNS_SERVERS: '127.0.0.1:99999' }, 'ROSTER_WEBHOOK_DNS_SERVERS'],
     [{ ROSTER_DB_STATEMENT_TIMEOUT_MS: '10' }, 'ROSTER_DB_STATEMENT_TIMEOUT_MS'],
     [{ ROSTER_OIDC_CLOCK_TOLERANCE_SECONDS: '-1' }, 'ROSTER_OIDC_CLOCK_TOLERANCE_SECONDS'],
     [{ ROSTER_RATE_LIMIT_SCOPE: 'cluster' }, 'needs PostgreSQL'],

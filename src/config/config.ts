@@ -59,6 +59,19 @@ export interface Config {
    * Sign-in pages and the OpenID Provider's endpoints (per second, with a burst): per client address, then per
    * tenant. Always per process: the traffic is unauthenticated (ADR 0016).
    */
+  /** Outbound webhook deliveries (src/webhooks/outbound.ts, ADR 0019). */
+  readonly webhooks: {
+    /** Admits loopback, private and other reserved targets and plain http:// URLs: tests and local development only. */
+    readonly allowPrivate: boolean;
+    readonly timeoutMs: number;
+    /** The most of a receiver's answer that is read and kept. */
+    readonly maxResponseBytes: number;
+    /** `host[:port]` DNS servers to resolve webhook hosts with; absent: the system's (resolv.conf). Optional, so
+     * this object is an OutboundPolicy as it stands under exactOptionalPropertyTypes. */
+    readonly dnsServers?: readonly string[];
+    /** How long a failing delivery is retried before it is given up. */
+    readonly retryHours: number;
+  };
   readonly signInRateLimits: {
     readonly address: { readonly rate: number; readonly burst: number };
     readonly tenant: { readonly rate: number; readonly burst: number };
@@ -93,6 +106,9 @@ export const defaults = {
   RATE_LIMIT_MAX_BATCH: 100,
   // A sign-in is about 8 requests from the browser and 2 from the app's server. Per address: 2–3 sign-ins/s
   // sustained from one office NAT or one app server, 25 at once. Per tenant: 10 sign-ins/s (36,000 an hour).
+  WEBHOOK_TIMEOUT_MS: 10_000,
+  WEBHOOK_RESPONSE_BYTES: 4096,
+  WEBHOOK_RETRY_HOURS: 72,
   SIGNIN_RATE_ADDRESS: 20,
   SIGNIN_BURST_ADDRESS: 200,
   SIGNIN_RATE_TENANT: 100,
@@ -169,6 +185,31 @@ function parseTrustProxy(raw: string | undefined): Config['trustProxy'] {
   return entries;
 }
 
+function parseBoolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name} must be true or false`);
+  return raw === 'true';
+}
+
+/** `ip`, `ip:port` or `[ipv6]:port`, the forms the DNS resolver's setServers accepts. */
+function dnsServers(raw: string | undefined): { dnsServers?: readonly string[] } {
+  const entries = (raw ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  if (entries.length === 0) return {};
+  for (const entry of entries) {
+    const match = /^\[([^\]]+)\](?::([0-9]{1,5}))?$/.exec(entry) ?? /^([^:]+)(?::([0-9]{1,5}))?$/.exec(entry);
+    const address = match?.[1] ?? entry;
+    const port = match?.[2] === undefined ? 53 : Number(match[2]);
+    if (isIP(address) === 0 || port < 1 || port > 65535) {
+      throw new ConfigError(`ROSTER_WEBHOOK_DNS_SERVERS: "${entry}" is not an IP address with an optional port`);
+    }
+  }
+  return { dnsServers: entries };
+}
+
 function parsePublicUrl(raw: string): string {
   let url: URL;
   try {
@@ -237,6 +278,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         rate: integer(env, 'ROSTER_AUTH_FAILURE_RATE', defaults.AUTH_FAILURE_RATE, 1, 1_000_000),
         burst: integer(env, 'ROSTER_AUTH_FAILURE_BURST', defaults.AUTH_FAILURE_BURST, 1, 1_000_000),
       },
+    },
+    webhooks: {
+      allowPrivate: parseBoolean(env, 'ROSTER_WEBHOOK_ALLOW_PRIVATE', false),
+      timeoutMs: integer(env, 'ROSTER_WEBHOOK_TIMEOUT_MS', defaults.WEBHOOK_TIMEOUT_MS, 1000, 60_000),
+      maxResponseBytes: integer(env, 'ROSTER_WEBHOOK_RESPONSE_BYTES', defaults.WEBHOOK_RESPONSE_BYTES, 0, 1024 * 1024),
+      ...dnsServers(env.ROSTER_WEBHOOK_DNS_SERVERS),
+      retryHours: integer(env, 'ROSTER_WEBHOOK_RETRY_HOURS', defaults.WEBHOOK_RETRY_HOURS, 1, 720),
     },
     signInRateLimits: {
       address: {

@@ -208,6 +208,39 @@ describe.each(STORE_KINDS)('SCIM protocol on %s', (kind) => {
     expect((await scim(t.app, a, 'GET', url)).json().title).toBe('A');
   });
 
+  it("answers a user's writes with the same groups a GET shows (the write's own transaction reads them)", async () => {
+    const created = await scim(t.app, a, 'POST', `${a.base}/Users`, entraUser('grouped@a.com', 'grouped'));
+    expect(created.statusCode).toBe(201);
+    expect(created.json().groups ?? []).toEqual([]);
+    const user = created.json();
+    const url = `${a.base}/Users/${user.id}`;
+    for (const name of ['Grouped 1', 'Grouped 2']) {
+      const g = await scim(t.app, a, 'POST', `${a.base}/Groups`, {
+        schemas: [CORE_GROUP],
+        displayName: name,
+        members: [{ value: user.id }],
+      });
+      expect(g.statusCode).toBe(201);
+    }
+    const shown = (await scim(t.app, a, 'GET', url)).json().groups;
+    expect(shown.map((g: { display: string }) => g.display).sort()).toEqual(['Grouped 1', 'Grouped 2']);
+    const patched = await scim(t.app, a, 'PATCH', url, patch({ op: 'replace', path: 'title', value: 'T' }));
+    expect(patched.statusCode).toBe(200);
+    expect(patched.json().groups).toEqual(shown);
+    const replaced = await scim(t.app, a, 'PUT', url, entraUser('grouped@a.com', 'grouped'));
+    expect(replaced.statusCode).toBe(200);
+    expect(replaced.json().groups).toEqual(shown);
+    // A projection that leaves groups out still leaves them out.
+    const slim = await scim(
+      t.app,
+      a,
+      'PATCH',
+      `${url}?excludedAttributes=groups`,
+      patch({ op: 'replace', path: 'title', value: 'U' }),
+    );
+    expect(slim.json().groups).toBeUndefined();
+  });
+
   it('keeps PATCH atomic: a failing last operation leaves the resource unchanged and names its index', async () => {
     const user = (await scim(t.app, a, 'POST', `${a.base}/Users`, entraUser('atomic@a.com', 'atomic'))).json();
     const res = await scim(

@@ -5,7 +5,7 @@ import { directoryGroup, directoryUser, scimBaseUrlOf, userTombstone } from '../
 import { type DirectoryEvent, type EventType, newEvent } from '../events/records.ts';
 import type { ScimDeps } from './context.ts';
 import type { ScimRepositories } from './ports.ts';
-import type { MemberDelta, StoredGroup, StoredUser } from './records.ts';
+import type { GroupRef, MemberDelta, StoredGroup, StoredUser } from './records.ts';
 
 type EventDeps = Pick<ScimDeps, 'clock' | 'publicUrl'>;
 
@@ -16,7 +16,8 @@ function event(deps: EventDeps, tenantId: string, type: EventType, data: Record<
 /**
  * A user's write: `user.created`, or `user.updated` (with `changedAttributes`, unless only `active` changed), then
  * by `user.deactivated` / `user.reactivated` when `active` flips. `groups` costs one indexed lookup of this user's
- * direct groups (a new user has none, so a create costs nothing more).
+ * direct groups (a new user has none, so a create costs nothing more). Answers those groups, so the write's
+ * response need not read them again.
  */
 export async function userWritten(
   deps: EventDeps,
@@ -24,7 +25,7 @@ export async function userWritten(
   before: StoredUser | undefined,
   after: StoredUser,
   changed: readonly string[],
-): Promise<void> {
+): Promise<readonly GroupRef[]> {
   const groups =
     before === undefined ? [] : ((await tx.users.groupsOf(after.tenantId, [after.id])).get(after.id) ?? []);
   const user = directoryUser(after, groups, scimBaseUrlOf(deps.publicUrl, after.tenantId));
@@ -45,6 +46,7 @@ export async function userWritten(
     }
   }
   if (events.length > 0) await tx.events.append(events);
+  return groups;
 }
 
 export async function userDeleted(deps: EventDeps, tx: ScimRepositories, user: StoredUser): Promise<void> {

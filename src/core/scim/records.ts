@@ -21,6 +21,11 @@ export interface StoredResource {
 
 export interface StoredUser extends StoredResource {
   readonly passwordHash: string | null;
+  /**
+   * The user's direct groups as the write's own transaction read them (for its event), set only on what a write
+   * returns: the response renders them instead of reading them again. Never stored.
+   */
+  readonly directGroups?: readonly GroupRef[];
 }
 
 export type StoredGroup = StoredResource;

@@ -48,11 +48,11 @@ export async function createUser(deps: ScimDeps, caller: ScimCaller, body: unkno
     passwordHash: password === undefined ? null : await hashPassword(password),
   };
   // Through a transaction so that concurrent creates share one commit (SQLite group commit).
-  await deps.scim.transaction(async (tx) => {
+  const directGroups = await deps.scim.transaction(async (tx) => {
     await tx.users.insert(user);
-    await userWritten(deps, tx, undefined, user, []);
+    return userWritten(deps, tx, undefined, user, []);
   });
-  return user;
+  return { ...user, directGroups };
 }
 
 export function getUser(deps: ScimDeps, caller: ScimCaller, id: string): Promise<StoredUser> {
@@ -85,8 +85,14 @@ export async function replaceUser(
     if (!(await tx.users.update(next, current.version))) throw notFound();
     await endSessionsOnDeactivation(tx, current, next);
     const changed = changedAttributes(current.data, next.data);
-    await userWritten(deps, tx, current, next, password === undefined ? changed : [...changed, 'password']);
-    return next;
+    const directGroups = await userWritten(
+      deps,
+      tx,
+      current,
+      next,
+      password === undefined ? changed : [...changed, 'password'],
+    );
+    return { ...next, directGroups };
   });
 }
 
@@ -118,8 +124,14 @@ export async function patchUser(
     if (!(await tx.users.update(user, current.version))) throw notFound();
     await endSessionsOnDeactivation(tx, current, user);
     const changed = changes.changedAttributes.filter((a: string) => a !== 'password');
-    await userWritten(deps, tx, current, user, password === undefined ? changed : [...changed, 'password']);
-    return { user, changed: changes.changedAttributes };
+    const directGroups = await userWritten(
+      deps,
+      tx,
+      current,
+      user,
+      password === undefined ? changed : [...changed, 'password'],
+    );
+    return { user: { ...user, directGroups }, changed: changes.changedAttributes };
   });
 }
 

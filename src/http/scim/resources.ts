@@ -46,6 +46,11 @@ export interface ResourceBinding {
 
 async function groupsOfUsers(deps: ScimDeps, tenantId: string, items: readonly StoredUser[], withComputed: boolean) {
   if (!withComputed) return () => undefined;
+  // A write's result carries the groups its transaction read: no second lookup for its response.
+  if (items.every((u) => u.directGroups !== undefined)) {
+    const known = new Map(items.map((u) => [u.id, u.directGroups!]));
+    return (id: string) => known.get(id) ?? [];
+  }
   const groups = await deps.scim.users.groupsOf(
     tenantId,
     items.map((u) => u.id),
