@@ -124,6 +124,23 @@ export function createWebhookStore(
     await sql`update webhook_dispatch set xid = ${to.xid}, seq = ${to.seq} where id = 1`.execute(trx);
   };
 
+  /**
+   * Where an endpoint made (or re-enabled) now starts: the later of the dispatcher's cursor and the feed's horizon.
+   * Taking the cursor waits for a dispatcher round in progress, and none can start until the caller commits, so
+   * every event after the start is fanned out by a round that sees the endpoint. With no enabled endpoint the
+   * dispatcher does not move its cursor (rounds cost nothing then): it is moved here.
+   */
+  const startFromNow = async (trx: Kysely<Database>): Promise<FeedPosition> => {
+    const cursor = (await readCursor(trx, false))!;
+    const h = await horizon(trx);
+    const start = comparePositions(h, cursor) > 0 ? h : cursor;
+    if (!(await anyEnabled(trx))) await moveCursor(trx, cursor, start);
+    return start;
+  };
+
+  const anyEnabled = async (handle: Kysely<Database>) =>
+    (await sql`select 1 as x from webhooks where enabled = 1 limit 1`.execute(handle)).rows.length > 0;
+
   const attemptsOf = async (ids: readonly string[]): Promise<Map<string, AttemptRecord[]>> => {
     const out = new Map<string, AttemptRecord[]>();
     if (ids.length === 0) return out;
@@ -142,11 +159,7 @@ export function createWebhookStore(
   return {
     async create(draft, audit) {
       return db.transaction().execute(async (trx) => {
-        // Waits for a dispatcher round in progress; none can start until this endpoint is committed, so every
-        // event after `start` is fanned out by a round that sees it.
-        const cursor = (await readCursor(trx, false))!;
-        const h = await horizon(trx);
-        const start = comparePositions(h, cursor) > 0 ? h : cursor;
+        const start = await startFromNow(trx);
         await sql`insert into webhooks (id, tenant_id, url, description, event_types, enabled, secret_sealed,
             previous_secret_sealed, previous_secret_until, start_xid, start_seq, created_at, updated_at)
           values (${draft.id}, ${draft.tenantId}, ${draft.url}, ${draft.description},
@@ -172,6 +185,19 @@ export function createWebhookStore(
     async update(owner, id, next, audit) {
       await db.transaction().execute(async (trx) => {
         const enabled = next.enabled ? 1 : 0;
+        const current = (
+          await sql<{ enabled: number }>`select enabled from webhooks where id = ${id} and ${ownedBy(owner)}`.execute(
+            trx,
+          )
+        ).rows[0];
+        if (current === undefined) return;
+        // Re-enabled: its held-back queue is sent, then events from now on (none committed while it was disabled).
+        if (Number(current.enabled) === 0 && enabled === 1) {
+          const start = await startFromNow(trx);
+          await sql`update webhooks set start_xid = ${start.xid}, start_seq = ${start.seq} where id = ${id}`.execute(
+            trx,
+          );
+        }
         // Resuming (or pointing at a new URL) starts again at once, with a fresh retry period.
         const fresh = sql`(enabled = 0 and ${enabled} = 1) or url <> ${next.url}`;
         await sql`update webhooks set
@@ -221,6 +247,7 @@ export function createWebhookStore(
     },
 
     async dispatch(limit, at, plan) {
+      if (!(await anyEnabled(db))) return { events: 0, deliveries: 0, more: false, targets: 0 };
       return db.transaction().execute(async (trx) => {
         const cursor = await readCursor(trx, true);
         if (cursor === undefined) return undefined;
@@ -234,11 +261,7 @@ export function createWebhookStore(
           eventTypes: r.event_types === null ? null : (JSON.parse(String(r.event_types)) as EventType[]),
           start: { xid: String(r.start_xid), seq: String(r.start_seq) },
         }));
-        if (targets.length === 0) {
-          // Nothing to fan out to: skip ahead (a new endpoint starts after the horizon anyway).
-          await moveCursor(trx, cursor, await horizon(trx));
-          return { events: 0, deliveries: 0, more: false };
-        }
+        if (targets.length === 0) return { events: 0, deliveries: 0, more: false, targets: 0 };
         const page = await createEventFeedStore(trx, dialect).read({
           tenantId: undefined,
           after: cursor,
@@ -262,11 +285,19 @@ export function createWebhookStore(
             values ${sql.join(values)}`.execute(trx);
         }
         await moveCursor(trx, cursor, next);
-        return { events: entries.length, deliveries: planned.length, more };
+        return { events: entries.length, deliveries: planned.length, more, targets: targets.length };
       });
     },
 
     async claim(owner, now, leaseUntil, limit) {
+      // SQLite: look before taking the write lock, so an idle poll never competes with the SCIM writers for it.
+      if (!pg) {
+        const due = await sql`select 1 as x from webhooks w where w.enabled = 1
+            and (w.next_attempt_at is null or w.next_attempt_at <= ${now})
+            and exists (select 1 from webhook_deliveries d where d.webhook_id = w.id and d.status <> 'succeeded')
+          limit 1`.execute(db);
+        if (due.rows.length === 0) return [];
+      }
       const rows = (
         await sql<Row>`update webhooks set lease_owner = ${owner}, lease_until = ${leaseUntil}
           where id in (

@@ -99,13 +99,14 @@ export interface WebhookStore {
 
   /**
    * One dispatcher round in one transaction: events after the cursor (at most `limit`), the deliveries `plan` makes
-   * of them, and the cursor moved past them. Undefined when another process holds the cursor (PostgreSQL).
+   * of them, and the cursor moved past them. Undefined when another process holds the cursor (PostgreSQL). With no
+   * enabled endpoint it reads one row and writes nothing.
    */
   dispatch(
     limit: number,
     at: string,
     plan: DispatchPlan,
-  ): Promise<{ events: number; deliveries: number; more: boolean } | undefined>;
+  ): Promise<{ events: number; deliveries: number; more: boolean; targets: number } | undefined>;
   /** Leases up to `limit` enabled endpoints that have deliveries to send and no backoff or live lease. */
   claim(owner: string, now: string, leaseUntil: string, limit: number): Promise<readonly ClaimedEndpoint[]>;
   /** The endpoint's next deliveries in queue order. */

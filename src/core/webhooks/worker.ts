@@ -79,6 +79,8 @@ export class WebhookRunner {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** Whether the last dispatcher round found an enabled endpoint: only then is a commit worth a round. */
+  private active = false;
 
   constructor(
     private readonly deps: WebhookRunnerDeps,
@@ -105,6 +107,11 @@ export class WebhookRunner {
         this.nudge();
       }
     });
+  }
+
+  /** After a local commit that made events: a round soon, if any endpoint could want them (cheap otherwise). */
+  afterCommit(): void {
+    if (this.active) this.nudge();
   }
 
   /** Resolves when the current round (if any) has finished, and any round it asked for. */
@@ -136,6 +143,7 @@ export class WebhookRunner {
         this.deps.clock.now().toISOString(),
         planDeliveries,
       );
+      if (round) this.active = round.targets > 0;
       if (!round?.more || this.stopped) return;
     }
   }
