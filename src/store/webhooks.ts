@@ -303,10 +303,10 @@ export function createWebhookStore(
           where id in (
             select w.id from webhooks w
             where w.enabled = 1
-              and (w.lease_until is null or w.lease_until < ${now})
+              and (w.lease_owner is null or w.lease_until < ${now})
               and (w.next_attempt_at is null or w.next_attempt_at <= ${now})
               and exists (select 1 from webhook_deliveries d where d.webhook_id = w.id and d.status <> 'succeeded')
-            order by w.id
+            order by coalesce(w.lease_until, ''), w.id
             limit ${limit}
             ${pg ? sql`for update skip locked` : sql``}
           )
@@ -325,10 +325,12 @@ export function createWebhookStore(
       }));
     },
 
-    async queued(webhookId, limit) {
+    async queued(webhookId, after, limit) {
       const rows = (
         await sql<Row>`select id, seq, event_id, body, attempts from webhook_deliveries
-          where webhook_id = ${webhookId} and status <> 'succeeded' order by seq limit ${limit}`.execute(db)
+          where webhook_id = ${webhookId} and status <> 'succeeded'
+          ${after === undefined ? sql`` : sql`and seq > ${after}`}
+          order by seq limit ${limit}`.execute(db)
       ).rows;
       return rows.map((r) => ({
         id: String(r.id),
@@ -375,7 +377,10 @@ export function createWebhookStore(
           }`.execute(trx)
         ).rows[0];
         if (holder?.lease_owner !== o.leaseOwner) return false;
-        const lease = sql`lease_owner = ${o.leaseUntil === null ? null : o.leaseOwner}, lease_until = ${o.leaseUntil}`;
+        // Released: lease_until keeps the release time, so claims serve the endpoints waiting longest first.
+        const lease = sql`lease_owner = ${o.leaseUntil === null ? null : o.leaseOwner}, lease_until = ${
+          o.leaseUntil ?? o.at
+        }`;
         if (o.failed) {
           await sql`update webhooks set ${lease}, next_attempt_at = ${o.failed.nextAttemptAt},
               failing_since = ${o.failed.failingSince}

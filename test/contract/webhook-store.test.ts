@@ -2,9 +2,14 @@
 // with one worker until they end, and outcomes written only by the lease holder.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newEvent } from '../../src/core/events/records.ts';
+import { resealSecrets } from '../../src/core/keys/rotation.ts';
 import { planDeliveries } from '../../src/core/webhooks/dispatch.ts';
+import { createWebhook } from '../../src/core/webhooks/endpoints.ts';
 import type { WebhookRecord } from '../../src/core/webhooks/records.ts';
+import { webhookSecretContext } from '../../src/core/webhooks/signing.ts';
+import { fixedClock } from '../../src/lib/clock.ts';
 import { newId } from '../../src/lib/ids.ts';
+import { decryptSecret, generateKeyText, parseKeyring } from '../../src/lib/keyring.ts';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/stores.ts';
 
 const T0 = '2026-11-23T10:00:00.000Z';
@@ -39,7 +44,8 @@ describe.each(STORE_KINDS)('webhook store on %s', (kind) => {
       await tx.events.append(events);
       return events.map((e) => e.id);
     });
-  const queue = async (webhookId: string) => (await t.store.webhooks.queued(webhookId, 1000)).map((d) => d.eventId);
+  const queue = async (webhookId: string) =>
+    (await t.store.webhooks.queued(webhookId, undefined, 1000)).map((d) => d.eventId);
 
   beforeAll(async () => {
     t = await openTestStore(kind);
@@ -75,7 +81,7 @@ describe.each(STORE_KINDS)('webhook store on %s', (kind) => {
       more: false,
       targets: 4,
     });
-    const body = JSON.parse((await t.store.webhooks.queued('wh_b', 1))[0]!.body);
+    const body = JSON.parse((await t.store.webhooks.queued('wh_b', undefined, 1))[0]!.body);
     expect(Object.keys(body)).toEqual(['id', 'type', 'tenantId', 'occurredAt', 'data']);
     expect(body).toMatchObject({ id: b1[0], type: 'group.created', tenantId: 'tb', data: { i: 0 } });
   });
@@ -87,12 +93,12 @@ describe.each(STORE_KINDS)('webhook store on %s', (kind) => {
     // p1 "died": after its lease, p2 takes every endpoint over.
     const taken = await t.store.webhooks.claim('p2', at(31), at(61), 10);
     expect(taken).toHaveLength(4);
-    const [d] = await t.store.webhooks.queued('wh_b', 1);
+    const [d] = await t.store.webhooks.queued('wh_b', undefined, 1);
     const attempt = { n: 1, at: at(32), status: 200, latencyMs: 3, excerpt: 'ok', error: null };
     const late = { webhookId: 'wh_b', at: at(32), succeeded: [{ id: d!.id, attempt }], leaseUntil: null };
     expect(await t.store.webhooks.record({ ...late, leaseOwner: 'p1' })).toBe(false);
     // p1's send still counts (at least once), but the endpoint stays p2's.
-    expect(await t.store.webhooks.queued('wh_b', 10)).toEqual([]);
+    expect(await t.store.webhooks.queued('wh_b', undefined, 10)).toEqual([]);
     expect(await t.store.webhooks.renew('wh_b', 'p1', at(90))).toBe(false);
     expect(await t.store.webhooks.renew('wh_b', 'p2', at(90))).toBe(true);
     expect(await t.store.webhooks.record({ ...late, succeeded: [], leaseOwner: 'p2' })).toBe(true);
@@ -105,7 +111,7 @@ describe.each(STORE_KINDS)('webhook store on %s', (kind) => {
     for (const id of ['wh_a', 'wh_a_groups', 'wh_op']) {
       await t.store.webhooks.record({ webhookId: id, leaseOwner: 'p2', at: at(40), succeeded: [], leaseUntil: null });
     }
-    const [head] = await t.store.webhooks.queued('wh_a', 1);
+    const [head] = await t.store.webhooks.queued('wh_a', undefined, 1);
     const failedAttempt = { n: 1, at: at(41), status: 500, latencyMs: 2, excerpt: 'boom', error: 'HTTP 500' };
     await t.store.webhooks.claim('p3', at(41), at(71), 1);
     const claimedA = (await t.store.webhooks.get('ta', 'wh_a'))!;
@@ -119,7 +125,7 @@ describe.each(STORE_KINDS)('webhook store on %s', (kind) => {
       leaseUntil: null,
     });
     expect(await t.store.webhooks.get('ta', 'wh_a')).toMatchObject({ nextAttemptAt: at(50), failingSince: at(41) });
-    expect((await t.store.webhooks.queued('wh_a', 1))[0]!.id).toBe(head!.id);
+    expect((await t.store.webhooks.queued('wh_a', undefined, 1))[0]!.id).toBe(head!.id);
     const [x, y] = await Promise.all([
       t.store.webhooks.claim('p4', at(45), at(75), 1),
       t.store.webhooks.claim('p5', at(45), at(75), 1),
@@ -127,5 +133,30 @@ describe.each(STORE_KINDS)('webhook store on %s', (kind) => {
     const ids = [...x!, ...y!].map((e) => e.id).sort();
     expect(ids).toEqual(['wh_a_groups', 'wh_op']);
     expect((await t.store.webhooks.claim('p6', at(50), at(80), 5)).map((e) => e.id)).toEqual(['wh_a']);
+  });
+
+  it('re-seals webhook secrets (tenant and operator) under the active key when keys rotate', async () => {
+    const k1Text = generateKeyText('k1');
+    const k1 = parseKeyring(k1Text);
+    const deps = {
+      webhooks: t.store.webhooks,
+      keyring: k1,
+      clock: fixedClock(T0),
+      checkWebhookUrl: () => ({ ok: true as const }),
+    };
+    const mine = await createWebhook(deps, 'test', 'ta', { url: 'https://hooks.example.com/a' });
+    const theirs = await createWebhook(deps, 'test', null, { url: 'https://hooks.example.com/op' });
+    const both = parseKeyring(`${generateKeyText('k2')},${k1Text}`);
+    const result = await resealSecrets({ keys: t.store.keys, keyring: both });
+    // The rows the earlier tests made hold no real ciphertext: reported, not re-sealed.
+    expect(result.unreadable.map((u) => `${u.kind}:${u.rowId}`).sort()).toEqual(
+      ['wh_a', 'wh_a_groups', 'wh_b', 'wh_op'].map((id) => `webhook_secret:${id}`),
+    );
+    expect(result.resealed).toBe(2);
+    for (const made of [mine, theirs]) {
+      const row = (await t.store.webhooks.get(made.record.tenantId, made.record.id))!;
+      expect(row.secretSealed.split('.')[1]).toBe('k2');
+      expect(decryptSecret(both, row.secretSealed, webhookSecretContext(made.record.id))).toBe(made.secret);
+    }
   });
 });

@@ -89,7 +89,7 @@ describe.runIf(STORE_KINDS.includes('postgres'))('webhooks with several processe
     const held = await sql<{ lease_owner: string | null }>`
       select lease_owner from webhooks where id = ${hook.id}`.execute(store.db);
     expect(held.rows[0]!.lease_owner).toMatch(/^proc_/);
-    const [pending] = await store.webhooks.queued(hook.id, 10);
+    const [pending] = await store.webhooks.queued(hook.id, undefined, 10);
     expect(pending).toMatchObject({ attempts: 0 });
     await store.close();
     rx.answer('/killed', 204);

@@ -58,7 +58,7 @@ export interface BatchOutcome {
     readonly reason: string;
     readonly onDisable: (tx: Repositories) => Promise<void>;
   };
-  /** Keep the lease until then (more to send), or release it (null). */
+  /** Keep the lease until then (more to send), or release it (null): the endpoint then waits behind the others. */
   readonly leaseUntil: string | null;
 }
 
@@ -109,8 +109,8 @@ export interface WebhookStore {
   ): Promise<{ events: number; deliveries: number; more: boolean; targets: number } | undefined>;
   /** Leases up to `limit` enabled endpoints that have deliveries to send and no backoff or live lease. */
   claim(owner: string, now: string, leaseUntil: string, limit: number): Promise<readonly ClaimedEndpoint[]>;
-  /** The endpoint's next deliveries in queue order. */
-  queued(webhookId: string, limit: number): Promise<readonly QueuedDelivery[]>;
+  /** The endpoint's next deliveries in queue order (after the queue position `after`, when given). */
+  queued(webhookId: string, after: string | undefined, limit: number): Promise<readonly QueuedDelivery[]>;
   /** Extends the lease; false when this owner no longer holds it. */
   renew(webhookId: string, owner: string, until: string): Promise<boolean>;
   /** Writes a batch's outcome (see BatchOutcome); false when this owner no longer held the lease. */

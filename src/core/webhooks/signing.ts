@@ -1,7 +1,7 @@
 // Webhook secrets and signatures, per the Standard Webhooks specification (the `standardwebhooks` package).
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { decryptSecret, encryptSecret, type Keyring } from '../../lib/keyring.ts';
+import { DecryptionError, decryptSecret, encryptSecret, type Keyring } from '../../lib/keyring.ts';
 import type { ClaimedEndpoint } from './records.ts';
 
 /** `whsec_` + base64 of 32 random bytes: the format Standard Webhooks libraries accept as is. */
@@ -41,7 +41,13 @@ export function endpointSigner(
     endpoint.previousSecretUntil !== null &&
     endpoint.previousSecretUntil > now.toISOString()
   ) {
-    signers.push(open(endpoint.previousSecretSealed));
+    // The previous secret is not re-encrypted by key rotation (it lives 24 hours): one sealed under a retired key
+    // is left out rather than stopping delivery.
+    try {
+      signers.push(open(endpoint.previousSecretSealed));
+    } catch (error) {
+      if (!(error instanceof DecryptionError)) throw error;
+    }
   }
   return {
     headers(eventId, body) {

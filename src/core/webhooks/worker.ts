@@ -43,6 +43,8 @@ export interface WebhookRunnerDeps {
 }
 
 const DISPATCH_PAGE = 1000;
+/** Batches one claim may send before the endpoint is released for others' turn (fairness across endpoints). */
+const MAX_BATCHES_PER_CLAIM = 20;
 const EXCERPT_BYTES = 4096;
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -76,11 +78,12 @@ export class WebhookRunner {
   /** This process's name on the leases it holds. */
   readonly owner = `proc_${newId()}`;
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private dispatching: Promise<void> | undefined;
   private again = false;
   private stopped = false;
   /** Whether the last dispatcher round found an enabled endpoint: only then is a commit worth a round. */
   private active = false;
+  private readonly slots = new Set<Promise<void>>();
 
   constructor(
     private readonly deps: WebhookRunnerDeps,
@@ -93,20 +96,28 @@ export class WebhookRunner {
     this.nudge();
   }
 
-  /** Runs a round now, or right after the current one (a local commit may have made events). */
+  /**
+   * A dispatcher round now, or right after the current one, then senders for what is due. The dispatcher runs apart
+   * from the senders, so an endpoint draining a long backlog never delays the fan-out to the others.
+   */
   nudge(): void {
     if (this.stopped) return;
-    if (this.running) {
+    if (this.dispatching) {
       this.again = true;
       return;
     }
-    this.running = this.round().finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        this.nudge();
-      }
-    });
+    this.dispatching = this.dispatchAll()
+      .catch((error: unknown) =>
+        this.deps.warn({ err: { message: (error as Error).message } }, 'webhook dispatch failed'),
+      )
+      .finally(() => {
+        this.dispatching = undefined;
+        this.addSlot();
+        if (this.again) {
+          this.again = false;
+          this.nudge();
+        }
+      });
   }
 
   /** After a local commit that made events: a round soon, if any endpoint could want them (cheap otherwise). */
@@ -114,29 +125,16 @@ export class WebhookRunner {
     if (this.active) this.nudge();
   }
 
-  /** Resolves when the current round (if any) has finished, and any round it asked for. */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
-  }
-
   /** No new claims; in-flight sends finish, their outcomes are written and the leases released. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await this.running;
-  }
-
-  private async round(): Promise<void> {
-    try {
-      await this.dispatchAll();
-      await Promise.all(Array.from({ length: this.options.parallel }, () => this.slot()));
-    } catch (error) {
-      this.deps.warn({ err: { message: (error as Error).message } }, 'webhook round failed');
-    }
+    await this.dispatching;
+    while (this.slots.size > 0) await Promise.all([...this.slots]);
   }
 
   /** Fans out every event committed so far (another process may hold the cursor: then it does it). */
-  async dispatchAll(): Promise<void> {
+  private async dispatchAll(): Promise<void> {
     for (;;) {
       const round = await this.deps.webhooks.dispatch(
         DISPATCH_PAGE,
@@ -148,11 +146,26 @@ export class WebhookRunner {
     }
   }
 
+  /**
+   * One more sender, up to the limit. A sender that finds an endpoint to claim starts another, so an idle process
+   * costs one claim query per round, and a busy one fills its slots.
+   */
+  private addSlot(): void {
+    if (this.stopped || this.slots.size >= this.options.parallel) return;
+    const slot: Promise<void> = this.slot()
+      .catch((error: unknown) =>
+        this.deps.warn({ err: { message: (error as Error).message } }, 'webhook sender failed'),
+      )
+      .finally(() => this.slots.delete(slot));
+    this.slots.add(slot);
+  }
+
   private async slot(): Promise<void> {
     while (!this.stopped) {
       const now = this.deps.clock.now().getTime();
       const [endpoint] = await this.deps.webhooks.claim(this.owner, iso(now), iso(now + this.options.leaseMs), 1);
       if (!endpoint) return;
+      this.addSlot();
       await this.drain(endpoint);
     }
   }
@@ -167,8 +180,12 @@ export class WebhookRunner {
     let failingSince = endpoint.failingSince;
     try {
       const signer = endpointSigner(this.deps.keyring, endpoint, clock.now(), this.deps.wallClock ?? Date.now);
-      for (;;) {
-        const batch = await webhooks.queued(endpoint.id, this.options.batchSize);
+      // Outcomes are written while the next batch is sent, one write after another (a later write must never land
+      // before an earlier one: a success would clear the backoff a failure set).
+      let written: Promise<boolean> = Promise.resolve(true);
+      let after: string | undefined;
+      for (let batches = 0; ; batches++) {
+        const batch = await webhooks.queued(endpoint.id, after, this.options.batchSize);
         const sent: { id: string; attempt: AttemptRecord }[] = [];
         let failed: BatchOutcome['failed'];
         for (const d of batch) {
@@ -178,6 +195,7 @@ export class WebhookRunner {
           const attempt = attemptOf(d.attempts + 1, at, result);
           if (succeeded(result)) {
             sent.push({ id: d.id, attempt });
+            after = d.seq;
             continue;
           }
           failingSince ??= attempt.at;
@@ -185,9 +203,10 @@ export class WebhookRunner {
           failed = { id: d.id, attempt, nextAttemptAt: iso(retryAt), failingSince };
           break;
         }
-        if (sent.length > 0) failingSince = failed ? failingSince : null;
+        if (sent.length > 0 && !failed) failingSince = null;
         const now = clock.now().getTime();
-        const done = batch.length === 0 || failed !== undefined || this.stopped;
+        // After MAX_BATCHES_PER_CLAIM the endpoint goes back to the pool, behind the ones waiting longest.
+        const done = batch.length === 0 || failed !== undefined || this.stopped || batches >= MAX_BATCHES_PER_CLAIM;
         const outcome: BatchOutcome = {
           webhookId: endpoint.id,
           leaseOwner: this.owner,
@@ -199,8 +218,13 @@ export class WebhookRunner {
             : {}),
           leaseUntil: done ? null : iso(now + this.options.leaseMs),
         };
-        const kept = await webhooks.record(outcome);
-        if (done || !kept) return;
+        const previous = written;
+        written = previous.then((kept) => (kept ? webhooks.record(outcome) : false));
+        if (done) {
+          await written;
+          return;
+        }
+        if (!(await previous)) return;
       }
     } catch (error) {
       this.deps.warn({ err: { message: (error as Error).message }, webhookId: endpoint.id }, 'webhook delivery failed');
