@@ -37,7 +37,16 @@ const receiverProcess = spawn(process.execPath, ['--import', 'tsx', join(import.
 });
 const port = await new Promise<string>((ok) => receiverProcess.stdout!.once('data', (d) => ok(String(d).trim())));
 const origin = `http://127.0.0.1:${port}`;
-const counts = async () => (await (await fetch(`${origin}/_count`)).json()) as { verified: number; refused: number };
+const counts = async (): Promise<{ verified: number; refused: number }> => {
+  for (let tries = 0; ; tries++) {
+    try {
+      return (await (await fetch(`${origin}/_count`)).json()) as { verified: number; refused: number };
+    } catch (error) {
+      // A kept-alive connection the busy receiver closed meanwhile: ask again on a new one.
+      if (tries > 5) throw error;
+    }
+  }
+};
 const waitFor = async (count: number) => {
   for (;;) {
     const c = await counts();

@@ -220,6 +220,8 @@ export class WebhookRunner {
         };
         const previous = written;
         written = previous.then((kept) => (kept ? webhooks.record(outcome) : false));
+        // Observed below (or by the catch's release); never an unhandled rejection if a send throws meanwhile.
+        written.catch(() => undefined);
         if (done) {
           await written;
           return;
