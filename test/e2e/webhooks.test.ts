@@ -121,6 +121,15 @@ describe.each(STORE_KINDS)('webhooks on %s', (kind) => {
       expect(res.json().code).toBe('webhooks.not_found');
     }
     expect((await call(t.app, 'GET', '/iam/v1/operator/webhooks', { token: a.adminToken })).statusCode).toBe(403);
+    // The operator's endpoints are out of a tenant token's reach, through the tenant routes too.
+    const opHook = (await call(t.app, 'GET', '/iam/v1/operator/webhooks', { token: OPERATOR_TOKEN })).json().items[0];
+    for (const method of ['GET', 'PATCH', 'DELETE'] as const) {
+      const res = await call(t.app, method, `/iam/v1/webhooks/${opHook.id}`, {
+        token: a.adminToken,
+        ...(method === 'PATCH' ? { body: { enabled: false } } : {}),
+      });
+      expect(res.statusCode, method).toBe(404);
+    }
     const opList = (await call(t.app, 'GET', '/iam/v1/operator/webhooks', { token: OPERATOR_TOKEN })).json().items;
     expect(opList.map((w: { url: string }) => w.url)).toEqual([`${rx.origin}/operator`]);
     const bList = (await call(t.app, 'GET', '/iam/v1/webhooks', { token: b.adminToken })).json().items;
@@ -161,6 +170,23 @@ describe.each(STORE_KINDS)('webhooks on %s', (kind) => {
       expect(res.json().code).toBe(code);
       if (field) expect(res.json().errors[0].field).toBe(field);
     }
+    // The same checks on PATCH, and on the deliveries cursor; nothing is changed by a refused PATCH.
+    const h = await hook(a.adminToken, '/checked');
+    for (const [body, code] of [
+      [{ url: 'ftp://127.0.0.1/x' }, 'webhooks.url_refused'],
+      [{ eventTypes: ['nope'] }, 'validation.failed'],
+      [{}, 'validation.failed'],
+    ] as const) {
+      const res = await call(t.app, 'PATCH', `/iam/v1/webhooks/${h.id}`, { token: a.adminToken, body });
+      expect([res.statusCode, res.json().code], JSON.stringify(body)).toEqual([400, code]);
+    }
+    const same = (await call(t.app, 'GET', `/iam/v1/webhooks/${h.id}`, { token: a.adminToken })).json();
+    expect(same).toMatchObject({ url: `${rx.origin}/checked`, eventTypes: null, enabled: true });
+    const badCursor = await call(t.app, 'GET', `/iam/v1/webhooks/${h.id}/deliveries?cursor=abc`, {
+      token: a.adminToken,
+    });
+    expect([badCursor.statusCode, badCursor.json().code]).toEqual([400, 'webhooks.cursor_invalid']);
+    expect((await call(t.app, 'DELETE', `/iam/v1/webhooks/${h.id}`, { token: a.adminToken })).statusCode).toBe(204);
   });
 
   it('holds back later deliveries while one fails, retries it with backoff on the clock, keeps the order', async () => {
