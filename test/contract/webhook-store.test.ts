@@ -1,5 +1,6 @@
 // The webhook store on both dialects: fan-out in feed order from each endpoint's start, leases that keep an endpoint
 // with one worker until they end, and outcomes written only by the lease holder.
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newEvent } from '../../src/core/events/records.ts';
 import { resealSecrets } from '../../src/core/keys/rotation.ts';
@@ -133,6 +134,19 @@ describe.each(STORE_KINDS)('webhook store on %s', (kind) => {
     const ids = [...x!, ...y!].map((e) => e.id).sort();
     expect(ids).toEqual(['wh_a_groups', 'wh_op']);
     expect((await t.store.webhooks.claim('p6', at(50), at(80), 5)).map((e) => e.id)).toEqual(['wh_a']);
+  });
+
+  it('prunes succeeded deliveries with their attempts, never one still queued', async () => {
+    const count = async (table: 'webhook_deliveries' | 'webhook_attempts') =>
+      Number((await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(t.store.db)).rows[0]!.n);
+    const queuedBefore = (await t.store.webhooks.queued('wh_a', undefined, 1000)).length;
+    expect(await count('webhook_attempts')).toBeGreaterThan(0);
+    expect(await t.store.webhooks.pruneBefore(T0)).toBe(0);
+    expect(await t.store.webhooks.pruneBefore(at(3600))).toBe(1);
+    expect(await t.store.webhooks.deliveries('wh_b', { limit: 10, before: undefined })).toEqual([]);
+    expect((await t.store.webhooks.queued('wh_a', undefined, 1000)).length).toBe(queuedBefore);
+    // The held-back head keeps its failed attempt; the succeeded delivery's attempt went with it.
+    expect(await count('webhook_attempts')).toBe(1);
   });
 
   it('re-seals webhook secrets (tenant and operator) under the active key when keys rotate', async () => {
