@@ -84,6 +84,7 @@ export class WebhookRunner {
   /** Whether the last dispatcher round found an enabled endpoint: only then is a commit worth a round. */
   private active = false;
   private readonly slots = new Set<Promise<void>>();
+  private lastFailureLog = 0;
 
   constructor(
     private readonly deps: WebhookRunnerDeps,
@@ -107,9 +108,7 @@ export class WebhookRunner {
       return;
     }
     this.dispatching = this.dispatchAll()
-      .catch((error: unknown) =>
-        this.deps.warn({ err: { message: (error as Error).message } }, 'webhook dispatch failed'),
-      )
+      .catch((error: unknown) => this.failure('webhook dispatch failed', error))
       .finally(() => {
         this.dispatching = undefined;
         this.addSlot();
@@ -118,6 +117,17 @@ export class WebhookRunner {
           this.nudge();
         }
       });
+  }
+
+  /**
+   * A failure of the loop itself (the database unavailable, a secret that no longer decrypts): logged at most once a
+   * minute, since every poll would repeat it while it lasts.
+   */
+  private failure(message: string, error: unknown, context: Record<string, unknown> = {}): void {
+    const now = Date.now();
+    if (now - this.lastFailureLog < 60_000) return;
+    this.lastFailureLog = now;
+    this.deps.warn({ ...context, err: { message: (error as Error).message } }, message);
   }
 
   /** After a local commit that made events: a round soon, if any endpoint could want them (cheap otherwise). */
@@ -153,9 +163,7 @@ export class WebhookRunner {
   private addSlot(): void {
     if (this.stopped || this.slots.size >= this.options.parallel) return;
     const slot: Promise<void> = this.slot()
-      .catch((error: unknown) =>
-        this.deps.warn({ err: { message: (error as Error).message } }, 'webhook sender failed'),
-      )
+      .catch((error: unknown) => this.failure('webhook sender failed', error))
       .finally(() => this.slots.delete(slot));
     this.slots.add(slot);
   }
@@ -229,7 +237,7 @@ export class WebhookRunner {
         if (!(await previous)) return;
       }
     } catch (error) {
-      this.deps.warn({ err: { message: (error as Error).message }, webhookId: endpoint.id }, 'webhook delivery failed');
+      this.failure('webhook delivery failed', error, { webhookId: endpoint.id });
       // Leave the endpoint to the next round rather than to the lease's end.
       await webhooks
         .record({
