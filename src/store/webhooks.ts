@@ -1,146 +1,20 @@
-// Webhook endpoints, their delivery queues and the dispatcher's cursor on both dialects (ADR 0020). On PostgreSQL
-// several processes share the work: the dispatcher's cursor and each endpoint are taken with FOR UPDATE SKIP LOCKED,
-// and an endpoint stays with the process that leased it until the lease ends.
-import { type Kysely, type RawBuilder, sql } from 'kysely';
-import { comparePositions } from '../core/events/position.ts';
-import type { EventType, FeedPosition } from '../core/events/records.ts';
+// Webhook endpoints and their delivery history on both dialects (ADR 0020); the queues are in webhook-queue.ts.
+import { type Kysely, sql } from 'kysely';
 import type { Repositories } from '../core/ports.ts';
-import type { DispatchTarget, WebhookStore } from '../core/webhooks/ports.ts';
-import type { AttemptRecord, DeliveryWithAttempts, WebhookOwner, WebhookRecord } from '../core/webhooks/records.ts';
-import { createEventFeedStore } from './events.ts';
+import type { WebhookStore } from '../core/webhooks/ports.ts';
+import type { AttemptRecord } from '../core/webhooks/records.ts';
 import type { Database } from './schema.ts';
-
-type Dialect = 'sqlite' | 'postgres';
-type Row = Record<string, unknown>;
-
-const ROWS_PER_STATEMENT = 200;
-
-const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-const int = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-
-function toWebhook(r: Row): WebhookRecord {
-  return {
-    id: String(r.id),
-    tenantId: text(r.tenant_id),
-    url: String(r.url),
-    description: text(r.description),
-    eventTypes: r.event_types === null ? null : (JSON.parse(String(r.event_types)) as EventType[]),
-    enabled: Number(r.enabled) === 1,
-    secretSealed: String(r.secret_sealed),
-    previousSecretSealed: text(r.previous_secret_sealed),
-    previousSecretUntil: text(r.previous_secret_until),
-    start: { xid: String(r.start_xid), seq: String(r.start_seq) },
-    createdAt: String(r.created_at),
-    updatedAt: String(r.updated_at),
-    nextAttemptAt: text(r.next_attempt_at),
-    failingSince: text(r.failing_since),
-    disabledAt: text(r.disabled_at),
-    disabledReason: text(r.disabled_reason),
-  };
-}
-
-function toAttempt(r: Row): AttemptRecord {
-  return {
-    n: Number(r.n),
-    at: String(r.at),
-    status: int(r.status),
-    latencyMs: Number(r.latency_ms),
-    excerpt: text(r.excerpt),
-    error: text(r.error),
-  };
-}
-
-function toDelivery(r: Row, attempts: readonly AttemptRecord[]): DeliveryWithAttempts & { seq: string } {
-  return {
-    id: String(r.id),
-    seq: String(r.seq),
-    webhookId: String(r.webhook_id),
-    tenantId: String(r.tenant_id),
-    eventId: String(r.event_id),
-    eventType: String(r.event_type),
-    status: r.status as DeliveryWithAttempts['status'],
-    attempts: Number(r.attempts),
-    createdAt: String(r.created_at),
-    firstAttemptAt: text(r.first_attempt_at),
-    nextAttemptAt: text(r.next_attempt_at),
-    lastStatus: int(r.last_status),
-    lastLatencyMs: int(r.last_latency_ms),
-    lastExcerpt: text(r.last_excerpt),
-    lastError: text(r.last_error),
-    deliveredAt: text(r.delivered_at),
-    attemptList: attempts,
-  };
-}
-
-const ownedBy = (owner: WebhookOwner): RawBuilder<unknown> =>
-  owner === null ? sql`tenant_id is null` : sql`tenant_id = ${owner}`;
-
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += ROWS_PER_STATEMENT) out.push(items.slice(i, i + ROWS_PER_STATEMENT));
-  return out;
-}
-
-async function insertAttempts(db: Kysely<Database>, rows: readonly { id: string; attempt: AttemptRecord }[]) {
-  for (const part of chunks(rows)) {
-    const values = part.map(
-      ({ id, attempt: a }) => sql`(${id}, ${a.n}, ${a.at}, ${a.status}, ${a.latencyMs}, ${a.excerpt}, ${a.error})`,
-    );
-    await sql`insert into webhook_attempts (delivery_id, n, at, status, latency_ms, excerpt, error)
-      values ${sql.join(values)}`.execute(db);
-  }
-}
+import { dispatchCursor } from './webhook-cursor.ts';
+import { createWebhookQueue } from './webhook-queue.ts';
+import { type Dialect, ownedBy, type Row, toAttempt, toDelivery, toWebhook } from './webhook-rows.ts';
 
 export function createWebhookStore(
   db: Kysely<Database>,
   dialect: Dialect,
   repositoriesIn: (trx: Kysely<Database>) => Repositories,
 ): WebhookStore {
-  const pg = dialect === 'postgres';
-  const lockCursor = (skip: boolean) => (pg ? (skip ? sql`for update skip locked` : sql`for update`) : sql``);
-
-  /** The feed's horizon: every event at or before it is committed (ADR 0018). */
-  const horizon = async (trx: Kysely<Database>): Promise<FeedPosition> => {
-    if (pg) {
-      const row = (await sql<{ h: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as h`.execute(trx))
-        .rows[0]!;
-      return { xid: row.h, seq: '0' };
-    }
-    const row = (await sql<{ h: number }>`select coalesce(max(seq), 0) as h from events`.execute(trx)).rows[0]!;
-    return { xid: '0', seq: String(row.h) };
-  };
-
-  const readCursor = async (trx: Kysely<Database>, skip: boolean): Promise<FeedPosition | undefined> => {
-    const row = (
-      await sql<{ xid: string; seq: string }>`select xid, seq from webhook_dispatch where id = 1 ${lockCursor(
-        skip,
-      )}`.execute(trx)
-    ).rows[0];
-    return row && { xid: String(row.xid), seq: String(row.seq) };
-  };
-
-  const moveCursor = async (trx: Kysely<Database>, from: FeedPosition, to: FeedPosition) => {
-    if (comparePositions(to, from) <= 0) return;
-    await sql`update webhook_dispatch set xid = ${to.xid}, seq = ${to.seq} where id = 1`.execute(trx);
-  };
-
-  /**
-   * Where an endpoint made (or re-enabled) now starts: the later of the dispatcher's cursor and the feed's horizon.
-   * Taking the cursor waits for a dispatcher round in progress, and none can start until the caller commits, so
-   * every event after the start is fanned out by a round that sees the endpoint. With no enabled endpoint the
-   * dispatcher does not move its cursor (rounds cost nothing then): it is moved here.
-   */
-  const startFromNow = async (trx: Kysely<Database>): Promise<FeedPosition> => {
-    const cursor = (await readCursor(trx, false))!;
-    const h = await horizon(trx);
-    const start = comparePositions(h, cursor) > 0 ? h : cursor;
-    if (!(await anyEnabled(trx))) await moveCursor(trx, cursor, start);
-    return start;
-  };
-
-  const anyEnabled = async (handle: Kysely<Database>) =>
-    (await sql`select 1 as x from webhooks where enabled = 1 limit 1`.execute(handle)).rows.length > 0;
-
+  const cursor = dispatchCursor(dialect);
+  const { startFromNow } = cursor;
   const attemptsOf = async (ids: readonly string[]): Promise<Map<string, AttemptRecord[]>> => {
     const out = new Map<string, AttemptRecord[]>();
     if (ids.length === 0) return out;
@@ -157,6 +31,7 @@ export function createWebhookStore(
   };
 
   return {
+    ...createWebhookQueue(db, dialect, cursor, repositoriesIn),
     async create(draft, audit) {
       return db.transaction().execute(async (trx) => {
         const start = await startFromNow(trx);
@@ -244,162 +119,6 @@ export function createWebhookStore(
       if (Number(r.numAffectedRows ?? 0) === 0) return undefined;
       const row = (await sql<Row>`select * from webhook_deliveries where id = ${newId}`.execute(db)).rows[0]!;
       return toDelivery(row, []);
-    },
-
-    async dispatch(limit, at, plan) {
-      if (!(await anyEnabled(db))) return { events: 0, deliveries: 0, more: false, targets: 0 };
-      return db.transaction().execute(async (trx) => {
-        const cursor = await readCursor(trx, true);
-        if (cursor === undefined) return undefined;
-        const targets: DispatchTarget[] = (
-          await sql<Row>`select id, tenant_id, event_types, start_xid, start_seq from webhooks where enabled = 1`.execute(
-            trx,
-          )
-        ).rows.map((r) => ({
-          id: String(r.id),
-          tenantId: text(r.tenant_id),
-          eventTypes: r.event_types === null ? null : (JSON.parse(String(r.event_types)) as EventType[]),
-          start: { xid: String(r.start_xid), seq: String(r.start_seq) },
-        }));
-        if (targets.length === 0) return { events: 0, deliveries: 0, more: false, targets: 0 };
-        const page = await createEventFeedStore(trx, dialect).read({
-          tenantId: undefined,
-          after: cursor,
-          limit,
-          types: undefined,
-        });
-        const more = page.events.length > limit;
-        const entries = page.events.slice(0, limit);
-        const last = entries[entries.length - 1]?.position;
-        let next = more ? last! : page.horizon;
-        if (last !== undefined && comparePositions(last, next) > 0) next = last;
-        const planned = plan(entries, targets);
-        for (const part of chunks(planned)) {
-          const values = part.map(
-            (d) =>
-              sql`(${d.id}, ${d.webhookId}, ${d.event.tenantId}, ${d.event.id}, ${d.event.type}, ${d.body}, 'pending', 0, ${at})`,
-          );
-          // Rows in array order, so each endpoint's queue (by seq) follows the feed.
-          await sql`insert into webhook_deliveries
-              (id, webhook_id, tenant_id, event_id, event_type, body, status, attempts, created_at)
-            values ${sql.join(values)}`.execute(trx);
-        }
-        await moveCursor(trx, cursor, next);
-        return { events: entries.length, deliveries: planned.length, more, targets: targets.length };
-      });
-    },
-
-    async claim(owner, now, leaseUntil, limit) {
-      // SQLite: look before taking the write lock, so an idle poll never competes with the SCIM writers for it.
-      if (!pg) {
-        const due = await sql`select 1 as x from webhooks w where w.enabled = 1
-            and (w.next_attempt_at is null or w.next_attempt_at <= ${now})
-            and exists (select 1 from webhook_deliveries d where d.webhook_id = w.id and d.status <> 'succeeded')
-          limit 1`.execute(db);
-        if (due.rows.length === 0) return [];
-      }
-      const rows = (
-        await sql<Row>`update webhooks set lease_owner = ${owner}, lease_until = ${leaseUntil}
-          where id in (
-            select w.id from webhooks w
-            where w.enabled = 1
-              and (w.lease_owner is null or w.lease_until < ${now})
-              and (w.next_attempt_at is null or w.next_attempt_at <= ${now})
-              and exists (select 1 from webhook_deliveries d where d.webhook_id = w.id and d.status <> 'succeeded')
-            order by coalesce(w.lease_until, ''), w.id
-            limit ${limit}
-            ${pg ? sql`for update skip locked` : sql``}
-          )
-          returning id, tenant_id, url, secret_sealed, previous_secret_sealed, previous_secret_until, failing_since`.execute(
-          db,
-        )
-      ).rows;
-      return rows.map((r) => ({
-        id: String(r.id),
-        tenantId: text(r.tenant_id),
-        url: String(r.url),
-        secretSealed: String(r.secret_sealed),
-        previousSecretSealed: text(r.previous_secret_sealed),
-        previousSecretUntil: text(r.previous_secret_until),
-        failingSince: text(r.failing_since),
-      }));
-    },
-
-    async queued(webhookId, after, limit) {
-      const rows = (
-        await sql<Row>`select id, seq, event_id, body, attempts from webhook_deliveries
-          where webhook_id = ${webhookId} and status <> 'succeeded'
-          ${after === undefined ? sql`` : sql`and seq > ${after}`}
-          order by seq limit ${limit}`.execute(db)
-      ).rows;
-      return rows.map((r) => ({
-        id: String(r.id),
-        seq: String(r.seq),
-        eventId: String(r.event_id),
-        body: String(r.body),
-        attempts: Number(r.attempts),
-      }));
-    },
-
-    async renew(webhookId, owner, until) {
-      const r = await sql`update webhooks set lease_until = ${until}
-        where id = ${webhookId} and lease_owner = ${owner}`.execute(db);
-      return Number(r.numAffectedRows ?? 0) > 0;
-    },
-
-    async record(o) {
-      return db.transaction().execute(async (trx) => {
-        for (const part of chunks(o.succeeded)) {
-          const values = part.map(
-            ({ id, attempt: a }) => sql`(${id}, ${a.n}, ${a.at}, ${a.status}, ${a.latencyMs}, ${a.excerpt})`,
-          );
-          await sql`update webhook_deliveries set status = 'succeeded', attempts = cast(v.column2 as integer),
-              first_attempt_at = coalesce(first_attempt_at, v.column3), delivered_at = v.column3,
-              next_attempt_at = null, last_status = cast(v.column4 as integer),
-              last_latency_ms = cast(v.column5 as integer), last_excerpt = v.column6, last_error = null
-            from (values ${sql.join(values)}) as v
-            where webhook_deliveries.id = v.column1`.execute(trx);
-        }
-        const attempts = [...o.succeeded];
-        if (o.failed) {
-          const { id, attempt: a, nextAttemptAt } = o.failed;
-          await sql`update webhook_deliveries set status = 'failed', attempts = ${a.n},
-              first_attempt_at = coalesce(first_attempt_at, ${a.at}), next_attempt_at = ${nextAttemptAt},
-              last_status = ${a.status}, last_latency_ms = ${a.latencyMs}, last_excerpt = ${a.excerpt},
-              last_error = ${a.error}
-            where id = ${id}`.execute(trx);
-          attempts.push({ id, attempt: a });
-        }
-        await insertAttempts(trx, attempts);
-        const holder = (
-          await sql<{ lease_owner: string | null }>`select lease_owner from webhooks where id = ${o.webhookId} ${
-            pg ? sql`for update` : sql``
-          }`.execute(trx)
-        ).rows[0];
-        if (holder?.lease_owner !== o.leaseOwner) return false;
-        // Released: lease_until keeps the release time, so claims serve the endpoints waiting longest first.
-        const lease = sql`lease_owner = ${o.leaseUntil === null ? null : o.leaseOwner}, lease_until = ${
-          o.leaseUntil ?? o.at
-        }`;
-        if (o.failed) {
-          await sql`update webhooks set ${lease}, next_attempt_at = ${o.failed.nextAttemptAt},
-              failing_since = ${o.failed.failingSince}
-              ${o.disable ? sql`, enabled = 0, disabled_at = ${o.at}, disabled_reason = ${o.disable.reason}` : sql``}
-            where id = ${o.webhookId}`.execute(trx);
-          if (o.disable) await o.disable.onDisable(repositoriesIn(trx));
-        } else if (o.succeeded.length > 0) {
-          await sql`update webhooks set ${lease}, next_attempt_at = null, failing_since = null
-            where id = ${o.webhookId}`.execute(trx);
-        } else {
-          await sql`update webhooks set ${lease} where id = ${o.webhookId}`.execute(trx);
-        }
-        return true;
-      });
-    },
-
-    async pruneBefore(at) {
-      const r = await sql`delete from webhook_deliveries where status = 'succeeded' and created_at < ${at}`.execute(db);
-      return Number(r.numAffectedRows ?? 0);
     },
   };
 }
