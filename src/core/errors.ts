@@ -21,6 +21,11 @@ export type DomainErrorCode =
   // The event feed (src/core/events)
   | 'events.cursor_invalid'
   | 'events.cursor_expired'
+  // Webhooks (src/core/webhooks)
+  | 'webhooks.not_found'
+  | 'webhooks.url_refused'
+  | 'webhooks.delivery_not_found'
+  | 'webhooks.cursor_invalid'
   // SCIM use cases and the SCIM store (the engine's own failures are ScimErrors, src/scim/errors.ts)
   | 'scim.not_found'
   | 'scim.version_mismatch'

@@ -109,7 +109,7 @@ export function createEventFeedStore(db: Kysely<Database>, dialect: Dialect): Ev
         dialect === 'sqlite' ? { xid: '0', seq: horizonValue } : { xid: horizonValue, seq: '0' };
       const events = rows
         .filter((r) => r.id !== null)
-        .map((r) => ({ position: { xid: String(r.xid), seq: String(r.seq) }, event: toEvent(r) }));
+        .map((r) => ({ position: { xid: String(r.xid), seq: String(r.seq) }, event: toEvent(r), dataJson: r.data! }));
       return { events, horizon };
     },
     async pruneMark() {

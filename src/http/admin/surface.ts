@@ -5,6 +5,7 @@ import type { EventFeedStore } from '../../core/events/ports.ts';
 import type { ScimLogBuffer } from '../../core/scim/log.ts';
 import type { ScimStore } from '../../core/scim/ports.ts';
 import type { SigninStore } from '../../core/signin/ports.ts';
+import type { WebhookStore, WebhookUrlCheck } from '../../core/webhooks/ports.ts';
 
 export interface AdminSurfaceDeps extends AuthDeps {
   readonly publicUrl: string;
@@ -12,6 +13,9 @@ export interface AdminSurfaceDeps extends AuthDeps {
   readonly signin: SigninStore;
   readonly scimLog: ScimLogBuffer;
   readonly events: EventFeedStore;
+  readonly webhooks: WebhookStore;
+  /** The outbound sender's URL policy, at create and update time. */
+  readonly checkWebhookUrl: WebhookUrlCheck;
 }
 
 const problemRef = { $ref: 'Problem#' };
