@@ -62,6 +62,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     scim: store.scim,
     signin: store.signin,
     events: store.feed,
+    directory: store.directory,
     scimLog,
     publicUrl: config.publicUrl,
   });

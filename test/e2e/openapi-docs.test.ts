@@ -72,9 +72,14 @@ describe('OpenAPI document and docs page', () => {
         'POST /iam/v1/signing-keys/rotate',
         'GET /iam/v1/events',
         'GET /iam/v1/operator/events',
+        'GET /iam/v1/directory/users',
+        'GET /iam/v1/directory/users/{id}',
+        'GET /iam/v1/directory/groups',
+        'GET /iam/v1/directory/groups/{id}',
+        'GET /iam/v1/directory/groups/{id}/members',
       ]),
     );
-    expect(operations.length).toBe(28);
+    expect(operations.length).toBe(33);
     for (const [name, op] of operations) {
       expect(op.summary, name).toMatch(/\S/);
       const statuses = Object.keys(op.responses ?? {});

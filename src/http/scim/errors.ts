@@ -116,6 +116,8 @@ export function domainToWire(error: DomainError): ScimWireError | undefined {
     case 'audit.cursor_invalid':
     case 'events.cursor_invalid':
     case 'events.cursor_expired':
+    case 'directory.cursor_invalid':
+    case 'directory.not_found':
     case 'client.not_found':
     case 'signin.interaction_expired':
     case 'signin.interaction_mismatch':
