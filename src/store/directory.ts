@@ -38,7 +38,10 @@ export function createDirectoryStore(db: Kysely<Database>, dialect: Dialect): Di
       if (filter.userName !== undefined) where.push(sql`and r.user_name_key = ${userNameKey(filter.userName)}`);
       if (filter.externalId !== undefined) where.push(sql`and r.external_id = ${filter.externalId}`);
       // The column is exactly the directory user's `active` (false only when the IdP said active: false).
-      if (filter.active !== undefined) where.push(sql`and r.active = ${filter.active ? 1 : 0}`);
+      // With groupId, unary plus keeps the planner on the membership rows (an index on active would make it walk
+      // every inactive user of the tenant, then sort).
+      const active = filter.groupId === undefined ? sql`r.active` : sql`+r.active`;
+      if (filter.active !== undefined) where.push(sql`and ${active} = ${filter.active ? 1 : 0}`);
       if (filter.email !== undefined) where.push(sql`and ${emailCondition(filter.email, dialect)}`);
       const from =
         filter.groupId === undefined
@@ -63,12 +66,14 @@ export function createDirectoryStore(db: Kysely<Database>, dialect: Dialect): Di
     },
 
     async groupsOf(tenantId, userIds) {
+      // Without statistics SQLite prefers the covering primary key on tenant_id alone, which walks every membership
+      // of the tenant; PostgreSQL's planner has statistics and picks (tenant_id, member_id) itself.
+      const forceMemberIndex = dialect === 'sqlite' ? sql`indexed by scim_group_members_member` : sql``;
       const out = new Map<string, { value: string; display: string }[]>();
       for (const part of chunks(userIds)) {
         if (part.length === 0) continue;
-        // Index (tenant_id, member_id) of the membership rows, then each group by primary key.
         const rows = await sql<{ member_id: string; id: string; display_name: string }>`
-          select m.member_id, g.id, g.display_name from scim_group_members m
+          select m.member_id, g.id, g.display_name from scim_group_members m ${forceMemberIndex}
           join scim_groups g on g.tenant_id = m.tenant_id and g.id = m.group_id
           where m.tenant_id = ${tenantId} and m.member_id in (${sql.join(part)})
           order by g.id`.execute(db);
