@@ -16,6 +16,7 @@ export const EVENT_TYPES = [
   'sso_provider.created',
   'sso_provider.updated',
   'sso_provider.deleted',
+  'user.signed_in',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
