@@ -380,28 +380,54 @@ describe.each(STORE_KINDS)('the directory mirror recipe under concurrent writers
     let writes = 0;
     const live = [...users];
     const pick = () => live[Math.floor(Math.random() * live.length)];
+    // Groups made during the run come and go; the four base groups stay (Team 3 nested in Team 0 moves in and out).
+    const extra: string[] = [];
     const writer = async (w: number) => {
       for (let n = 0; writing; n++) {
         const r = Math.random();
         const id = pick();
-        const group = groups[Math.floor(Math.random() * groups.length)]!;
+        const all = [...groups, ...extra];
+        const group = all[Math.floor(Math.random() * all.length)]!;
         let res: Awaited<ReturnType<typeof s>>;
-        if (r < 0.2) {
+        if (r < 0.15) {
           res = await s('POST', '/Users', entraUser(`w${w}.${n}@mirror.example`, `w-${w}-${n}`));
           if (res.status === 201) live.push(res.json().id);
-        } else if (r < 0.45 && id) {
+        } else if (r < 0.32 && id) {
           res = await s('PATCH', `/Users/${id}`, patch({ op: 'replace', path: 'displayName', value: `W${w} ${n}` }));
-        } else if (r < 0.55 && id) {
+        } else if (r < 0.4 && id) {
           res = await s('PATCH', `/Users/${id}`, patch({ op: 'replace', path: 'active', value: Math.random() < 0.5 }));
-        } else if (r < 0.75 && id) {
+        } else if (r < 0.56 && id) {
           res = await s('PATCH', `/Groups/${group}`, patch({ op: 'add', path: 'members', value: [{ value: id }] }));
-        } else if (r < 0.9 && id) {
+        } else if (r < 0.68 && id) {
           res = await s('PATCH', `/Groups/${group}`, patch({ op: 'remove', path: `members[value eq "${id}"]` }));
+        } else if (r < 0.74) {
+          const op = Math.random() < 0.5 ? 'add' : 'remove';
+          res = await s(
+            'PATCH',
+            `/Groups/${groups[0]}`,
+            op === 'add'
+              ? patch({ op, path: 'members', value: [{ value: groups[3] }] })
+              : patch({ op, path: `members[value eq "${groups[3]}"]` }),
+          );
+        } else if (r < 0.8) {
+          // A rename (group.updated), which also renames the group in its members' `groups`.
+          res = await s(
+            'PATCH',
+            `/Groups/${group}`,
+            patch({ op: 'replace', path: 'displayName', value: `G${w}.${n}` }),
+          );
+        } else if (r < 0.85) {
+          const members = live.slice(0, 3).map((value) => ({ value }));
+          res = await s('POST', '/Groups', { schemas: [CORE_GROUP], displayName: `New ${w}.${n}`, members });
+          if (res.status === 201) extra.push(res.json().id);
+        } else if (r < 0.9 && extra.length > 0) {
+          const doomed = extra.splice(Math.floor(Math.random() * extra.length), 1)[0]!;
+          res = await s('DELETE', `/Groups/${doomed}`);
         } else if (id) {
           live.splice(live.indexOf(id), 1);
           res = await s('DELETE', `/Users/${id}`);
         } else continue;
-        // 404 and 400: a writer raced another that deleted the user first.
+        // 404 and 400: a writer raced another that deleted the user or group first.
         expect([200, 201, 204, 400, 404], res.body).toContain(res.status);
         writes++;
       }
@@ -409,20 +435,25 @@ describe.each(STORE_KINDS)('the directory mirror recipe under concurrent writers
     const writers = Array.from({ length: 6 }, (_, w) => writer(w));
     // Let the writers get going, then list in small pages while they run.
     while (writes < 40) await new Promise((r) => setTimeout(r, 5));
+    // Three listings while the writers run (users pages of 4, groups and members pages of 4), each mirrored.
     const before = writes;
-    const { mirror, eventCursor } = await snapshot(client, tenant.adminToken, { limit: 4 });
+    const snapshots: Awaited<ReturnType<typeof snapshot>>[] = [];
+    for (let round = 0; round < 3; round++) snapshots.push(await snapshot(client, tenant.adminToken, { limit: 4 }));
     const during = writes - before;
     writing = false;
     await Promise.all(writers);
 
-    const { events } = await follow(client, tenant.adminToken, eventCursor);
-    applyEvents(mirror, events);
     const final = await snapshot(client, tenant.adminToken, { limit: 1000 });
+    const expected = comparable(final.mirror);
     // The final listing is quiescent: the groups it gives each user are what its member lists say.
     for (const u of final.mirror.users.values()) {
-      expect(u.groups).toEqual(comparable(final.mirror).users.find((x) => x.id === u.id)?.groups);
+      expect(u.groups).toEqual(expected.users.find((x) => x.id === u.id)?.groups);
     }
-    expect(during, 'writes made while the listing ran').toBeGreaterThan(20);
-    expect(comparable(mirror)).toEqual(comparable(final.mirror));
+    expect(during, 'writes made while the listings ran').toBeGreaterThan(30);
+    for (const { mirror, eventCursor } of snapshots) {
+      const { events } = await follow(client, tenant.adminToken, eventCursor);
+      applyEvents(mirror, events);
+      expect(comparable(mirror)).toEqual(expected);
+    }
   }, 120_000);
 });
