@@ -7,6 +7,7 @@ import { parseFilter } from '../scim/filter/parser.ts';
 import { foldCase, userNameKey } from '../scim/resource/normalize.ts';
 import { scimRegistry } from '../scim/schema/registry.ts';
 import { readFeedHorizon } from './events.ts';
+import type { FixedQueries } from './fixed-queries.ts';
 import type { Database, ScimGroupsTable, ScimUsersTable } from './schema.ts';
 import { compileFilter } from './scim/filter-sql.ts';
 import { chunks, parseJson, str, toGroup, toUser } from './scim/rows.ts';
@@ -24,7 +25,17 @@ function emailCondition(email: string, dialect: Dialect): RawBuilder<unknown> {
   return compileFilter(node, { resourceTypeId: 'User', dialect, registry: scimRegistry });
 }
 
-export function createDirectoryStore(db: Kysely<Database>, dialect: Dialect): DirectoryStore {
+/**
+ * `q`: the store's read queries. On SQLite they run on the read connection (WAL: the last committed state), so a
+ * listing never waits for a group commit of the writer (ADR 0014); the horizon stays on the writer connection,
+ * which between commits sees the same committed state, read before the page as ADR 0021 requires.
+ */
+export function createDirectoryStore(db: Kysely<Database>, dialect: Dialect, q?: FixedQueries): DirectoryStore {
+  const rowsOf = async <R>(query: RawBuilder<R>): Promise<R[]> => {
+    if (q === undefined) return (await query.execute(db)).rows;
+    const compiled = query.compile(db);
+    return q.run<R>({ compile: () => compiled });
+  };
   return {
     horizon: () => readFeedHorizon(db, dialect),
 
@@ -49,19 +60,17 @@ export function createDirectoryStore(db: Kysely<Database>, dialect: Dialect): Di
           : sql`from scim_group_members m
                 join scim_users r on r.tenant_id = m.tenant_id and r.id = m.member_id
                 where m.tenant_id = ${tenantId} and m.group_id = ${filter.groupId}`;
-      const rows = await sql<ScimUsersTable>`
+      const rows = await rowsOf(sql<ScimUsersTable>`
         select ${RESOURCE_COLUMNS}, r.password_hash ${from} ${sql.join(where, sql` `)}
-        order by ${key} limit ${page.limit + 1}`.execute(db);
-      return rows.rows.map(toUser);
+        order by ${key} limit ${page.limit + 1}`);
+      return rows.map(toUser);
     },
 
     async user(tenantId, id) {
       const row = (
-        await sql<ScimUsersTable>`
-          select ${RESOURCE_COLUMNS}, r.password_hash from scim_users r where r.tenant_id = ${tenantId} and r.id = ${id}`.execute(
-          db,
-        )
-      ).rows[0];
+        await rowsOf(sql<ScimUsersTable>`
+          select ${RESOURCE_COLUMNS}, r.password_hash from scim_users r where r.tenant_id = ${tenantId} and r.id = ${id}`)
+      )[0];
       return row && toUser(row);
     },
 
@@ -72,12 +81,12 @@ export function createDirectoryStore(db: Kysely<Database>, dialect: Dialect): Di
       const out = new Map<string, { value: string; display: string }[]>();
       for (const part of chunks(userIds)) {
         if (part.length === 0) continue;
-        const rows = await sql<{ member_id: string; id: string; display_name: string }>`
+        const rows = await rowsOf(sql<{ member_id: string; id: string; display_name: string }>`
           select m.member_id, g.id, g.display_name from scim_group_members m ${forceMemberIndex}
           join scim_groups g on g.tenant_id = m.tenant_id and g.id = m.group_id
           where m.tenant_id = ${tenantId} and m.member_id in (${sql.join(part)})
-          order by g.id`.execute(db);
-        for (const row of rows.rows) {
+          order by g.id`);
+        for (const row of rows) {
           const list = out.get(row.member_id) ?? [];
           list.push({ value: row.id, display: row.display_name });
           out.set(row.member_id, list);
@@ -91,17 +100,17 @@ export function createDirectoryStore(db: Kysely<Database>, dialect: Dialect): Di
       if (page.afterId !== undefined) where.push(sql`and r.id > ${page.afterId}`);
       // The unique index (tenant_id, display_name_key): displayName is caseExact=false, as in SCIM filters.
       if (filter.displayName !== undefined) where.push(sql`and r.display_name_key = ${foldCase(filter.displayName)}`);
-      const rows = await sql<ScimGroupsTable>`
+      const rows = await rowsOf(sql<ScimGroupsTable>`
         select ${RESOURCE_COLUMNS} from scim_groups r where r.tenant_id = ${tenantId} ${sql.join(where, sql` `)}
-        order by r.id limit ${page.limit + 1}`.execute(db);
-      return rows.rows.map(toGroup);
+        order by r.id limit ${page.limit + 1}`);
+      return rows.map(toGroup);
     },
 
     async group(tenantId, id) {
       const row = (
-        await sql<ScimGroupsTable>`
-          select ${RESOURCE_COLUMNS} from scim_groups r where r.tenant_id = ${tenantId} and r.id = ${id}`.execute(db)
-      ).rows[0];
+        await rowsOf(sql<ScimGroupsTable>`
+          select ${RESOURCE_COLUMNS} from scim_groups r where r.tenant_id = ${tenantId} and r.id = ${id}`)
+      )[0];
       return row && toGroup(row);
     },
 
@@ -110,17 +119,17 @@ export function createDirectoryStore(db: Kysely<Database>, dialect: Dialect): Di
       const out = new Map<string, number>();
       for (const part of chunks(groupIds)) {
         if (part.length === 0) continue;
-        const rows = await sql<{ group_id: string; n: number | string }>`
+        const rows = await rowsOf(sql<{ group_id: string; n: number | string }>`
           select group_id, count(*) as n from scim_group_members
-          where tenant_id = ${tenantId} and group_id in (${sql.join(part)}) group by group_id`.execute(db);
-        for (const row of rows.rows) out.set(row.group_id, Number(row.n));
+          where tenant_id = ${tenantId} and group_id in (${sql.join(part)}) group by group_id`);
+        for (const row of rows) out.set(row.group_id, Number(row.n));
       }
       return out;
     },
 
     async members(tenantId, groupId, page) {
       const after = page.afterId === undefined ? sql`` : sql`and m.member_id > ${page.afterId}`;
-      const rows = await sql<{
+      const rows = await rowsOf(sql<{
         member_id: string;
         member_type: string;
         user_data: string | Record<string, unknown> | null;
@@ -132,8 +141,8 @@ export function createDirectoryStore(db: Kysely<Database>, dialect: Dialect): Di
         left join scim_users u on u.tenant_id = m.tenant_id and u.id = m.member_id
         left join scim_groups g on g.tenant_id = m.tenant_id and g.id = m.member_id
         where m.tenant_id = ${tenantId} and m.group_id = ${groupId} ${after}
-        order by m.member_id limit ${page.limit + 1}`.execute(db);
-      return rows.rows.map((row): DirectoryMember => {
+        order by m.member_id limit ${page.limit + 1}`);
+      return rows.map((row): DirectoryMember => {
         const isGroup = row.member_type === 'Group';
         // The same display rule as SCIM's members[].display: a user's displayName, else its userName.
         const userDisplay = row.user_data ? str(parseJson(row.user_data).displayName) : null;

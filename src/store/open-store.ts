@@ -96,7 +96,7 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
     scim,
     signin,
     feed: createEventFeedStore(db, location.kind),
-    directory: createDirectoryStore(db, location.kind),
+    directory: createDirectoryStore(db, location.kind, reads),
     groupCommits: () => committer?.commits,
     rateLimits: location.kind === 'postgres' ? postgresRateLimits(db) : undefined,
     ...repositories,
