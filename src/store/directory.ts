@@ -3,6 +3,7 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { DirectoryMember, DirectoryStore } from '../core/directory/ports.ts';
 import { checkFilter } from '../scim/filter/check.ts';
+import { FILTER_LIMITS } from '../scim/filter/limits.ts';
 import { parseFilter } from '../scim/filter/parser.ts';
 import { foldCase, userNameKey } from '../scim/resource/normalize.ts';
 import { scimRegistry } from '../scim/schema/registry.ts';
@@ -21,7 +22,9 @@ const RESOURCE_COLUMNS = sql`r.tenant_id, r.id, r.data, r.version, r.created_at,
  * `search` document), through the same filter compiler, so the directory and `GET /Users?filter=` agree.
  */
 function emailCondition(email: string, dialect: Dialect): RawBuilder<unknown> {
-  const node = checkFilter(parseFilter(`emails.value eq ${JSON.stringify(email)}`), 'User', scimRegistry);
+  // The value is a JSON string literal, however long its escapes make it: the text limit is for clients' filters.
+  const text = `emails.value eq ${JSON.stringify(email)}`;
+  const node = checkFilter(parseFilter(text, { ...FILTER_LIMITS, maxLength: text.length }), 'User', scimRegistry);
   return compileFilter(node, { resourceTypeId: 'User', dialect, registry: scimRegistry });
 }
 

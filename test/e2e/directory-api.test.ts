@@ -332,9 +332,13 @@ describe.each(STORE_KINDS)('directory API on %s', (kind) => {
         code,
       ]);
     }
-    // A filter value SCIM's filter grammar would have to escape is only a value here.
-    const quoted = await dir(`/users?email=${encodeURIComponent('a" or userName pr or "b')}`);
-    expect([quoted.statusCode, quoted.json().data]).toEqual([200, []]);
+    // A filter value SCIM's filter grammar would have to escape is only a value here…
+    const odd = ['a" or userName pr or "b', '\u0001'.repeat(512), '\\u0041\\'].map(encodeURIComponent);
+    // …and so are a control character escaped six-fold by JSON and bytes that are not UTF-8.
+    for (const value of [...odd, '%ED%A0%80x', '%FF']) {
+      const quoted = await dir(`/users?email=${value}`);
+      expect([quoted.statusCode, quoted.json().data], value).toEqual([200, []]);
+    }
     const noToken = await call(t.app, 'GET', '/iam/v1/directory/users');
     expect([noToken.statusCode, noToken.json().code]).toEqual([401, 'auth.missing']);
   });
