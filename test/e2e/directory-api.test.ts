@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listDirectoryUsers } from '../../src/core/directory/directory.ts';
 import { call, OPERATOR_TOKEN, startTestApp, type TestApp } from '../support/app.ts';
 import { applyEvents, comparable, follow, listAll, snapshot } from '../support/directory-mirror.ts';
-import { injectClient, inProcessTarget, makeTenant, type Target, type TenantHandles } from '../support/http.ts';
+import {
+  injectClient,
+  inProcessTarget,
+  makeTenant,
+  type Target,
+  type TenantHandles,
+  twoProcessTarget,
+} from '../support/http.ts';
 import { CORE_GROUP, entraUser, patch, type ScimTenant, scim, scimTenant } from '../support/scim.ts';
 import { STORE_KINDS } from '../support/stores.ts';
 
@@ -349,11 +356,21 @@ describe.each(STORE_KINDS)('directory API on %s', (kind) => {
  * memberships (nested groups included), a consumer lists everything in small pages and then applies the feed from
  * the listing's eventCursor. Once the writers stop, that mirror must equal a fresh listing exactly.
  */
-describe.each(STORE_KINDS)('the directory mirror recipe under concurrent writers on %s', (kind) => {
+const MIRROR_TARGETS: readonly string[] = [
+  ...STORE_KINDS,
+  ...(STORE_KINDS.includes('postgres') ? ['postgres, two processes'] : []),
+];
+
+describe.each(MIRROR_TARGETS)('the directory mirror recipe under concurrent writers on %s', (name) => {
   let target: Target;
   let tenant: TenantHandles;
   beforeAll(async () => {
-    target = await inProcessTarget(kind, 'listen');
+    // Two processes: requests alternate between them, so a listing's pages and the feed come from both.
+    target =
+      name === 'postgres, two processes'
+        ? // One public URL, as behind a load balancer: the SCIM representation names it in meta.location.
+          await twoProcessTarget({ ROSTER_PUBLIC_URL: 'https://roster.test' })
+        : await inProcessTarget(name as 'sqlite' | 'postgres', 'listen');
     tenant = await makeTenant(target.client, 'Mirror');
   }, 60_000);
   afterAll(() => target?.dispose());
