@@ -182,6 +182,7 @@ describe.each(STORE_KINDS)('directory API on %s', (kind) => {
       (await listAll(injectClient(t.app), a.adminToken, `/iam/v1/directory/users?${q}`, 3)).items.map((u) => u.id);
     const byExt = (n: number) => (async () => (await dir(`/users?externalId=ext-${n}`)).json().data[0].id)();
     const u3 = await byExt(3);
+    const u1 = await byExt(1);
     expect(await idsOf('userName=U3%40A.example')).toEqual([u3]);
     expect(await idsOf('email=three.home%40example.ORG')).toEqual([u3]);
     expect(await idsOf('email=THREE%40a.example')).toEqual([u3]);
@@ -198,6 +199,33 @@ describe.each(STORE_KINDS)('directory API on %s', (kind) => {
     expect(await idsOf('active=true')).toEqual(all.filter((u) => u.active).map((u) => u.id));
     const inactiveEngineers = ids.users.slice(0, 12).filter((id) => inactive.includes(id));
     expect(await idsOf(`groupId=${ids.groups.Engineering}&active=false`)).toEqual(inactiveEngineers);
+    // Emails kept in step with writes: a PATCH replacing them, a PUT, a user deleted (a user of its own here).
+    const mover = (await s('POST', '/Users', entraUser('mover@a.example', 'ext-mover'))).json().id as string;
+    expect(await idsOf('email=MOVER%40a.example')).toEqual([mover]);
+    const moved = await s(
+      'PATCH',
+      `/Users/${mover}`,
+      patch({ op: 'replace', path: 'emails', value: [{ value: 'Moved@A.example' }, { value: 'moved@a.EXAMPLE' }] }),
+    );
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect(await idsOf('email=mover%40a.example')).toEqual([]);
+    expect(await idsOf('email=moved%40a.example')).toEqual([mover]);
+    expect(await idsOf('email=moved%40a.example&active=true')).toEqual([mover]);
+    expect(await idsOf('email=moved%40a.example&active=false')).toEqual([]);
+    // A write that leaves the emails alone leaves them findable.
+    await s('PATCH', `/Users/${mover}`, patch({ op: 'replace', path: 'displayName', value: 'Mover' }));
+    expect(await idsOf('email=moved%40a.example')).toEqual([mover]);
+    await s('PATCH', `/Groups/${ids.groups.Empty}`, patch({ op: 'add', path: 'members', value: [{ value: mover }] }));
+    expect(await idsOf(`email=moved%40a.example&groupId=${ids.groups.Empty}`)).toEqual([mover]);
+    expect(await idsOf(`email=moved%40a.example&groupId=${ids.groups.Platform}`)).toEqual([]);
+    expect(await idsOf(`email=u1%40a.example&groupId=${ids.groups.Engineering}`)).toEqual(
+      ids.users.slice(0, 12).filter((id) => id === u1),
+    );
+    expect((await s('DELETE', `/Users/${mover}`)).statusCode).toBe(204);
+    expect(await idsOf('email=moved%40a.example')).toEqual([]);
+    // The directory and SCIM's own filter agree on emails.
+    const viaScim = await s('GET', `/Users?filter=${encodeURIComponent('emails.value eq "THREE.HOME@example.org"')}`);
+    expect(viaScim.json().Resources.map((r: { id: string }) => r.id)).toEqual([u3]);
     expect((await dir('/groups?displayName=PLATFORM')).json().data.map((g: { id: string }) => g.id)).toEqual([
       ids.groups.Platform,
     ]);
