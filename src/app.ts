@@ -99,6 +99,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     events: store.feed,
     webhooks: store.webhooks,
     checkWebhookUrl: (url: string) => checkWebhookUrl(url, config.webhooks.allowPrivate),
+    directory: store.directory,
     scimLog,
     publicUrl: config.publicUrl,
   });

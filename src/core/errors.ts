@@ -26,6 +26,9 @@ export type DomainErrorCode =
   | 'webhooks.url_refused'
   | 'webhooks.delivery_not_found'
   | 'webhooks.cursor_invalid'
+  // The directory API (src/core/directory)
+  | 'directory.cursor_invalid'
+  | 'directory.not_found'
   // SCIM use cases and the SCIM store (the engine's own failures are ScimErrors, src/scim/errors.ts)
   | 'scim.not_found'
   | 'scim.version_mismatch'

@@ -17,6 +17,7 @@ export const EVENT_TYPES = [
   'sso_provider.updated',
   'sso_provider.deleted',
   'webhook.disabled',
+  'user.signed_in',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { principalHook } from '../auth.ts';
+import { directoryRoutes } from './directory-routes.ts';
 import { operatorEventRoutes, tenantEventRoutes } from './event-routes.ts';
 import { logRoutes } from './log-routes.ts';
 import { operatorRoutes } from './operator-routes.ts';
@@ -76,6 +77,11 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminSurfaceDeps):
     await signInAdminRoutes(scope, deps);
     await tenantEventRoutes(scope, deps);
     await tenantWebhookRoutes(scope, deps);
+  });
+  await app.register(async (scope) => {
+    // Either role: the tenant's admin reads its own directory, the operator (the vendor's backend) any tenant's.
+    scope.addHook('onRequest', principalHook(deps, 'admin or operator'));
+    await directoryRoutes(scope, deps);
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // indexPrefix: the page's asset URLs are absolute when it is served without a trailing slash, and swagger-ui

@@ -1,6 +1,7 @@
 // What every admin route module shares: the surface's dependencies and its problem+json error responses. Kept apart
 // from plugin.ts, which registers the route modules, so that they do not import the module that imports them.
 import type { AuthDeps } from '../../core/auth/principal.ts';
+import type { DirectoryStore } from '../../core/directory/ports.ts';
 import type { EventFeedStore } from '../../core/events/ports.ts';
 import type { ScimLogBuffer } from '../../core/scim/log.ts';
 import type { ScimStore } from '../../core/scim/ports.ts';
@@ -16,6 +17,7 @@ export interface AdminSurfaceDeps extends AuthDeps {
   readonly webhooks: WebhookStore;
   /** The outbound sender's URL policy, at create and update time. */
   readonly checkWebhookUrl: WebhookUrlCheck;
+  readonly directory: DirectoryStore;
 }
 
 const problemRef = { $ref: 'Problem#' };

@@ -120,6 +120,8 @@ export function domainToWire(error: DomainError): ScimWireError | undefined {
     case 'webhooks.url_refused':
     case 'webhooks.delivery_not_found':
     case 'webhooks.cursor_invalid':
+    case 'directory.cursor_invalid':
+    case 'directory.not_found':
     case 'client.not_found':
     case 'signin.interaction_expired':
     case 'signin.interaction_mismatch':
