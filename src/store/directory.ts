@@ -33,7 +33,13 @@ function emailCondition(email: string, dialect: Dialect): RawBuilder<unknown> {
  * listing never waits for a group commit of the writer (ADR 0014); the horizon stays on the writer connection,
  * which between commits sees the same committed state, read before the page as ADR 0021 requires.
  */
-export function createDirectoryStore(db: Kysely<Database>, dialect: Dialect, q?: FixedQueries): DirectoryStore {
+export function createDirectoryStore(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  /** The SCIM store's own lookup of users' direct groups (one query, on the member index). */
+  groupsOf: DirectoryStore['groupsOf'],
+  q?: FixedQueries,
+): DirectoryStore {
   const rowsOf = async <R>(query: RawBuilder<R>): Promise<R[]> => {
     if (q === undefined) return (await query.execute(db)).rows;
     const compiled = query.compile(db);
@@ -77,26 +83,7 @@ export function createDirectoryStore(db: Kysely<Database>, dialect: Dialect, q?:
       return row && toUser(row);
     },
 
-    async groupsOf(tenantId, userIds) {
-      // Without statistics SQLite prefers the covering primary key on tenant_id alone, which walks every membership
-      // of the tenant; PostgreSQL's planner has statistics and picks (tenant_id, member_id) itself.
-      const forceMemberIndex = dialect === 'sqlite' ? sql`indexed by scim_group_members_member` : sql``;
-      const out = new Map<string, { value: string; display: string }[]>();
-      for (const part of chunks(userIds)) {
-        if (part.length === 0) continue;
-        const rows = await rowsOf(sql<{ member_id: string; id: string; display_name: string }>`
-          select m.member_id, g.id, g.display_name from scim_group_members m ${forceMemberIndex}
-          join scim_groups g on g.tenant_id = m.tenant_id and g.id = m.group_id
-          where m.tenant_id = ${tenantId} and m.member_id in (${sql.join(part)})
-          order by g.id`);
-        for (const row of rows) {
-          const list = out.get(row.member_id) ?? [];
-          list.push({ value: row.id, display: row.display_name });
-          out.set(row.member_id, list);
-        }
-      }
-      return out;
-    },
+    groupsOf,
 
     async groups(tenantId, filter, page) {
       const where: RawBuilder<unknown>[] = [];

@@ -101,7 +101,7 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
     signin,
     feed: createEventFeedStore(db, location.kind),
     webhooks: createWebhookStore(db, location.kind, (trx) => createRepositories(trx, traits)),
-    directory: createDirectoryStore(db, location.kind, reads),
+    directory: createDirectoryStore(db, location.kind, scim.users.groupsOf, reads),
     groupCommits: () => committer?.commits,
     rateLimits: location.kind === 'postgres' ? postgresRateLimits(db) : undefined,
     ...repositories,
