@@ -7,7 +7,9 @@ import { pruneEvents } from './core/events/feed.ts';
 import { SharedBuckets } from './core/ratelimit/shared-buckets.ts';
 import { type BucketRule, type Limiter, TokenBuckets } from './core/ratelimit/token-buckets.ts';
 import { purgeScimLog, ScimLogBuffer } from './core/scim/log.ts';
+import type { ScimStore } from './core/scim/ports.ts';
 import { IndexSeekCache } from './core/scim/search.ts';
+import { WebhookRunner } from './core/webhooks/worker.ts';
 import { adminPlugin, registerOpenApi } from './http/admin/plugin.ts';
 import { scimPlugin } from './http/scim/plugin.ts';
 import { createServer } from './http/server.ts';
@@ -17,6 +19,7 @@ import type { Clock } from './lib/clock.ts';
 import type { Keyring } from './lib/keyring.ts';
 import { SignInEngine } from './oidc/engine.ts';
 import type { OpenedStore } from './store/open-store.ts';
+import { checkWebhookUrl, createWebhookSender } from './webhooks/outbound.ts';
 
 export interface AppDeps {
   readonly config: Config;
@@ -55,6 +58,38 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     clock,
   });
   server.addHook('onClose', async () => scimLog.close());
+  // Webhook delivery (ADR 0020): a dispatcher and worker loop per process, sending through the SSRF-checked sender.
+  const sender = createWebhookSender(config.webhooks);
+  const webhookRunner = new WebhookRunner(
+    {
+      webhooks: store.webhooks,
+      transport: sender,
+      keyring,
+      clock,
+      warn: (context, message) => server.log.warn(context, message),
+    },
+    {
+      pollMs: config.webhookDelivery.pollMs,
+      leaseMs: config.webhookDelivery.leaseMs,
+      retryHours: config.webhooks.retryHours,
+      batchSize: config.webhookDelivery.batchSize,
+      parallel: config.webhookDelivery.parallel,
+    },
+  );
+  server.addHook('onReady', async () => webhookRunner.start());
+  server.addHook('onClose', async () => {
+    await webhookRunner.stop();
+    await sender.close();
+  });
+  // A SCIM commit that made events asks for a round now rather than at the next poll (nothing while no endpoint).
+  const scimStore: ScimStore = {
+    ...store.scim,
+    transaction: (work) =>
+      store.scim.transaction(work).then((result) => {
+        webhookRunner.afterCommit();
+        return result;
+      }),
+  };
   await registerOpenApi(server, config.publicUrl);
   await server.register(adminPlugin, {
     prefix: '/iam/v1',
@@ -62,6 +97,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     scim: store.scim,
     signin: store.signin,
     events: store.feed,
+    webhooks: store.webhooks,
+    checkWebhookUrl: (url: string) => checkWebhookUrl(url, config.webhooks.allowPrivate),
+    directory: store.directory,
     scimLog,
     publicUrl: config.publicUrl,
   });
@@ -97,7 +135,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const scimDeps = {
     ...coreDeps,
     limits,
-    scim: store.scim,
+    scim: scimStore,
     scimLog,
     seekCache: new IndexSeekCache(),
     publicUrl: config.publicUrl,
@@ -134,6 +172,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     Promise.all([
       purgeScimLog({ scim: store.scim, clock }, config.scimLogRetentionDays),
       pruneEvents({ events: store.feed, clock }, config.eventRetentionDays),
+      store.webhooks.pruneBefore(
+        new Date(clock.now().getTime() - config.eventRetentionDays * 86_400_000).toISOString(),
+      ),
       store.signin.payloads.purgeExpired(Math.floor(Date.now() / 1000)),
       ...shared.map((buckets) => buckets.purge()),
     ]).catch((error: unknown) =>

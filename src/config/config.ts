@@ -42,6 +42,17 @@ export interface Config {
   readonly scimLogRetentionDays: number;
   /** How long events stay in the feed; a cursor older than this answers 410 (docs/events.md). */
   readonly eventRetentionDays: number;
+  /** The webhook delivery loop of each process (src/core/webhooks/worker.ts, ADR 0020). */
+  readonly webhookDelivery: {
+    /** How often it looks for new events and due endpoints; a local SCIM commit also starts a round. */
+    readonly pollMs: number;
+    /** How long an endpoint a process claimed stays its without renewal (renewed while it sends). */
+    readonly leaseMs: number;
+    /** Deliveries read and recorded per transaction. */
+    readonly batchSize: number;
+    /** Endpoints one process sends to at once (each endpoint's own queue is sent in order, one at a time). */
+    readonly parallel: number;
+  };
   /** SCIM request rates (per second, with a burst). */
   readonly rateLimits: {
     /**
@@ -95,6 +106,10 @@ export const defaults = {
   HEADERS_TIMEOUT_MS: 10_000,
   SCIM_LOG_RETENTION_DAYS: 30,
   EVENT_RETENTION_DAYS: 30,
+  WEBHOOK_POLL_MS: 500,
+  WEBHOOK_LEASE_MS: 30_000,
+  WEBHOOK_BATCH: 100,
+  WEBHOOK_PARALLEL: 8,
   // Entra ID needs 25 requests/s per tenant sustained (gallery apps); these leave 20× headroom for imports and
   // still cap a runaway client. Raise them for bulk migrations; the bench raises them to measure raw throughput.
   SCIM_RATE_TENANT: 500,
@@ -263,6 +278,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     scimLogRetentionDays: integer(env, 'ROSTER_SCIM_LOG_RETENTION_DAYS', defaults.SCIM_LOG_RETENTION_DAYS, 1, 3650),
     eventRetentionDays: integer(env, 'ROSTER_EVENT_RETENTION_DAYS', defaults.EVENT_RETENTION_DAYS, 1, 3650),
+    webhookDelivery: {
+      pollMs: integer(env, 'ROSTER_WEBHOOK_POLL_MS', defaults.WEBHOOK_POLL_MS, 10, 60_000),
+      leaseMs: integer(env, 'ROSTER_WEBHOOK_LEASE_MS', defaults.WEBHOOK_LEASE_MS, 1000, 600_000),
+      batchSize: integer(env, 'ROSTER_WEBHOOK_BATCH', defaults.WEBHOOK_BATCH, 1, 1000),
+      parallel: integer(env, 'ROSTER_WEBHOOK_PARALLEL', defaults.WEBHOOK_PARALLEL, 1, 64),
+    },
     rateLimits: {
       scope: rateLimitScope(env.ROSTER_RATE_LIMIT_SCOPE, env.DATABASE_URL || defaults.DATABASE_URL),
       maxBatch: integer(env, 'ROSTER_RATE_LIMIT_MAX_BATCH', defaults.RATE_LIMIT_MAX_BATCH, 1, 10_000),

@@ -21,6 +21,14 @@ export type DomainErrorCode =
   // The event feed (src/core/events)
   | 'events.cursor_invalid'
   | 'events.cursor_expired'
+  // Webhooks (src/core/webhooks)
+  | 'webhooks.not_found'
+  | 'webhooks.url_refused'
+  | 'webhooks.delivery_not_found'
+  | 'webhooks.cursor_invalid'
+  // The directory API (src/core/directory)
+  | 'directory.cursor_invalid'
+  | 'directory.not_found'
   // SCIM use cases and the SCIM store (the engine's own failures are ScimErrors, src/scim/errors.ts)
   | 'scim.not_found'
   | 'scim.version_mismatch'

@@ -74,12 +74,13 @@ export interface Repositories {
 }
 
 /** Where a secret at rest is sealed: its kind and row decide the context (AAD) it is bound to. */
-export type SealedKind = 'sso_client_secret' | 'app_client_secret' | 'signing_key';
+export type SealedKind = 'sso_client_secret' | 'app_client_secret' | 'signing_key' | 'webhook_secret';
 
 export interface SealedValue {
   readonly kind: SealedKind;
+  /** '' for an operator webhook's secret (it belongs to no tenant). */
   readonly tenantId: string;
-  /** The provider id, the app's client_id, or the signing key's kid. */
+  /** The provider id, the app's client_id, the signing key's kid, or the webhook id. */
   readonly rowId: string;
   readonly sealed: string;
 }

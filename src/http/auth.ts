@@ -20,13 +20,14 @@ export function presentedBearer(header: string | undefined): string | undefined 
   return header !== undefined && bearer === undefined ? '' : bearer;
 }
 
-export function principalHook(deps: AuthDeps, kind: Principal['kind']) {
+/** `kind`: the role a route needs, or both admin roles for routes that serve either (the directory API). */
+export function principalHook(deps: AuthDeps, kind: Principal['kind'] | 'admin or operator') {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const principal = await authenticate(deps, presentedBearer(request.headers.authorization));
     // A SCIM token is a credential of another API, not a lesser role of this one: it is as unknown here as any
     // string (401), so this API is no oracle for SCIM tokens. Admin vs operator is a role: 403 (ADR 0013).
     if (principal.kind === 'scim') throw new DomainError('auth.invalid', 'the bearer token is not valid');
-    requireKind(principal, kind);
+    if (kind !== 'admin or operator') requireKind(principal, kind);
     request.principal = principal;
     if (principal.kind !== 'operator') request.log = request.log.child({ tenantId: principal.tenantId });
   };

@@ -33,6 +33,12 @@ const TITLES: Record<ProblemCode, { status: number; title: string }> = {
   'store.unavailable': { status: 503, title: 'Temporarily unavailable' },
   'events.cursor_invalid': { status: 400, title: 'Invalid cursor' },
   'events.cursor_expired': { status: 410, title: 'Cursor past retention' },
+  'webhooks.not_found': { status: 404, title: 'Webhook not found' },
+  'webhooks.url_refused': { status: 400, title: 'Webhook URL refused' },
+  'webhooks.delivery_not_found': { status: 404, title: 'Delivery not found' },
+  'webhooks.cursor_invalid': { status: 400, title: 'Invalid cursor' },
+  'directory.cursor_invalid': { status: 400, title: 'Invalid cursor' },
+  'directory.not_found': { status: 404, title: 'Directory resource not found' },
   // The SCIM use cases' codes: the SCIM surface sends them as SCIM errors (src/http/scim/errors.ts); here for the
   // day an admin route calls a SCIM use case.
   'scim.not_found': { status: 404, title: 'SCIM resource not found' },

@@ -68,6 +68,19 @@ function toEvent(row: FeedRow): DirectoryEvent {
   };
 }
 
+/**
+ * The feed's horizon now, in its own statement: the position the feed hands out as nextCursor when a reader is
+ * caught up. Every transaction that commits an event after this read has a position past it (ADR 0018, 0021).
+ */
+export async function readFeedHorizon(db: Kysely<Database>, dialect: Dialect): Promise<FeedPosition> {
+  if (dialect === 'sqlite') {
+    const row = (await sql<{ h: number | string }>`select coalesce(max(seq), 0) as h from events`.execute(db)).rows[0];
+    return { xid: '0', seq: String(row?.h ?? 0) };
+  }
+  const row = (await sql<{ h: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as h`.execute(db)).rows[0];
+  return { xid: String(row?.h ?? 0), seq: '0' };
+}
+
 export function createEventFeedStore(db: Kysely<Database>, dialect: Dialect): EventFeedStore {
   // One statement per page, so the horizon and the rows come from one snapshot.
   const readRows = async (query: FeedQuery): Promise<FeedRow[]> => {
@@ -109,7 +122,7 @@ export function createEventFeedStore(db: Kysely<Database>, dialect: Dialect): Ev
         dialect === 'sqlite' ? { xid: '0', seq: horizonValue } : { xid: horizonValue, seq: '0' };
       const events = rows
         .filter((r) => r.id !== null)
-        .map((r) => ({ position: { xid: String(r.xid), seq: String(r.seq) }, event: toEvent(r) }));
+        .map((r) => ({ position: { xid: String(r.xid), seq: String(r.seq) }, event: toEvent(r), dataJson: r.data! }));
       return { events, horizon };
     },
     async pruneMark() {

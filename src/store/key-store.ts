@@ -1,5 +1,5 @@
 // Key rotation's view of the store: every sealed secret and token digest with the server key it depends on.
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { KeyStore, SealedKind, TokenKind } from '../core/ports.ts';
 import { sealedKeyId } from '../lib/keyring.ts';
 import type { Database, JsonColumn } from './schema.ts';
@@ -15,7 +15,7 @@ const json = (column: JsonColumn): Record<string, unknown> =>
 export function createKeyStore(db: Kysely<Database>): KeyStore {
   return {
     async sealedValues() {
-      const [providers, clients, keys] = await Promise.all([
+      const [providers, clients, keys, hooks] = await Promise.all([
         db
           .selectFrom('sso_providers')
           .select(['tenant_id', 'id', 'client_secret_sealed'])
@@ -27,6 +27,9 @@ export function createKeyStore(db: Kysely<Database>): KeyStore {
           .where('secret_sealed', 'is not', null)
           .execute(),
         db.selectFrom('oidc_signing_keys').select(['tenant_id', 'kid', 'private_jwk_sealed']).execute(),
+        // The current secret only: a previous one signs for at most 24 hours after a rotation.
+        sql<{ id: string; tenant_id: string | null; secret_sealed: string }>`
+          select id, tenant_id, secret_sealed from webhooks`.execute(db),
       ]);
       return [
         ...providers.map((r) => ({
@@ -46,6 +49,12 @@ export function createKeyStore(db: Kysely<Database>): KeyStore {
           tenantId: r.tenant_id,
           rowId: r.kid,
           sealed: r.private_jwk_sealed,
+        })),
+        ...hooks.rows.map((r) => ({
+          kind: 'webhook_secret' as const,
+          tenantId: r.tenant_id ?? '',
+          rowId: r.id,
+          sealed: r.secret_sealed,
         })),
       ];
     },
@@ -77,6 +86,11 @@ export function createKeyStore(db: Kysely<Database>): KeyStore {
             .where('kid', '=', where.row)
             .where('private_jwk_sealed', '=', where.sealed)
             .executeTakeFirst(),
+        webhook_secret: async () => {
+          const r = await sql`update webhooks set secret_sealed = ${next}
+            where id = ${where.row} and secret_sealed = ${where.sealed}`.execute(db);
+          return { numUpdatedRows: r.numAffectedRows ?? 0n };
+        },
       };
       return Number((await updates[value.kind]()).numUpdatedRows) > 0;
     },

@@ -1,10 +1,13 @@
 // Opens the configured store, applies pending migrations, and exposes it through the core's Store port.
 import { type Kysely, Migrator } from 'kysely';
+import type { DirectoryStore } from '../core/directory/ports.ts';
 import type { EventFeedStore } from '../core/events/ports.ts';
 import type { Store } from '../core/ports.ts';
 import type { RateLimitStore } from '../core/ratelimit/shared-buckets.ts';
 import type { ScimStore } from '../core/scim/ports.ts';
 import type { SigninStore } from '../core/signin/ports.ts';
+import type { WebhookStore } from '../core/webhooks/ports.ts';
+import { createDirectoryStore } from './directory.ts';
 import { createEventFeedStore } from './events.ts';
 import { fixedQueries, type Reader } from './fixed-queries.ts';
 import { GroupCommitter } from './group-commit.ts';
@@ -17,6 +20,7 @@ import type { Database } from './schema.ts';
 import { createScimRepositories } from './scim/scim-repositories.ts';
 import { createSigninRepositories } from './signin/signin-repositories.ts';
 import { isSqliteUnavailable, isSqliteUniqueViolation, openSqlite, openSqliteReader } from './sqlite.ts';
+import { createWebhookStore } from './webhooks.ts';
 
 export type StoreLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
@@ -26,6 +30,10 @@ export interface OpenedStore extends Store {
   readonly signin: SigninStore;
   /** The committed event feed (the outbox is written through `scim`'s transactions). */
   readonly feed: EventFeedStore;
+  /** Webhook endpoints, their delivery queues and the dispatcher's cursor (ADR 0020). */
+  readonly webhooks: WebhookStore;
+  /** The directory API's reads (ADR 0021). */
+  readonly directory: DirectoryStore;
   /** SQLite group commit: commits issued for SCIM write transactions (undefined on PostgreSQL). */
   groupCommits(): number | undefined;
   /** Rate-limit buckets shared by every process on this database (PostgreSQL only; SQLite has one process). */
@@ -92,6 +100,8 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
     scim,
     signin,
     feed: createEventFeedStore(db, location.kind),
+    webhooks: createWebhookStore(db, location.kind, (trx) => createRepositories(trx, traits)),
+    directory: createDirectoryStore(db, location.kind, scim.users.groupsOf, reads),
     groupCommits: () => committer?.commits,
     rateLimits: location.kind === 'postgres' ? postgresRateLimits(db) : undefined,
     ...repositories,

@@ -11,6 +11,7 @@ import { checkFilter } from '../../src/scim/filter/check.ts';
 import { parseFilter } from '../../src/scim/filter/parser.ts';
 import { scimRegistry } from '../../src/scim/schema/registry.ts';
 import { compileFilter } from '../../src/store/scim/filter-sql.ts';
+import { recordQueries } from '../support/query-log.ts';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/stores.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -25,6 +26,7 @@ const LOOKUPS = [
 describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
   let t: TestStore;
   let tenantId = '';
+  const userIds: string[] = [];
   beforeAll(async () => {
     t = await openTestStore(kind);
     const deps = { store: t.store, keyring: parseKeyring(generateKeyText()), clock: systemClock };
@@ -36,9 +38,11 @@ describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
     for (let start = 0; start < 2000; start += 500) {
       await t.store.scim.transaction(async (tx) => {
         for (let i = start; i < start + 500; i++) {
+          const userId = newId();
+          userIds.push(userId);
           await tx.users.insert({
             ...base,
-            id: newId(),
+            id: userId,
             passwordHash: null,
             data: { schemas: [USER], userName: `user${i}@contoso.example`, externalId: `oid-${i}`, active: true },
           });
@@ -49,6 +53,24 @@ describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
           });
         }
       });
+    }
+    // Every user in two groups: 4,000 memberships, so walking the tenant's memberships (or its groups) would show.
+    const groups = (
+      await sql<{ id: string }>`select id from scim_groups where tenant_id = ${tenantId} order by id`.execute(
+        t.store.db,
+      )
+    ).rows;
+    for (let i = 0; i < userIds.length; i += 500) {
+      const rows = userIds
+        .slice(i, i + 500)
+        .flatMap((u, j) =>
+          [groups[(i + j) % groups.length]!.id, groups[(i + j + 1) % groups.length]!.id].map(
+            (g) => sql`(${tenantId}, ${g}, ${u}, 'User')`,
+          ),
+        );
+      await sql`insert into scim_group_members (tenant_id, group_id, member_id, member_type) values ${sql.join(rows)}`.execute(
+        t.store.db,
+      );
     }
     if (kind === 'postgres') await sql`analyze`.execute(t.store.db);
   });
@@ -77,5 +99,22 @@ describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
     expect(plan).toContain(index);
     // Never a walk over the tenant's rows: SQLite says SCAN, PostgreSQL "Seq Scan" or an index scan with a Filter.
     expect(plan).not.toMatch(/\bSCAN\b|Seq Scan|Filter:/);
+  });
+
+  it("reads a user's direct groups (events, SCIM responses, the directory API) on the member index", async () => {
+    const log = recordQueries();
+    const groups = await t.store.scim.users.groupsOf(tenantId, [userIds[7]!]);
+    expect(groups.get(userIds[7]!)).toHaveLength(2);
+    const statement = log.all().find((q) => q.sql.includes('scim_group_members'));
+    expect(statement).toBeDefined();
+    const plan = await t.store.db.transaction().execute(async (trx) => {
+      const explain = kind === 'postgres' ? 'explain' : 'explain query plan';
+      const result = await trx.executeQuery(
+        CompiledQuery.raw(`${explain} ${statement!.sql}`, [...statement!.parameters]),
+      );
+      return (result.rows as Record<string, string>[]).map((r) => r.detail ?? r['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toContain('scim_group_members_member');
+    expect(plan).not.toMatch(/\bSCAN\b|Seq Scan/);
   });
 });

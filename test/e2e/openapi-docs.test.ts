@@ -72,9 +72,24 @@ describe('OpenAPI document and docs page', () => {
         'POST /iam/v1/signing-keys/rotate',
         'GET /iam/v1/events',
         'GET /iam/v1/operator/events',
+        'GET /iam/v1/directory/users',
+        'GET /iam/v1/directory/users/{id}',
+        'GET /iam/v1/directory/groups',
+        'GET /iam/v1/directory/groups/{id}',
+        'GET /iam/v1/directory/groups/{id}/members',
+        ...['/iam/v1/webhooks', '/iam/v1/operator/webhooks'].flatMap((base) => [
+          `POST ${base}`,
+          `GET ${base}`,
+          `GET ${base}/{id}`,
+          `PATCH ${base}/{id}`,
+          `DELETE ${base}/{id}`,
+          `POST ${base}/{id}/secret`,
+          `GET ${base}/{id}/deliveries`,
+          `POST ${base}/{id}/deliveries/{deliveryId}/retry`,
+        ]),
       ]),
     );
-    expect(operations.length).toBe(28);
+    expect(operations.length).toBe(49);
     for (const [name, op] of operations) {
       expect(op.summary, name).toMatch(/\S/);
       const statuses = Object.keys(op.responses ?? {});

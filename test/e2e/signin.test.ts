@@ -161,6 +161,55 @@ describe.each(STORE_KINDS)('sign-in (%s)', (kind) => {
     });
   });
 
+  /** The tenant's user events since `after` (and the cursor past them); SSO provider changes are left out. */
+  async function userEvents(after?: string) {
+    const events: { id: string; type: string; data: Record<string, unknown> }[] = [];
+    let cursor = after;
+    for (;;) {
+      const q = `limit=1000&types=user.created,user.signed_in${cursor ? `&after=${cursor}` : ''}`;
+      const res = await call(rig.t.app, 'GET', `/iam/v1/events?${q}`, { token: rig.tenant.adminToken });
+      expect(res.statusCode, res.body).toBe(200);
+      events.push(...res.json().data);
+      cursor = res.json().nextCursor;
+      if (!res.json().hasMore) return { events, cursor: cursor! };
+    }
+  }
+
+  it('each sign-in makes exactly one user.signed_in naming the subject, the provider and how it was resolved', async () => {
+    let { cursor } = await userEvents();
+    const id = oid();
+    const subject = await provision('signed.in@contoso.com', id);
+    ({ cursor } = await userEvents(cursor));
+    rig.entra.signInAs({ oid: id, upn: 'signed.in@contoso.com' });
+    await completeAppSignIn(await beginAppSignIn(rig), rig);
+    let step = await userEvents(cursor);
+    expect(step.events.map((e) => [e.type, e.data])).toEqual([
+      ['user.signed_in', { userId: subject, provider: 'entra', outcome: 'linked' }],
+    ]);
+    await completeAppSignIn(await beginAppSignIn(rig), rig);
+    step = await userEvents(step.cursor);
+    expect(step.events.map((e) => [e.type, e.data])).toEqual([
+      ['user.signed_in', { userId: subject, provider: 'entra', outcome: 'bound' }],
+    ]);
+    // A refusal makes none (it is in the audit trail only).
+    rig.entra.signInAs({ oid: oid(), upn: 'nobody.yet@contoso.com' });
+    await expectRefused();
+    step = await userEvents(step.cursor);
+    expect(step.events).toEqual([]);
+    // Just in time: the subject is created, then signed in.
+    await setProvider({ autoProvisioningEnabled: true });
+    const { claims } = await completeAppSignIn(await beginAppSignIn(rig), rig);
+    step = await userEvents(step.cursor);
+    expect(step.events.map((e) => [e.type, e.data.id ?? e.data.userId, e.data.outcome])).toEqual([
+      ['user.created', claims.sub, undefined],
+      ['user.signed_in', claims.sub, 'provisioned'],
+    ]);
+    expect(step.events[1]!.data).toEqual({ userId: claims.sub, provider: 'entra', outcome: 'provisioned' });
+    // The event and the audit entry commit together: one audit entry per event.
+    const audited = (await auditActions()).filter((e) => e.target === claims.sub && e.action.startsWith('signin.'));
+    expect(audited.map((e) => e.action)).toEqual(['signin.provisioned']);
+  });
+
   it('two first sign-ins of one new person racing each other make one subject', async () => {
     await setProvider({ autoProvisioningEnabled: true });
     rig.entra.signInAs({ oid: oid(), upn: 'racer@contoso.com' });

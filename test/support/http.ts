@@ -152,7 +152,9 @@ async function startProcess(env: Record<string, string>): Promise<RosterProcess>
  * Two Roster processes on one fresh PostgreSQL database: nothing shared but the database and the secret key.
  * Requests alternate between them unless a test names the instance.
  */
-export async function twoProcessTarget(): Promise<Target & { processes: readonly RosterProcess[] }> {
+export async function twoProcessTarget(
+  extraEnv: Record<string, string> = {},
+): Promise<Target & { processes: readonly RosterProcess[] }> {
   const { location, drop } = await freshLocation('postgres');
   if (location.kind !== 'postgres') throw new Error('postgres only');
   // Migrate once up front, so the two processes start on a ready schema.
@@ -161,6 +163,7 @@ export async function twoProcessTarget(): Promise<Target & { processes: readonly
     DATABASE_URL: location.url,
     ROSTER_SECRET_KEY: generateKeyText('k1'),
     ROSTER_BOOTSTRAP_TOKEN: OPERATOR_TOKEN,
+    ...extraEnv,
   };
   const processes = await Promise.all([startProcess(env), startProcess(env)]);
   const http = httpClient(processes.map((p) => p.origin));

@@ -16,6 +16,8 @@ export const EVENT_TYPES = [
   'sso_provider.created',
   'sso_provider.updated',
   'sso_provider.deleted',
+  'webhook.disabled',
+  'user.signed_in',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -49,7 +51,12 @@ export interface FeedQuery {
 
 export interface FeedPage {
   /** At most `limit + 1` events after the position, in feed order: the extra one tells that more follow. */
-  readonly events: readonly { readonly position: FeedPosition; readonly event: DirectoryEvent }[];
+  readonly events: readonly {
+    readonly position: FeedPosition;
+    readonly event: DirectoryEvent;
+    /** `data` as stored (JSON text): webhook bodies splice it in rather than serialising the object again. */
+    readonly dataJson: string;
+  }[];
   /**
    * Every event at or before this position that the feed will ever show is already committed and visible, so a
    * reader who has consumed the page can continue from here without missing a late commit.

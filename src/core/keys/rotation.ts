@@ -6,6 +6,7 @@ import type { KeyStore, SealedKind, SealedValue, TokenKeyRef } from '../ports.ts
 import { clientSecretContext } from '../signin/clients.ts';
 import { sealContext as signingKeyContext } from '../signin/signing-keys.ts';
 import { secretContext as ssoSecretContext } from '../sso/providers.ts';
+import { webhookSecretContext } from '../webhooks/signing.ts';
 
 export interface KeyRotationDeps {
   readonly keys: KeyStore;
@@ -16,6 +17,7 @@ const CONTEXTS: Record<SealedKind, (v: SealedValue) => string> = {
   sso_client_secret: (v) => ssoSecretContext({ tenantId: v.tenantId, id: v.rowId }),
   app_client_secret: (v) => clientSecretContext(v.tenantId, v.rowId),
   signing_key: (v) => signingKeyContext(v.tenantId, v.rowId),
+  webhook_secret: (v) => webhookSecretContext(v.rowId),
 };
 
 export interface KeyUse {

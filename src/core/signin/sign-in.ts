@@ -5,6 +5,7 @@ import { newId } from '../../lib/ids.ts';
 import { URN } from '../../scim/schema/urns.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { hasCode } from '../errors.ts';
+import { newEvent } from '../events/records.ts';
 import type { Store } from '../ports.ts';
 import type { SsoProviderRecord } from '../records.ts';
 import { userWritten } from '../scim/events.ts';
@@ -142,18 +143,32 @@ export async function completeSignIn(
     }
   }
   const { outcome, target, rule } = result;
-  await recordAudit(deps.store, deps.clock.now(), {
-    tenantId: provider.tenantId,
-    actor: `sso:${provider.scheme}`,
-    action: outcome.kind === 'signed-in' ? `signin.${outcome.how}` : 'signin.refused',
-    target,
-    data: {
-      provider: provider.scheme,
-      directory: identity.directory,
-      subject: identity.subject,
-      ...(outcome.kind === 'refused' ? { reason: outcome.reason } : {}),
-      ...(rule ? { rule } : {}),
-    },
+  const at = deps.clock.now();
+  // The audit entry and the `user.signed_in` event commit together: the feed never shows a sign-in the audit
+  // trail lacks, nor the reverse. A refusal has no subject, so it makes no event (it stays in the audit trail).
+  await deps.store.transaction(async (tx) => {
+    await recordAudit(tx, at, {
+      tenantId: provider.tenantId,
+      actor: `sso:${provider.scheme}`,
+      action: outcome.kind === 'signed-in' ? `signin.${outcome.how}` : 'signin.refused',
+      target,
+      data: {
+        provider: provider.scheme,
+        directory: identity.directory,
+        subject: identity.subject,
+        ...(outcome.kind === 'refused' ? { reason: outcome.reason } : {}),
+        ...(rule ? { rule } : {}),
+      },
+    });
+    if (outcome.kind === 'signed-in') {
+      await tx.events.append([
+        newEvent(newId(), at, provider.tenantId, 'user.signed_in', {
+          userId: outcome.userId,
+          provider: provider.scheme,
+          outcome: outcome.how,
+        }),
+      ]);
+    }
   });
   return outcome;
 }

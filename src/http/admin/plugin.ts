@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { principalHook } from '../auth.ts';
+import { directoryRoutes } from './directory-routes.ts';
 import { operatorEventRoutes, tenantEventRoutes } from './event-routes.ts';
 import { logRoutes } from './log-routes.ts';
 import { operatorRoutes } from './operator-routes.ts';
@@ -11,6 +12,7 @@ import { scimTokenRoutes } from './scim-token-routes.ts';
 import { signInAdminRoutes } from './signin-routes.ts';
 import { ssoRoutes } from './sso-routes.ts';
 import type { AdminSurfaceDeps } from './surface.ts';
+import { operatorWebhookRoutes, tenantWebhookRoutes } from './webhook-routes.ts';
 
 /** Registers the OpenAPI generator; must run before any route is added so it sees them all. */
 export async function registerOpenApi(server: FastifyInstance, publicUrl: string): Promise<void> {
@@ -65,6 +67,7 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminSurfaceDeps):
     scope.addHook('onRequest', principalHook(deps, 'operator'));
     await operatorRoutes(scope, deps);
     await operatorEventRoutes(scope, deps);
+    await operatorWebhookRoutes(scope, deps);
   });
   await app.register(async (scope) => {
     scope.addHook('onRequest', principalHook(deps, 'admin'));
@@ -73,6 +76,12 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminSurfaceDeps):
     await logRoutes(scope, deps);
     await signInAdminRoutes(scope, deps);
     await tenantEventRoutes(scope, deps);
+    await tenantWebhookRoutes(scope, deps);
+  });
+  await app.register(async (scope) => {
+    // Either role: the tenant's admin reads its own directory, the operator (the vendor's backend) any tenant's.
+    scope.addHook('onRequest', principalHook(deps, 'admin or operator'));
+    await directoryRoutes(scope, deps);
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // indexPrefix: the page's asset URLs are absolute when it is served without a trailing slash, and swagger-ui

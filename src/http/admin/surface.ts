@@ -1,10 +1,12 @@
 // What every admin route module shares: the surface's dependencies and its problem+json error responses. Kept apart
 // from plugin.ts, which registers the route modules, so that they do not import the module that imports them.
 import type { AuthDeps } from '../../core/auth/principal.ts';
+import type { DirectoryStore } from '../../core/directory/ports.ts';
 import type { EventFeedStore } from '../../core/events/ports.ts';
 import type { ScimLogBuffer } from '../../core/scim/log.ts';
 import type { ScimStore } from '../../core/scim/ports.ts';
 import type { SigninStore } from '../../core/signin/ports.ts';
+import type { WebhookStore, WebhookUrlCheck } from '../../core/webhooks/ports.ts';
 
 export interface AdminSurfaceDeps extends AuthDeps {
   readonly publicUrl: string;
@@ -12,6 +14,10 @@ export interface AdminSurfaceDeps extends AuthDeps {
   readonly signin: SigninStore;
   readonly scimLog: ScimLogBuffer;
   readonly events: EventFeedStore;
+  readonly webhooks: WebhookStore;
+  /** The outbound sender's URL policy, at create and update time. */
+  readonly checkWebhookUrl: WebhookUrlCheck;
+  readonly directory: DirectoryStore;
 }
 
 const problemRef = { $ref: 'Problem#' };

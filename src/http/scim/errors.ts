@@ -116,6 +116,12 @@ export function domainToWire(error: DomainError): ScimWireError | undefined {
     case 'audit.cursor_invalid':
     case 'events.cursor_invalid':
     case 'events.cursor_expired':
+    case 'webhooks.not_found':
+    case 'webhooks.url_refused':
+    case 'webhooks.delivery_not_found':
+    case 'webhooks.cursor_invalid':
+    case 'directory.cursor_invalid':
+    case 'directory.not_found':
     case 'client.not_found':
     case 'signin.interaction_expired':
     case 'signin.interaction_mismatch':

@@ -6,6 +6,8 @@ import * as m0003 from './0003-signin.ts';
 import * as m0004 from './0004-rate-limits.ts';
 import * as m0005 from './0005-lookup-indexes.ts';
 import * as m0006 from './0006-events.ts';
+import * as m0007 from './0007-webhooks.ts';
+import * as m0008 from './0008-directory-active-index.ts';
 import type { MigrationContext } from './context.ts';
 
 interface MigrationModule {
@@ -19,6 +21,8 @@ const modules: Record<string, MigrationModule> = {
   '0004-rate-limits': m0004,
   '0005-lookup-indexes': m0005,
   '0006-events': m0006,
+  '0007-webhooks': m0007,
+  '0008-directory-active-index': m0008,
 };
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {

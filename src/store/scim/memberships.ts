@@ -1,5 +1,5 @@
 // Group memberships as rows: reads with display names, member resolution, and set deltas applied in place.
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { GroupRepository, UserRepository } from '../../core/scim/ports.ts';
 import type { GroupRef, MemberRef, MemberView } from '../../core/scim/records.ts';
 import { scimErrors } from '../../scim/errors.ts';
@@ -14,23 +14,25 @@ type Memberships = Pick<UserRepository, 'groupsOf'> &
 
 /** `lockable`: PostgreSQL, where resolving members can take key-share locks (see GroupRepository.resolveMembers). */
 export function createMemberships(db: Kysely<Database>, q: FixedQueries, lockable: boolean): Memberships {
+  const memberIndex = lockable ? sql`` : sql`indexed by scim_group_members_member`;
   const memberships: Memberships = {
     async groupsOf(tenantId, userIds) {
       const out = new Map<string, GroupRef[]>();
       for (const part of chunks(userIds)) {
         if (part.length === 0) continue;
+        // Raw SQL for `indexed by`: without statistics SQLite prefers the covering primary key on tenant_id alone
+        // and walks every membership (or every group) of the tenant; the member index makes the cost this user's
+        // memberships. PostgreSQL's planner has statistics and picks (tenant_id, member_id) itself.
         const rows = await q.all(
           `groupsOf.${part.length}`,
-          (p) =>
-            db
-              .selectFrom('scim_group_members as m')
-              .innerJoin('scim_groups as g', (j) =>
-                j.onRef('g.tenant_id', '=', 'm.tenant_id').onRef('g.id', '=', 'm.group_id'),
-              )
-              .select(['m.member_id', 'g.id', 'g.display_name'])
-              .where('m.tenant_id', '=', p('tenantId'))
-              .where('m.member_id', 'in', p.each('userIds'))
-              .orderBy('g.id'),
+          (p) => ({
+            compile: () =>
+              sql<{ member_id: string; id: string; display_name: string }>`
+                select m.member_id, g.id, g.display_name from scim_group_members m ${memberIndex}
+                join scim_groups g on g.tenant_id = m.tenant_id and g.id = m.group_id
+                where m.tenant_id = ${p('tenantId')} and m.member_id in (${sql.join(p.each('userIds'))})
+                order by g.id`.compile(db),
+          }),
           { tenantId, userIds: part },
         );
         for (const row of rows) {

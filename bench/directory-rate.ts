@@ -1,0 +1,138 @@
+// `npx tsx bench/directory-rate.ts [--users 100000] [--store sqlite|postgres]`: how fast a vendor's backend lists a
+// tenant through the directory API, and what a filtered first page costs at that size. Seeds the users (every 100th
+// inactive, the first 1,000 in one group) through the SCIM store port, then pages GET /iam/v1/directory/users over
+// loopback HTTP with the operator token and reports users/s and per-page latencies.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createApp } from '../src/app.ts';
+import { loadConfig } from '../src/config/config.ts';
+import { systemClock } from '../src/lib/clock.ts';
+import { newId } from '../src/lib/ids.ts';
+import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
+import { URN } from '../src/scim/schema/urns.ts';
+import { openStore, type StoreLocation } from '../src/store/open-store.ts';
+import { startPostgres } from '../test/support/postgres-server.ts';
+
+const { values: args } = parseArgs({
+  options: { users: { type: 'string', default: '100000' }, store: { type: 'string', default: 'sqlite' } },
+});
+const total = Number(args.users);
+const OPERATOR = 'bench-operator-token-0123456789-abcdefghijklmnop';
+
+const dir = mkdtempSync(join(tmpdir(), 'roster-directory-'));
+const pg = args.store === 'postgres' ? await startPostgres() : undefined;
+const location: StoreLocation = pg ? { kind: 'postgres', url: pg.url } : { kind: 'sqlite', path: join(dir, 'r.db') };
+const secretKey = generateKeyText('k1');
+const config = loadConfig({
+  ROSTER_BOOTSTRAP_TOKEN: OPERATOR,
+  ROSTER_SECRET_KEY: secretKey,
+  DATABASE_URL: location.kind === 'sqlite' ? `sqlite:${location.path}` : location.url,
+});
+const store = await openStore(location);
+const app = await createApp({ config, store, keyring: parseKeyring(secretKey), clock: systemClock, logger: false });
+const origin = await app.listen({ host: '127.0.0.1', port: 0 });
+const get = async (path: string) => {
+  const res = await fetch(`${origin}${path}`, { headers: { authorization: `Bearer ${OPERATOR}` } });
+  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return res.json() as Promise<{ data: { id: string }[]; nextCursor: string | null }>;
+};
+const tenant = await fetch(`${origin}/iam/v1/tenants`, {
+  method: 'POST',
+  headers: { authorization: `Bearer ${OPERATOR}`, 'content-type': 'application/json' },
+  body: JSON.stringify({ name: 'Bench' }),
+});
+const tenantId = ((await tenant.json()) as { id: string }).id;
+
+let t0 = performance.now();
+const now = new Date().toISOString();
+const groupId = newId();
+await store.scim.transaction(async (tx) => {
+  await tx.groups.insert({
+    tenantId,
+    id: groupId,
+    data: { schemas: [URN.group], displayName: 'Bench group' },
+    version: 1,
+    createdAt: now,
+    lastModified: now,
+    createdByToken: null,
+    provider: null,
+  });
+});
+for (let i = 0; i < total; i += 500) {
+  const ids: string[] = [];
+  await store.scim.transaction(async (tx) => {
+    for (let k = i; k < Math.min(i + 500, total); k++) {
+      const id = newId();
+      ids.push(id);
+      const userName = `user${k}@bench.example`;
+      await tx.users.insert({
+        tenantId,
+        id,
+        data: {
+          schemas: [URN.user],
+          userName,
+          externalId: `ext-${k}`,
+          displayName: `User ${k}`,
+          name: { givenName: 'User', familyName: String(k) },
+          emails: [{ value: userName, type: 'work', primary: true }],
+          active: k % 100 !== 99,
+        },
+        version: 1,
+        createdAt: now,
+        lastModified: now,
+        createdByToken: null,
+        provider: null,
+        passwordHash: null,
+      });
+    }
+    if (i < 1000)
+      await tx.groups.applyMemberChanges(tenantId, groupId, [
+        { kind: 'add', members: ids.map((value) => ({ value })) },
+      ]);
+  });
+}
+process.stderr.write(`seeded ${total} users in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+
+for (const limit of [1000, 100]) {
+  t0 = performance.now();
+  let seen = 0;
+  let cursor: string | null = null;
+  do {
+    const page = await get(
+      `/iam/v1/directory/users?tenantId=${tenantId}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+    );
+    seen += page.data.length;
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  const s = (performance.now() - t0) / 1000;
+  console.log(
+    `list users (${location.kind}, limit ${limit}): ${seen} in ${s.toFixed(2)} s = ${Math.round(seen / s)} users/s`,
+  );
+}
+
+const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const time = async (label: string, path: string) => {
+  const samples: number[] = [];
+  for (let i = 0; i < 21; i++) {
+    const t = performance.now();
+    await get(path);
+    samples.push(performance.now() - t);
+  }
+  console.log(`  ${label}: p50 ${median(samples).toFixed(1)} ms`);
+};
+const q = `/iam/v1/directory/users?tenantId=${tenantId}&limit=100`;
+console.log(`first page of 100 (${location.kind}, ${total} users):`);
+await time('no filter', q);
+await time('active=false', `${q}&active=false`);
+await time(`groupId (1,000 members)`, `${q}&groupId=${groupId}`);
+await time('userName', `${q}&userName=user${total - 1}%40bench.example`);
+await time('externalId', `${q}&externalId=ext-${total - 1}`);
+await time('email (walks the tenant)', `${q}&email=user${total - 1}%40bench.example`);
+await time('groups, members page', `/iam/v1/directory/groups/${groupId}/members?tenantId=${tenantId}&limit=100`);
+
+await app.close();
+await store.close();
+await pg?.stop();
+rmSync(dir, { recursive: true, force: true });
