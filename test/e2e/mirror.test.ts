@@ -330,20 +330,29 @@ describe('a webhook receiver that is down for part of the run', () => {
       running: () => running,
     });
     await sleep(1000);
-    // Down (503) for 4 s while writes go on; the retries' backoff (ADR 0020) brings the rest once it is up.
+    // Down (503) while writes go on, for at least 3 s and until a retry has been refused too; the backoff
+    // (ADR 0020) brings the held-back deliveries once it is up.
     rx.down = true;
-    await sleep(4000);
+    const downAt = Date.now();
+    const receiver = rx;
+    await until(
+      () => receiver.refused >= 2 && Date.now() - downAt >= 3000,
+      () => `${receiver.refused} refused`,
+      30_000,
+    );
     rx.down = false;
+    const upAt = Date.now();
     await sleep(2000);
     running = false;
     await writers;
     const settling = Date.now();
     await settle(a);
-    expect(rx.refused, 'deliveries refused during the outage').toBeGreaterThan(0);
+    expect(rx.refused, 'deliveries refused during the outage').toBeGreaterThanOrEqual(2);
     expect(ledger.serverErrors).toEqual([]);
     await expectExactMirrors(c.client, a, ledger.of(a.tenant.tenantId));
     console.log(
-      `mirror outage: ${rx.refused} deliveries refused with 503, ${rx.received.length} events received, ` +
+      `mirror outage: down ${seconds(upAt - downAt)}, ${rx.refused} deliveries refused with 503, ` +
+        `${rx.received.length} events received, ` +
         `${rx.duplicates} redeliveries; caught up ${seconds(Date.now() - settling)} after the writers stopped`,
     );
   }, 120_000);
