@@ -1,7 +1,7 @@
 // Roster child processes on one store for the mirror test: one on a SQLite file, one on PostgreSQL, or two sharing
 // one PostgreSQL database. Any of them can be `kill -9`ed and restarted on the same port, store and secret key, so
 // the test's HTTP client (and the webhook secrets sealed with the key) stay valid across the restart.
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { generateKeyText } from '../../src/lib/keyring.ts';
@@ -46,6 +46,11 @@ export interface Cluster {
   kill(index: number): Promise<void>;
   /** A new process on the same port, store and key; resolves when it answers /readyz. */
   restart(index: number): Promise<void>;
+  /**
+   * Which process holds the loopback TCP connection whose local port is `port` (a receiver's peer port), found
+   * through /proc on Linux; undefined when none does (or elsewhere).
+   */
+  indexOfConnection(port: number): number | undefined;
   /** Output of the current process at `index` (for failure messages). */
   output(index: number): string;
   dispose(): Promise<void>;
@@ -102,6 +107,12 @@ export async function startCluster(
     async restart(index) {
       processes[index] = await startRoster(envs[index]!, entry);
     },
+    indexOfConnection(port) {
+      const inode = socketInode(port);
+      if (inode === undefined) return undefined;
+      const index = processes.findIndex((p) => p.child.pid !== undefined && holdsSocket(p.child.pid, inode));
+      return index < 0 ? undefined : index;
+    },
     output: (index) => at(index).output(),
     async dispose() {
       await http.close();
@@ -109,4 +120,38 @@ export async function startCluster(
       await drop();
     },
   };
+}
+
+/** The inode of the TCP socket bound locally to `port` (/proc/net/tcp and tcp6: hex ports, inode in column 10). */
+function socketInode(port: number): string | undefined {
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const columns = line.trim().split(/\s+/);
+      const local = columns[1]?.split(':').pop();
+      if (local !== undefined && Number.parseInt(local, 16) === port && columns[9] && columns[9] !== '0') {
+        return columns[9];
+      }
+    }
+  }
+  return undefined;
+}
+
+function holdsSocket(pid: number, inode: string): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === `socket:[${inode}]`;
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
 }

@@ -114,6 +114,13 @@ export interface WebhookMirror {
   refused: number;
   /** While true, every request is answered 503 and nothing is applied. */
   down: boolean;
+  /**
+   * While above 0, each answer waits this long after the event is applied, so that its sender is caught mid-delivery
+   * (a kill then leaves a delivery that arrived but was never confirmed: it must come again).
+   */
+  answerDelayMs: number;
+  /** The sender's ports of the requests waiting for their delayed answer (to find the sending process). */
+  readonly waiting: Set<number>;
   /** The secret to verify with (known once the endpoint is created). */
   secret: string | undefined;
   close(): Promise<void>;
@@ -134,6 +141,8 @@ export async function startWebhookMirror(): Promise<WebhookMirror> {
     duplicates: 0,
     refused: 0,
     down: false,
+    answerDelayMs: 0,
+    waiting: new Set(),
     secret: undefined,
   };
   const server: Server = createServer((req, res) => {
@@ -168,7 +177,16 @@ export async function startWebhookMirror(): Promise<WebhookMirror> {
         state.received.push(event);
         applyEvents(state.mirror, [event]);
       }
-      res.writeHead(204).end();
+      const peer = req.socket.remotePort ?? 0;
+      if (state.answerDelayMs <= 0) {
+        res.writeHead(204).end();
+        return;
+      }
+      state.waiting.add(peer);
+      setTimeout(() => {
+        state.waiting.delete(peer);
+        if (!res.destroyed) res.writeHead(204).end();
+      }, state.answerDelayMs);
     });
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
