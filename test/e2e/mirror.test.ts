@@ -1,11 +1,10 @@
 // Issue 11, "Done when": the mirror test. Roster runs as child processes (one on SQLite, one on PostgreSQL, two on
 // one PostgreSQL). While the Entra and Okta request sequences and a seeded random stream of SCIM writes run from
-// concurrent writers, and one Roster process is `kill -9`ed and restarted (the one caught mid-delivery of a webhook,
-// so that delivery must come again), a consumer per tenant builds the
-// directory twice: from the feed alone (keeping only its cursor) and from webhooks alone (a receiver on loopback
-// that verifies every signature). Both mirrors must equal the directory API's snapshot exactly, every acknowledged
-// write must have its event, and another tenant's token must see none of them: not on the feed, not by webhook,
-// not in the directory API.
+// concurrent writers, and one Roster process is `kill -9`ed and restarted (the one caught mid-delivery of a
+// webhook, so that delivery must come again), a consumer per tenant builds the directory twice: from the feed
+// alone (keeping only its cursor) and from webhooks alone (a receiver on loopback that verifies every signature).
+// Both mirrors must equal the directory API's snapshot exactly, every acknowledged write must have its event, and
+// another tenant's token must see none of them: not on the feed, not by webhook, not in the directory API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyEvents, comparable, type Mirror, snapshot } from '../support/directory-mirror.ts';
 import { type Client, makeTenant, type TenantHandles } from '../support/http.ts';
