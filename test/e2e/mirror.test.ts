@@ -194,6 +194,12 @@ async function expectExactMirrors(
   expect(hook.rx.failures, 'webhook signature failures').toEqual([]);
   const feedIds = new Set(feed.map((e) => e.id));
   expect(hook.rx.received.filter((e) => !feedIds.has(e.id) || e.tenantId !== tenant.tenantId)).toEqual([]);
+  // In feed order per endpoint (docs/events.md): first arrivals come in the feed's order, across the kill too.
+  const got = new Set(hook.rx.received.map((e) => e.id));
+  expect(
+    hook.rx.received.map((e) => e.id),
+    'webhook arrival order = feed order',
+  ).toEqual(feed.filter((e) => got.has(e.id)).map((e) => e.id));
   return directory;
 }
 
