@@ -311,7 +311,8 @@ describe.each(TARGETS)('the mirror test on %s', (name: MirrorTarget) => {
     await expectIsolated(c.client, a, b, directoryA, ledger.of(b.tenant.tenantId));
 
     const size = (t: Consumers, d: Mirror) =>
-      `${d.users.size} users, ${d.groups.size} groups, ${t.follower.seen.length} events` +
+      `${d.users.size} users, ${d.groups.size} groups, ${t.follower.seen.length} events ` +
+      `(${t.follower.pages} feed pages, ${t.follower.wireErrors} failed on the wire)` +
       `, ${t.hook.rx.duplicates} webhook redeliveries`;
     console.log(
       `mirror ${name}: seed ${SEED}; ${ledger.requests} requests, ${ledger.writes.length} acknowledged writes, ` +

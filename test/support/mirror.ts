@@ -19,6 +19,9 @@ export const emptyMirror = (): Mirror => ({
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The feed answered, with something other than a page: a failure of the test, not of the wire. */
+class FeedAnswerError extends Error {}
+
 /**
  * Follows one tenant's feed with small pages, as a consumer that stores nothing but its cursor would: each page is
  * applied, then the cursor moves. A page that fails on the wire (a killed process) is asked again, from the same
@@ -44,7 +47,7 @@ export class FeedFollower {
     const res = await this.client.send('GET', `/iam/v1/events?limit=${this.limit}&after=${this.cursor}`, {
       token: this.token,
     });
-    if (res.status !== 200) throw new Error(`feed: ${res.status} ${res.body}`);
+    if (res.status !== 200) throw new FeedAnswerError(`feed: ${res.status} ${res.body}`);
     const body = res.json() as { data: Envelope[]; nextCursor: string; hasMore: boolean };
     applyEvents(this.mirror, body.data);
     this.seen.push(...body.data);
@@ -57,7 +60,7 @@ export class FeedFollower {
     try {
       return await this.page();
     } catch (error) {
-      if (String(error).startsWith('Error: feed:')) throw error;
+      if (error instanceof FeedAnswerError) throw error;
       this.wireErrors++;
       await sleep(100);
       return undefined;
