@@ -29,8 +29,10 @@ export function rosterEnv(location: StoreLocation, port: number, extra: Record<s
   };
 }
 
-export async function startRoster(env: Record<string, string>): Promise<RosterProcess> {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/main.ts')], {
+/** `entry`: a bundle of src/main.ts to run instead of the source through tsx (it starts about twice as fast). */
+export async function startRoster(env: Record<string, string>, entry?: string): Promise<RosterProcess> {
+  const args = entry ? [entry] : ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/main.ts')];
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
