@@ -30,6 +30,14 @@ const NOT_TENANT_OWNED: Record<string, 'global'> = {
   event_prune_mark: 'global',
   kysely_migration: 'global',
   kysely_migration_lock: 'global',
+  // One row: how far the webhook fan-out has read the operator feed (of every tenant).
+  webhook_dispatch: 'global',
+};
+
+/** Tables without a tenant_id whose rows belong to a tenant through a parent row that has one. */
+const OWNED_THROUGH: Record<string, { readonly column: string; readonly parent: string }> = {
+  // A delivery attempt belongs to its delivery, which carries its event's tenant.
+  webhook_attempts: { column: 'delivery_id', parent: 'webhook_deliveries' },
 };
 
 type Db = Kysely<Database>;
@@ -63,7 +71,8 @@ function cell(value: unknown): unknown {
  * Every row that belongs to `tenantId`, table by table, sorted: on PostgreSQL each row's own text form
  * (`row::text`, byte for byte what the server stores), on SQLite each column's stored value. Tenant rows are found
  * by `tenant_id` (every tenant-owned table carries it, including rows tied to a tenant only through foreign keys
- * such as group members); `tenants` by its id. Tables with neither must be listed in NOT_TENANT_OWNED.
+ * such as group members); `tenants` by its id; tables in OWNED_THROUGH through their parent row. Tables with none of
+ * these must be listed in NOT_TENANT_OWNED.
  */
 export async function dumpTenant(
   db: Db,
@@ -82,6 +91,24 @@ export async function dumpTenant(
       ).rows
         .map((r) => r.r)
         .sort();
+      tables[table] = rows;
+      count += rows.length;
+      continue;
+    }
+    const through = OWNED_THROUGH[table];
+    if (through !== undefined) {
+      const owned = sql`${sql.ref(through.column)} in (select id from ${sql.table(through.parent)} where tenant_id = ${tenantId})`;
+      const rows = (
+        kind === 'postgres'
+          ? (
+              await sql<{
+                r: string;
+              }>`select ${sql.table(table)}::text as r from ${sql.table(table)} where ${owned}`.execute(db)
+            ).rows.map((r) => r.r)
+          : (await sql<Record<string, unknown>>`select * from ${sql.table(table)} where ${owned}`.execute(db)).rows.map(
+              (r) => JSON.stringify(columns.map((c) => cell(r[c]))),
+            )
+      ).sort();
       tables[table] = rows;
       count += rows.length;
       continue;
