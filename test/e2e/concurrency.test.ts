@@ -276,7 +276,8 @@ describe.each(TARGETS)('concurrency on %s', (name) => {
       s('PATCH', `/Groups/${group}`, patch({ op: 'Add', path: 'members', value: [{ value: member }] }));
     const pairs = Array.from({ length: 8 }, (_, i) => [ids[2 * i] as string, ids[2 * i + 1] as string] as const);
     const results = await Promise.all(pairs.flatMap(([x, y]) => [add(x, y), add(y, x)]));
-    expect(results.map((r) => r.status)).toEqual(Array(16).fill(200));
+    // A group PATCH naming no attributes answers 204 (RFC 7644 §3.5.2, docs/adr/0022-group-patch-204.md).
+    expect(results.map((r) => r.status)).toEqual(Array(16).fill(204));
   });
 
   it('C3: PATCH and PUT racing DELETE on one user, 200 times: never resurrected, PATCH 200 or 404, never 5xx', async () => {
@@ -403,11 +404,13 @@ describe.each(TARGETS)('concurrency on %s', (name) => {
         }),
       ),
     );
-    expect(patches.map((r) => r.status).sort()).toEqual([200, ...Array(19).fill(412)]);
+    expect(patches.map((r) => r.status).sort()).toEqual([204, ...Array(19).fill(412)]);
     const stale = await s('DELETE', `/Groups/${group.id}`, undefined, { 'if-match': group.meta.version });
     expect(stale.status).toBe(412);
-    expect((await s('GET', `/Groups/${group.id}`)).json().displayName).toBe(
-      patches.find((r) => r.status === 200)?.json().displayName,
-    );
+    // The one 204 names the writer that won (writer i sent `C5 writer i`) and carries the version now stored.
+    const winning = patches.findIndex((r) => r.status === 204);
+    const stored = (await s('GET', `/Groups/${group.id}`)).json();
+    expect(stored.displayName).toBe(`C5 writer ${winning}`);
+    expect(stored.meta.version).toBe(patches[winning]?.headers.etag);
   });
 });
