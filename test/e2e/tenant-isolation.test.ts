@@ -627,7 +627,7 @@ describe.each(TARGETS)('tenant isolation on %s', (name) => {
           patch({ op: 'add', path: 'members', value: [{ value: byOkta.id }] }),
         )
       ).status,
-    ).toBe(200);
+    ).toBe(204);
     const dup = await oktaSend('POST', '/Users', entraUser('SHARED@t.example', 'o2'));
     expect(dup.status).toBe(409);
     expect(dup.json().scimType).toBe('uniqueness');
