@@ -47,13 +47,23 @@ export async function membershipPass(
   groupId: string,
   memberIds: readonly string[],
   op: 'Add' | 'Remove',
-  options: { query: string; label: string; expected: number },
+  options: { query: string; label: string; expected: number; cpuSeconds: () => number | undefined },
 ): Promise<MembershipPass> {
   const batches = Math.floor(memberIds.length / BATCH);
+  const tenth = Math.max(1, Math.floor(batches / 10));
+  // Roster's CPU over the first and the last tenth: unlike latency it hardly moves when the machine is shared.
+  const cpu: Record<'start' | 'first' | 'lastStart' | 'last', number | undefined> = {
+    start: undefined,
+    first: undefined,
+    lastStart: undefined,
+    last: undefined,
+  };
   const ms: number[] = [];
   const bytes: number[] = [];
   let errors = 0;
   for (let b = 0; b < batches; b++) {
+    if (b === 0) cpu.start = options.cpuSeconds();
+    if (b === batches - tenth) cpu.lastStart = options.cpuSeconds();
     const value = memberIds.slice(b * BATCH, b * BATCH + BATCH).map((id) => ({ $ref: null, value: id }));
     const t0 = performance.now();
     const res = await fetch(`${origin}${base}/Groups/${groupId}${options.query}`, {
@@ -65,14 +75,24 @@ export async function membershipPass(
     ms.push(performance.now() - t0);
     bytes.push(body.byteLength);
     if (res.status !== options.expected) errors++;
+    if (b === tenth - 1) cpu.first = options.cpuSeconds();
   }
+  cpu.last = options.cpuSeconds();
+  const perBatchMs = (from?: number, to?: number) =>
+    from === undefined || to === undefined ? undefined : ((to - from) / tenth) * 1000;
+  const cpuFirst = perBatchMs(cpu.start, cpu.first);
+  const cpuLast = perBatchMs(cpu.lastStart, cpu.last);
+  const cpuText =
+    cpuFirst === undefined || cpuLast === undefined
+      ? ''
+      : `, Roster CPU per batch ${cpuFirst.toFixed(2)} → ${cpuLast.toFixed(2)} ms`;
   const sorted = [...ms].sort((x, y) => x - y);
   const p50 = sorted[Math.floor(sorted.length / 2)] ?? 0;
   const p99 = sorted[Math.floor(sorted.length * 0.99)] ?? 0;
   const { first, last } = tenths(ms);
   const name = `PATCH ${op} 100 members ${options.label}`;
   const ratio = first > 0 ? last / first : 0;
-  const line = `  ${name} × ${batches} (group ${op === 'Add' ? 'growing to' : 'shrinking from'} ${batches * BATCH}): p50 ${p50.toFixed(2)} ms, first tenth ${first.toFixed(2)} ms, last tenth ${last.toFixed(2)} ms (× ${ratio.toFixed(2)}), answer ${bytes[0] ?? 0} → ${bytes.at(-1) ?? 0} bytes, errors ${errors}`;
+  const line = `  ${name} × ${batches} (group ${op === 'Add' ? 'growing to' : 'shrinking from'} ${batches * BATCH}): p50 ${p50.toFixed(2)} ms, first tenth ${first.toFixed(2)} ms, last tenth ${last.toFixed(2)} ms (× ${ratio.toFixed(2)})${cpuText}, answer ${bytes[0] ?? 0} → ${bytes.at(-1) ?? 0} bytes, errors ${errors}`;
   return {
     line,
     result: {
@@ -83,7 +103,15 @@ export async function membershipPass(
       p50ms: p50,
       p99ms: p99,
       errors,
-      statuses: { firstTenthMs: first, lastTenthMs: last, lastOverFirst: ratio, lastAnswerBytes: bytes.at(-1) ?? 0 },
+      statuses: {
+        firstTenthMs: first,
+        lastTenthMs: last,
+        lastOverFirst: ratio,
+        lastAnswerBytes: bytes.at(-1) ?? 0,
+        ...(cpuFirst === undefined || cpuLast === undefined
+          ? {}
+          : { cpuFirstTenthMs: cpuFirst, cpuLastTenthMs: cpuLast }),
+      },
     },
   };
 }
