@@ -2,7 +2,6 @@
 import { CORE_GROUP, PATCH_OP } from '../../test/support/scim-payloads.ts';
 import type { Client, Target } from './client.ts';
 import { Ledger, provisionTenant, type TenantHandle } from './ledger.ts';
-import { ok2xx } from './operations.ts';
 import { fmt, type ScenarioResult } from './report.ts';
 import { percentile } from './stats.ts';
 import { seedTenant } from './traffic.ts';
@@ -40,12 +39,12 @@ export async function runL3(client: Client, target: Target, o: L3Options): Promi
   let failures = 0;
   for (let start = 0; start < o.members; start += batch) {
     const value = userIds.slice(start, start + batch).map((id) => ({ value: id }));
-    // The response leaves members out, as an IdP that does not read them back would ask.
-    const reply = await client.request('PATCH', `${tenant.base}/Groups/${groupId}?excludedAttributes=members`, {
+    // Entra's request exactly: no query string, so the answer is 204 with no body (docs/adr/0022-group-patch-204.md).
+    const reply = await client.request('PATCH', `${tenant.base}/Groups/${groupId}`, {
       token,
       body: { schemas: [PATCH_OP], Operations: [{ op: 'Add', path: 'members', value }] },
     });
-    if (!ok2xx(reply.status)) failures++;
+    if (reply.status !== 204) failures++;
     batchMs.push(reply.ms);
   }
   const getMs: number[] = [];
@@ -55,11 +54,11 @@ export async function runL3(client: Client, target: Target, o: L3Options): Promi
     getMs.push(reply.ms);
   }
   const victim = userIds[Math.floor(o.members / 2)]!;
-  const removal = await client.request('PATCH', `${tenant.base}/Groups/${groupId}?excludedAttributes=members`, {
+  const removal = await client.request('PATCH', `${tenant.base}/Groups/${groupId}`, {
     token,
     body: { schemas: [PATCH_OP], Operations: [{ op: 'Remove', path: `members[value eq "${victim}"]` }] },
   });
-  if (!ok2xx(removal.status)) failures++;
+  if (removal.status !== 204) failures++;
   const full = await client.request('GET', `${tenant.base}/Groups/${groupId}`, { token });
   const members = new Set(((full.body as { members?: { value: string }[] }).members ?? []).map((m) => m.value));
   const expected = Math.min(o.members, userIds.length) - 1;

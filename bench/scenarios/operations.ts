@@ -204,7 +204,8 @@ async function patchMembers(c: OpContext): Promise<boolean> {
       ],
     },
   });
-  stats.record(remove ? 'remove-members' : 'add-members', reply, (s) => s === 200 || s === 204);
+  // A group PATCH without a query string answers 204 (docs/adr/0022-group-patch-204.md).
+  stats.record(remove ? 'remove-members' : 'add-members', reply, (s) => s === 204);
   if (ok2xx(reply.status)) {
     for (const u of chosen) {
       if (remove) group.members.delete(u.id);

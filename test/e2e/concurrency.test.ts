@@ -142,13 +142,15 @@ describe.each(TARGETS)('concurrency on %s', (name) => {
     expect(group.status).toBe(201);
     const url = `/Groups/${group.json().id}`;
     const history = new SetHistory();
-    const outcome = (res: Res) => (res.status === 200 ? 'ok' : res.status >= 500 ? 'unknown' : 'failed');
+    // A group PATCH naming no attributes succeeds with 204 (RFC 7644 §3.5.2, docs/adr/0022-group-patch-204.md).
+    const outcome = (res: Res) => (res.status === 204 ? 'ok' : res.status >= 500 ? 'unknown' : 'failed');
     let seed = 7;
     const rnd = () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed / 2 ** 31;
     };
     const statuses: number[] = [];
+    const readStatuses: number[] = [];
     const record = (res: Res) => {
       statuses.push(res.status);
       return outcome(res);
@@ -200,7 +202,7 @@ describe.each(TARGETS)('concurrency on %s', (name) => {
       for (let k = 0; k < 10; k++) {
         await history.read(async () => {
           const res = await s('GET', url);
-          statuses.push(res.status);
+          readStatuses.push(res.status);
           if (res.status !== 200) return undefined;
           return new Set((res.json().members ?? []).map((m: { value: string }) => m.value as string));
         }, `reader${w}.${k}`);
@@ -214,7 +216,8 @@ describe.each(TARGETS)('concurrency on %s', (name) => {
         return new Set((res.json().members ?? []).map((m: { value: string }) => m.value as string));
       }, `final via ${via}`);
     }
-    expect(statuses.filter((x) => x !== 200)).toEqual([]);
+    expect(statuses.filter((x) => x !== 204)).toEqual([]);
+    expect(readStatuses.filter((x) => x !== 200)).toEqual([]);
     expect(checkSetHistory(history.ops, initial)).toEqual([]);
     // Every acknowledged add of a member no one removes is in the final set.
     const final = history.ops.at(-1) as { members: ReadonlySet<string> };
@@ -250,8 +253,8 @@ describe.each(TARGETS)('concurrency on %s', (name) => {
     );
     for (const [i, res] of outcomes.entries()) {
       if (i % 2 === 1) expect(res.status, res.body).toBe(204);
-      // The add either ran first (200; the delete then took the membership with it) or found no such member.
-      else expect([200, 400], res.body).toContain(res.status);
+      // The add either ran first (204; the delete then took the membership with it) or found no such member.
+      else expect([204, 400], res.body).toContain(res.status);
     }
     for (let via = 0; via < client.instances; via++) {
       const after = (await s('GET', url, undefined, undefined, via)).json();
@@ -276,7 +279,8 @@ describe.each(TARGETS)('concurrency on %s', (name) => {
       s('PATCH', `/Groups/${group}`, patch({ op: 'Add', path: 'members', value: [{ value: member }] }));
     const pairs = Array.from({ length: 8 }, (_, i) => [ids[2 * i] as string, ids[2 * i + 1] as string] as const);
     const results = await Promise.all(pairs.flatMap(([x, y]) => [add(x, y), add(y, x)]));
-    expect(results.map((r) => r.status)).toEqual(Array(16).fill(200));
+    // A group PATCH naming no attributes answers 204 (RFC 7644 §3.5.2, docs/adr/0022-group-patch-204.md).
+    expect(results.map((r) => r.status)).toEqual(Array(16).fill(204));
   });
 
   it('C3: PATCH and PUT racing DELETE on one user, 200 times: never resurrected, PATCH 200 or 404, never 5xx', async () => {
@@ -403,11 +407,13 @@ describe.each(TARGETS)('concurrency on %s', (name) => {
         }),
       ),
     );
-    expect(patches.map((r) => r.status).sort()).toEqual([200, ...Array(19).fill(412)]);
+    expect(patches.map((r) => r.status).sort()).toEqual([204, ...Array(19).fill(412)]);
     const stale = await s('DELETE', `/Groups/${group.id}`, undefined, { 'if-match': group.meta.version });
     expect(stale.status).toBe(412);
-    expect((await s('GET', `/Groups/${group.id}`)).json().displayName).toBe(
-      patches.find((r) => r.status === 200)?.json().displayName,
-    );
+    // The one 204 names the writer that won (writer i sent `C5 writer i`) and carries the version now stored.
+    const winning = patches.findIndex((r) => r.status === 204);
+    const stored = (await s('GET', `/Groups/${group.id}`)).json();
+    expect(stored.displayName).toBe(`C5 writer ${winning}`);
+    expect(stored.meta.version).toBe(patches[winning]?.headers.etag);
   });
 });

@@ -142,10 +142,10 @@ describe.each(TARGETS)('the event feed under concurrent writers on %s', (name) =
       versions.push(off.json().meta.version);
       const group = groups[i % groups.length]!;
       const add = await s('PATCH', `/Groups/${group}`, patch({ op: 'add', path: 'members', value: [{ value: id }] }));
-      expect([200, 204]).toContain(add.status);
+      expect(add.status).toBe(204);
       if (i % 3 === 0) {
         const rm = await s('PATCH', `/Groups/${group}`, patch({ op: 'remove', path: `members[value eq "${id}"]` }));
-        expect([200, 204]).toContain(rm.status);
+        expect(rm.status).toBe(204);
       }
       if (i % 4 === 0) {
         expect((await s('DELETE', `/Users/${id}`)).status).toBe(204);

@@ -173,7 +173,7 @@ describe.each(STORE_KINDS)('directory events on %s', (kind) => {
     // 100 new members plus one already present: 100 events, none for the one already there.
     const hundred = users.slice(1, 102).map((value) => ({ value }));
     const added = await s('PATCH', `/Groups/${gid}`, patch({ op: 'add', path: 'members', value: hundred }));
-    expect([200, 204], added.body).toContain(added.statusCode);
+    expect(added.statusCode, added.body).toBe(204);
     step = await since(cursor);
     expect(step.events).toHaveLength(100);
     expect(new Set(step.events.map((e) => e.type))).toEqual(new Set(['group.member_added']));
@@ -309,7 +309,7 @@ describe.each(STORE_KINDS)('directory events on %s', (kind) => {
         { method: 'DELETE', path: `/Users/${au}` },
       ],
     });
-    expect(more.json().Operations.map((o: { status: string }) => o.status)).toEqual(['200', '200', '204']);
+    expect(more.json().Operations.map((o: { status: string }) => o.status)).toEqual(['200', '204', '204']);
     const bulked = (await since(before)).events;
     expect(bulked.map((e) => e.type)).toEqual([
       'user.created',

@@ -175,8 +175,12 @@ describe.each(STORE_KINDS)('Okta provisioning on %s', (kind) => {
       `${groups()}/${group.id}`,
       patch({ op: 'replace', value: { id: group.id, displayName: 'Eng' } }),
     );
-    expect(renamed.statusCode).toBe(200);
-    expect(renamed.json().displayName).toBe('Eng');
+    // RFC 7644 §3.5.2: a group PATCH naming no attributes answers 204 with the new ETag (Okta accepts it).
+    expect(renamed.statusCode).toBe(204);
+    expect(renamed.body).toBe('');
+    const renamedGroup = await scim(t.app, tenant, 'GET', `${groups()}/${group.id}?excludedAttributes=members`);
+    expect(renamed.headers.etag).toBe(renamedGroup.json().meta.version);
+    expect(renamedGroup.json().displayName).toBe('Eng');
 
     const put = await scim(t.app, tenant, 'PUT', `${groups()}/${group.id}`, {
       schemas: [CORE_GROUP],

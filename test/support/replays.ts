@@ -28,6 +28,7 @@ function scimSender(client: Client, tenant: ReplayTenant) {
 function ok(res: Res, status: number, what: string): Res {
   expect(res.status, `${what}: ${res.body.slice(0, 300)}`).toBe(status);
   if (res.body.length > 0) expect(res.headers['content-type'], what).toBe(SCIM_JSON);
+  if (status === 204) expect(res.body, what).toBe('');
   return res;
 }
 
@@ -163,10 +164,11 @@ export async function entraReplay(client: Client, tenant: ReplayTenant, domain =
       { $ref: null, value: b.id },
     ],
   });
-  ok(await s('PATCH', `Groups/${group.id}`, addBoth), 200, 'add members');
+  // RFC 7644 §3.5.2: a group PATCH naming no attributes answers 204 (docs/adr/0022-group-patch-204.md).
+  ok(await s('PATCH', `Groups/${group.id}`, addBoth), 204, 'add members');
   ok(
     await s('PATCH', `Groups/${group.id}`, patch({ op: 'Add', path: 'members', value: [{ $ref: null, value: a.id }] })),
-    200,
+    204,
     're-add',
   );
   expect(ids(ok(await s('GET', `Groups/${group.id}`), 200, 'group').json().members)).toEqual([a.id, b.id].sort());
@@ -176,7 +178,7 @@ export async function entraReplay(client: Client, tenant: ReplayTenant, domain =
       `Groups/${group.id}`,
       patch({ op: 'Remove', path: 'members', value: [{ $ref: null, value: a.id }] }),
     ),
-    200,
+    204,
     'remove by value',
   );
   expect(ids(ok(await s('GET', `Groups/${group.id}`), 200, 'group').json().members)).toEqual([b.id]);
@@ -186,13 +188,13 @@ export async function entraReplay(client: Client, tenant: ReplayTenant, domain =
       `Groups/${group.id}?aadOptscim062020`,
       patch({ op: 'remove', path: `members[value eq "${b.id}"]` }),
     ),
-    200,
+    204,
     'remove by filter',
   );
   expect(ids(ok(await s('GET', `Groups/${group.id}`), 200, 'group').json().members)).toEqual([]);
   const excluded = ok(await s('GET', `Groups/${group.id}?excludedAttributes=members`), 200, 'excluded').json();
   expect(excluded.members).toBeUndefined();
-  ok(await s('PATCH', `Groups/${group.id}`, addBoth), 200, 'add members again');
+  ok(await s('PATCH', `Groups/${group.id}`, addBoth), 204, 'add members again');
   expect(ok(await s('GET', `Users/${a.id}`), 200, 'member').json().groups).toEqual([
     expect.objectContaining({ value: group.id, display: 'Sales' }),
   ]);
@@ -291,21 +293,23 @@ export async function oktaReplay(client: Client, tenant: ReplayTenant, domain = 
   ).json();
   const members = async () => ids(ok(await s('GET', `Groups/${group.id}`), 200, 'group').json().members);
   const gp = (...ops: object[]) => s('PATCH', `Groups/${group.id}`, patch(...ops));
-  ok(await gp({ op: 'add', path: 'members', value: [{ value: u0, display: 'g1' }] }), 200, 'push add');
+  ok(await gp({ op: 'add', path: 'members', value: [{ value: u0, display: 'g1' }] }), 204, 'push add');
   expect(await members()).toEqual([u0]);
   ok(
     await gp(
       { op: 'remove', path: `members[value eq "${u0}"]` },
       { op: 'add', path: 'members', value: [{ value: u1, display: 'g2' }] },
     ),
-    200,
+    204,
     'push remove+add',
   );
   expect(await members()).toEqual([u1]);
-  ok(await gp({ op: 'replace', path: 'members', value: [{ value: u2 }, { value: u0 }] }), 200, 'push replace');
+  ok(await gp({ op: 'replace', path: 'members', value: [{ value: u2 }, { value: u0 }] }), 204, 'push replace');
   expect(await members()).toEqual([u0, u2].sort());
-  const renamed = ok(await gp({ op: 'replace', value: { id: group.id, displayName: 'Eng' } }), 200, 'rename');
-  expect(renamed.json().displayName).toBe('Eng');
+  const renamed = ok(await gp({ op: 'replace', value: { id: group.id, displayName: 'Eng' } }), 204, 'rename');
+  const shown = ok(await s('GET', `Groups/${group.id}?excludedAttributes=members`), 200, 'renamed').json();
+  expect(shown.displayName).toBe('Eng');
+  expect(renamed.headers.etag).toBe(shown.meta.version);
   ok(
     await s('PUT', `Groups/${group.id}`, {
       schemas: [CORE_GROUP],

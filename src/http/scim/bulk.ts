@@ -101,11 +101,13 @@ export function registerBulk(app: FastifyInstance, deps: ScimSurfaceDeps): void 
           results.push({ ...base, location: location(r.id), version: `W/"${r.version}"`, status: '200' });
         } else if (op.method === 'PATCH' && id !== undefined) {
           const r = await binding.patch(deps, who, id, data, op.version);
+          // RFC 7644 §3.7.3: an entry carries the HTTP status; a Bulk operation names no `attributes`, so a group
+          // PATCH is "204" as on its own endpoint, with location and version (its headers) and no response.
           results.push({
             ...base,
             location: location(r.resource.id),
             version: `W/"${r.resource.version}"`,
-            status: '200',
+            status: binding.unprojectedPatchAnswer === 'no-content' ? '204' : '200',
           });
         } else if (op.method === 'DELETE' && id !== undefined) {
           await binding.delete(deps, who, id, op.version);

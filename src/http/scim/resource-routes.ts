@@ -121,6 +121,8 @@ export function registerResource(app: FastifyInstance, deps: ScimSurfaceDeps, b:
       request.headers['if-match'],
     );
     request.scimLog.summary = summaryOf(updated);
+    // RFC 7644 §3.5.1: PUT answers 200 with the resource; a group's answer is as large as the member list the
+    // request itself carried, so its cost follows the request (docs/adr/0022-group-patch-204.md).
     const rendered = await renderFor(deps, b, updated.tenantId, [updated], request.scimBaseUrl, shape);
     reply.header('etag', etagOf(updated.version));
     return sendOne(reply, rendered);
@@ -137,9 +139,14 @@ export function registerResource(app: FastifyInstance, deps: ScimSurfaceDeps, b:
       request.headers['if-match'],
     );
     request.scimLog.summary = { changedAttributes: changed };
-    // RFC 7644 §3.5.2: 200 with the resource (Entra and Okta accept it; it spares them a GET).
-    const rendered = await renderFor(deps, b, resource.tenantId, [resource], request.scimBaseUrl, shape);
     reply.header('etag', etagOf(resource.version));
+    // RFC 7644 §3.5.2: "MAY return HTTP status code 204 (No Content) and the appropriate response headers", but
+    // "MUST return a 200 OK if the "attributes" parameter is specified"; a named projection is answered with 200.
+    if (b.unprojectedPatchAnswer === 'no-content' && !shape.attributes && !shape.excludedAttributes) {
+      return reply.code(204).send();
+    }
+    // RFC 7644 §3.5.2: 200 with the resource (a user's answer spares Entra and Okta a GET).
+    const rendered = await renderFor(deps, b, resource.tenantId, [resource], request.scimBaseUrl, shape);
     return sendOne(reply, rendered);
   });
 

@@ -15,6 +15,12 @@ export interface ResourceBinding {
   readonly endpoint: '/Users' | '/Groups';
   /** The computed, potentially large attribute read only when the response includes it. */
   readonly computed: 'groups' | 'members';
+  /**
+   * What a successful PATCH answers when the request names neither `attributes` nor `excludedAttributes`
+   * (RFC 7644 §3.5.2: 200 with the resource, or 204). 'no-content' where the resource grows with its computed
+   * attribute, so a membership write costs what it names (docs/adr/0022-group-patch-204.md).
+   */
+  readonly unprojectedPatchAnswer: 'resource' | 'no-content';
   create(deps: ScimDeps, caller: ScimCaller, body: unknown): Promise<StoredUser | StoredGroup>;
   get(deps: ScimDeps, caller: ScimCaller, id: string): Promise<StoredUser | StoredGroup>;
   replace(
@@ -75,6 +81,8 @@ export const userBinding: ResourceBinding = {
   type: 'User',
   endpoint: '/Users',
   computed: 'groups',
+  // Okta and Entra read the user back from the PATCH answer; a user's answer does not grow with anything.
+  unprojectedPatchAnswer: 'resource',
   create: createUser,
   get: getUser,
   replace: replaceUser,
@@ -97,6 +105,8 @@ export const groupBinding: ResourceBinding = {
   type: 'Group',
   endpoint: '/Groups',
   computed: 'members',
+  // The whole group would carry every member: 2.2 MB per 100-member PATCH at 10,000 members.
+  unprojectedPatchAnswer: 'no-content',
   create: createGroup,
   get: getGroup,
   replace: replaceGroup,
