@@ -11,6 +11,7 @@ import { createMemberships } from './memberships.ts';
 import { createProvisioningLog } from './provisioning-log.ts';
 import { resourceTable, type ScimDialect } from './resources.ts';
 import { groupRow, toGroup, toUser, userRow } from './rows.ts';
+import { createUserEmails } from './user-emails.ts';
 
 export function createScimRepositories(
   db: Kysely<Database>,
@@ -18,15 +19,32 @@ export function createScimRepositories(
   q: FixedQueries = fixedQueries(db, d.dialect, undefined),
 ): ScimRepositories {
   const { groupsOf, ...groupMembers } = createMemberships(db, q, d.dialect === 'postgres');
+  const users = resourceTable(db, q, d, {
+    table: 'scim_users',
+    type: 'User',
+    toRow: userRow,
+    fromRow: toUser,
+    conflict: 'userName is already in use in this tenant',
+  });
+  const emails = createUserEmails(db, q);
   return {
     users: {
-      ...resourceTable(db, q, d, {
-        table: 'scim_users',
-        type: 'User',
-        toRow: userRow,
-        fromRow: toUser,
-        conflict: 'userName is already in use in this tenant',
-      }),
+      ...users,
+      // The email index (ADR 0022) in the same transaction as the user row, and only when the emails change.
+      async insert(user) {
+        await users.insert(user);
+        await emails.inserted(user);
+      },
+      async update(user, previous) {
+        const updated = await users.update(user, previous.version);
+        if (updated) await emails.updated(previous, user);
+        return updated;
+      },
+      async delete(previous) {
+        const deleted = await users.delete(previous.tenantId, previous.id);
+        if (deleted) await emails.deleted(previous);
+        return deleted;
+      },
       async findByUserName(tenantId, userName) {
         const row = await db
           .selectFrom('scim_users')
