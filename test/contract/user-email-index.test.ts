@@ -7,7 +7,6 @@ import type { ScimCaller, ScimDeps } from '../../src/core/scim/context.ts';
 import type { StoredUser } from '../../src/core/scim/records.ts';
 import { createUser, deleteUser, patchUser, replaceUser } from '../../src/core/scim/users.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
-import { newId } from '../../src/lib/ids.ts';
 import { checkFilter } from '../../src/scim/filter/check.ts';
 import { parseFilter } from '../../src/scim/filter/parser.ts';
 import { scimRegistry } from '../../src/scim/schema/registry.ts';
