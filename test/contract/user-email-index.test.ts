@@ -107,6 +107,14 @@ describe.each(STORE_KINDS)('the email index kept by SCIM writes on %s', (kind) =
     await deleteUser(deps, a, u.id, undefined);
   });
 
+  it('a create refused for its userName leaves no index rows (one statement on PostgreSQL, one transaction)', async () => {
+    const u = await createUser(deps, a, body('dup@example.com', [{ value: 'first@example.com' }]));
+    const refused = createUser(deps, a, body('DUP@example.com', [{ value: 'second@example.com' }]));
+    await expect(refused).rejects.toMatchObject({ code: 'scim.uniqueness' });
+    expect(await indexRows(t.store.db, 'tenant-a')).toEqual([['first@example.com', u.id]]);
+    await deleteUser(deps, a, u.id, undefined);
+  });
+
   it('two users with the same email, and the same email in another tenant: each lookup sees its own', async () => {
     const one = await createUser(deps, a, body('one', [{ value: 'shared@example.com' }]));
     const two = await createUser(deps, a, body('two', [{ value: 'SHARED@example.com', type: 'work' }]));

@@ -1,10 +1,10 @@
 // The rows of scim_user_emails (migration 0009, ADR 0022): a user's distinct folded emails[].value, written with the
 // user in its transaction, and only when that set changes, so a write that leaves the emails alone costs nothing.
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { ResourceData, StoredUser } from '../../core/scim/records.ts';
 import { scimRegistry } from '../../scim/schema/registry.ts';
 import type { FixedQueries } from '../fixed-queries.ts';
-import type { Database } from '../schema.ts';
+import type { Database, ScimUsersTable } from '../schema.ts';
 import { toSearchDocument } from './search-document.ts';
 
 /**
@@ -57,7 +57,26 @@ export function createUserEmails(db: Kysely<Database>, q: FixedQueries) {
     );
   };
   return {
-    inserted: (user: StoredUser) => add(user.tenantId, user.id, [...emailKeys(user.data)]),
+    inserted: (user: StoredUser, keys = emailKeys(user.data)) => add(user.tenantId, user.id, [...keys]),
+    /**
+     * PostgreSQL: the user's row and its email rows in one statement (a data-modifying CTE), so a create pays no
+     * extra round trip. A unique violation can only be the user's (its email keys are distinct and its id new).
+     */
+    insertWithUser: (row: ScimUsersTable, keys: readonly string[]) =>
+      q.write(
+        `scim_users.insert.withEmails.${keys.length}`,
+        (p) =>
+          db
+            .with('u', (w) => w.insertInto('scim_users').values(p.fields(row)).returning(['tenant_id', 'id']))
+            .insertInto('scim_user_emails')
+            .columns(['tenant_id', 'value_key', 'user_id'])
+            .expression(
+              sql`select u.tenant_id, k.v, u.id from u cross join (values ${sql.join(
+                p.each('keys').map((key) => sql`(${key})`),
+              )}) as k(v)`,
+            ),
+        { ...row, keys },
+      ),
     /** `before` is the stored user `after` replaced (read under the write's lock, at the expected version). */
     async updated(before: StoredUser, after: StoredUser) {
       if (sameRawEmails(before.data, after.data)) return;
