@@ -1,5 +1,5 @@
 // The directory API's reads (ADR 0021): tenant-scoped keyset pages in id order, each driven by an index so a page
-// costs its rows, not the tenant. Only the email filter walks the tenant's users (no index covers emails[]).
+// costs its rows, not the tenant; the email filter searches the email index (ADR 0022).
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { DirectoryMember, DirectoryStore } from '../core/directory/ports.ts';
 import { checkFilter } from '../scim/filter/check.ts';
@@ -18,14 +18,15 @@ type Dialect = 'sqlite' | 'postgres';
 const RESOURCE_COLUMNS = sql`r.tenant_id, r.id, r.data, r.version, r.created_at, r.last_modified, r.created_by_token, r.provider`;
 
 /**
- * emails.value as the SCIM search compares it (caseExact=false: both sides case-folded, against the folded
- * `search` document), through the same filter compiler, so the directory and `GET /Users?filter=` agree.
+ * emails.value as the SCIM search compares it (caseExact=false: both sides case-folded), through the same filter
+ * compiler, so the directory and `GET /Users?filter=` agree: with the tenant given, a search of the email index
+ * (migration 0009, ADR 0022), whose few user ids the page then reads by primary key.
  */
-function emailCondition(email: string, dialect: Dialect): RawBuilder<unknown> {
+function emailCondition(email: string, dialect: Dialect, tenantId: string): RawBuilder<unknown> {
   // The value is a JSON string literal, however long its escapes make it: the text limit is for clients' filters.
   const text = `emails.value eq ${JSON.stringify(email)}`;
   const node = checkFilter(parseFilter(text, { ...FILTER_LIMITS, maxLength: text.length }), 'User', scimRegistry);
-  return compileFilter(node, { resourceTypeId: 'User', dialect, registry: scimRegistry });
+  return compileFilter(node, { resourceTypeId: 'User', dialect, registry: scimRegistry, tenantId });
 }
 
 /**
@@ -62,7 +63,7 @@ export function createDirectoryStore(
       // every inactive user of the tenant, then sort).
       const active = filter.groupId === undefined ? sql`r.active` : sql`+r.active`;
       if (filter.active !== undefined) where.push(sql`and ${active} = ${filter.active ? 1 : 0}`);
-      if (filter.email !== undefined) where.push(sql`and ${emailCondition(filter.email, dialect)}`);
+      if (filter.email !== undefined) where.push(sql`and ${emailCondition(filter.email, dialect, tenantId)}`);
       const from =
         filter.groupId === undefined
           ? sql`from scim_users r where r.tenant_id = ${tenantId}`

@@ -135,6 +135,13 @@ export interface ScimUsersTable {
   provider: string | null;
 }
 
+/** One row per (tenant, folded emails[].value, user): the lookup index of `emails.value eq` (migration 0009). */
+export interface ScimUserEmailsTable {
+  tenant_id: string;
+  value_key: string;
+  user_id: string;
+}
+
 export interface ScimGroupsTable {
   tenant_id: string;
   id: string;
@@ -191,6 +198,7 @@ export interface EventPruneMarkTable {
 
 export interface ScimDatabase {
   scim_users: ScimUsersTable;
+  scim_user_emails: ScimUserEmailsTable;
   scim_groups: ScimGroupsTable;
   scim_group_members: ScimGroupMembersTable;
   scim_log: ScimLogTable;

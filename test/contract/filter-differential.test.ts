@@ -205,7 +205,7 @@ describe('filter semantics: SQLite = PostgreSQL = reference evaluator', () => {
           .selectFrom(type === 'User' ? 'scim_users as r' : ('scim_groups as r' as 'scim_users as r'))
           .select('r.id')
           .where('r.tenant_id', '=', tenant)
-          .where(compileFilter(node, { resourceTypeId: type, dialect, registry: scimRegistry }))
+          .where(compileFilter(node, { resourceTypeId: type, dialect, registry: scimRegistry, tenantId: tenant }))
           .orderBy('r.id')
           .execute();
         expect(

@@ -21,7 +21,24 @@ const LOOKUPS = [
   ['User', 'externalId eq "oid-1"', 'scim_users_external_id'],
   ['Group', 'displayName eq "group 7"', 'scim_groups_display_name_key'],
   ['Group', 'externalId eq "g-1"', 'scim_groups_external_id'],
+  // ADR 0022: the email index, for the plain lookup and Entra ID's `emails[type eq "work"].value eq`.
+  ['User', 'emails.value eq "User7@Contoso.example"', 'scim_user_emails_pk'],
+  ['User', 'emails[type eq "work"].value eq "USER7@contoso.example"', 'scim_user_emails_pk'],
 ] as const;
+
+/** How each planner names a search of the email index (SQLite keeps that WITHOUT ROWID table as its primary key). */
+const emailIndex = (kind: string) =>
+  kind === 'sqlite' ? 'SEARCH vi USING PRIMARY KEY (tenant_id=? AND value_key=?)' : 'scim_user_emails_pk';
+
+/** A walk over the tenant's users or its index rows: SQLite says SCAN r / SCAN vi, PostgreSQL "Seq Scan". */
+const TENANT_WALK = /\bSCAN (r|vi|scim_users|scim_user_emails)\b|Seq Scan/;
+
+const explainOn = (t: TestStore, kind: string) => async (statement: { sql: string; parameters: readonly unknown[] }) =>
+  t.store.db.transaction().execute(async (trx) => {
+    const explain = kind === 'postgres' ? 'explain' : 'explain query plan';
+    const result = await trx.executeQuery(CompiledQuery.raw(`${explain} ${statement.sql}`, [...statement.parameters]));
+    return (result.rows as Record<string, string>[]).map((r) => r.detail ?? r['QUERY PLAN']).join('\n');
+  });
 
 describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
   let t: TestStore;
@@ -44,7 +61,16 @@ describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
             ...base,
             id: userId,
             passwordHash: null,
-            data: { schemas: [USER], userName: `user${i}@contoso.example`, externalId: `oid-${i}`, active: true },
+            data: {
+              schemas: [USER],
+              userName: `user${i}@contoso.example`,
+              externalId: `oid-${i}`,
+              active: true,
+              emails: [
+                { value: `User${i}@Contoso.example`, type: 'work', primary: true },
+                { value: `u${i}@home.example`, type: 'home' },
+              ],
+            },
           });
           await tx.groups.insert({
             ...base,
@@ -82,6 +108,7 @@ describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
       resourceTypeId: type,
       dialect: kind,
       registry: scimRegistry,
+      tenantId,
     });
     const query = t.store.db
       .selectFrom(`${table} as r` as 'scim_users as r')
@@ -96,9 +123,33 @@ describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
       const result = await trx.executeQuery(CompiledQuery.raw(`${explain} ${query.sql}`, [...query.parameters]));
       return (result.rows as Record<string, string>[]).map((r) => r.detail ?? r['QUERY PLAN']).join('\n');
     });
-    expect(plan).toContain(index);
+    expect(plan).toContain(index === 'scim_user_emails_pk' ? emailIndex(kind) : index);
+    if (filter.includes('[')) {
+      // The value filter's JSON walk still decides, on the rows the index found: a Filter on those, a scan of
+      // each found user's own `emails` (json_each), never of the tenant.
+      expect(plan).not.toMatch(TENANT_WALK);
+      return;
+    }
     // Never a walk over the tenant's rows: SQLite says SCAN, PostgreSQL "Seq Scan" or an index scan with a Filter.
     expect(plan).not.toMatch(/\bSCAN\b|Seq Scan|Filter:/);
+  });
+
+  it('pages the directory API by email on the email index, then the users by primary key', async () => {
+    const log = recordQueries();
+    const page = await t.store.directory.users(
+      tenantId,
+      { email: 'USER7@contoso.EXAMPLE' },
+      { afterId: undefined, limit: 100 },
+    );
+    expect(page.map((u) => u.id)).toEqual([userIds[7]]);
+    const statement = log.all().find((q) => q.sql.includes('scim_user_emails'));
+    expect(statement).toBeDefined();
+    const plan = await explainOn(t, kind)(statement!);
+    expect(plan).toContain(emailIndex(kind));
+    expect(plan).toContain(
+      kind === 'postgres' ? 'Index Scan using scim_users_pk' : 'SEARCH r USING INDEX sqlite_autoindex_scim_users_1',
+    );
+    expect(plan).not.toMatch(TENANT_WALK);
   });
 
   it("reads a user's direct groups (events, SCIM responses, the directory API) on the member index", async () => {

@@ -26,10 +26,14 @@ export interface UserRepository {
   insert(user: StoredUser): Promise<void>;
   /** `lock` takes a row lock (PostgreSQL, see RowLock) so read-modify-write cannot lose a concurrent update. */
   get(tenantId: string, id: string, options?: { lock?: RowLock }): Promise<StoredUser | undefined>;
-  /** Writes `user` if the stored version is still `expectedVersion`; false when it moved or the row is gone. */
-  update(user: StoredUser, expectedVersion: number): Promise<boolean>;
-  /** Deletes the user and its group memberships. */
-  delete(tenantId: string, id: string): Promise<boolean>;
+  /**
+   * Writes `user` if the stored version is still `previous.version`; false when it moved or the row is gone.
+   * `previous` is the stored user being replaced (read under the write's lock): the store compares the two to
+   * write only what changed (its email index, ADR 0022).
+   */
+  update(user: StoredUser, previous: StoredUser): Promise<boolean>;
+  /** Deletes the stored user `previous` (read under the write's lock) and its group memberships. */
+  delete(previous: StoredUser): Promise<boolean>;
   search(tenantId: string, query: SearchQuery): Promise<SearchResult<StoredUser>>;
   /** Sign-in's binding rules: the subject whose userName folds to this one, if any. */
   findByUserName(tenantId: string, userName: string): Promise<StoredUser | undefined>;

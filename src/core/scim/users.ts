@@ -82,7 +82,7 @@ export async function replaceUser(
       // A PUT without password keeps the stored one: it is write-only, so clients cannot echo it back.
       passwordHash: password === undefined ? current.passwordHash : await hashPassword(password),
     };
-    if (!(await tx.users.update(next, current.version))) throw notFound();
+    if (!(await tx.users.update(next, current))) throw notFound();
     await endSessionsOnDeactivation(tx, current, next);
     const changed = changedAttributes(current.data, next.data);
     const directGroups = await userWritten(
@@ -121,7 +121,7 @@ export async function patchUser(
       lastModified: deps.clock.now().toISOString(),
       passwordHash: password === undefined ? current.passwordHash : await hashPassword(password),
     };
-    if (!(await tx.users.update(user, current.version))) throw notFound();
+    if (!(await tx.users.update(user, current))) throw notFound();
     await endSessionsOnDeactivation(tx, current, user);
     const changed = changes.changedAttributes.filter((a: string) => a !== 'password');
     const directGroups = await userWritten(
@@ -144,7 +144,7 @@ export async function deleteUser(
 ): Promise<void> {
   await deps.scim.transaction(async (tx) => {
     const current = await currentForWrite(tx.users, caller.tenantId, id, ifMatch, notFound, 'delete');
-    await tx.users.delete(caller.tenantId, id);
+    await tx.users.delete(current);
     await tx.sessions.revoke(caller.tenantId, id);
     await userDeleted(deps, tx, current);
   });

@@ -29,11 +29,23 @@ export interface MembershipSource {
   readonly subAttributes: Readonly<Record<string, AttributeSource>>;
 }
 
+/**
+ * A side table holding each folded value of a multi-valued sub-attribute once per (tenant, value, resource), so
+ * `eq` on it searches (tenant_id, value_key, <resource>) instead of every `search` document of the tenant.
+ */
+export interface ValueIndex {
+  /** Fixed names from this file, never request text. */
+  readonly table: 'scim_user_emails';
+  readonly resourceColumn: 'user_id';
+}
+
 export interface ColumnMap {
   /** Keyed by canonical `attribute` or `attribute.subAttribute` of the core schema. */
   readonly attributes: Readonly<Record<string, AttributeSource>>;
   /** Keyed by the canonical name of the multi-valued membership attribute. */
   readonly memberships: Readonly<Record<string, MembershipSource>>;
+  /** Keyed by canonical `attribute.subAttribute`; the value stays in `search` for every other operator. */
+  readonly valueIndexes: Readonly<Record<string, ValueIndex>>;
 }
 
 const common = (type: ResourceTypeId) =>
@@ -70,6 +82,8 @@ export const COLUMN_MAP: Readonly<Record<ResourceTypeId, ColumnMap>> = Object.fr
         },
       },
     },
+    // Migration 0009 (ADR 0022): the lookup IdPs send before linking a user by email.
+    valueIndexes: { 'emails.value': { table: 'scim_user_emails', resourceColumn: 'user_id' } },
   },
   Group: {
     attributes: {
@@ -89,5 +103,6 @@ export const COLUMN_MAP: Readonly<Record<ResourceTypeId, ColumnMap>> = Object.fr
         },
       },
     },
+    valueIndexes: {},
   },
 });

@@ -3,7 +3,13 @@
 import { scimErrors } from '../../scim/errors.ts';
 import type { AttrRef } from '../../scim/path/types.ts';
 import type { AttributeDefinition, SchemaRegistry } from '../../scim/schema/types.ts';
-import { type AttributeSource, COLUMN_MAP, type MembershipSource, type ResourceTypeId } from './column-map.ts';
+import {
+  type AttributeSource,
+  COLUMN_MAP,
+  type MembershipSource,
+  type ResourceTypeId,
+  type ValueIndex,
+} from './column-map.ts';
 
 export interface AttributeScope {
   readonly resourceTypeId: ResourceTypeId;
@@ -12,6 +18,11 @@ export interface AttributeScope {
 
 export interface FilterSqlContext extends AttributeScope {
   readonly dialect: 'sqlite' | 'postgres';
+  /**
+   * The tenant the query is scoped to (it also says `r.tenant_id = tenantId`). Given, `eq` on an attribute with a
+   * value index searches that index for the tenant; without it the filter compiles to the `search` walk alone.
+   */
+  readonly tenantId?: string | undefined;
 }
 
 const NAME = /^[A-Za-z$][A-Za-z0-9_$-]{0,127}$/;
@@ -67,4 +78,11 @@ export function membershipOf(resourceTypeId: ResourceTypeId, r: Resolved): Membe
   if (r.extension !== undefined) return undefined;
   const map = COLUMN_MAP[resourceTypeId].memberships;
   return Object.hasOwn(map, r.top.name) ? map[r.top.name] : undefined;
+}
+
+/** The value index of a sub-attribute (`emails.value`), when the column map names one. */
+export function valueIndexOf(resourceTypeId: ResourceTypeId, top: AttributeDefinition, sub: AttributeDefinition) {
+  const map = COLUMN_MAP[resourceTypeId].valueIndexes;
+  const key = `${top.name}.${sub.name}`;
+  return Object.hasOwn(map, key) ? (map[key] as ValueIndex) : undefined;
 }

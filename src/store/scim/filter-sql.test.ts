@@ -392,14 +392,21 @@ describe.each(STORE_KINDS)('compileFilter and compileSort executed on %s', (dial
   };
 
   const ids = async (text: string, type: Kind = 'User', tenant = 'ten') => {
-    const rows = await t.store.db
-      .selectFrom(type === 'User' ? 'scim_users as r' : ('scim_groups as r' as 'scim_users as r'))
-      .select('r.id')
-      .where('r.tenant_id', '=', tenant)
-      .where(compileFilter(checked(text, type), ctxOf(type, dialect)))
-      .orderBy('r.id')
-      .execute();
-    return rows.map((r) => r.id);
+    const run = async (tenantId: string | undefined) => {
+      const rows = await t.store.db
+        .selectFrom(type === 'User' ? 'scim_users as r' : ('scim_groups as r' as 'scim_users as r'))
+        .select('r.id')
+        .where('r.tenant_id', '=', tenant)
+        .where(compileFilter(checked(text, type), { ...ctxOf(type, dialect), tenantId }))
+        .orderBy('r.id')
+        .execute();
+      return rows.map((r) => r.id);
+    };
+    // With the tenant (as searches compile it) value indexes answer `emails.value eq`; without it, the `search`
+    // walk alone: both must give the same users.
+    const indexed = await run(tenant);
+    expect(await run(undefined), `${text} without the value index`).toEqual(indexed);
+    return indexed;
   };
 
   it.each<[string, string[]]>([
@@ -464,6 +471,19 @@ describe.each(STORE_KINDS)('compileFilter and compileSort executed on %s', (dial
     ['not (emails[type eq "home"])', ['u1', 'u3', 'u4']],
     // multi-valued: any value; value filters: the same element
     ['emails.value eq "alice@x.com"', ['u2']],
+    // The email index (ADR 0022) answers as the walk: folded, any element, primary or not, anywhere in the tree.
+    ['emails.value eq "ＡＬＩＣＥ@ｘ.ｃｏｍ"', ['u2']],
+    ['emails.value eq "ALICE@HOME.ORG"', ['u2']],
+    ['emails.value eq ""', ['u4']],
+    ['emails.value eq "bob@x.co"', []],
+    ['emails.value eq "bob@x.com" and active eq false', []],
+    ['emails.value eq "alice@x.com" and active eq false', ['u2']],
+    ['emails.value eq "bob@x.com" or userName eq "alice@x.com"', ['u1', 'u2']],
+    ['not (emails.value eq "bob@x.com")', ['u2', 'u3', 'u4']],
+    ['emails[value eq "alice@home.org" and type eq "work"]', []],
+    ['emails[type eq "home" and value eq "ALICE@home.org"]', ['u2']],
+    ['emails[type eq "work" or value eq "alice@home.org"]', ['u1', 'u2', 'u4']],
+    ['emails[type eq "home"].value eq "alice@x.com"', []],
     ['emails co "@home"', ['u2']],
     ['emails.type eq "work"', ['u1', 'u2', 'u4']],
     ['emails[type eq "work" and primary eq true]', ['u1']],

@@ -28,6 +28,7 @@ import {
   membershipOf,
   type Resolved,
   resolve,
+  valueIndexOf,
 } from './filter-attributes.ts';
 import { type Bool, type Expr, FILTER_DIALECTS, type FilterDialect } from './filter-dialect.ts';
 import { isFolded } from './search-document.ts';
@@ -185,9 +186,37 @@ class Compiler {
       );
       return sql<SqlBool>`(${guard} and ${inner})`;
     }
-    return this.d.someElement(keysOf(r, top), (e) =>
+    const walk = this.d.someElement(keysOf(r, top), (e) =>
       this.inner(node.filter, (leaf) => this.elementLeaf(e, sub(leaf), leaf)),
     );
+    // `emails[type eq "work"].value eq "x"` (Entra ID): the index finds the few users with the value, and the walk,
+    // which still decides, runs on those rows only. Any element matching the filter has the value, so the `and`
+    // changes no answer.
+    const indexed = this.indexedConjunct(r, node.filter);
+    return indexed ? sql<SqlBool>`(${indexed} and ${walk})` : walk;
+  }
+
+  /** A value-index lookup for one `sub eq "text"` that the value filter's top-level `and`s require, if any. */
+  private indexedConjunct(r: Resolved, node: FilterNode): Bool | undefined {
+    if (node.kind === 'and') return this.indexedConjunct(r, node.left) ?? this.indexedConjunct(r, node.right);
+    if (node.kind !== 'compare') return undefined;
+    const sub = r.top.subAttributes?.find((s) => s.name === node.attr.attribute);
+    return sub && this.indexedEq(r, sub, node);
+  }
+
+  /**
+   * `sub eq "text"` on an attribute with a value index (ADR 0022), for the context's tenant: the resource's id among
+   * the index rows holding the stored literal. Exactly the walk's answer: the rows hold each string value of the
+   * object elements, stored (folded) as `search` stores it. IN over a non-null list is TRUE or FALSE, never NULL.
+   */
+  private indexedEq(r: Resolved, sub: AttributeDefinition, node: Leaf): Bool | undefined {
+    const tenantId = this.ctx.tenantId;
+    if (tenantId === undefined || r.extension !== undefined) return undefined;
+    if (node.kind !== 'compare' || node.op !== 'eq' || typeof node.value !== 'string') return undefined;
+    const index = valueIndexOf(this.ctx.resourceTypeId, r.top, sub);
+    if (!index) return undefined;
+    const key = storedLiteral(sub, node.value);
+    return sql<SqlBool>`r.id in (select vi.${sql.ref(index.resourceColumn)} from ${sql.table(index.table)} vi where vi.tenant_id = ${tenantId} and vi.value_key = ${key})`;
   }
 
   private objectGuard(r: Resolved): Bool {
@@ -215,7 +244,7 @@ class Compiler {
         // No multi-valued attribute of a simple type exists in the schemas; refuse rather than guess.
         throw scimErrors.invalidFilter(`${name} is multi-valued: compare one of its sub-attributes`);
       }
-      return this.d.someElement(topKeys, (e) => this.elementLeaf(e, r.def, node));
+      return this.indexedEq(r, r.def, node) ?? this.d.someElement(topKeys, (e) => this.elementLeaf(e, r.def, node));
     }
     const keys = r.def === r.top ? topKeys : [...topKeys, checkName(r.def.name)];
     if (node.kind === 'present') return this.d.jsonPresent(sql`r.search`, keys);

@@ -1,6 +1,7 @@
 // SCIM users, groups, memberships and the provisioning log on Kysely, composed from one module per concern.
 // Every statement is tenant-scoped.
 import type { Kysely } from 'kysely';
+import { DomainError } from '../../core/errors.ts';
 import type { ScimRepositories } from '../../core/scim/ports.ts';
 import { userNameKey } from '../../scim/resource/normalize.ts';
 import { createEventRepository } from '../events.ts';
@@ -11,6 +12,7 @@ import { createMemberships } from './memberships.ts';
 import { createProvisioningLog } from './provisioning-log.ts';
 import { resourceTable, type ScimDialect } from './resources.ts';
 import { groupRow, toGroup, toUser, userRow } from './rows.ts';
+import { createUserEmails, emailKeys } from './user-emails.ts';
 
 export function createScimRepositories(
   db: Kysely<Database>,
@@ -18,15 +20,42 @@ export function createScimRepositories(
   q: FixedQueries = fixedQueries(db, d.dialect, undefined),
 ): ScimRepositories {
   const { groupsOf, ...groupMembers } = createMemberships(db, q, d.dialect === 'postgres');
+  const userConflict = 'userName is already in use in this tenant';
+  const users = resourceTable(db, q, d, {
+    table: 'scim_users',
+    type: 'User',
+    toRow: userRow,
+    fromRow: toUser,
+    conflict: userConflict,
+  });
+  const emails = createUserEmails(db, q);
   return {
     users: {
-      ...resourceTable(db, q, d, {
-        table: 'scim_users',
-        type: 'User',
-        toRow: userRow,
-        fromRow: toUser,
-        conflict: 'userName is already in use in this tenant',
-      }),
+      ...users,
+      // The email index (ADR 0022) in the same transaction as the user row, and only when the emails change.
+      async insert(user) {
+        const keys = emailKeys(user.data);
+        if (d.dialect === 'postgres' && keys.size > 0) {
+          try {
+            return await emails.insertWithUser(userRow(user), [...keys]);
+          } catch (error) {
+            if (d.isUniqueViolation(error)) throw new DomainError('scim.uniqueness', userConflict);
+            throw error;
+          }
+        }
+        await users.insert(user);
+        await emails.inserted(user, keys);
+      },
+      async update(user, previous) {
+        const updated = await users.update(user, previous.version);
+        if (updated) await emails.updated(previous, user);
+        return updated;
+      },
+      async delete(previous) {
+        const deleted = await users.delete(previous.tenantId, previous.id);
+        if (deleted) await emails.deleted(previous);
+        return deleted;
+      },
       async findByUserName(tenantId, userName) {
         const row = await db
           .selectFrom('scim_users')

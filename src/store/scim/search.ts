@@ -19,7 +19,7 @@ export async function search<Row, Out>(
   query: SearchQuery,
   map: (row: Row) => Out,
 ): Promise<SearchResult<Out>> {
-  const ctx = { resourceTypeId, dialect, registry: scimRegistry } as const;
+  const ctx = { resourceTypeId, dialect, registry: scimRegistry, tenantId } as const;
   const where = query.filter ? compileFilter(query.filter, ctx) : sql<SqlBool>`1 = 1`;
   const base = db
     .selectFrom(`${table} as r` as 'scim_users as r')
