@@ -1,5 +1,5 @@
 // The directory API's reads (ADR 0021): tenant-scoped keyset pages in id order, each driven by an index so a page
-// costs its rows, not the tenant; the email filter searches the email index (ADR 0022).
+// costs its rows, not the tenant; the email filter searches the email index (ADR 0023).
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { DirectoryMember, DirectoryStore } from '../core/directory/ports.ts';
 import { checkFilter } from '../scim/filter/check.ts';
@@ -20,7 +20,7 @@ const RESOURCE_COLUMNS = sql`r.tenant_id, r.id, r.data, r.version, r.created_at,
 /**
  * emails.value as the SCIM search compares it (caseExact=false: both sides case-folded), through the same filter
  * compiler, so the directory and `GET /Users?filter=` agree: with the tenant given, a search of the email index
- * (migration 0009, ADR 0022), whose few user ids the page then reads by primary key.
+ * (migration 0009, ADR 0023), whose few user ids the page then reads by primary key.
  */
 function emailCondition(email: string, dialect: Dialect, tenantId: string): RawBuilder<unknown> {
   // The value is a JSON string literal, however long its escapes make it: the text limit is for clients' filters.

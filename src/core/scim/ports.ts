@@ -29,7 +29,7 @@ export interface UserRepository {
   /**
    * Writes `user` if the stored version is still `previous.version`; false when it moved or the row is gone.
    * `previous` is the stored user being replaced (read under the write's lock): the store compares the two to
-   * write only what changed (its email index, ADR 0022).
+   * write only what changed (its email index, ADR 0023).
    */
   update(user: StoredUser, previous: StoredUser): Promise<boolean>;
   /** Deletes the stored user `previous` (read under the write's lock) and its group memberships. */

@@ -1,4 +1,4 @@
-// Users by email without walking the tenant (ADR 0022): one row per (tenant, folded emails[].value, user), written
+// Users by email without walking the tenant (ADR 0023): one row per (tenant, folded emails[].value, user), written
 // by the SCIM store's own user writes (src/store/scim/user-emails.ts) only when a user's emails change. The filter
 // compiler and the directory API search it for `emails.value eq` and `emails[type eq …].value eq`.
 import { type Kysely, sql } from 'kysely';

@@ -82,7 +82,7 @@ export const COLUMN_MAP: Readonly<Record<ResourceTypeId, ColumnMap>> = Object.fr
         },
       },
     },
-    // Migration 0009 (ADR 0022): the lookup IdPs send before linking a user by email.
+    // Migration 0009 (ADR 0023): the lookup IdPs send before linking a user by email.
     valueIndexes: { 'emails.value': { table: 'scim_user_emails', resourceColumn: 'user_id' } },
   },
   Group: {

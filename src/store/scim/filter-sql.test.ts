@@ -471,7 +471,7 @@ describe.each(STORE_KINDS)('compileFilter and compileSort executed on %s', (dial
     ['not (emails[type eq "home"])', ['u1', 'u3', 'u4']],
     // multi-valued: any value; value filters: the same element
     ['emails.value eq "alice@x.com"', ['u2']],
-    // The email index (ADR 0022) answers as the walk: folded, any element, primary or not, anywhere in the tree.
+    // The email index (ADR 0023) answers as the walk: folded, any element, primary or not, anywhere in the tree.
     ['emails.value eq "ＡＬＩＣＥ@ｘ.ｃｏｍ"', ['u2']],
     ['emails.value eq "ALICE@HOME.ORG"', ['u2']],
     ['emails.value eq ""', ['u4']],

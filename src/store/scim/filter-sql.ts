@@ -205,7 +205,7 @@ class Compiler {
   }
 
   /**
-   * `sub eq "text"` on an attribute with a value index (ADR 0022), for the context's tenant: the resource's id among
+   * `sub eq "text"` on an attribute with a value index (ADR 0023), for the context's tenant: the resource's id among
    * the index rows holding the stored literal. Exactly the walk's answer: the rows hold each string value of the
    * object elements, stored (folded) as `search` stores it. IN over a non-null list is TRUE or FALSE, never NULL.
    */

@@ -32,7 +32,7 @@ export function createScimRepositories(
   return {
     users: {
       ...users,
-      // The email index (ADR 0022) in the same transaction as the user row, and only when the emails change.
+      // The email index (ADR 0023) in the same transaction as the user row, and only when the emails change.
       async insert(user) {
         const keys = emailKeys(user.data);
         if (d.dialect === 'postgres' && keys.size > 0) {

@@ -1,4 +1,4 @@
-// The rows of scim_user_emails (migration 0009, ADR 0022): a user's distinct folded emails[].value, written with the
+// The rows of scim_user_emails (migration 0009, ADR 0023): a user's distinct folded emails[].value, written with the
 // user in its transaction, and only when that set changes, so a write that leaves the emails alone costs nothing.
 import { type Kysely, sql } from 'kysely';
 import type { ResourceData, StoredUser } from '../../core/scim/records.ts';
