@@ -1,5 +1,5 @@
 // `npx tsx bench/user-email-cost.ts [--store sqlite|postgres] [--rounds 6] [--batch 500]`: what the email index
-// (ADR 0022) adds to a user write at the store port, A/B in one process so the shared machine's load hits both
+// (ADR 0023) adds to a user write at the store port, A/B in one process so the shared machine's load hits both
 // sides alike: batches of inserts (and of updates) in one transaction each, alternating the SCIM store's user
 // writes (with the index) and the bare resource table (without), reporting CPU µs and wall µs per write.
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -21,7 +21,7 @@ const LOOKUPS = [
   ['User', 'externalId eq "oid-1"', 'scim_users_external_id'],
   ['Group', 'displayName eq "group 7"', 'scim_groups_display_name_key'],
   ['Group', 'externalId eq "g-1"', 'scim_groups_external_id'],
-  // ADR 0022: the email index, for the plain lookup and Entra ID's `emails[type eq "work"].value eq`.
+  // ADR 0023: the email index, for the plain lookup and Entra ID's `emails[type eq "work"].value eq`.
   ['User', 'emails.value eq "User7@Contoso.example"', 'scim_user_emails_pk'],
   ['User', 'emails[type eq "work"].value eq "USER7@contoso.example"', 'scim_user_emails_pk'],
 ] as const;

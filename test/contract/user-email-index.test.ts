@@ -1,4 +1,4 @@
-// The email index (migration 0009, ADR 0022) on both stores: kept by the SCIM use cases' writes (create, PUT,
+// The email index (migration 0009, ADR 0023) on both stores: kept by the SCIM use cases' writes (create, PUT,
 // PATCH, DELETE), untouched by writes that leave the emails alone, tenant-scoped, and filled by the migration from
 // the users stored before it ran; lookups through it answer exactly as the `search` walk does.
 import { type Kysely, Migrator, sql } from 'kysely';
