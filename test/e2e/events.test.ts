@@ -180,8 +180,16 @@ describe.each(STORE_KINDS)('directory events on %s', (kind) => {
     expect(step.events.map((e) => e.data.memberId).sort()).toEqual(users.slice(2, 102).sort());
     cursor = step.cursor;
 
-    // Adding members already present changes nothing: no event.
-    await s('PATCH', `/Groups/${gid}`, patch({ op: 'add', path: 'members', value: [{ value: users[5] }] }));
+    // Adding members already present changes nothing: not a write — no event, and the
+    // group keeps its version and lastModified (a mirror fed by events stays exact).
+    const before = (await s('GET', `/Groups/${gid}?excludedAttributes=members`)).json().meta;
+    const readd = await s(
+      'PATCH',
+      `/Groups/${gid}`,
+      patch({ op: 'add', path: 'members', value: [{ value: users[5] }] }),
+    );
+    expect([readd.statusCode, readd.headers.etag]).toEqual([204, before.version]);
+    expect((await s('GET', `/Groups/${gid}?excludedAttributes=members`)).json().meta).toEqual(before);
     expect((await since(cursor)).events).toEqual([]);
 
     await s('PATCH', `/Groups/${gid}`, patch({ op: 'replace', path: 'displayName', value: 'Renamed Team' }));

@@ -507,15 +507,17 @@ describe.each(STORE_KINDS)('SCIM protocol on %s', (kind) => {
       ),
     );
     expect(results.map((r) => r.statusCode)).toEqual(Array(20).fill(204));
-    // Each answer carries its own write's version: versions 2 to 21, once each.
-    expect(results.map((r) => r.headers.etag).sort()).toEqual(
-      Array.from({ length: 20 }, (_, i) => `W/"${i + 2}"`).sort(),
-    );
+    // Each batch is sent twice: the first to commit adds its members (a new version), the second changes nothing
+    // and is not a write (it answers the version it found). So versions 2 to 11 are each some write's own, and
+    // nothing goes past 11.
+    const versions = results.map((r) => Number(/^W\/"(\d+)"$/.exec(String(r.headers.etag))?.[1]));
+    expect(new Set(versions.filter((v) => v >= 2))).toEqual(new Set(Array.from({ length: 10 }, (_, i) => i + 2)));
+    expect(Math.max(...versions)).toBe(11);
     const members = (await scim(t.app, g, 'GET', `${g.base}/Groups/${group.id}`))
       .json()
       .members.map((m: { value: string }) => m.value);
     expect(members.sort()).toEqual([...ids].sort());
-    expect((await scim(t.app, g, 'GET', `${g.base}/Groups/${group.id}`)).json().meta.version).toBe('W/"21"');
+    expect((await scim(t.app, g, 'GET', `${g.base}/Groups/${group.id}`)).json().meta.version).toBe('W/"11"');
   });
 
   it('never resurrects a user when PATCH and DELETE race (PATCH is applied before the delete, or 404)', async () => {

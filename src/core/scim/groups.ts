@@ -141,7 +141,14 @@ export async function patchGroup(
     const memberChanges = (changes.members ?? []) as readonly MemberChange[];
     await checkMembersExist(tx, caller.tenantId, id, memberIdsAdded(memberChanges));
     const attributesChanged = changes.changedAttributes.filter((a: string) => a !== 'members');
-    if (attributesChanged.length === 0 && memberChanges.length === 0) {
+    // Member deltas first (the group's row is locked): re-adding present members or removing absent ones changes
+    // nothing, and a PATCH that changes nothing is not a write — no version, no lastModified, no event.
+    const delta =
+      memberChanges.length > 0
+        ? await tx.groups.applyMemberChanges(caller.tenantId, id, memberChanges)
+        : { added: [], removed: [] };
+    const membersMoved = delta.added.length > 0 || delta.removed.length > 0;
+    if (attributesChanged.length === 0 && !membersMoved) {
       return { group: current, changed: [], membersChanged: false };
     }
     const group: StoredGroup = {
@@ -151,17 +158,13 @@ export async function patchGroup(
       lastModified: deps.clock.now().toISOString(),
     };
     if (!(await tx.groups.update(group, current.version))) throw notFound();
-    const delta =
-      memberChanges.length > 0
-        ? await tx.groups.applyMemberChanges(caller.tenantId, id, memberChanges)
-        : { added: [], removed: [] };
     // Member changes alone make member events only; `group.updated` (and its member count) is for other attributes.
     if (attributesChanged.length > 0) {
       const count = await tx.groups.countMembers(caller.tenantId, id);
       await groupWritten(deps, tx, 'group.updated', group, count, attributesChanged);
     }
     await membersChanged(deps, tx, caller.tenantId, id, delta);
-    return { group, changed: changes.changedAttributes, membersChanged: memberChanges.length > 0 };
+    return { group, changed: changes.changedAttributes, membersChanged: membersMoved };
   });
 }
 
