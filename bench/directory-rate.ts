@@ -3,37 +3,24 @@
 // inactive, the first 1,000 in one group) through the SCIM store port, then pages GET /iam/v1/directory/users over
 // loopback HTTP with the operator token and reports users/s and per-page latencies, and the SCIM email lookups IdPs
 // send (`emails.value eq`, Entra's `emails[type eq "work"].value eq`) with a SCIM token.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp } from '../src/app.ts';
-import { loadConfig } from '../src/config/config.ts';
 import { createSsoProvider } from '../src/core/sso/providers.ts';
 import { createScimToken } from '../src/core/tokens/scim-tokens.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { newId } from '../src/lib/ids.ts';
-import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
+import { parseKeyring } from '../src/lib/keyring.ts';
 import { URN } from '../src/scim/schema/urns.ts';
-import { openStore, type StoreLocation } from '../src/store/open-store.ts';
-import { startPostgres } from '../test/support/postgres-server.ts';
+import { BENCH_OPERATOR_TOKEN, openBenchStore } from './bench-store.ts';
 
 const { values: args } = parseArgs({
   options: { users: { type: 'string', default: '100000' }, store: { type: 'string', default: 'sqlite' } },
 });
 const total = Number(args.users);
-const OPERATOR = 'bench-operator-token-0123456789-abcdefghijklmnop';
+const OPERATOR = BENCH_OPERATOR_TOKEN;
 
-const dir = mkdtempSync(join(tmpdir(), 'roster-directory-'));
-const pg = args.store === 'postgres' ? await startPostgres() : undefined;
-const location: StoreLocation = pg ? { kind: 'postgres', url: pg.url } : { kind: 'sqlite', path: join(dir, 'r.db') };
-const secretKey = generateKeyText('k1');
-const config = loadConfig({
-  ROSTER_BOOTSTRAP_TOKEN: OPERATOR,
-  ROSTER_SECRET_KEY: secretKey,
-  DATABASE_URL: location.kind === 'sqlite' ? `sqlite:${location.path}` : location.url,
-});
-const store = await openStore(location);
+const bench = await openBenchStore(args.store, 'roster-directory-');
+const { location, store, config, secretKey } = bench;
 const keyring = parseKeyring(secretKey);
 const app = await createApp({ config, store, keyring, clock: systemClock, logger: false });
 const origin = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -168,6 +155,4 @@ await time(
 );
 
 await app.close();
-await store.close();
-await pg?.stop();
-rmSync(dir, { recursive: true, force: true });
+await bench.dispose();

@@ -6,19 +6,16 @@
 // (as Roster sends one endpoint's queue), which bounds what any sender can reach here.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { Agent, request } from 'undici';
 import { createApp } from '../src/app.ts';
-import { loadConfig } from '../src/config/config.ts';
 import { createWebhook } from '../src/core/webhooks/endpoints.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { newId } from '../src/lib/ids.ts';
-import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
-import { openStore } from '../src/store/open-store.ts';
+import { parseKeyring } from '../src/lib/keyring.ts';
+import { appendEvents, openBenchStore } from './bench-store.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -57,17 +54,9 @@ const waitFor = async (count: number) => {
 const register = (path: string, secret: string) =>
   fetch(`${origin}/_secret`, { method: 'POST', body: JSON.stringify({ path, secret }) });
 
-const dir = mkdtempSync(join(tmpdir(), 'roster-hooks-'));
-const path = join(dir, 'r.db');
-const secretKey = generateKeyText('k1');
-const keyring = parseKeyring(secretKey);
-const config = loadConfig({
-  ROSTER_BOOTSTRAP_TOKEN: 'bench-operator-token-0123456789-abcdefghijklmnop',
-  ROSTER_SECRET_KEY: secretKey,
-  DATABASE_URL: `sqlite:${path}`,
-  ROSTER_WEBHOOK_ALLOW_PRIVATE: 'true',
-});
-const store = await openStore({ kind: 'sqlite', path });
+const bench = await openBenchStore('sqlite', 'roster-hooks-', { ROSTER_WEBHOOK_ALLOW_PRIVATE: 'true' });
+const { store, config } = bench;
+const keyring = parseKeyring(bench.secretKey);
 const tenantId = newId();
 await store.tenants.insert({ id: tenantId, name: 'bench', createdAt: new Date().toISOString() });
 const adminDeps = {
@@ -100,20 +89,7 @@ const data = {
   updatedAt: new Date().toISOString(),
 };
 let t0 = performance.now();
-for (let i = 0; i < total; i += 100) {
-  const n = Math.min(100, total - i);
-  await store.scim.transaction((tx) =>
-    tx.events.append(
-      Array.from({ length: n }, () => ({
-        id: `evt_${newId()}`,
-        type: 'user.updated' as const,
-        tenantId,
-        occurredAt: new Date().toISOString(),
-        data,
-      })),
-    ),
-  );
-}
+await appendEvents(store, tenantId, total, data);
 process.stderr.write(`backlog: ${total} events appended in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 
 t0 = performance.now();
@@ -167,6 +143,5 @@ console.log(
     2,
   ),
 );
-await store.close();
 receiverProcess.kill();
-rmSync(dir, { recursive: true, force: true });
+await bench.dispose();
