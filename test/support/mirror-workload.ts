@@ -1,6 +1,8 @@
 // The mirror test's writers: a ledger of every acknowledged SCIM write (what a client was told was done), a client
 // that fills it, and a seeded random stream of creates, PATCHes, PUTs, membership changes and DELETEs. Writers
 // outlive a killed process: a request that fails on the wire is in flight, not acknowledged, and the writer moves on.
+// The random stream is bench/scenarios/stats.ts's seeded generator, so a failing run can be replayed from its seed.
+import { rng } from '../../bench/scenarios/stats.ts';
 import type { Client, Res, SendOptions } from './http.ts';
 import { CORE_GROUP, ENTERPRISE_USER, entraUser, patch } from './scim-payloads.ts';
 
@@ -85,18 +87,6 @@ export function recordingClient(inner: Client, ledger: Ledger, tenants: Readonly
       }
       return res;
     },
-  };
-}
-
-/** mulberry32: a small seeded generator, so a failing run's stream can be replayed from its seed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
@@ -250,7 +240,7 @@ export async function randomWriters(
   tenant: WriterTenant,
   options: { writers: number; seed: number; prefix: string; running: () => boolean },
 ): Promise<WriterStats> {
-  const random = seeded(options.seed);
+  const random = rng(options.seed);
   const known: Known = { users: new Map(), groups: new Map(), n: 0 };
   const stats: WriterStats = { sent: 0, byStatus: {}, failedOnWire: 0 };
   const writer = async () => {
