@@ -39,40 +39,32 @@ describe.each(STORE_KINDS)('webhooks on %s', (kind) => {
     return res.json() as { data: { id: string; type: string; data: Record<string, unknown> }[]; nextCursor: string };
   };
   const feed = async (tenant: ScimTenant, cursor?: string) => (await feedAfter(tenant, cursor)).data;
+  /** What `read` answers once `test` holds (or after about 10 s, for the caller's assertion to show). */
+  const once = async <T>(read: () => Promise<T>, test: (value: T) => boolean): Promise<T> => {
+    for (let i = 0; ; i++) {
+      const value = await read();
+      if (test(value) || i > 500) return value;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
   /**
    * The feed once `test` holds. On PostgreSQL an acknowledged write's event shows once every older transaction has
    * ended (ADR 0018), and the fan-out's short transactions run all the time while endpoints exist.
    */
-  const feedOnce = async (
-    tenant: ScimTenant,
-    cursor: string | undefined,
-    test: (events: { type: string }[]) => boolean,
-  ) => {
-    for (let i = 0; ; i++) {
-      const events = await feed(tenant, cursor);
-      if (test(events) || i > 200) return events;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  };
+  const feedOnce = (tenant: ScimTenant, cursor: string | undefined, test: (events: { type: string }[]) => boolean) =>
+    once(() => feed(tenant, cursor), test);
   /** The webhook as GET answers it, once `test` holds (the receiver sees a request before its outcome is written). */
-  const webhookOnce = async (tenant: ScimTenant, id: string, test: (w: Record<string, unknown>) => boolean) => {
-    for (let i = 0; ; i++) {
-      const w = (await call(t.app, 'GET', `/iam/v1/webhooks/${id}`, { token: tenant.adminToken })).json();
-      if (test(w) || i > 500) return w;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
+  const webhookOnce = (tenant: ScimTenant, id: string, test: (w: Record<string, unknown>) => boolean) =>
+    once(async () => (await call(t.app, 'GET', `/iam/v1/webhooks/${id}`, { token: tenant.adminToken })).json(), test);
   const deliveries = async (tenant: ScimTenant, id: string, q = '') =>
     (await call(t.app, 'GET', `/iam/v1/webhooks/${id}/deliveries${q}`, { token: tenant.adminToken })).json();
   // A batch's results are written while the next batch is sent: the receiver can see a delivery before the
   // deliveries API shows its outcome.
-  const deliveriesOnce = async (tenant: ScimTenant, id: string, test: (items: { status: string }[]) => boolean) => {
-    for (let i = 0; ; i++) {
-      const page = await deliveries(tenant, id);
-      if (test(page.items) || i > 500) return page;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
+  const deliveriesOnce = (tenant: ScimTenant, id: string, test: (items: { status: string }[]) => boolean) =>
+    once(
+      () => deliveries(tenant, id),
+      (page) => test(page.items),
+    );
 
   beforeAll(async () => {
     rx = await startReceiver();
