@@ -4,8 +4,10 @@ import type { CursorPosition, SearchQuery, SearchResult } from '../../core/scim/
 import { scimRegistry } from '../../scim/schema/registry.ts';
 import type { FixedQueries } from '../fixed-queries.ts';
 import type { Database } from '../schema.ts';
+import type { FilterSqlContext } from './filter-attributes.ts';
 import { FILTER_DIALECTS } from './filter-dialect.ts';
 import { compileFilter } from './filter-sql.ts';
+import { compiledLookup, lookupShape } from './lookup-shapes.ts';
 import { type ResourceTable, readColumns } from './rows.ts';
 import { compileSort } from './sort-sql.ts';
 
@@ -20,27 +22,30 @@ export async function search<Row, Out>(
   map: (row: Row) => Out,
 ): Promise<SearchResult<Out>> {
   const ctx = { resourceTypeId, dialect, registry: scimRegistry, tenantId } as const;
-  const where = query.filter ? compileFilter(query.filter, ctx) : sql<SqlBool>`1 = 1`;
-  const base = db
-    .selectFrom(`${table} as r` as 'scim_users as r')
-    .where('r.tenant_id', '=', tenantId)
-    .where(where);
+  const base = () =>
+    db
+      .selectFrom(`${table} as r` as 'scim_users as r')
+      .where('r.tenant_id', '=', tenantId)
+      .where(query.filter ? compileFilter(query.filter, ctx) : sql<SqlBool>`1 = 1`);
   const countAll = async () =>
-    Number((await q.run<{ n: number | string }>(base.select((eb) => eb.fn.countAll<number | string>().as('n'))))[0]?.n);
+    Number(
+      (await q.run<{ n: number | string }>(base().select((eb) => eb.fn.countAll<number | string>().as('n'))))[0]?.n,
+    );
   if (query.count === 0) return { total: query.knownTotal ?? (await countAll()), items: [], last: undefined };
 
   const sortExpr = query.sortBy ? compileSort(query.sortBy, ctx) : undefined;
   const dir = query.descending ? sql`desc` : sql`asc`;
-  let page = base.select(readColumns(table).map((c) => `r.${c}` as 'r.id'));
-  if (query.after) page = page.where(afterCondition(sortExpr, query.after, query.descending, dialect));
-  // Ties are broken by id, so the order is total and pages neither repeat nor skip rows.
-  page = sortExpr
-    ? // RFC 7644 §3.4.2.3: resources without a value sort last when ascending and first when descending.
-      page.orderBy(sql`(${sortExpr}) is null ${dir}`).orderBy(sql`${sortExpr} ${dir}`).orderBy(sql`r.id ${dir}`)
-    : page.orderBy(sql`r.id ${dir}`);
-  const rows = await q.run<Row>(
-    query.after ? page.limit(query.count + 1) : page.offset(query.startIndex - 1).limit(query.count + 1),
-  );
+  const page = () => {
+    let page = base().select(readColumns(table).map((c) => `r.${c}` as 'r.id'));
+    if (query.after) page = page.where(afterCondition(sortExpr, query.after, query.descending, dialect));
+    // Ties are broken by id, so the order is total and pages neither repeat nor skip rows.
+    page = sortExpr
+      ? // RFC 7644 §3.4.2.3: resources without a value sort last when ascending and first when descending.
+        page.orderBy(sql`(${sortExpr}) is null ${dir}`).orderBy(sql`${sortExpr} ${dir}`).orderBy(sql`r.id ${dir}`)
+      : page.orderBy(sql`r.id ${dir}`);
+    return query.after ? page.limit(query.count + 1) : page.offset(query.startIndex - 1).limit(query.count + 1);
+  };
+  const rows = (await cachedLookup<Row>(db, q, table, ctx, query)) ?? (await q.run<Row>(page()));
   // A first page that is not full holds every match: its length is the total, no count needed (the common
   // `userName eq` lookup is one query).
   const firstAndComplete = !query.after && query.startIndex === 1 && rows.length <= query.count;
@@ -63,6 +68,36 @@ export async function search<Row, Out>(
     last = { key, id: lastRow.id as string };
   }
   return { total, items, last };
+}
+
+/**
+ * An `attr eq "value"` page (what IdPs send before every create) from its shape's compiled SQL (lookup-shapes.ts),
+ * or undefined when the query has another shape: a sort, a cursor, another filter.
+ */
+async function cachedLookup<Row>(
+  db: Kysely<Database>,
+  q: FixedQueries,
+  table: ResourceTable,
+  ctx: FilterSqlContext & { readonly tenantId: string },
+  query: SearchQuery,
+): Promise<Row[] | undefined> {
+  if (!query.filter || query.sortBy || query.after || query.descending) return undefined;
+  const shape = lookupShape(query.filter, ctx, table);
+  if (shape === undefined) return undefined;
+  const compiled = compiledLookup(
+    shape,
+    { tenantId: ctx.tenantId, filter: query.filter, limit: query.count + 1, offset: query.startIndex - 1 },
+    (r) =>
+      db
+        .selectFrom(`${table} as r` as 'scim_users as r')
+        .where('r.tenant_id', '=', r.tenantId)
+        .where(compileFilter(r.filter, { ...ctx, tenantId: r.tenantId }))
+        .select(readColumns(table).map((c) => `r.${c}` as 'r.id'))
+        .orderBy(sql`r.id asc`)
+        .offset(r.offset)
+        .limit(r.limit),
+  );
+  return compiled ? q.prepared<Row>(compiled.sql, compiled.parameters) : undefined;
 }
 
 /**
