@@ -1,8 +1,7 @@
 // List and .search requests → a store query: filter parsed and checked once, paging per RFC 7644 §3.4.2.4 / RFC 9865.
 import { createHash } from 'node:crypto';
 import { scimErrors } from '../../scim/errors.ts';
-import { checkFilter } from '../../scim/filter/check.ts';
-import { parseFilter } from '../../scim/filter/parser.ts';
+import { parseCheckedFilter } from '../../scim/filter/lookup-cache.ts';
 import { parseAttrRef } from '../../scim/path/parse.ts';
 import { scimRegistry } from '../../scim/schema/registry.ts';
 import { DomainError } from '../errors.ts';
@@ -87,7 +86,7 @@ export function parseSearch(resourceTypeId: ScimResourceType, params: SearchPara
   const filter =
     filterText === undefined || filterText.trim() === ''
       ? undefined
-      : checkFilter(parseFilter(filterText), resourceTypeId, scimRegistry);
+      : parseCheckedFilter(filterText, resourceTypeId, scimRegistry);
   const sortByText = text(params.sortBy, 'sortBy');
   let sortBy: SearchQuery['sortBy'];
   if (sortByText !== undefined && sortByText !== '') {
