@@ -1,6 +1,6 @@
 // `npm run bench`: Roster's SCIM throughput on a fresh store next to a bare node:http ceiling, loopback only.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -52,6 +52,31 @@ function cpuSeconds(pid: number | undefined): number | undefined {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU seconds the PostgreSQL server has used so far: the postmaster and every backend and worker it started (their
+ * /proc entries name it as parent), so the bench can split a request's CPU between Roster and the database. A
+ * backend that exits between two readings takes its share with it; the bench's pool keeps its backends.
+ */
+function postgresCpuSeconds(dataDir: string | undefined): number | undefined {
+  if (dataDir === undefined) return undefined;
+  try {
+    const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    let total = cpuSeconds(postmaster) ?? 0;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        if (Number(fields[1]) === postmaster) total += (Number(fields[11]) + Number(fields[12])) / 100;
+      } catch {
+        // the process ended while the directory was read
+      }
+    }
+    return total;
   } catch {
     return undefined;
   }
@@ -230,15 +255,21 @@ async function main(): Promise<void> {
     // Server CPU per request: unlike ops/s it hardly moves when other work shares the machine, so an A/B of a
     // change in the request path can be read from it on a busy box.
     const cpuPerOp = new Map<string, number>();
+    // PostgreSQL's CPU per Roster request (its share of the split), on that store only.
+    const pgCpuPerOp = new Map<string, number>();
+    const pgData = pg ? join(pg.dir, 'data') : undefined;
     const run = async (name: string, next: (i: number) => RequestSpec, o = opts, target = origin) => {
       const pid = target === origin ? roster.pid : target.endsWith(`:${barePort}`) ? bare.pid : bareFastify.pid;
       const cpu0 = cpuSeconds(pid);
+      const db0 = target === origin ? postgresCpuSeconds(pgData) : undefined;
       const r = await runLoad(target, name, next, o);
       const cpu1 = cpuSeconds(pid);
+      const db1 = db0 === undefined ? undefined : postgresCpuSeconds(pgData);
       if (cpu0 !== undefined && cpu1 !== undefined && r.ops > 0) cpuPerOp.set(name, ((cpu1 - cpu0) / r.ops) * 1e6);
+      if (db0 !== undefined && db1 !== undefined && r.ops > 0) pgCpuPerOp.set(name, ((db1 - db0) / r.ops) * 1e6);
       results.push(r);
       log(
-        `  ${name}: ${r.opsPerSec.toFixed(0)} ops/s, p50 ${r.p50ms.toFixed(2)} ms, p99 ${r.p99ms.toFixed(2)} ms, server CPU ${cpuPerOp.get(name)?.toFixed(0) ?? '?'} µs/op, errors ${r.errors}`,
+        `  ${name}: ${r.opsPerSec.toFixed(0)} ops/s, p50 ${r.p50ms.toFixed(2)} ms, p99 ${r.p99ms.toFixed(2)} ms, server CPU ${cpuPerOp.get(name)?.toFixed(0) ?? '?'} µs/op${pgCpuPerOp.has(name) ? ` + PostgreSQL ${pgCpuPerOp.get(name)?.toFixed(0)} µs/op` : ''}, errors ${r.errors}`,
       );
       return r;
     };
@@ -388,6 +419,7 @@ async function main(): Promise<void> {
       'total s': /^(page|Entra)/.test(r.name) ? Number(r.seconds.toFixed(2)) : '',
       'vs ceiling': r.opsPerSec > 0 ? `${((r.opsPerSec / ceiling.opsPerSec) * 100).toFixed(0)} %` : '',
       'server CPU µs/op': cpuPerOp.has(r.name) ? Math.round(cpuPerOp.get(r.name)!) : '',
+      ...(pg ? { 'PostgreSQL CPU µs/op': pgCpuPerOp.has(r.name) ? Math.round(pgCpuPerOp.get(r.name)!) : '' } : {}),
       errors: r.errors,
     }));
     console.log(
@@ -407,6 +439,7 @@ async function main(): Promise<void> {
             rss,
             results,
             cpuMicrosPerOp: Object.fromEntries(cpuPerOp),
+            ...(pg ? { postgresCpuMicrosPerOp: Object.fromEntries(pgCpuPerOp) } : {}),
           },
           null,
           2,
