@@ -20,6 +20,7 @@ const { values: args } = parseArgs({
     store: { type: 'string', default: 'sqlite' },
     users: { type: 'string', default: '2000' },
     ops: { type: 'string', default: '3000' },
+    warmup: { type: 'string', default: '1000' },
   },
 });
 
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
     };
     const result: Record<string, number> = {};
     for (const [name, url] of Object.entries(workloads)) {
-      for (let i = 0; i < 1000; i++) await app.inject({ method: 'GET', url: url(i), headers }); // warm-up
+      for (let i = 0; i < Number(args.warmup); i++) await app.inject({ method: 'GET', url: url(i), headers }); // warm-up
       const cpu0 = process.cpuUsage();
       for (let i = 0; i < ops; i++) {
         const response = await app.inject({ method: 'GET', url: url(i), headers });
