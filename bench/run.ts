@@ -230,15 +230,20 @@ async function main(): Promise<void> {
     // Server CPU per request: unlike ops/s it hardly moves when other work shares the machine, so an A/B of a
     // change in the request path can be read from it on a busy box.
     const cpuPerOp = new Map<string, number>();
+    const clientCpuPerOp = new Map<string, number>();
     const run = async (name: string, next: (i: number) => RequestSpec, o = opts, target = origin) => {
       const pid = target === origin ? roster.pid : target.endsWith(`:${barePort}`) ? bare.pid : bareFastify.pid;
       const cpu0 = cpuSeconds(pid);
+      const client0 = process.cpuUsage();
       const r = await runLoad(target, name, next, o);
+      const client = process.cpuUsage(client0);
       const cpu1 = cpuSeconds(pid);
       if (cpu0 !== undefined && cpu1 !== undefined && r.ops > 0) cpuPerOp.set(name, ((cpu1 - cpu0) / r.ops) * 1e6);
+      // The load generator shares the cores with the server: both figures together bound ops/s on this machine.
+      if (r.ops > 0) clientCpuPerOp.set(name, (client.user + client.system) / r.ops);
       results.push(r);
       log(
-        `  ${name}: ${r.opsPerSec.toFixed(0)} ops/s, p50 ${r.p50ms.toFixed(2)} ms, p99 ${r.p99ms.toFixed(2)} ms, server CPU ${cpuPerOp.get(name)?.toFixed(0) ?? '?'} µs/op, errors ${r.errors}`,
+        `  ${name}: ${r.opsPerSec.toFixed(0)} ops/s, p50 ${r.p50ms.toFixed(2)} ms, p99 ${r.p99ms.toFixed(2)} ms, server CPU ${cpuPerOp.get(name)?.toFixed(0) ?? '?'} µs/op, client CPU ${clientCpuPerOp.get(name)?.toFixed(0) ?? '?'} µs/op, errors ${r.errors}`,
       );
       return r;
     };
@@ -388,6 +393,7 @@ async function main(): Promise<void> {
       'total s': /^(page|Entra)/.test(r.name) ? Number(r.seconds.toFixed(2)) : '',
       'vs ceiling': r.opsPerSec > 0 ? `${((r.opsPerSec / ceiling.opsPerSec) * 100).toFixed(0)} %` : '',
       'server CPU µs/op': cpuPerOp.has(r.name) ? Math.round(cpuPerOp.get(r.name)!) : '',
+      'client CPU µs/op': clientCpuPerOp.has(r.name) ? Math.round(clientCpuPerOp.get(r.name)!) : '',
       errors: r.errors,
     }));
     console.log(
@@ -407,6 +413,7 @@ async function main(): Promise<void> {
             rss,
             results,
             cpuMicrosPerOp: Object.fromEntries(cpuPerOp),
+            clientCpuMicrosPerOp: Object.fromEntries(clientCpuPerOp),
           },
           null,
           2,
