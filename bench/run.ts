@@ -258,18 +258,23 @@ async function main(): Promise<void> {
     // PostgreSQL's CPU per Roster request (its share of the split), on that store only.
     const pgCpuPerOp = new Map<string, number>();
     const pgData = pg ? join(pg.dir, 'data') : undefined;
+    const clientCpuPerOp = new Map<string, number>();
     const run = async (name: string, next: (i: number) => RequestSpec, o = opts, target = origin) => {
       const pid = target === origin ? roster.pid : target.endsWith(`:${barePort}`) ? bare.pid : bareFastify.pid;
       const cpu0 = cpuSeconds(pid);
       const db0 = target === origin ? postgresCpuSeconds(pgData) : undefined;
+      const client0 = process.cpuUsage();
       const r = await runLoad(target, name, next, o);
+      const client = process.cpuUsage(client0);
       const cpu1 = cpuSeconds(pid);
       const db1 = db0 === undefined ? undefined : postgresCpuSeconds(pgData);
       if (cpu0 !== undefined && cpu1 !== undefined && r.ops > 0) cpuPerOp.set(name, ((cpu1 - cpu0) / r.ops) * 1e6);
       if (db0 !== undefined && db1 !== undefined && r.ops > 0) pgCpuPerOp.set(name, ((db1 - db0) / r.ops) * 1e6);
+      // The load generator shares the cores with the server: both figures together bound ops/s on this machine.
+      if (r.ops > 0) clientCpuPerOp.set(name, (client.user + client.system) / r.ops);
       results.push(r);
       log(
-        `  ${name}: ${r.opsPerSec.toFixed(0)} ops/s, p50 ${r.p50ms.toFixed(2)} ms, p99 ${r.p99ms.toFixed(2)} ms, server CPU ${cpuPerOp.get(name)?.toFixed(0) ?? '?'} µs/op${pgCpuPerOp.has(name) ? ` + PostgreSQL ${pgCpuPerOp.get(name)?.toFixed(0)} µs/op` : ''}, errors ${r.errors}`,
+        `  ${name}: ${r.opsPerSec.toFixed(0)} ops/s, p50 ${r.p50ms.toFixed(2)} ms, p99 ${r.p99ms.toFixed(2)} ms, server CPU ${cpuPerOp.get(name)?.toFixed(0) ?? '?'} µs/op${pgCpuPerOp.has(name) ? ` + PostgreSQL ${pgCpuPerOp.get(name)?.toFixed(0)} µs/op` : ''}, client CPU ${clientCpuPerOp.get(name)?.toFixed(0) ?? '?'} µs/op, errors ${r.errors}`,
       );
       return r;
     };
@@ -420,6 +425,7 @@ async function main(): Promise<void> {
       'vs ceiling': r.opsPerSec > 0 ? `${((r.opsPerSec / ceiling.opsPerSec) * 100).toFixed(0)} %` : '',
       'server CPU µs/op': cpuPerOp.has(r.name) ? Math.round(cpuPerOp.get(r.name)!) : '',
       ...(pg ? { 'PostgreSQL CPU µs/op': pgCpuPerOp.has(r.name) ? Math.round(pgCpuPerOp.get(r.name)!) : '' } : {}),
+      'client CPU µs/op': clientCpuPerOp.has(r.name) ? Math.round(clientCpuPerOp.get(r.name)!) : '',
       errors: r.errors,
     }));
     console.log(
@@ -440,6 +446,7 @@ async function main(): Promise<void> {
             results,
             cpuMicrosPerOp: Object.fromEntries(cpuPerOp),
             ...(pg ? { postgresCpuMicrosPerOp: Object.fromEntries(pgCpuPerOp) } : {}),
+            clientCpuMicrosPerOp: Object.fromEntries(clientCpuPerOp),
           },
           null,
           2,

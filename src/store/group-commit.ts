@@ -4,8 +4,8 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './schema.ts';
 
-interface Pending {
-  readonly work: (db: Kysely<Database>) => Promise<unknown>;
+interface Pending<C> {
+  readonly work: (context: C) => Promise<unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -15,15 +15,24 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 /** Most transactions one commit may carry; bounds how long a batch holds the write lock. */
 export const MAX_GROUP = 128;
 
-export class GroupCommitter {
-  private queue: Pending[] = [];
+/**
+ * `C` is what each transaction works through (the SCIM repositories on the batch's connection); it is made once per
+ * batch by `contextOf`, since every transaction of a batch runs on the same connection, one after another.
+ */
+export class GroupCommitter<C> {
+  private queue: Pending<C>[] = [];
   private draining = false;
   /** Commits issued so far (for tests and metrics). */
   commits = 0;
+  /** Wall milliseconds the event loop spent inside COMMIT (the WAL write and its fsync), for the write-path bench. */
+  commitMs = 0;
 
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly contextOf: (conn: Kysely<Database>) => C,
+  ) {}
 
-  run<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+  run<T>(work: (context: C) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (!this.draining) {
@@ -58,14 +67,15 @@ export class GroupCommitter {
     }
   }
 
-  private async commit(conn: Kysely<Database>, batch: readonly Pending[]): Promise<Outcome[]> {
+  private async commit(conn: Kysely<Database>, batch: readonly Pending<C>[]): Promise<Outcome[]> {
     await sql`begin immediate`.execute(conn);
+    const context = this.contextOf(conn);
     const outcomes: Outcome[] = [];
     try {
       for (const item of batch) {
         await sql`savepoint g`.execute(conn);
         try {
-          const value = await item.work(conn);
+          const value = await item.work(context);
           await sql`release g`.execute(conn);
           outcomes.push({ ok: true, value });
         } catch (error) {
@@ -75,7 +85,9 @@ export class GroupCommitter {
           outcomes.push({ ok: false, error });
         }
       }
+      const started = performance.now();
       await sql`commit`.execute(conn);
+      this.commitMs += performance.now() - started;
       this.commits++;
     } catch (error) {
       await sql`rollback`.execute(conn).catch(() => {});

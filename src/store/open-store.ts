@@ -38,6 +38,8 @@ export interface OpenedStore extends Store {
   readonly directory: DirectoryStore;
   /** SQLite group commit: commits issued for SCIM write transactions (undefined on PostgreSQL). */
   groupCommits(): number | undefined;
+  /** Wall milliseconds the writer has spent blocked inside COMMIT (SQLite only). */
+  groupCommitMs(): number | undefined;
   /** Rate-limit buckets shared by every process on this database (PostgreSQL only; SQLite has one process). */
   readonly rateLimits: RateLimitStore | undefined;
   /** True when an error means the database cannot serve now (→ 503 + Retry-After), not that the request is bad. */
@@ -94,11 +96,14 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
   const scimDialect = { dialect: location.kind, isUniqueViolation: traits.isUniqueViolation };
   // SQLite: SCIM writes that arrive together share one BEGIN IMMEDIATE … COMMIT (one fsync), each in its own
   // savepoint and acknowledged after that commit. PostgreSQL commits each transaction itself.
-  const committer = location.kind === 'sqlite' ? new GroupCommitter(db) : undefined;
+  const committer =
+    location.kind === 'sqlite'
+      ? new GroupCommitter(db, (conn) => createScimRepositories(conn, scimDialect))
+      : undefined;
   const scim: ScimStore = {
     ...createScimRepositories(db, scimDialect, reads),
     transaction: committer
-      ? (work) => committer.run((conn) => work(createScimRepositories(conn, scimDialect)))
+      ? (work) => committer.run(work)
       : (work) => db.transaction().execute((trx) => work(createScimRepositories(trx, scimDialect))),
   };
   const signinIn = (handle: Kysely<Database>) =>
@@ -114,6 +119,7 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
     webhooks: createWebhookStore(db, location.kind, (trx) => createRepositories(trx, traits)),
     directory: createDirectoryStore(db, location.kind, scim.users.groupsOf, reads),
     groupCommits: () => committer?.commits,
+    groupCommitMs: () => committer?.commitMs,
     rateLimits: location.kind === 'postgres' ? postgresRateLimits(db) : undefined,
     ...repositories,
     kind: location.kind,

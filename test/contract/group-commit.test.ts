@@ -2,6 +2,7 @@
 // one that fails is undone alone, the others are kept, and every acknowledged one is on disk.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredUser } from '../../src/core/scim/records.ts';
+import { GroupCommitter } from '../../src/store/group-commit.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { openTestStore, type TestStore } from '../support/stores.ts';
 
@@ -54,5 +55,35 @@ describe('SQLite group commit', () => {
     } finally {
       await reopened.close();
     }
+  });
+
+  it('makes the transactions context once per batch, and a failed transaction leaves it usable for the rest', async () => {
+    let made = 0;
+    const committer = new GroupCommitter(db.store.db, (conn) => {
+      made++;
+      return { conn, batch: made };
+    });
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        committer.run(async ({ conn, batch }) => {
+          await conn
+            .insertInto('tenants')
+            .values({ id: `ctx${i}`, name: 'T', created_at: '2026-12-06T10:00:00.000Z' })
+            .execute();
+          if (i === 5) throw new Error('application error after a write');
+          return batch;
+        }),
+      ),
+    );
+    expect(made).toBe(committer.commits);
+    expect(made).toBeLessThan(20);
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    // Every transaction after the failed one in its batch saw the same context and committed.
+    const kept = await db.store.db.selectFrom('tenants').select('id').where('id', 'like', 'ctx%').execute();
+    expect(kept.map((r) => r.id).sort()).toEqual(
+      Array.from({ length: 20 }, (_, i) => `ctx${i}`)
+        .filter((id) => id !== 'ctx5')
+        .sort(),
+    );
   });
 });
