@@ -9,6 +9,7 @@ import { type BucketRule, type Limiter, TokenBuckets } from './core/ratelimit/to
 import { purgeScimLog, ScimLogBuffer } from './core/scim/log.ts';
 import type { ScimStore } from './core/scim/ports.ts';
 import { IndexSeekCache } from './core/scim/search.ts';
+import { purgeExpiredSignIn } from './core/signin/purge-expired.ts';
 import { WebhookRunner } from './core/webhooks/worker.ts';
 import { adminPlugin, registerOpenApi } from './http/admin/plugin.ts';
 import { scimPlugin } from './http/scim/plugin.ts';
@@ -175,7 +176,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       store.webhooks.pruneBefore(
         new Date(clock.now().getTime() - config.eventRetentionDays * 86_400_000).toISOString(),
       ),
-      store.signin.payloads.purgeExpired(Math.floor(Date.now() / 1000)),
+      purgeExpiredSignIn(store.signin.payloads, Math.floor(Date.now() / 1000)),
       ...shared.map((buckets) => buckets.purge()),
     ]).catch((error: unknown) =>
       server.log.warn({ err: { message: (error as Error).message } }, 'retention purge failed'),
