@@ -167,9 +167,11 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     isStoreUnavailable: (error) => store.isUnavailable(error),
   });
 
-  // Provisioning log retention and idle shared rate-limit buckets: purge hourly (and once at start), off the
-  // request path.
-  const purge = () =>
+  // Provisioning log retention, expired sign-in state and idle shared rate-limit buckets: purged every
+  // ROSTER_PURGE_INTERVAL_SECONDS (and once at start), off the request path. A purge still running when the next
+  // is due lets it pass: two would only contend for the same rows (ADR 0027).
+  let purging: Promise<unknown> | undefined;
+  const purgeAll = () =>
     Promise.all([
       purgeScimLog({ scim: store.scim, clock }, config.scimLogRetentionDays),
       pruneEvents({ events: store.feed, clock }, config.eventRetentionDays),
@@ -181,7 +183,13 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     ]).catch((error: unknown) =>
       server.log.warn({ err: { message: (error as Error).message } }, 'retention purge failed'),
     );
-  const timer = setInterval(purge, 3_600_000);
+  const purge = () => {
+    purging ??= purgeAll().finally(() => {
+      purging = undefined;
+    });
+    return purging;
+  };
+  const timer = setInterval(purge, config.purgeIntervalSeconds * 1000);
   timer.unref();
   server.addHook('onClose', async () => clearInterval(timer));
   server.addHook('onReady', async () => {
