@@ -10,6 +10,7 @@ import { startPostgres } from '../test/support/postgres-server.ts';
 import { type LoadResult, type RequestSpec, runLoad, runTasks } from './load.ts';
 import { createEntraGroup, membershipPass } from './membership.ts';
 import { benchUser, seed } from './seed.ts';
+import { prepareSignin, runSigninBench, type SigninApp, type SigninResult } from './signin.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({
@@ -19,12 +20,19 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     seconds: { type: 'string', default: '5' },
     json: { type: 'string' },
-    // Comma-separated subset: get, lookup, post, patch, paging, members, group, sync (default: all), and
+    // Comma-separated subset: get, lookup, post, patch, paging, members, group, sync, signin, token-code,
+    // token-refresh (default: all), and
     // members-excluded (a labelled variant of members no IdP sends; only when named).
     only: { type: 'string' },
     // The Entra initial sync: users looked up and created, groups looked up and created, members added.
     'sync-users': { type: 'string', default: '100000' },
     'sync-groups': { type: 'string', default: '1000' },
+    // Sign-in (signin, token-code, token-refresh): how many people sign in first (and hold sessions and refresh
+    // tokens), and stored sign-in rows added before the measured runs: live ones (growth) and expired ones, which
+    // Roster's purge removes while the refresh grant is measured.
+    people: { type: 'string', default: '200' },
+    'signin-rows': { type: 'string', default: '0' },
+    'purge-rows': { type: 'string', default: '0' },
     // Writes a V8 CPU profile of the Roster process into this directory (open it in Chrome DevTools).
     profile: { type: 'string' },
   },
@@ -209,6 +217,17 @@ async function main(): Promise<void> {
     const seeded = await seed(location, parseKeyring(secretKey), users, log);
 
     const port = await freePort();
+    const wanted = new Set(
+      (args.only ?? 'get,lookup,post,patch,paging,members,group,sync,signin,token-code,token-refresh').split(','),
+    );
+    const want = (name: string) => wanted.has(name);
+    const signinWanted = ['signin', 'token-code', 'token-refresh'].some(want);
+    const purgeRows = Number(args['purge-rows']);
+    let signinApp: SigninApp | undefined;
+    if (signinWanted) {
+      signinApp = await prepareSignin(location, parseKeyring(secretKey), seeded.tenantId, `http://127.0.0.1:${port}`);
+      children.push(signinApp.entra);
+    }
     const profiling = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args.profile)}`] : [];
     const roster = spawn(
       process.execPath,
@@ -226,6 +245,13 @@ async function main(): Promise<void> {
           ROSTER_SCIM_BURST_TENANT: '1000000',
           ROSTER_SCIM_RATE_TOKEN: '1000000',
           ROSTER_SCIM_BURST_TOKEN: '1000000',
+          ROSTER_PUBLIC_URL: `http://127.0.0.1:${port}`,
+          ROSTER_SIGNIN_RATE_ADDRESS: '1000000',
+          ROSTER_SIGNIN_BURST_ADDRESS: '1000000',
+          ROSTER_SIGNIN_RATE_TENANT: '1000000',
+          ROSTER_SIGNIN_BURST_TENANT: '1000000',
+          // With expired rows to purge, the purge runs every few seconds instead of hourly, so it runs under load.
+          ...(purgeRows > 0 ? { ROSTER_PURGE_INTERVAL_SECONDS: '3' } : {}),
         },
         stdio: ['ignore', 'ignore', 'inherit'],
       },
@@ -242,7 +268,8 @@ async function main(): Promise<void> {
     });
     children.push(bareFastify);
     const origin = `http://127.0.0.1:${port}`;
-    await waitFor(`${origin}/healthz`, roster);
+    // A loaded machine can take a while to start Roster (tsx compiling it); the bench waits rather than fails.
+    await waitFor(`${origin}/healthz`, roster, 180);
     await waitFor(`http://127.0.0.1:${barePort}/`, bare);
     await waitFor(`http://127.0.0.1:${fastifyPort}/`, bareFastify);
 
@@ -279,8 +306,6 @@ async function main(): Promise<void> {
       return r;
     };
 
-    const wanted = new Set((args.only ?? 'get,lookup,post,patch,paging,members,group,sync').split(','));
-    const want = (name: string) => wanted.has(name);
     log('running workloads…');
     const ceiling = await run(
       'bare node:http (ceiling)',
@@ -412,18 +437,47 @@ async function main(): Promise<void> {
 
     if (want('sync')) results.push(...(await entraInitialSync(origin, base, auth, json)));
 
+    let signin: { signMicros: number; results: SigninResult[] } | undefined;
+    if (signinApp) {
+      signin = await runSigninBench({
+        origin,
+        tenantId: seeded.tenantId,
+        app: signinApp,
+        location,
+        users,
+        concurrency,
+        seconds: maxSeconds,
+        people: Number(args.people),
+        storedRows: Number(args['signin-rows']),
+        purgeRows,
+        wanted: want,
+        rosterCpu: () => cpuSeconds(roster.pid),
+        entraCpu: () => cpuSeconds(signinApp?.entra.pid),
+        log,
+      });
+      results.push(...signin.results);
+    }
+
     const rss = residentMemory(roster.pid);
     if (rss) log(`  Roster RSS now ${rss.rssMb} MB, peak ${rss.peakMb} MB`);
 
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+    const vsSigning = (r: LoadResult) => (r as Partial<SigninResult>).vsSigning;
     const rows = results.map((r) => ({
       workload: r.name,
       'ops/s': Math.round(r.opsPerSec),
       'p50 ms': Number(r.p50ms.toFixed(2)),
       'p99 ms': Number(r.p99ms.toFixed(2)),
       'total s': /^(page|Entra)/.test(r.name) ? Number(r.seconds.toFixed(2)) : '',
-      'vs ceiling': r.opsPerSec > 0 ? `${((r.opsPerSec / ceiling.opsPerSec) * 100).toFixed(0)} %` : '',
-      'server CPU µs/op': cpuPerOp.has(r.name) ? Math.round(cpuPerOp.get(r.name)!) : '',
+      'vs ceiling':
+        vsSigning(r) !== undefined
+          ? `${vsSigning(r)!.toFixed(1)}× signing`
+          : r.opsPerSec > 0
+            ? `${((r.opsPerSec / ceiling.opsPerSec) * 100).toFixed(0)} %`
+            : '',
+      'server CPU µs/op': cpuPerOp.has(r.name)
+        ? Math.round(cpuPerOp.get(r.name)!)
+        : ((r as Partial<SigninResult>).rosterCpuMicros?.toFixed(0) ?? ''),
       ...(pg ? { 'PostgreSQL CPU µs/op': pgCpuPerOp.has(r.name) ? Math.round(pgCpuPerOp.get(r.name)!) : '' } : {}),
       'client CPU µs/op': clientCpuPerOp.has(r.name) ? Math.round(clientCpuPerOp.get(r.name)!) : '',
       errors: r.errors,
@@ -432,6 +486,10 @@ async function main(): Promise<void> {
       `\nRoster bench — store ${args.store}, ${users} users, concurrency ${concurrency}, ${maxSeconds} s per workload\n${machine}`,
     );
     console.table(rows);
+    if (signin)
+      console.log(
+        `Sign-in rows: "vs ceiling" is Roster CPU per op over the jose RS256 signatures Roster must make for it, measured in this run just before each workload (first: ${signin.signMicros.toFixed(0)} µs; see the JSON) (target: refresh grant ≤ 3×).`,
+      );
     if (rss) console.log(`Roster RSS at the end: ${rss.rssMb} MB (peak ${rss.peakMb} MB)`);
     if (args.json)
       writeFileSync(
@@ -447,6 +505,9 @@ async function main(): Promise<void> {
             cpuMicrosPerOp: Object.fromEntries(cpuPerOp),
             ...(pg ? { postgresCpuMicrosPerOp: Object.fromEntries(pgCpuPerOp) } : {}),
             clientCpuMicrosPerOp: Object.fromEntries(clientCpuPerOp),
+            ...(signin
+              ? { rs256SignMicros: signin.signMicros, signinRows: Number(args['signin-rows']), purgeRows }
+              : {}),
           },
           null,
           2,

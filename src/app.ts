@@ -9,6 +9,7 @@ import { type BucketRule, type Limiter, TokenBuckets } from './core/ratelimit/to
 import { purgeScimLog, ScimLogBuffer } from './core/scim/log.ts';
 import type { ScimStore } from './core/scim/ports.ts';
 import { IndexSeekCache } from './core/scim/search.ts';
+import { purgeExpiredSignIn } from './core/signin/purge-expired.ts';
 import { WebhookRunner } from './core/webhooks/worker.ts';
 import { adminPlugin, registerOpenApi } from './http/admin/plugin.ts';
 import { scimPlugin } from './http/scim/plugin.ts';
@@ -166,21 +167,29 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     isStoreUnavailable: (error) => store.isUnavailable(error),
   });
 
-  // Provisioning log retention and idle shared rate-limit buckets: purge hourly (and once at start), off the
-  // request path.
-  const purge = () =>
+  // Provisioning log retention, expired sign-in state and idle shared rate-limit buckets: purged every
+  // ROSTER_PURGE_INTERVAL_SECONDS (and once at start), off the request path. A purge still running when the next
+  // is due lets it pass: two would only contend for the same rows (ADR 0027).
+  let purging: Promise<unknown> | undefined;
+  const purgeAll = () =>
     Promise.all([
       purgeScimLog({ scim: store.scim, clock }, config.scimLogRetentionDays),
       pruneEvents({ events: store.feed, clock }, config.eventRetentionDays),
       store.webhooks.pruneBefore(
         new Date(clock.now().getTime() - config.eventRetentionDays * 86_400_000).toISOString(),
       ),
-      store.signin.payloads.purgeExpired(Math.floor(Date.now() / 1000)),
+      purgeExpiredSignIn(store.signin.payloads, Math.floor(Date.now() / 1000)),
       ...shared.map((buckets) => buckets.purge()),
     ]).catch((error: unknown) =>
       server.log.warn({ err: { message: (error as Error).message } }, 'retention purge failed'),
     );
-  const timer = setInterval(purge, 3_600_000);
+  const purge = () => {
+    purging ??= purgeAll().finally(() => {
+      purging = undefined;
+    });
+    return purging;
+  };
+  const timer = setInterval(purge, config.purgeIntervalSeconds * 1000);
   timer.unref();
   server.addHook('onClose', async () => clearInterval(timer));
   server.addHook('onReady', async () => {

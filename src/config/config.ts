@@ -40,6 +40,8 @@ export interface Config {
   /** Slow clients: the whole request, and its headers, must arrive within these (408 and the socket closed). */
   readonly timeouts: { readonly requestMs: number; readonly headersMs: number };
   readonly scimLogRetentionDays: number;
+  /** How often retention purges run (log, events, expired sign-in state, idle buckets); one also runs at start. */
+  readonly purgeIntervalSeconds: number;
   /** How long events stay in the feed; a cursor older than this answers 410 (docs/events.md). */
   readonly eventRetentionDays: number;
   /** The webhook delivery loop of each process (src/core/webhooks/worker.ts, ADR 0020). */
@@ -105,6 +107,7 @@ export const defaults = {
   REQUEST_TIMEOUT_MS: 30_000,
   HEADERS_TIMEOUT_MS: 10_000,
   SCIM_LOG_RETENTION_DAYS: 30,
+  PURGE_INTERVAL_SECONDS: 3600,
   EVENT_RETENTION_DAYS: 30,
   WEBHOOK_POLL_MS: 500,
   WEBHOOK_LEASE_MS: 30_000,
@@ -277,6 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       headersMs: integer(env, 'ROSTER_HEADERS_TIMEOUT_MS', defaults.HEADERS_TIMEOUT_MS, 100, 600_000),
     },
     scimLogRetentionDays: integer(env, 'ROSTER_SCIM_LOG_RETENTION_DAYS', defaults.SCIM_LOG_RETENTION_DAYS, 1, 3650),
+    purgeIntervalSeconds: integer(env, 'ROSTER_PURGE_INTERVAL_SECONDS', defaults.PURGE_INTERVAL_SECONDS, 1, 86_400),
     eventRetentionDays: integer(env, 'ROSTER_EVENT_RETENTION_DAYS', defaults.EVENT_RETENTION_DAYS, 1, 3650),
     webhookDelivery: {
       pollMs: integer(env, 'ROSTER_WEBHOOK_POLL_MS', defaults.WEBHOOK_POLL_MS, 10, 60_000),

@@ -25,6 +25,11 @@ export interface FakeEntraOptions {
   /** The directory in the URL path; the issuer announced in discovery uses `announcedTid` when given. */
   readonly tid?: string;
   readonly announcedTid?: string;
+  /**
+   * Many people at once (the benchmark's login storm): the login step's `?as=<oid>` names who signs in, instead of
+   * the one person `signInAs` set.
+   */
+  readonly personFor?: (oid: string) => EntraPerson | undefined;
 }
 
 export interface FakeEntra {
@@ -43,6 +48,8 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
   const tid = options.tid ?? randomUUID();
   const prefix = `/${tid}/v2.0`;
   let person: EntraPerson | undefined;
+  /** Everyone signed in through `personFor`, by oid, for findAccount. */
+  const people = new Map<string, EntraPerson>();
   let provider: Provider | undefined;
   const fake: FakeEntra = {
     tid,
@@ -65,7 +72,8 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
       const inner = url.slice(prefix.length) || '/';
       const login = /^\/login\/([A-Za-z0-9_-]+)$/.exec(inner.split('?')[0]!);
       if (login) {
-        await finishInteraction(provider, req, res);
+        const as = new URLSearchParams(inner.split('?')[1] ?? '').get('as');
+        await finishInteraction(provider, req, res, as ? options.personFor?.(as) : person);
         return;
       }
       if (inner.split('?')[0] === '/oauth2/v2.0/authorize') {
@@ -84,11 +92,17 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
     });
   });
 
-  async function finishInteraction(op: Provider, req: IncomingMessage, res: import('node:http').ServerResponse) {
+  async function finishInteraction(
+    op: Provider,
+    req: IncomingMessage,
+    res: import('node:http').ServerResponse,
+    who: EntraPerson | undefined,
+  ) {
     const details = await op.interactionDetails(req, res);
     if (details.prompt.name === 'login') {
-      if (!person) throw new Error('fake Entra: nobody to sign in as');
-      await op.interactionFinished(req, res, { login: { accountId: person.oid } }, { mergeWithLastSubmission: false });
+      if (!who) throw new Error('fake Entra: nobody to sign in as');
+      if (who !== person) people.set(who.oid, who);
+      await op.interactionFinished(req, res, { login: { accountId: who.oid } }, { mergeWithLastSubmission: false });
       return;
     }
     const grant = new op.Grant({ clientId: String(details.params.client_id), accountId: details.session!.accountId });
@@ -138,8 +152,8 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
     },
     conformIdTokenClaims: false,
     async findAccount(_ctx, sub) {
-      const p = person;
-      if (!p || p.oid !== sub) return undefined;
+      const p = person?.oid === sub ? person : people.get(sub);
+      if (!p) return undefined;
       return {
         accountId: sub,
         async claims() {

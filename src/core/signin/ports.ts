@@ -26,7 +26,12 @@ export interface OidcPayloadRepository {
   revokeByGrantId(tenantId: string, grantId: string): Promise<void>;
   /** Ends every session, grant, code and token of a subject; returns how many were removed. */
   revokeByAccount(tenantId: string, accountId: string): Promise<number>;
-  purgeExpired(nowEpochSeconds: number): Promise<number>;
+  /**
+   * Deletes at most `limit` rows that expired at or before `nowEpochSeconds` in one short statement; returns how
+   * many went. Callers loop (see purge-expired.ts): one unbounded DELETE would hold the SQLite writer, and the
+   * event loop with it, for as long as the backlog takes.
+   */
+  purgeExpired(nowEpochSeconds: number, limit: number): Promise<number>;
 }
 
 export interface OidcClientRecord {

@@ -97,8 +97,17 @@ export function createSigninRepositories(db: Kysely<Database>, scim: ScimReposit
           .execute();
       },
       revokeByAccount: (tenantId, accountId) => sessions.revoke(tenantId, accountId),
-      async purgeExpired(now) {
-        const r = await db.deleteFrom('oidc_payloads').where('expires_at', '<=', now).executeTakeFirst();
+      async purgeExpired(now, limit) {
+        // One batch, picked through the expiry index by primary key (a row-value IN both stores plan as key lookups).
+        const batch = db
+          .selectFrom('oidc_payloads')
+          .select(['tenant_id', 'model', 'id'])
+          .where('expires_at', '<=', now)
+          .limit(limit);
+        const r = await db
+          .deleteFrom('oidc_payloads')
+          .where((eb) => eb(eb.refTuple('tenant_id', 'model', 'id'), 'in', batch.$asTuple('tenant_id', 'model', 'id')))
+          .executeTakeFirst();
         return Number(r.numDeletedRows);
       },
     },

@@ -1,0 +1,116 @@
+// The OpenID Provider's stored state at scale (ADR 0027): every query the adapter sends is an index search on both
+// stores, so a token request costs the same at 1,000,000 stored sessions, grants and refresh tokens as at 1,000;
+// and expired rows leave in bounded batches — expired ones go, live and non-expiring ones stay.
+import { CompiledQuery, sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { purgeExpiredSignIn } from '../../src/core/signin/purge-expired.ts';
+import { createTenant } from '../../src/core/tenants/tenants.ts';
+import { systemClock } from '../../src/lib/clock.ts';
+import { generateKeyText, parseKeyring } from '../../src/lib/keyring.ts';
+import { recordQueries } from '../support/query-log.ts';
+import { insertPayloadRows, syntheticTemplates } from '../support/signin-rows.ts';
+import { openTestStore, STORE_KINDS, type TestStore } from '../support/stores.ts';
+
+const now = () => Math.floor(Date.now() / 1000);
+/** A walk over the table: SQLite says SCAN, PostgreSQL "Seq Scan". */
+const TABLE_WALK = /\bSCAN oidc_payloads\b|Seq Scan/;
+
+describe.each(STORE_KINDS)('sign-in payloads on %s', (kind) => {
+  let t: TestStore;
+  let tenantId = '';
+  let otherTenant = '';
+  const countWhere = async (where: ReturnType<typeof sql>) =>
+    Number(
+      (await sql<{ n: number }>`select count(*) as n from oidc_payloads where ${where}`.execute(t.store.db)).rows[0]!.n,
+    );
+
+  const explain = async (statement: { sql: string; parameters: readonly unknown[] }) => {
+    const words = kind === 'postgres' ? 'explain' : 'explain query plan';
+    // PostgreSQL's EXPLAIN of a DELETE plans without running it; the transaction is rolled back all the same.
+    return t.store.db
+      .transaction()
+      .execute(async (trx) => {
+        const r = await trx.executeQuery(CompiledQuery.raw(`${words} ${statement.sql}`, [...statement.parameters]));
+        throw Object.assign(new Error('rollback'), {
+          plan: (r.rows as Record<string, string>[]).map((row) => row.detail ?? row['QUERY PLAN']).join('\n'),
+        });
+      })
+      .catch((e: { plan?: string }) => {
+        if (e.plan === undefined) throw e;
+        return e.plan;
+      });
+  };
+
+  beforeAll(async () => {
+    t = await openTestStore(kind);
+    const deps = { store: t.store, keyring: parseKeyring(generateKeyText()), clock: systemClock };
+    tenantId = (await createTenant(deps, 'test', { name: 'Sign-in state' })).tenant.id;
+    otherTenant = (await createTenant(deps, 'test', { name: 'Other' })).tenant.id;
+    // Enough live rows that walking the table would cost more than an index search; PostgreSQL plans from
+    // statistics, so it gets them as autovacuum would give them.
+    await insertPayloadRows(t.store.db, tenantId, syntheticTemplates('app', 'x', now()), 2000, now() + 3600);
+    if (kind === 'postgres') await sql`analyze oidc_payloads`.execute(t.store.db);
+  });
+  afterAll(() => t?.dispose());
+
+  it('finds, consumes and revokes through the primary key and the uid, grant and account indexes', async () => {
+    const [session, , refresh] = syntheticTemplates('app', 'acct-plans', now());
+    const p = t.store.signin.payloads;
+    await p.upsert(tenantId, 'Session', 's-1', session!.payload, now() + 60);
+    await p.upsert(tenantId, 'RefreshToken', 'r-1', refresh!.payload, now() + 60);
+    const calls: [string, () => Promise<unknown>, RegExp][] = [
+      ['find', () => p.find(tenantId, 'RefreshToken', 'r-1'), /oidc_payloads_pk|sqlite_autoindex_oidc_payloads_1/],
+      ['findByUid', () => p.findByUid(tenantId, 'Session', String(session!.payload.uid)), /oidc_payloads_uid/],
+      ['consume', () => p.consume(tenantId, 'RefreshToken', 'r-1', now()), /oidc_payloads_pk|sqlite_autoindex/],
+      ['destroy', () => p.destroy(tenantId, 'Session', 's-1'), /oidc_payloads_pk|sqlite_autoindex/],
+      ['revokeByGrantId', () => p.revokeByGrantId(tenantId, String(refresh!.payload.grantId)), /oidc_payloads_grant/],
+      ['revokeByAccount', () => p.revokeByAccount(tenantId, 'acct-plans'), /oidc_payloads_account/],
+      ['purgeExpired', () => p.purgeExpired(now() - 86_400, 10), /oidc_payloads_expiry/],
+    ];
+    for (const [name, run, index] of calls) {
+      const log = recordQueries();
+      await run();
+      const statement = log.all().find((q) => /oidc_payloads/.test(q.sql));
+      expect(statement, name).toBeDefined();
+      const plan = await explain(statement!);
+      expect(plan, `${name}: ${plan}`).toMatch(index);
+      expect(plan, `${name}: ${plan}`).not.toMatch(TABLE_WALK);
+    }
+  });
+
+  it('purges every expired row in bounded batches, yielding between them, and keeps live ones', async () => {
+    const at = now();
+    const templates = syntheticTemplates('app', 'x', at);
+    await insertPayloadRows(t.store.db, tenantId, templates, 40, at - 10);
+    await insertPayloadRows(t.store.db, otherTenant, templates, 30, at - 1);
+    await insertPayloadRows(t.store.db, otherTenant, templates, 5, at + 3600);
+    const live = await countWhere(sql`expires_at > ${at}`);
+    await t.store.signin.payloads.upsert(tenantId, 'Session', 'never-expires', { kind: 'Session' }, null);
+    expect(await countWhere(sql`expires_at <= ${at}`)).toBe(210);
+
+    const batches: number[] = [];
+    const payloads = {
+      purgeExpired: async (cutoff: number, limit: number) => {
+        const n = await t.store.signin.payloads.purgeExpired(cutoff, limit);
+        batches.push(n);
+        return n;
+      },
+    };
+    let pauses = 0;
+    const removed = await purgeExpiredSignIn(payloads, at, {
+      batchSize: 25,
+      pause: async () => {
+        pauses++;
+      },
+    });
+
+    expect(removed).toBe(210);
+    // 210 rows in batches of at most 25: eight full ones, then the 10 left, with a pause after each full one.
+    expect(batches).toEqual([25, 25, 25, 25, 25, 25, 25, 25, 10]);
+    expect(pauses).toBe(8);
+    expect(await countWhere(sql`expires_at <= ${at}`)).toBe(0);
+    expect(await countWhere(sql`expires_at > ${at}`)).toBe(live);
+    expect(await countWhere(sql`id = 'never-expires'`)).toBe(1);
+    expect(await purgeExpiredSignIn(t.store.signin.payloads, at)).toBe(0);
+  });
+});
