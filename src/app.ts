@@ -100,6 +100,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     webhooks: store.webhooks,
     checkWebhookUrl: (url: string) => checkWebhookUrl(url, config.webhooks.allowPrivate),
     directory: store.directory,
+    setup: store.setup,
     scimLog,
     publicUrl: config.publicUrl,
   });
