@@ -101,6 +101,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     webhooks: store.webhooks,
     checkWebhookUrl: (url: string) => checkWebhookUrl(url, config.webhooks.allowPrivate),
     directory: store.directory,
+    setup: store.setup,
     scimLog,
     publicUrl: config.publicUrl,
   });
@@ -150,6 +151,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const engine = new SignInEngine({
     store,
     signin: store.signin,
+    setup: store.setup,
     keyring,
     clock,
     publicUrl: config.publicUrl,
@@ -165,6 +167,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     engine,
     limits: signInLimits,
     isStoreUnavailable: (error) => store.isUnavailable(error),
+    secureCookies: config.publicUrl.startsWith('https:'),
   });
 
   // Provisioning log retention, expired sign-in state and idle shared rate-limit buckets: purged every

@@ -6,6 +6,7 @@ import type { EventFeedStore } from '../core/events/ports.ts';
 import type { Store } from '../core/ports.ts';
 import type { RateLimitStore } from '../core/ratelimit/shared-buckets.ts';
 import type { ScimStore } from '../core/scim/ports.ts';
+import type { SetupStore } from '../core/setup/ports.ts';
 import type { OidcPayloadRepository, SigninRepositories, SigninStore } from '../core/signin/ports.ts';
 import type { WebhookStore } from '../core/webhooks/ports.ts';
 import { createDirectoryStore } from './directory.ts';
@@ -20,6 +21,7 @@ import { postgresRateLimits } from './rate-limits.ts';
 import { createRepositories, type DialectTraits } from './repositories.ts';
 import type { Database } from './schema.ts';
 import { createScimRepositories } from './scim/scim-repositories.ts';
+import { createSetupStore } from './setup.ts';
 import { createSigninRepositories } from './signin/signin-repositories.ts';
 import { isSqliteUnavailable, isSqliteUniqueViolation, openSqlite, openSqliteReader } from './sqlite.ts';
 import { createWebhookStore } from './webhooks.ts';
@@ -36,6 +38,8 @@ export interface OpenedStore extends Store {
   readonly webhooks: WebhookStore;
   /** The directory API's reads (ADR 0021). */
   readonly directory: DirectoryStore;
+  /** Setup links, test sign-ins and the setup checklist's facts (ADR 0029). */
+  readonly setup: SetupStore;
   /** SQLite group commit: commits issued for SCIM write transactions (undefined on PostgreSQL). */
   groupCommits(): number | undefined;
   /** Wall milliseconds the writer has spent blocked inside COMMIT (SQLite only). */
@@ -141,6 +145,7 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
     feed: createEventFeedStore(db, location.kind),
     webhooks: createWebhookStore(db, location.kind, (trx) => createRepositories(trx, traits)),
     directory: createDirectoryStore(db, location.kind, scim.users.groupsOf, reads),
+    setup: createSetupStore(db, (trx) => createRepositories(trx, traits)),
     groupCommits: () => committer?.commits,
     groupCommitMs: () => committer?.commitMs,
     rateLimits: location.kind === 'postgres' ? postgresRateLimits(db) : undefined,

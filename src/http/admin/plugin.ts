@@ -9,9 +9,12 @@ import { logRoutes } from './log-routes.ts';
 import { operatorRoutes } from './operator-routes.ts';
 import { problemSchema } from './schemas.ts';
 import { scimTokenRoutes } from './scim-token-routes.ts';
+import { setupLinkRoutes } from './setup-link-routes.ts';
+import { setupRoutes } from './setup-routes.ts';
 import { signInAdminRoutes } from './signin-routes.ts';
 import { ssoRoutes } from './sso-routes.ts';
 import type { AdminSurfaceDeps } from './surface.ts';
+import { testSignInRoutes } from './test-signin-routes.ts';
 import { operatorWebhookRoutes, tenantWebhookRoutes } from './webhook-routes.ts';
 
 /** Registers the OpenAPI generator; must run before any route is added so it sees them all. */
@@ -68,6 +71,7 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminSurfaceDeps):
     await operatorRoutes(scope, deps);
     await operatorEventRoutes(scope, deps);
     await operatorWebhookRoutes(scope, deps);
+    await setupLinkRoutes(scope, deps);
   });
   await app.register(async (scope) => {
     scope.addHook('onRequest', principalHook(deps, 'admin'));
@@ -77,6 +81,8 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminSurfaceDeps):
     await signInAdminRoutes(scope, deps);
     await tenantEventRoutes(scope, deps);
     await tenantWebhookRoutes(scope, deps);
+    await setupRoutes(scope, deps);
+    await testSignInRoutes(scope, deps);
   });
   await app.register(async (scope) => {
     // Either role: the tenant's admin reads its own directory, the operator (the vendor's backend) any tenant's.
