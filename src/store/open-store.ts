@@ -1,5 +1,6 @@
 // Opens the configured store, applies pending migrations, and exposes it through the core's Store port.
 import { type Kysely, Migrator } from 'kysely';
+import type { ConsoleSessionRepository } from '../core/console/ports.ts';
 import type { DirectoryStore } from '../core/directory/ports.ts';
 import type { EventFeedStore } from '../core/events/ports.ts';
 import type { Store } from '../core/ports.ts';
@@ -7,6 +8,7 @@ import type { RateLimitStore } from '../core/ratelimit/shared-buckets.ts';
 import type { ScimStore } from '../core/scim/ports.ts';
 import type { SigninStore } from '../core/signin/ports.ts';
 import type { WebhookStore } from '../core/webhooks/ports.ts';
+import { createConsoleSessionRepository } from './console-sessions.ts';
 import { createDirectoryStore } from './directory.ts';
 import { createEventFeedStore } from './events.ts';
 import { fixedQueries, type Reader } from './fixed-queries.ts';
@@ -34,6 +36,8 @@ export interface OpenedStore extends Store {
   readonly webhooks: WebhookStore;
   /** The directory API's reads (ADR 0021). */
   readonly directory: DirectoryStore;
+  /** Console sessions (ADR 0028). */
+  readonly consoleSessions: ConsoleSessionRepository;
   /** SQLite group commit: commits issued for SCIM write transactions (undefined on PostgreSQL). */
   groupCommits(): number | undefined;
   /** Rate-limit buckets shared by every process on this database (PostgreSQL only; SQLite has one process). */
@@ -102,6 +106,7 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
     feed: createEventFeedStore(db, location.kind),
     webhooks: createWebhookStore(db, location.kind, (trx) => createRepositories(trx, traits)),
     directory: createDirectoryStore(db, location.kind, scim.users.groupsOf, reads),
+    consoleSessions: createConsoleSessionRepository(db),
     groupCommits: () => committer?.commits,
     rateLimits: location.kind === 'postgres' ? postgresRateLimits(db) : undefined,
     ...repositories,

@@ -113,6 +113,18 @@ export interface Database extends ScimDatabase {
   sso_providers: SsoProvidersTable;
   scim_tokens: ScimTokensTable;
   audit_events: AuditEventsTable;
+  console_sessions: ConsoleSessionsTable;
+}
+
+export interface ConsoleSessionsTable {
+  id: string;
+  tenant_id: string;
+  digest: string;
+  key_id: string;
+  csrf: string;
+  actor: string;
+  created_at: string;
+  last_seen_at: string;
 }
 
 /** `data`/`search` are JSON text on SQLite and jsonb on PostgreSQL (parsed objects when read through pg). */
