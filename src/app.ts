@@ -101,6 +101,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     webhooks: store.webhooks,
     checkWebhookUrl: (url: string) => checkWebhookUrl(url, config.webhooks.allowPrivate),
     directory: store.directory,
+    setup: store.setup,
     scimLog,
     publicUrl: config.publicUrl,
   });
@@ -116,6 +117,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     directory: store.directory,
     scimLog,
     publicUrl: config.publicUrl,
+    setup: store.setup,
     sessions: store.consoleSessions,
     timeouts: { idleMs: config.console.idleMinutes * 60_000, absoluteMs: config.console.maxHours * 3_600_000 },
     isStoreUnavailable: (error: unknown) => store.isUnavailable(error),

@@ -29,6 +29,10 @@ export type DomainErrorCode =
   // The directory API (src/core/directory)
   | 'directory.cursor_invalid'
   | 'directory.not_found'
+  // Setup links and test sign-ins (src/core/setup, ADR 0029)
+  | 'setup_link.not_found'
+  | 'setup_link.not_revocable'
+  | 'test_signin.not_found'
   // SCIM use cases and the SCIM store (the engine's own failures are ScimErrors, src/scim/errors.ts)
   | 'scim.not_found'
   | 'scim.version_mismatch'

@@ -39,6 +39,9 @@ const TITLES: Record<ProblemCode, { status: number; title: string }> = {
   'webhooks.cursor_invalid': { status: 400, title: 'Invalid cursor' },
   'directory.cursor_invalid': { status: 400, title: 'Invalid cursor' },
   'directory.not_found': { status: 404, title: 'Directory resource not found' },
+  'setup_link.not_found': { status: 404, title: 'Setup link not found' },
+  'setup_link.not_revocable': { status: 409, title: 'Setup link already spent' },
+  'test_signin.not_found': { status: 404, title: 'Test sign-in not found' },
   // The SCIM use cases' codes: the SCIM surface sends them as SCIM errors (src/http/scim/errors.ts); here for the
   // day an admin route calls a SCIM use case.
   'scim.not_found': { status: 404, title: 'SCIM resource not found' },

@@ -6,6 +6,7 @@ import type { EventFeedStore } from '../core/events/ports.ts';
 import type { Store } from '../core/ports.ts';
 import type { RateLimitStore } from '../core/ratelimit/shared-buckets.ts';
 import type { ScimStore } from '../core/scim/ports.ts';
+import type { SetupStore } from '../core/setup/ports.ts';
 import type { SigninStore } from '../core/signin/ports.ts';
 import type { WebhookStore } from '../core/webhooks/ports.ts';
 import { createConsoleSessionRepository } from './console-sessions.ts';
@@ -20,6 +21,7 @@ import { postgresRateLimits } from './rate-limits.ts';
 import { createRepositories, type DialectTraits } from './repositories.ts';
 import type { Database } from './schema.ts';
 import { createScimRepositories } from './scim/scim-repositories.ts';
+import { createSetupStore } from './setup.ts';
 import { createSigninRepositories } from './signin/signin-repositories.ts';
 import { isSqliteUnavailable, isSqliteUniqueViolation, openSqlite, openSqliteReader } from './sqlite.ts';
 import { createWebhookStore } from './webhooks.ts';
@@ -38,6 +40,8 @@ export interface OpenedStore extends Store {
   readonly directory: DirectoryStore;
   /** Console sessions (ADR 0028). */
   readonly consoleSessions: ConsoleSessionRepository;
+  /** Setup links, test sign-ins and the setup checklist's facts (ADR 0029). */
+  readonly setup: SetupStore;
   /** SQLite group commit: commits issued for SCIM write transactions (undefined on PostgreSQL). */
   groupCommits(): number | undefined;
   /** Rate-limit buckets shared by every process on this database (PostgreSQL only; SQLite has one process). */
@@ -107,6 +111,7 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
     webhooks: createWebhookStore(db, location.kind, (trx) => createRepositories(trx, traits)),
     directory: createDirectoryStore(db, location.kind, scim.users.groupsOf, reads),
     consoleSessions: createConsoleSessionRepository(db),
+    setup: createSetupStore(db, (trx) => createRepositories(trx, traits)),
     groupCommits: () => committer?.commits,
     rateLimits: location.kind === 'postgres' ? postgresRateLimits(db) : undefined,
     ...repositories,

@@ -114,8 +114,12 @@ export interface Database extends ScimDatabase {
   scim_tokens: ScimTokensTable;
   audit_events: AuditEventsTable;
   console_sessions: ConsoleSessionsTable;
+  setup_links: SetupLinksTable;
+  tenant_setup: TenantSetupTable;
+  sso_test_signins: SsoTestSigninsTable;
 }
 
+/** Migration 0016 (ADR 0028): console sessions. */
 export interface ConsoleSessionsTable {
   id: string;
   tenant_id: string;
@@ -125,6 +129,43 @@ export interface ConsoleSessionsTable {
   actor: string;
   created_at: string;
   last_seen_at: string;
+}
+
+/** Migration 0010 (ADR 0029): setup links, the redirect URI confirmation, test sign-ins. */
+export interface SetupLinksTable {
+  id: string;
+  tenant_id: string;
+  digest: string;
+  key_id: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface TenantSetupTable {
+  tenant_id: string;
+  redirect_uri_confirmed_at: string | null;
+  redirect_uri_confirmed_by: string | null;
+}
+
+export interface SsoTestSigninsTable {
+  tenant_id: string;
+  id: string;
+  provider_id: string;
+  scheme: string;
+  start_digest: string;
+  start_key_id: string;
+  browser_digest: string | null;
+  browser_key_id: string | null;
+  status: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  outcome: string | null;
 }
 
 /** `data`/`search` are JSON text on SQLite and jsonb on PostgreSQL (parsed objects when read through pg). */

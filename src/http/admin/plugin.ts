@@ -9,6 +9,7 @@ import { logRoutes } from './log-routes.ts';
 import { operatorRoutes } from './operator-routes.ts';
 import { problemSchema } from './schemas.ts';
 import { scimTokenRoutes } from './scim-token-routes.ts';
+import { setupLinkRoutes } from './setup-link-routes.ts';
 import { signInAdminRoutes } from './signin-routes.ts';
 import { ssoRoutes } from './sso-routes.ts';
 import type { AdminSurfaceDeps } from './surface.ts';
@@ -68,6 +69,7 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminSurfaceDeps):
     await operatorRoutes(scope, deps);
     await operatorEventRoutes(scope, deps);
     await operatorWebhookRoutes(scope, deps);
+    await setupLinkRoutes(scope, deps);
   });
   await app.register(async (scope) => {
     scope.addHook('onRequest', principalHook(deps, 'admin'));

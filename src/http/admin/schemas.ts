@@ -205,5 +205,9 @@ export const scimLogSchema = {
     scimType: { type: ['string', 'null'] },
     durationMs: { type: 'integer' },
     summary: { type: 'object', additionalProperties: true },
+    explanation: {
+      type: ['string', 'null'],
+      description: 'A failed request in plain words for an IT admin (null for successes)',
+    },
   },
 } as const;

@@ -5,6 +5,7 @@ import type { DirectoryStore } from '../../core/directory/ports.ts';
 import type { EventFeedStore } from '../../core/events/ports.ts';
 import type { ScimLogBuffer } from '../../core/scim/log.ts';
 import type { ScimStore } from '../../core/scim/ports.ts';
+import type { SetupStore } from '../../core/setup/ports.ts';
 import type { SigninStore } from '../../core/signin/ports.ts';
 import type { WebhookStore, WebhookUrlCheck } from '../../core/webhooks/ports.ts';
 
@@ -18,6 +19,8 @@ export interface AdminSurfaceDeps extends AuthDeps {
   /** The outbound sender's URL policy, at create and update time. */
   readonly checkWebhookUrl: WebhookUrlCheck;
   readonly directory: DirectoryStore;
+  /** Setup links, test sign-ins, the setup checklist (ADR 0029). */
+  readonly setup: SetupStore;
 }
 
 const problemRef = { $ref: 'Problem#' };

@@ -6,6 +6,7 @@ import type {
   SsoProviderRecord,
   TenantRecord,
 } from '../../core/records.ts';
+import { explainScimFailure } from '../../core/scim/explain.ts';
 import type { ScimLogEntry } from '../../core/scim/records.ts';
 import { warningsOf } from '../../core/sso/providers.ts';
 
@@ -68,6 +69,8 @@ export const auditEventView = (e: AuditEventRecord) => ({
   data: e.data,
 });
 
+const textOf = (value: unknown) => (typeof value === 'string' ? value : undefined);
+
 export const scimLogView = (e: ScimLogEntry) => ({
   id: e.id,
   at: e.at,
@@ -81,4 +84,12 @@ export const scimLogView = (e: ScimLogEntry) => ({
   scimType: e.scimType,
   durationMs: e.durationMs,
   summary: e.summary,
+  explanation: explainScimFailure({
+    status: e.status,
+    scimType: e.scimType ?? textOf(e.summary.scimType),
+    detail: textOf(e.summary.error),
+    operation: e.operation,
+    resource: e.resourceType,
+    reason: textOf(e.summary.reason),
+  }),
 });

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { listScimLog } from '../../core/scim/log.ts';
 import type { ScimLogEntry } from '../../core/scim/records.ts';
+import { scimLogView } from '../admin/views.ts';
 import { bucketize, requestChart } from './chart.ts';
 import { html, type Markup, when } from './html.ts';
 import { sendConsolePage } from './render.ts';
@@ -18,10 +19,11 @@ interface LogQuery {
   before?: string;
 }
 
-/** What went wrong, in words; the SCIM detail Roster answered with is shown next to it. */
+/** What went wrong in plain words (the same explanation GET /iam/v1/scim/logs gives), then the SCIM detail. */
 export function failureDetail(entry: ScimLogEntry): Markup {
   const detail = typeof entry.summary.error === 'string' ? entry.summary.error : undefined;
-  return html`${entry.scimType ? html`<code>${entry.scimType}</code> ` : ''}${detail ?? ''}`;
+  const explanation = scimLogView(entry).explanation;
+  return html`${explanation ? html`<p class="explanation">${explanation}</p>` : ''}<p class="muted">${entry.scimType ? html`<code>${entry.scimType}</code> ` : ''}${detail ?? ''}</p>`;
 }
 
 export async function logPages(app: FastifyInstance, deps: ConsoleDeps): Promise<void> {

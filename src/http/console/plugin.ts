@@ -23,6 +23,7 @@ import {
   sessionCookie,
   setSessionCookie,
 } from './session.ts';
+import { setupPages } from './setup-pages.ts';
 import { ssoPages } from './sso-pages.ts';
 import { tokenPages } from './token-pages.ts';
 
@@ -80,6 +81,8 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
       return sendPage(reply, loginForm('That is not a valid admin token of any tenant.'), 401);
     }
   });
+
+  await setupPages(app, deps, policy);
 
   await app.register(async (scope) => {
     scope.addHook('onRequest', requireSession(deps, policy));

@@ -122,6 +122,9 @@ export function domainToWire(error: DomainError): ScimWireError | undefined {
     case 'webhooks.cursor_invalid':
     case 'directory.cursor_invalid':
     case 'directory.not_found':
+    case 'setup_link.not_found':
+    case 'setup_link.not_revocable':
+    case 'test_signin.not_found':
     case 'client.not_found':
     case 'signin.interaction_expired':
     case 'signin.interaction_mismatch':
