@@ -30,7 +30,7 @@ export interface SessionFrame {
 function document(title: string, body: Markup): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>${title} · ${PRODUCT} console</title>
+<meta name="referrer" content="same-origin"><title>${title} · ${PRODUCT} console</title>
 <link rel="stylesheet" href="/console/assets/console.css"><script src="/console/assets/console.js" defer></script>
 </head><body>${body}</body></html>`.text;
 }

@@ -37,7 +37,9 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
   app.addHook('onSend', async (_request, reply) => {
     reply.header('content-security-policy', CONSOLE_CSP);
     reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
+    // same-origin, not no-referrer: under no-referrer Chromium sends `Origin: null` on form posts, which the Origin
+    // check must refuse; other sites still learn nothing (a setup link's URL carries its secret).
+    reply.header('referrer-policy', 'same-origin');
     // Pages may show a secret once (a new SCIM token): nothing of the console is kept in any cache.
     reply.header('cache-control', 'no-store');
   });
