@@ -10,6 +10,7 @@ import { operatorRoutes } from './operator-routes.ts';
 import { problemSchema } from './schemas.ts';
 import { scimTokenRoutes } from './scim-token-routes.ts';
 import { setupLinkRoutes } from './setup-link-routes.ts';
+import { setupRoutes } from './setup-routes.ts';
 import { signInAdminRoutes } from './signin-routes.ts';
 import { ssoRoutes } from './sso-routes.ts';
 import type { AdminSurfaceDeps } from './surface.ts';
@@ -79,6 +80,7 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminSurfaceDeps):
     await signInAdminRoutes(scope, deps);
     await tenantEventRoutes(scope, deps);
     await tenantWebhookRoutes(scope, deps);
+    await setupRoutes(scope, deps);
   });
   await app.register(async (scope) => {
     // Either role: the tenant's admin reads its own directory, the operator (the vendor's backend) any tenant's.
