@@ -45,7 +45,7 @@ async function accessible(page: Page, kind: string): Promise<void> {
 async function tabAndPress(page: Page, name: string): Promise<void> {
   for (let i = 0; i < 80; i++) {
     await page.keyboard.press('Tab');
-    const focused = await page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
+    const focused = await page.evaluate<string>("document.activeElement?.textContent?.trim() ?? ''");
     if (focused === name) {
       await page.keyboard.press('Enter');
       return;
@@ -64,7 +64,7 @@ async function copied(page: Page, field: string): Promise<string> {
     .and(page.locator(`[data-copy="${field}"]`))
     .click();
   await expect.poll(() => page.locator(`[data-copy="${field}"]`).textContent()).toBe('Copied');
-  return page.evaluate(() => navigator.clipboard.readText());
+  return page.evaluate<string>('navigator.clipboard.readText()');
 }
 
 const T0 = Date.now();
@@ -122,6 +122,7 @@ describe.each(STORE_KINDS)('the console in chromium (%s)', (kind) => {
     await page.waitForURL(`${publicUrl}/console`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Overview');
     expect(await page.locator('.tenant').textContent()).toBe('Contoso');
+    expect(await page.getByRole('heading', { level: 2 }).textContent()).toBe('Setup checklist: 0 of 6 done');
     const [cookie] = await context.cookies();
     expect(cookie).toMatchObject({ name: 'roster-console', httpOnly: true, sameSite: 'Strict', path: '/' });
     await accessible(page, kind);
@@ -153,6 +154,8 @@ describe.each(STORE_KINDS)('the console in chromium (%s)', (kind) => {
     const redirectUri = await copied(page, 'redirect-uri');
     expect(redirectUri).toBe(`${publicUrl}/${tenantId}/signin/callback`);
     expect(await page.content()).not.toContain(ENTRA_APP.clientSecret);
+    await page.getByRole('button', { name: 'I have registered this redirect URI in Entra ID' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Redirect URI confirmed.');
     await accessible(page, kind);
     await shot(page, kind, '04-sso-provider');
 
@@ -222,6 +225,10 @@ describe.each(STORE_KINDS)('the console in chromium (%s)', (kind) => {
     await accessible(page, kind);
 
     step('7');
+    await page.getByRole('link', { name: 'Overview' }).click();
+    expect(await page.getByRole('heading', { level: 2 }).textContent()).toBe('Setup checklist: 5 of 6 done');
+    expect(await page.locator('[aria-current=step]').textContent()).toContain('First sign-in seen');
+
     // 7. Revoke the token: a confirmation page (and a dialog), then Entra's next request is refused.
     await page.getByRole('link', { name: 'SCIM tokens' }).click();
     expect(await page.locator('table').textContent()).not.toContain('Never used');
@@ -282,5 +289,5 @@ describe.each(STORE_KINDS)('the console in chromium (%s)', (kind) => {
       expect(new URL(page.url()).pathname).toBe('/console/login');
       await context.close();
     }
-  }, 60_000);
+  }, 180_000);
 });

@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, type FieldProblem } from '../../core/errors.ts';
 import type { SsoProviderRecord } from '../../core/records.ts';
+import { confirmRedirectUri, setupChecklist } from '../../core/setup/checklist.ts';
 import {
   createSsoProvider,
   getSsoProvider,
@@ -213,18 +214,32 @@ ${redirectUriBlock(deps, tenantOf(request))}${providerForm(request, form, proble
     const record = await getSsoProvider(deps, tenantOf(request), request.params.scheme);
     const saved = (request.query as { saved?: string }).saved;
     const warnings = providerWarnings(deps, record);
+    const confirmed = (await setupChecklist(deps, record.tenantId)).steps.find(
+      (step) => step.id === 'redirect_uri_registered',
+    )?.done;
     return sendConsolePage(deps, request, reply, {
       section: 'sso',
       title: record.displayName,
       status,
-      content: html`${saved ? html`<p class="ok" role="status">${saved === 'created' ? 'Provider registered.' : 'Changes saved.'}</p>` : ''}
+      content: html`${saved ? html`<p class="ok" role="status">${saved === 'created' ? 'Provider registered.' : saved === 'confirmed' ? 'Redirect URI confirmed.' : 'Changes saved.'}</p>` : ''}
 ${warnings.map((w) => html`<p class="warning">${w}</p>`)}
 ${redirectUriBlock(deps, record.tenantId)}
+${
+  confirmed
+    ? html`<p class="ok">You confirmed the redirect URI is registered in Entra ID.</p>`
+    : html`<form method="post" action="/console/sso/${encodeURIComponent(record.scheme)}/redirect-uri-confirmed">${csrfField(request)}
+<button type="submit">I have registered this redirect URI in Entra ID</button></form>`
+}
 <h2>Settings</h2>${providerForm(request, form ?? formOf(record), problems, record)}`,
     });
   };
 
   app.get<{ Params: { scheme: string } }>('/sso/:scheme', (request, reply) => editPage(request, reply, undefined, []));
+  app.post<{ Params: { scheme: string } }>('/sso/:scheme/redirect-uri-confirmed', async (request, reply) => {
+    const record = await getSsoProvider(deps, tenantOf(request), request.params.scheme);
+    await confirmRedirectUri(deps, actorOf(request), record.tenantId);
+    return reply.redirect(`/console/sso/${encodeURIComponent(record.scheme)}?saved=confirmed`, 303);
+  });
   app.post<{ Params: { scheme: string }; Body: Form }>('/sso/:scheme', async (request, reply) => {
     const form = { ...request.body, scheme: request.params.scheme };
     const input = inputFrom(form);
