@@ -168,6 +168,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const engine = new SignInEngine({
     store,
     signin: store.signin,
+    setup: store.setup,
     keyring,
     clock,
     publicUrl: config.publicUrl,
@@ -183,6 +184,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     engine,
     limits: signInLimits,
     isStoreUnavailable: (error) => store.isUnavailable(error),
+    secureCookies: config.publicUrl.startsWith('https:'),
   });
 
   // Provisioning log retention and idle shared rate-limit buckets: purge hourly (and once at start), off the

@@ -1,7 +1,11 @@
 // What reaches the logs: paths without query values (SCIM filter values are personal data), no credentials.
 
+/** A setup link's path carries its secret (ADR 0029): `/console/setup/<secret>` is logged without it. */
+const SETUP_LINK = /^(\/console\/setup\/)[^/?#]+/;
+
 /** `/Users?filter=userName eq "bob"&count=5` → `/Users?filter=[redacted]&count=[redacted]`. */
-export function redactUrl(url: string): string {
+export function redactUrl(raw: string): string {
+  const url = raw.replace(SETUP_LINK, '$1[redacted]');
   const q = url.indexOf('?');
   if (q === -1) return url;
   const names = url

@@ -5,6 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors, type default as Provider } from 'oidc-provider';
 import { DomainError } from '../core/errors.ts';
 import type { Store } from '../core/ports.ts';
+import type { SetupStore } from '../core/setup/ports.ts';
+import type { TestReturnStep, TestStartStep } from '../core/setup/test-signins.ts';
 import type { DelegatedToken, InteractionStep, Refusal } from '../core/signin/outcomes.ts';
 import type { SigninStore } from '../core/signin/ports.ts';
 import { chooseProvider } from '../core/signin/provider-choice.ts';
@@ -14,12 +16,15 @@ import type { Clock } from '../lib/clock.ts';
 import { cookieKeys, type Keyring } from '../lib/keyring.ts';
 import { delegatedToken } from './delegation.ts';
 import { createTenantProvider, IDP_HINT, type ProviderPages } from './tenant-provider.ts';
+import { TestSignIns } from './test-signin.ts';
 import { UpstreamClient } from './upstream.ts';
 import { UpstreamLogin } from './upstream-login.ts';
 
 export interface SignInEngineDeps {
   readonly store: Store;
   readonly signin: SigninStore;
+  /** Test sign-ins (ADR 0029). */
+  readonly setup: SetupStore;
   readonly keyring: Keyring;
   readonly clock: Clock;
   readonly publicUrl: string;
@@ -43,6 +48,7 @@ type OnMismatch = 'throw' | 'step decides';
 export class SignInEngine {
   private readonly deps: SignInEngineDeps;
   private readonly login: UpstreamLogin;
+  private readonly tests: TestSignIns;
   private readonly providers = new Map<string, { version: string; provider: Provider }>();
   private readonly base: URL;
 
@@ -52,7 +58,11 @@ export class SignInEngine {
     const upstream = new UpstreamClient(
       deps.clockToleranceSeconds === undefined ? {} : { clockToleranceSeconds: deps.clockToleranceSeconds },
     );
-    this.login = new UpstreamLogin({ ...deps, upstream, callbackUrl: (tenantId) => this.callbackUrl(tenantId) });
+    const callbackUrl = (tenantId: string) => this.callbackUrl(tenantId);
+    this.login = new UpstreamLogin({ ...deps, upstream, callbackUrl });
+    // A test's refusals are its outcome, not sign-in refusals: that login audits none of them.
+    const testLogin = new UpstreamLogin({ ...deps, upstream, callbackUrl, auditRefusals: false });
+    this.tests = new TestSignIns({ ...deps, login: testLogin });
   }
 
   /** The tenant's OP, rebuilt when its signing keys changed (here or in another process). Undefined: no tenant. */
@@ -220,6 +230,21 @@ export class SignInEngine {
       },
       'step decides',
     );
+  }
+
+  /** A test sign-in's start: its key, then the upstream authorization request (no interaction of the OP). */
+  startTestSignIn(tenantId: string, id: string, key: string): Promise<TestStartStep> {
+    return this.tests.start(tenantId, id, key);
+  }
+
+  /** A test sign-in's callback (continued from /{tenantId}/signin/callback): the outcome, recorded once. */
+  finishTestSignIn(
+    tenantId: string,
+    id: string,
+    cookie: string | undefined,
+    query: URLSearchParams,
+  ): Promise<TestReturnStep> {
+    return this.tests.finish(tenantId, id, cookie, query);
   }
 
   /** Ends the interaction with error=access_denied for the app. */

@@ -25,6 +25,15 @@ export interface UpstreamLoginDeps {
   readonly publicUrl: string;
   /** The fixed redirect URI registered in Entra ID for the tenant. */
   callbackUrl(tenantId: string): string;
+  /** false for test sign-ins: their refusals are the test's outcome (ADR 0029), not sign-in refusals. */
+  readonly auditRefusals?: boolean;
+}
+
+/** What a callback proved, before anyone is resolved: the provider, the upstream's answer, the pinned identity. */
+export interface VerifiedCallback {
+  readonly sso: SsoProviderRecord;
+  readonly result: UpstreamResult;
+  readonly identity: UpstreamIdentity;
 }
 
 /** The interaction a callback continues under (its URL), and the one the browser's cookie names. */
@@ -102,6 +111,22 @@ export class UpstreamLogin {
 
   /** Finish: the callback's steps in order, as oidc-provider runs an endpoint's stack; the first refusal ends it. */
   async finish(tenantId: string, interaction: CallbackInteraction, query: URLSearchParams): Promise<LoginOutcome> {
+    const verified = await this.verify(tenantId, interaction, query);
+    if (isRefusal(verified)) return verified;
+    const { sso, result, identity } = verified;
+    // Resolution audits its own outcome (with the identity it concerned).
+    const outcome = await completeSignIn(this.deps, sso, identity);
+    if (outcome.kind === 'refused') return refusal(outcome.reason);
+    await this.keepUpstreamToken(tenantId, sso, outcome.userId, result);
+    return { kind: 'signed-in', userId: outcome.userId };
+  }
+
+  /** The callback's checks up to the pinned identity; a test sign-in stops here (src/oidc/test-signin.ts). */
+  async verify(
+    tenantId: string,
+    interaction: CallbackInteraction,
+    query: URLSearchParams,
+  ): Promise<VerifiedCallback | Refusal> {
     const state = query.get('state') ?? '';
     const login = await this.takeState(tenantId, state, interaction);
     if (isRefusal(login)) return login;
@@ -114,11 +139,7 @@ export class UpstreamLogin {
     if (isRefusal(result)) return result;
     const identity = await this.pinDirectory(tenantId, sso, result.claims);
     if (isRefusal(identity)) return identity;
-    // Resolution audits its own outcome (with the identity it concerned).
-    const outcome = await completeSignIn(this.deps, sso, identity);
-    if (outcome.kind === 'refused') return refusal(outcome.reason);
-    await this.keepUpstreamToken(tenantId, sso, outcome.userId, result);
-    return { kind: 'signed-in', userId: outcome.userId };
+    return { sso, result, identity };
   }
 
   /** One-time: the state is taken (deleted and read in one statement) before anything else is trusted. */
@@ -237,7 +258,7 @@ export class UpstreamLogin {
     reason: SignInRefusalReason,
     audited: string = reason,
   ): Promise<Refusal> {
-    await recordRefusal(this.deps, tenantId, scheme, audited);
+    if (this.deps.auditRefusals !== false) await recordRefusal(this.deps, tenantId, scheme, audited);
     return refusal(reason);
   }
 }

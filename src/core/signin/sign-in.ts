@@ -10,7 +10,13 @@ import type { Store } from '../ports.ts';
 import type { SsoProviderRecord } from '../records.ts';
 import { userWritten } from '../scim/events.ts';
 import type { ResourceData, StoredUser } from '../scim/records.ts';
-import { type Candidate, type RefusalReason, resolveIdentity, type UpstreamIdentity } from './identity.ts';
+import {
+  type Candidate,
+  type RefusalReason,
+  type Resolution,
+  resolveIdentity,
+  type UpstreamIdentity,
+} from './identity.ts';
 import type { SigninRepositories, SigninStore, UpstreamIdentityKey } from './ports.ts';
 
 export interface SignInDeps {
@@ -65,7 +71,7 @@ function provisionedUser(tenantId: string, scheme: string, identity: UpstreamIde
   };
 }
 
-class LostRace extends Error {}
+export class LostRace extends Error {}
 
 /** An outcome plus what the audit entry names: the subject concerned and the binding rule used. */
 interface Attempt {
@@ -74,7 +80,15 @@ interface Attempt {
   readonly rule?: 'externalId' | 'userName';
 }
 
-async function attempt(deps: SignInDeps, provider: SsoProviderRecord, identity: UpstreamIdentity): Promise<Attempt> {
+/**
+ * The resolution rule applied to what the store holds now (read in `tx`): the decision a sign-in of this identity
+ * acts on, and a test sign-in only reports (preview.ts). Throws LostRace when a concurrent sign-in just bound it.
+ */
+export async function decide(
+  tx: SigninRepositories,
+  provider: SsoProviderRecord,
+  identity: UpstreamIdentity,
+): Promise<{ readonly key: UpstreamIdentityKey; readonly decision: Resolution }> {
   const tenantId = provider.tenantId;
   const key: UpstreamIdentityKey = {
     tenantId,
@@ -82,23 +96,29 @@ async function attempt(deps: SignInDeps, provider: SsoProviderRecord, identity: 
     directory: identity.directory,
     subject: identity.subject,
   };
+  const boundId = await tx.identities.find(key);
+  const boundUser = boundId === undefined ? undefined : ((await tx.scim.users.get(tenantId, boundId)) ?? null);
+  const byExternalId = boundId
+    ? []
+    : await tx.scim.users.findByExternalId(tenantId, identity.subject, EXTERNAL_ID_PROBE);
+  const byUserNameUser =
+    boundId || byExternalId.length > 0 || !identity.userName
+      ? undefined
+      : await tx.scim.users.findByUserName(tenantId, identity.userName);
+  const decision = resolveIdentity(identity, {
+    providerScheme: provider.scheme,
+    autoProvisioning: provider.properties.autoProvisioningEnabled,
+    boundUser,
+    byExternalId: await Promise.all(byExternalId.map((u) => candidate(tx, key, u))),
+    byUserName: byUserNameUser && (await candidate(tx, key, byUserNameUser)),
+  });
+  return { key, decision };
+}
+
+async function attempt(deps: SignInDeps, provider: SsoProviderRecord, identity: UpstreamIdentity): Promise<Attempt> {
+  const tenantId = provider.tenantId;
   return deps.signin.transaction(async (tx) => {
-    const boundId = await tx.identities.find(key);
-    const boundUser = boundId === undefined ? undefined : ((await tx.scim.users.get(tenantId, boundId)) ?? null);
-    const byExternalId = boundId
-      ? []
-      : await tx.scim.users.findByExternalId(tenantId, identity.subject, EXTERNAL_ID_PROBE);
-    const byUserNameUser =
-      boundId || byExternalId.length > 0 || !identity.userName
-        ? undefined
-        : await tx.scim.users.findByUserName(tenantId, identity.userName);
-    const decision = resolveIdentity(identity, {
-      providerScheme: provider.scheme,
-      autoProvisioning: provider.properties.autoProvisioningEnabled,
-      boundUser,
-      byExternalId: await Promise.all(byExternalId.map((u) => candidate(tx, key, u))),
-      byUserName: byUserNameUser && (await candidate(tx, key, byUserNameUser)),
-    });
+    const { key, decision } = await decide(tx, provider, identity);
     const now = deps.clock.now().toISOString();
     switch (decision.kind) {
       case 'bound':

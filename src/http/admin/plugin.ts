@@ -14,6 +14,7 @@ import { setupRoutes } from './setup-routes.ts';
 import { signInAdminRoutes } from './signin-routes.ts';
 import { ssoRoutes } from './sso-routes.ts';
 import type { AdminSurfaceDeps } from './surface.ts';
+import { testSignInRoutes } from './test-signin-routes.ts';
 import { operatorWebhookRoutes, tenantWebhookRoutes } from './webhook-routes.ts';
 
 /** Registers the OpenAPI generator; must run before any route is added so it sees them all. */
@@ -81,6 +82,7 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminSurfaceDeps):
     await tenantEventRoutes(scope, deps);
     await tenantWebhookRoutes(scope, deps);
     await setupRoutes(scope, deps);
+    await testSignInRoutes(scope, deps);
   });
   await app.register(async (scope) => {
     // Either role: the tenant's admin reads its own directory, the operator (the vendor's backend) any tenant's.

@@ -14,6 +14,7 @@ import {
   unavailablePage,
 } from './pages.ts';
 import type { SignInSurface } from './surface.ts';
+import { testSignInRoutes } from './test-signin-routes.ts';
 
 export type { SignInSurface } from './surface.ts';
 
@@ -27,6 +28,8 @@ export interface SignInPluginOptions {
   readonly engine: SignInSurface;
   readonly limits: SignInRateLimits;
   readonly isStoreUnavailable: (error: unknown) => boolean;
+  /** Cookies are Secure unless ROSTER_PUBLIC_URL is plain http. */
+  readonly secureCookies?: boolean;
 }
 
 const TENANT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -173,6 +176,8 @@ export async function signInPlugin(app: FastifyInstance, options: SignInPluginOp
     if (!checkParams(request.params)) return notFound(reply);
     await raw(reply, () => engine.abort(request.params.tenantId, request.raw, reply.raw, request.params.uid));
   });
+
+  await testSignInRoutes(app, { engine, secureCookies: options.secureCookies !== false, sendPage });
 
   app.get<{ Params: Params }>('/:tenantId/delegation/token', async (request, reply) => {
     if (!checkParams(request.params)) return notFound(reply);

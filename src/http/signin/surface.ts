@@ -1,6 +1,7 @@
 // What the sign-in routes need from the sign-in engine (implemented in src/oidc, wired in app.ts), so http never
 // imports oidc. The answers are the core's sign-in outcomes, declared once in core/signin/outcomes.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TestReturnStep, TestStartStep } from '../../core/setup/test-signins.ts';
 import type { DelegatedToken, InteractionStep, Refusal } from '../../core/signin/outcomes.ts';
 
 export interface SignInSurface {
@@ -24,4 +25,11 @@ export interface SignInSurface {
   ): Promise<Refusal | { readonly kind: 'finished' }>;
   abort(tenantId: string, req: IncomingMessage, res: ServerResponse, uid: string): Promise<void>;
   delegatedToken(tenantId: string, accessToken: string): Promise<DelegatedToken>;
+  startTestSignIn(tenantId: string, id: string, key: string): Promise<TestStartStep>;
+  finishTestSignIn(
+    tenantId: string,
+    id: string,
+    cookie: string | undefined,
+    query: URLSearchParams,
+  ): Promise<TestReturnStep>;
 }

@@ -1,0 +1,29 @@
+// Why a sign-in was refused, in words for the tenant's admin (a test sign-in's outcome): unlike the sign-in page's
+// words for the person signing in, these say what to check or change.
+import type { SignInRefusalReason } from './outcomes.ts';
+
+const FOR_ADMINS: Record<SignInRefusalReason, string> = {
+  no_subject:
+    'no Roster user matches this identity (by object id or userName) and auto-provisioning is off: provision the user by SCIM first, or turn auto-provisioning on',
+  subject_inactive: 'the matching Roster user is deactivated (active: false)',
+  identity_conflict: 'the matching Roster user is already linked to another identity of this provider',
+  provisioned_by_other_provider:
+    'a Roster user with this userName exists, but another provider (or an admin) created it; it is not linked automatically',
+  ambiguous_external_id: 'more than one Roster user has this externalId',
+  no_username_claim:
+    'the ID token has no preferred_username, so no user can be created: add it to the token configuration',
+  provider_unavailable: 'the provider is disabled, login is turned off, or its configuration has warnings',
+  directory_mismatch: "the account belongs to another directory than the provider's authority names",
+  issuer_mismatch: "the ID token's issuer is not the configured authority",
+  missing_oid: 'the ID token carries no oid claim',
+  state_mismatch:
+    'the sign-in came back to another browser, or its state was already used or expired: start the test again',
+  upstream_error: 'the identity provider answered with an error instead of a sign-in (see the audit log)',
+  token_rejected: "the identity provider's answer failed verification (signature, nonce, lifetime or client secret)",
+  discovery_failed: "the identity provider's discovery document could not be fetched from the authority",
+  client_secret_unreadable: 'the stored client secret cannot be decrypted with the configured keys: enter it again',
+};
+
+export function explainRefusal(reason: string): string {
+  return Object.hasOwn(FOR_ADMINS, reason) ? FOR_ADMINS[reason as SignInRefusalReason] : reason;
+}

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { redactUrl } from './redact.ts';
+
+describe('redactUrl', () => {
+  it('logs query names without their values', () => {
+    expect(redactUrl('/Users?filter=userName%20eq%20%22bob%22&count=5')).toBe(
+      '/Users?filter=[redacted]&count=[redacted]',
+    );
+  });
+
+  it("logs a setup link's path without its secret", () => {
+    const secret = `${'a'.repeat(22)}.${'B'.repeat(43)}`;
+    expect(redactUrl(`/console/setup/${secret}`)).toBe('/console/setup/[redacted]');
+    expect(redactUrl(`/console/setup/${secret}?x=1`)).toBe('/console/setup/[redacted]?x=[redacted]');
+    expect(redactUrl('/console/users')).toBe('/console/users');
+  });
+});
