@@ -12,6 +12,7 @@ import { IndexSeekCache } from './core/scim/search.ts';
 import { purgeExpiredSignIn } from './core/signin/purge-expired.ts';
 import { WebhookRunner } from './core/webhooks/worker.ts';
 import { adminPlugin, registerOpenApi } from './http/admin/plugin.ts';
+import { consolePlugin } from './http/console/plugin.ts';
 import { scimPlugin } from './http/scim/plugin.ts';
 import { createServer } from './http/server.ts';
 import { providerPages } from './http/signin/pages.ts';
@@ -104,6 +105,23 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     setup: store.setup,
     scimLog,
     publicUrl: config.publicUrl,
+  });
+  // The admin console (ADR 0028): the same use cases as the admin API, behind a server-side session.
+  await server.register(consolePlugin, {
+    prefix: '/console',
+    ...coreDeps,
+    scim: store.scim,
+    signin: store.signin,
+    events: store.feed,
+    webhooks: store.webhooks,
+    checkWebhookUrl: (url: string) => checkWebhookUrl(url, config.webhooks.allowPrivate),
+    directory: store.directory,
+    scimLog,
+    publicUrl: config.publicUrl,
+    setup: store.setup,
+    sessions: store.consoleSessions,
+    timeouts: { idleMs: config.console.idleMinutes * 60_000, absoluteMs: config.console.maxHours * 3_600_000 },
+    isStoreUnavailable: (error: unknown) => store.isUnavailable(error),
   });
   // Rate limits: shared through PostgreSQL by every process (leased in batches, ADR 0012), or per process.
   const shared: SharedBuckets[] = [];

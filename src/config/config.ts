@@ -44,6 +44,8 @@ export interface Config {
   readonly purgeIntervalSeconds: number;
   /** How long events stay in the feed; a cursor older than this answers 410 (docs/events.md). */
   readonly eventRetentionDays: number;
+  /** Console sessions (ADR 0028): ended after this much idle time, and at this age whatever the use. */
+  readonly console: { readonly idleMinutes: number; readonly maxHours: number };
   /** The webhook delivery loop of each process (src/core/webhooks/worker.ts, ADR 0020). */
   readonly webhookDelivery: {
     /** How often it looks for new events and due endpoints; a local SCIM commit also starts a round. */
@@ -282,6 +284,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     scimLogRetentionDays: integer(env, 'ROSTER_SCIM_LOG_RETENTION_DAYS', defaults.SCIM_LOG_RETENTION_DAYS, 1, 3650),
     purgeIntervalSeconds: integer(env, 'ROSTER_PURGE_INTERVAL_SECONDS', defaults.PURGE_INTERVAL_SECONDS, 1, 86_400),
     eventRetentionDays: integer(env, 'ROSTER_EVENT_RETENTION_DAYS', defaults.EVENT_RETENTION_DAYS, 1, 3650),
+    console: {
+      idleMinutes: integer(env, 'ROSTER_CONSOLE_IDLE_MINUTES', 30, 1, 1440),
+      maxHours: integer(env, 'ROSTER_CONSOLE_MAX_HOURS', 12, 1, 168),
+    },
     webhookDelivery: {
       pollMs: integer(env, 'ROSTER_WEBHOOK_POLL_MS', defaults.WEBHOOK_POLL_MS, 10, 60_000),
       leaseMs: integer(env, 'ROSTER_WEBHOOK_LEASE_MS', defaults.WEBHOOK_LEASE_MS, 1000, 600_000),

@@ -1,6 +1,7 @@
 // Opens the configured store, applies pending migrations, and exposes it through the core's Store port.
 import { type Kysely, Migrator } from 'kysely';
 import type pg from 'pg';
+import type { ConsoleSessionRepository } from '../core/console/ports.ts';
 import type { DirectoryStore } from '../core/directory/ports.ts';
 import type { EventFeedStore } from '../core/events/ports.ts';
 import type { Store } from '../core/ports.ts';
@@ -9,6 +10,7 @@ import type { ScimStore } from '../core/scim/ports.ts';
 import type { SetupStore } from '../core/setup/ports.ts';
 import type { OidcPayloadRepository, SigninRepositories, SigninStore } from '../core/signin/ports.ts';
 import type { WebhookStore } from '../core/webhooks/ports.ts';
+import { createConsoleSessionRepository } from './console-sessions.ts';
 import { createDirectoryStore } from './directory.ts';
 import { createEventFeedStore } from './events.ts';
 import { fixedQueries, type Reader } from './fixed-queries.ts';
@@ -38,6 +40,8 @@ export interface OpenedStore extends Store {
   readonly webhooks: WebhookStore;
   /** The directory API's reads (ADR 0021). */
   readonly directory: DirectoryStore;
+  /** Console sessions (ADR 0028). */
+  readonly consoleSessions: ConsoleSessionRepository;
   /** Setup links, test sign-ins and the setup checklist's facts (ADR 0029). */
   readonly setup: SetupStore;
   /** SQLite group commit: commits issued for SCIM write transactions (undefined on PostgreSQL). */
@@ -145,6 +149,7 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
     feed: createEventFeedStore(db, location.kind),
     webhooks: createWebhookStore(db, location.kind, (trx) => createRepositories(trx, traits)),
     directory: createDirectoryStore(db, location.kind, scim.users.groupsOf, reads),
+    consoleSessions: createConsoleSessionRepository(db),
     setup: createSetupStore(db, (trx) => createRepositories(trx, traits)),
     groupCommits: () => committer?.commits,
     groupCommitMs: () => committer?.commitMs,

@@ -113,9 +113,22 @@ export interface Database extends ScimDatabase {
   sso_providers: SsoProvidersTable;
   scim_tokens: ScimTokensTable;
   audit_events: AuditEventsTable;
+  console_sessions: ConsoleSessionsTable;
   setup_links: SetupLinksTable;
   tenant_setup: TenantSetupTable;
   sso_test_signins: SsoTestSigninsTable;
+}
+
+/** Migration 0016 (ADR 0028): console sessions. */
+export interface ConsoleSessionsTable {
+  id: string;
+  tenant_id: string;
+  digest: string;
+  key_id: string;
+  csrf: string;
+  actor: string;
+  created_at: string;
+  last_seen_at: string;
 }
 
 /** Migration 0010 (ADR 0029): setup links, the redirect URI confirmation, test sign-ins. */

@@ -10,6 +10,7 @@ import * as m0007 from './0007-webhooks.ts';
 import * as m0008 from './0008-directory-active-index.ts';
 import * as m0009 from './0009-user-emails.ts';
 import * as m0010 from './0010-setup.ts';
+import * as m0016 from './0016-console-sessions.ts';
 import type { MigrationContext } from './context.ts';
 
 interface MigrationModule {
@@ -27,6 +28,7 @@ const modules: Record<string, MigrationModule> = {
   '0008-directory-active-index': m0008,
   '0009-user-emails': m0009,
   '0010-setup': m0010,
+  '0016-console-sessions': m0016,
 };
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {
