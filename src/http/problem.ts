@@ -39,6 +39,10 @@ const TITLES: Record<ProblemCode, { status: number; title: string }> = {
   'webhooks.cursor_invalid': { status: 400, title: 'Invalid cursor' },
   'directory.cursor_invalid': { status: 400, title: 'Invalid cursor' },
   'directory.not_found': { status: 404, title: 'Directory resource not found' },
+  'domains.not_found': { status: 404, title: 'Domain not found' },
+  'domains.exists': { status: 409, title: 'Domain already claimed' },
+  'domains.taken': { status: 409, title: 'Domain verified by another tenant' },
+  'domains.public_suffix': { status: 400, title: 'Public suffix refused' },
   // The SCIM use cases' codes: the SCIM surface sends them as SCIM errors (src/http/scim/errors.ts); here for the
   // day an admin route calls a SCIM use case.
   'scim.not_found': { status: 404, title: 'SCIM resource not found' },

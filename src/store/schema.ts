@@ -113,6 +113,31 @@ export interface Database extends ScimDatabase {
   sso_providers: SsoProvidersTable;
   scim_tokens: ScimTokensTable;
   audit_events: AuditEventsTable;
+  domains: DomainsTable;
+  tenant_settings: TenantSettingsTable;
+}
+
+/** A tenant's claim on a domain (migration 0011). */
+export interface DomainsTable {
+  id: string;
+  tenant_id: string;
+  domain: string;
+  status: string;
+  challenge: string;
+  reason: string | null;
+  failures: number;
+  created_at: string;
+  verified_at: string | null;
+  checked_at: string | null;
+  next_check_at: string | null;
+  lease_until: string | null;
+}
+
+export interface TenantSettingsTable {
+  tenant_id: string;
+  /** JSON text of the DomainPolicy. */
+  domain_policy: string;
+  updated_at: string;
 }
 
 /** `data`/`search` are JSON text on SQLite and jsonb on PostgreSQL (parsed objects when read through pg). */

@@ -5,6 +5,7 @@ import { applyPatch } from '../../scim/patch/apply.ts';
 import { parsePatchRequest } from '../../scim/patch/message.ts';
 import { toStoredResource } from '../../scim/resource/validate.ts';
 import { scimRegistry } from '../../scim/schema/registry.ts';
+import { checkScimDomains, touchesDomains } from '../domains/policy.ts';
 import { DomainError } from '../errors.ts';
 import { changedAttributes } from '../events/directory.ts';
 import type { ScimCaller, ScimDeps } from './context.ts';
@@ -31,10 +32,27 @@ async function endSessionsOnDeactivation(tx: ScimRepositories, before: StoredUse
   if (before.data.active !== false && after.data.active === false) await tx.sessions.revoke(after.tenantId, after.id);
 }
 
+/**
+ * domainPolicy.scimRestrictToVerifiedDomains: a write that sets the userName or primary email must keep both in the
+ * tenant's verified domains. A write that leaves them as they were (deactivating a user who predates the policy)
+ * passes.
+ */
+async function enforceDomainPolicy(
+  deps: ScimDeps,
+  caller: ScimCaller,
+  before: ResourceData | undefined,
+  after: ResourceData,
+): Promise<void> {
+  if (!deps.domainGate || (before !== undefined && !touchesDomains(before, after))) return;
+  const verified = await deps.domainGate(caller.tenantId);
+  if (verified) checkScimDomains(verified, after);
+}
+
 export async function createUser(deps: ScimDeps, caller: ScimCaller, body: unknown): Promise<StoredUser> {
   const { data, password } = withActive(
     withoutPassword(toStoredResource(body, 'User', scimRegistry, { mode: 'create' })),
   );
+  await enforceDomainPolicy(deps, caller, undefined, data);
   const now = deps.clock.now().toISOString();
   const user: StoredUser = {
     tenantId: caller.tenantId,
@@ -74,6 +92,7 @@ export async function replaceUser(
         toStoredResource(body, 'User', scimRegistry, { mode: 'replace', existing: { ...current.data, id } }),
       ),
     );
+    await enforceDomainPolicy(deps, caller, current.data, data);
     const next: StoredUser = {
       ...current,
       data,
@@ -114,6 +133,7 @@ export async function patchUser(
     });
     const password = changes.password;
     if (changes.changedAttributes.length === 0 && password === undefined) return { user: current, changed: [] };
+    await enforceDomainPolicy(deps, caller, current.data, next);
     const user: StoredUser = {
       ...current,
       data: next,

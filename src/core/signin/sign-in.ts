@@ -4,6 +4,8 @@ import type { Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
 import { URN } from '../../scim/schema/urns.ts';
 import { recordAudit } from '../audit/audit.ts';
+import { domainOfAddress } from '../domains/names.ts';
+import { readDomainPolicy } from '../domains/policy.ts';
 import { hasCode } from '../errors.ts';
 import { newEvent } from '../events/records.ts';
 import type { Store } from '../ports.ts';
@@ -67,6 +69,20 @@ function provisionedUser(tenantId: string, scheme: string, identity: UpstreamIde
 
 class LostRace extends Error {}
 
+/**
+ * domainPolicy.jitRestrictToVerifiedDomains: a person is created at sign-in only when the user name (the UPN) and
+ * the email, if any, are in the tenant's verified domains. Binding to an existing subject is not affected.
+ */
+async function jitAllowed(store: Store, tenantId: string, identity: UpstreamIdentity): Promise<boolean> {
+  if (!(await readDomainPolicy(store, tenantId)).jitRestrictToVerifiedDomains) return true;
+  const verified = new Set(await store.domains.verifiedOf(tenantId));
+  const inVerified = (value: string | undefined) => {
+    const domain = value === undefined ? undefined : domainOfAddress(value);
+    return domain !== undefined && verified.has(domain);
+  };
+  return inVerified(identity.userName) && (identity.email === undefined || inVerified(identity.email));
+}
+
 /** An outcome plus what the audit entry names: the subject concerned and the binding rule used. */
 interface Attempt {
   readonly outcome: SignInOutcome;
@@ -111,6 +127,9 @@ async function attempt(deps: SignInDeps, provider: SsoProviderRecord, identity: 
           rule: decision.rule,
         };
       case 'provision': {
+        if (!(await jitAllowed(deps.store, tenantId, identity))) {
+          return { outcome: { kind: 'refused', reason: 'domain_not_verified' }, target: null };
+        }
         const user = provisionedUser(tenantId, provider.scheme, identity, now);
         await tx.scim.users.insert(user);
         if (!(await tx.identities.insert(key, user.id, now))) throw new LostRace();
