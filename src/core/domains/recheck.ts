@@ -42,7 +42,14 @@ async function recheckOne(deps: DomainDeps, record: DomainRecord, now: Date): Pr
   const at = now.toISOString();
   const nextCheckAt = new Date(now.getTime() + RECHECK_INTERVAL_MS).toISOString();
   if (result.ok) {
-    await deps.store.domains.update({ ...record, failures: 0, checkedAt: at, nextCheckAt, leaseUntil: null });
+    await deps.store.domains.update({
+      ...record,
+      failures: 0,
+      reason: null,
+      checkedAt: at,
+      nextCheckAt,
+      leaseUntil: null,
+    });
     return false;
   }
   const failures = record.failures + 1;

@@ -33,26 +33,28 @@ async function endSessionsOnDeactivation(tx: ScimRepositories, before: StoredUse
 }
 
 /**
- * domainPolicy.scimRestrictToVerifiedDomains: a write that sets the userName or primary email must keep both in the
- * tenant's verified domains. A write that leaves them as they were (deactivating a user who predates the policy)
- * passes.
+ * domainPolicy.scimRestrictToVerifiedDomains: the tenant's verified domains when the rule is on, read before the
+ * write's transaction (on SQLite that transaction holds the one write connection, which the read would wait for).
  */
-async function enforceDomainPolicy(
-  deps: ScimDeps,
-  caller: ScimCaller,
+const domainsToEnforce = (deps: ScimDeps, caller: ScimCaller) => deps.domainGate?.(caller.tenantId);
+
+/**
+ * A write that sets the userName or primary email must keep both in the verified domains. A write that leaves
+ * them as they were (deactivating a user who predates the policy) passes.
+ */
+function enforceDomainPolicy(
+  verified: ReadonlySet<string> | undefined,
   before: ResourceData | undefined,
   after: ResourceData,
-): Promise<void> {
-  if (!deps.domainGate || (before !== undefined && !touchesDomains(before, after))) return;
-  const verified = await deps.domainGate(caller.tenantId);
-  if (verified) checkScimDomains(verified, after);
+): void {
+  if (verified && (before === undefined || touchesDomains(before, after))) checkScimDomains(verified, after);
 }
 
 export async function createUser(deps: ScimDeps, caller: ScimCaller, body: unknown): Promise<StoredUser> {
   const { data, password } = withActive(
     withoutPassword(toStoredResource(body, 'User', scimRegistry, { mode: 'create' })),
   );
-  await enforceDomainPolicy(deps, caller, undefined, data);
+  enforceDomainPolicy(await domainsToEnforce(deps, caller), undefined, data);
   const now = deps.clock.now().toISOString();
   const user: StoredUser = {
     tenantId: caller.tenantId,
@@ -85,6 +87,7 @@ export async function replaceUser(
   body: unknown,
   ifMatch: string | undefined,
 ): Promise<StoredUser> {
+  const verified = await domainsToEnforce(deps, caller);
   return deps.scim.transaction(async (tx) => {
     const current = await currentForWrite(tx.users, caller.tenantId, id, ifMatch, notFound);
     const { data, password } = withActive(
@@ -92,7 +95,7 @@ export async function replaceUser(
         toStoredResource(body, 'User', scimRegistry, { mode: 'replace', existing: { ...current.data, id } }),
       ),
     );
-    await enforceDomainPolicy(deps, caller, current.data, data);
+    enforceDomainPolicy(verified, current.data, data);
     const next: StoredUser = {
       ...current,
       data,
@@ -124,6 +127,7 @@ export async function patchUser(
   ifMatch: string | undefined,
 ): Promise<{ user: StoredUser; changed: readonly string[] }> {
   const operations = parsePatchRequest(body);
+  const verified = await domainsToEnforce(deps, caller);
   return deps.scim.transaction(async (tx) => {
     const current = await currentForWrite(tx.users, caller.tenantId, id, ifMatch, notFound);
     const { next, changes } = applyPatch(current.data, operations, {
@@ -133,7 +137,7 @@ export async function patchUser(
     });
     const password = changes.password;
     if (changes.changedAttributes.length === 0 && password === undefined) return { user: current, changed: [] };
-    await enforceDomainPolicy(deps, caller, current.data, next);
+    enforceDomainPolicy(verified, current.data, next);
     const user: StoredUser = {
       ...current,
       data: next,
