@@ -98,6 +98,10 @@ async function attempt(deps: SignInDeps, provider: SsoProviderRecord, identity: 
     directory: identity.directory,
     subject: identity.subject,
   };
+  // Read before the transaction: on SQLite it holds the one write connection, which this read would wait for.
+  const jitPermitted = provider.properties.autoProvisioningEnabled
+    ? await jitAllowed(deps.store, tenantId, identity)
+    : false;
   return deps.signin.transaction(async (tx) => {
     const boundId = await tx.identities.find(key);
     const boundUser = boundId === undefined ? undefined : ((await tx.scim.users.get(tenantId, boundId)) ?? null);
@@ -127,7 +131,7 @@ async function attempt(deps: SignInDeps, provider: SsoProviderRecord, identity: 
           rule: decision.rule,
         };
       case 'provision': {
-        if (!(await jitAllowed(deps.store, tenantId, identity))) {
+        if (!jitPermitted) {
           return { outcome: { kind: 'refused', reason: 'domain_not_verified' }, target: null };
         }
         const user = provisionedUser(tenantId, provider.scheme, identity, now);
