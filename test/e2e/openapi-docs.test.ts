@@ -77,6 +77,13 @@ describe('OpenAPI document and docs page', () => {
         'GET /iam/v1/directory/groups',
         'GET /iam/v1/directory/groups/{id}',
         'GET /iam/v1/directory/groups/{id}/members',
+        'POST /iam/v1/domains',
+        'GET /iam/v1/domains',
+        'GET /iam/v1/domains/{id}',
+        'POST /iam/v1/domains/{id}/verify',
+        'DELETE /iam/v1/domains/{id}',
+        'GET /iam/v1/settings',
+        'PATCH /iam/v1/settings',
         ...['/iam/v1/webhooks', '/iam/v1/operator/webhooks'].flatMap((base) => [
           `POST ${base}`,
           `GET ${base}`,
@@ -89,7 +96,7 @@ describe('OpenAPI document and docs page', () => {
         ]),
       ]),
     );
-    expect(operations.length).toBe(49);
+    expect(operations.length).toBe(56);
     for (const [name, op] of operations) {
       expect(op.summary, name).toMatch(/\S/);
       const statuses = Object.keys(op.responses ?? {});
