@@ -80,9 +80,9 @@ export function createDomainRepository(
         .executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
     },
-    async update(d) {
+    async update(d, heldLease) {
       try {
-        await db
+        let query = db
           .updateTable('domains')
           .set({
             status: d.status,
@@ -94,8 +94,10 @@ export function createDomainRepository(
             lease_until: d.leaseUntil,
           })
           .where('tenant_id', '=', d.tenantId)
-          .where('id', '=', d.id)
-          .execute();
+          .where('id', '=', d.id);
+        if (heldLease !== undefined) query = query.where('lease_until', '=', heldLease);
+        const result = await query.executeTakeFirst();
+        return Number(result.numUpdatedRows) > 0;
       } catch (error) {
         if (!traits.isUniqueViolation(error)) throw error;
         throw new DomainError('domains.taken', `"${d.domain}" is verified by another tenant`, [

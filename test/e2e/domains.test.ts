@@ -198,6 +198,24 @@ describe.each(STORE_KINDS)('verified domains (%s)', (kind) => {
     ]);
   });
 
+  it("a re-check's result does not overwrite an admin's verify or delete that came in during its lookup", async () => {
+    const d = await verifiedDomain(a, 'lease.test');
+    t.clock.advance(DAY);
+    const at = t.clock.now().toISOString();
+    const lease = new Date(t.clock.now().getTime() + 60_000).toISOString();
+    const [due] = (await t.db.store.domains.due(at, 1000)).filter((x) => x.id === d.id);
+    expect(due).toBeDefined();
+    expect(await t.db.store.domains.claim(d.id, at, lease)).toBe(true);
+    // Held: a second claim fails.
+    expect(await t.db.store.domains.claim(d.id, at, lease)).toBe(false);
+    // The admin removes the record and verifies meanwhile: failed, lease cleared.
+    txt.delete(d.verification.name);
+    expect((await admin(a, 'POST', `/domains/${d.id}/verify`)).json().status).toBe('failed');
+    // The stale re-check result (still verified) is not written.
+    expect(await t.db.store.domains.update({ ...due!, failures: 0, leaseUntil: null }, lease)).toBe(false);
+    expect((await admin(a, 'GET', `/domains/${d.id}`)).json().status).toBe('failed');
+  });
+
   it('settings: domainPolicy defaults off, merges patches, and refuses unknown keys and non-booleans', async () => {
     expect((await admin(b, 'GET', '/settings')).json()).toEqual({
       domainPolicy: {

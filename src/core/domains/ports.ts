@@ -10,8 +10,10 @@ export interface DomainRepository {
   /**
    * Writes the status fields of the tenant's row. Throws DomainError `domains.taken` when the row would become a
    * second verified row for its domain (the partial unique index decides, so a race has exactly one winner).
+   * With `heldLease`, writes only while the row still carries that lease (a re-check's result must not overwrite
+   * an admin's verify or delete that came in meanwhile); answers whether it wrote.
    */
-  update(domain: DomainRecord): Promise<void>;
+  update(domain: DomainRecord, heldLease?: string): Promise<boolean>;
   /** The tenant that holds `domain` verified, if any. */
   verifiedOwner(domain: string): Promise<string | undefined>;
   /** The tenant's verified domains. */

@@ -27,17 +27,21 @@ export async function recheckDueDomains(deps: DomainDeps, batch = RECHECK_BATCH)
   const due = await deps.store.domains.due(at, batch);
   let checked = 0;
   let failed = 0;
+  const lease = new Date(now.getTime() + RECHECK_LEASE_MS).toISOString();
   for (const record of due) {
-    if (!(await deps.store.domains.claim(record.id, at, new Date(now.getTime() + RECHECK_LEASE_MS).toISOString())))
-      continue;
+    if (!(await deps.store.domains.claim(record.id, at, lease))) continue;
     checked += 1;
-    if (await recheckOne(deps, record, now)) failed += 1;
+    if (await recheckOne(deps, { ...record, leaseUntil: lease }, now)) failed += 1;
   }
   return { checked, failed };
 }
 
-/** Returns true when this check turned the domain `failed`. */
+/**
+ * Returns true when this check turned the domain `failed`. Every write is conditional on the lease `record`
+ * carries: an admin's verify or delete during the lookup clears or removes it, and their write stands.
+ */
 async function recheckOne(deps: DomainDeps, record: DomainRecord, now: Date): Promise<boolean> {
+  const lease = record.leaseUntil!;
   const result = await checkDomain(deps.lookupTxt, record);
   const at = now.toISOString();
   const nextCheckAt = new Date(now.getTime() + RECHECK_INTERVAL_MS).toISOString();
@@ -54,14 +58,10 @@ async function recheckOne(deps: DomainDeps, record: DomainRecord, now: Date): Pr
   }
   const failures = record.failures + 1;
   if (failures < FAILURES_TO_FAIL) {
-    await deps.store.domains.update({
-      ...record,
-      failures,
-      reason: result.reason,
-      checkedAt: at,
-      nextCheckAt,
-      leaseUntil: null,
-    });
+    await deps.store.domains.update(
+      { ...record, failures, reason: result.reason, checkedAt: at, nextCheckAt, leaseUntil: null },
+      lease,
+    );
     return false;
   }
   const next: DomainRecord = {
@@ -74,10 +74,8 @@ async function recheckOne(deps: DomainDeps, record: DomainRecord, now: Date): Pr
     leaseUntil: null,
   };
   return deps.store.transaction(async (tx) => {
-    // Deleted or changed by an admin meanwhile: their write stands.
-    const current = await tx.domains.get(record.tenantId, record.id);
-    if (current?.status !== 'verified') return false;
-    await tx.domains.update(next);
+    // Deleted or re-verified by an admin meanwhile: their write stands.
+    if (!(await tx.domains.update(next, lease))) return false;
     await recordAudit(tx, now, {
       tenantId: record.tenantId,
       actor: 'system:domain-recheck',
