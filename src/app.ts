@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.ts';
 import { bootstrapDigestOf } from './core/auth/principal.ts';
+import { scimDomainGate } from './core/domains/policy.ts';
+import { DomainRechecker } from './core/domains/recheck.ts';
 import { pruneEvents } from './core/events/feed.ts';
 import { SharedBuckets } from './core/ratelimit/shared-buckets.ts';
 import { type BucketRule, type Limiter, TokenBuckets } from './core/ratelimit/token-buckets.ts';
@@ -11,10 +13,12 @@ import type { ScimStore } from './core/scim/ports.ts';
 import { IndexSeekCache } from './core/scim/search.ts';
 import { purgeExpiredSignIn } from './core/signin/purge-expired.ts';
 import { WebhookRunner } from './core/webhooks/worker.ts';
+import { createTxtLookup } from './dns/txt-lookup.ts';
 import { adminPlugin, registerOpenApi } from './http/admin/plugin.ts';
 import { consolePlugin } from './http/console/plugin.ts';
 import { scimPlugin } from './http/scim/plugin.ts';
 import { createServer } from './http/server.ts';
+import { discoveryPlugin } from './http/signin/discovery-plugin.ts';
 import { providerPages } from './http/signin/pages.ts';
 import { signInPlugin } from './http/signin/plugin.ts';
 import type { Clock } from './lib/clock.ts';
@@ -92,6 +96,13 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
         return result;
       }),
   };
+  // Domain verification (ADR 0030): TXT lookups on ROSTER_DNS_SERVERS, and the daily re-check in every process.
+  const lookupTxt = createTxtLookup(config.dnsServers);
+  const rechecker = new DomainRechecker({ ...coreDeps, lookupTxt }, config.domainRecheckPollMs, (error) =>
+    server.log.warn({ err: { message: (error as Error).message } }, 'domain re-check round failed'),
+  );
+  server.addHook('onReady', async () => rechecker.start());
+  server.addHook('onClose', async () => rechecker.stop());
   await registerOpenApi(server, config.publicUrl);
   await server.register(adminPlugin, {
     prefix: '/iam/v1',
@@ -105,6 +116,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     setup: store.setup,
     scimLog,
     publicUrl: config.publicUrl,
+    lookupTxt,
   });
   // The admin console (ADR 0028): the same use cases as the admin API, behind a server-side session.
   await server.register(consolePlugin, {
@@ -156,6 +168,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     ...coreDeps,
     limits,
     scim: scimStore,
+    domainGate: scimDomainGate(store),
     scimLog,
     seekCache: new IndexSeekCache(),
     publicUrl: config.publicUrl,
@@ -187,6 +200,16 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     isStoreUnavailable: (error) => store.isUnavailable(error),
     secureCookies: config.publicUrl.startsWith('https:'),
   });
+  // Home-realm discovery at {ROSTER_PUBLIC_URL}/signin, when the vendor app's login-initiation URI is set (ADR 0031).
+  if (config.signinInitiateLoginUri) {
+    await server.register(discoveryPlugin, {
+      store,
+      publicUrl: config.publicUrl,
+      initiateLoginUri: config.signinInitiateLoginUri,
+      limits: signInLimits,
+      isStoreUnavailable: (error) => store.isUnavailable(error),
+    });
+  }
 
   // Provisioning log retention, expired sign-in state and idle shared rate-limit buckets: purged every
   // ROSTER_PURGE_INTERVAL_SECONDS (and once at start), off the request path. A purge still running when the next

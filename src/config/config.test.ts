@@ -31,6 +31,29 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the domain verification DNS servers, the re-check poll and the HRD login-initiation URI', () => {
+    const none = loadConfig({});
+    expect([none.dnsServers, none.domainRecheckPollMs, none.signinInitiateLoginUri]).toEqual([
+      undefined,
+      600_000,
+      undefined,
+    ]);
+    const c = loadConfig({
+      ROSTER_DNS_SERVERS: '10.0.0.2, 127.0.0.1:5353,[fd00::2]:53',
+      ROSTER_DOMAIN_RECHECK_POLL_MS: '5000',
+      ROSTER_SIGNIN_INITIATE_LOGIN_URI: 'https://app.example.com/login?from=roster',
+    });
+    expect(c.dnsServers).toEqual(['10.0.0.2', '127.0.0.1:5353', '[fd00::2]:53']);
+    expect(c.domainRecheckPollMs).toBe(5000);
+    expect(c.signinInitiateLoginUri).toBe('https://app.example.com/login?from=roster');
+    expect(loadConfig({ ROSTER_SIGNIN_INITIATE_LOGIN_URI: 'http://127.0.0.1:3000/login' }).signinInitiateLoginUri).toBe(
+      'http://127.0.0.1:3000/login',
+    );
+    expect(() => loadConfig({ ROSTER_DNS_SERVERS: 'dns.example.com' })).toThrow('ROSTER_DNS_SERVERS');
+    expect(() => loadConfig({ ROSTER_SIGNIN_INITIATE_LOGIN_URI: 'http://app.example.com/login' })).toThrow('https');
+    expect(() => loadConfig({ ROSTER_SIGNIN_INITIATE_LOGIN_URI: 'not a url' })).toThrow('absolute URL');
+  });
+
   it('has the database statement timeout and the upstream clock tolerance as settings', () => {
     expect(loadConfig({}).dbStatementTimeoutMs).toBe(10_000);
     expect(loadConfig({}).oidcClockToleranceSeconds).toBe(30);

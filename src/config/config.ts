@@ -87,6 +87,15 @@ export interface Config {
     /** How long a failing delivery is retried before it is given up. */
     readonly retryHours: number;
   };
+  /** `host[:port]` DNS servers for domain verification lookups (ROSTER_DNS_SERVERS); absent: the system's. */
+  readonly dnsServers?: readonly string[];
+  /** How often each process looks for verified domains due for their daily re-check (docs/domains.md). */
+  readonly domainRecheckPollMs: number;
+  /**
+   * Home-realm discovery (ADR 0031): the vendor app's login-initiation URI (OpenID Connect Core §4), where
+   * `{ROSTER_PUBLIC_URL}/signin` sends a person with `iss`, `login_hint` and `idp_hint`. Absent: /signin is off.
+   */
+  readonly signinInitiateLoginUri: string | undefined;
   readonly signInRateLimits: {
     readonly address: { readonly rate: number; readonly burst: number };
     readonly tenant: { readonly rate: number; readonly burst: number };
@@ -129,6 +138,7 @@ export const defaults = {
   WEBHOOK_TIMEOUT_MS: 10_000,
   WEBHOOK_RESPONSE_BYTES: 4096,
   WEBHOOK_RETRY_HOURS: 72,
+  DOMAIN_RECHECK_POLL_MS: 600_000,
   SIGNIN_RATE_ADDRESS: 20,
   SIGNIN_BURST_ADDRESS: 200,
   SIGNIN_RATE_TENANT: 100,
@@ -213,7 +223,7 @@ function parseBoolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): 
 }
 
 /** `ip`, `ip:port` or `[ipv6]:port`, the forms the DNS resolver's setServers accepts. */
-function dnsServers(raw: string | undefined): { dnsServers?: readonly string[] } {
+function dnsServers(raw: string | undefined, name = 'ROSTER_WEBHOOK_DNS_SERVERS'): { dnsServers?: readonly string[] } {
   const entries = (raw ?? '')
     .split(',')
     .map((e) => e.trim())
@@ -224,7 +234,7 @@ function dnsServers(raw: string | undefined): { dnsServers?: readonly string[] }
     const address = match?.[1] ?? entry;
     const port = match?.[2] === undefined ? 53 : Number(match[2]);
     if (isIP(address) === 0 || port < 1 || port > 65535) {
-      throw new ConfigError(`ROSTER_WEBHOOK_DNS_SERVERS: "${entry}" is not an IP address with an optional port`);
+      throw new ConfigError(`${name}: "${entry}" is not an IP address with an optional port`);
     }
   }
   return { dnsServers: entries };
@@ -240,6 +250,22 @@ function parsePublicUrl(raw: string): string {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('ROSTER_PUBLIC_URL must be http(s)');
   if (url.search || url.hash) throw new ConfigError('ROSTER_PUBLIC_URL must not have a query or fragment');
   return url.toString().replace(/\/+$/, '');
+}
+
+function parseInitiateLoginUri(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ConfigError('ROSTER_SIGNIN_INITIATE_LOGIN_URI must be an absolute URL');
+  }
+  const loopback = url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new ConfigError('ROSTER_SIGNIN_INITIATE_LOGIN_URI must be https (http only on loopback)');
+  }
+  if (url.hash) throw new ConfigError('ROSTER_SIGNIN_INITIATE_LOGIN_URI must not have a fragment');
+  return url.href;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -317,6 +343,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...dnsServers(env.ROSTER_WEBHOOK_DNS_SERVERS),
       retryHours: integer(env, 'ROSTER_WEBHOOK_RETRY_HOURS', defaults.WEBHOOK_RETRY_HOURS, 1, 720),
     },
+    ...(() => {
+      const d = dnsServers(env.ROSTER_DNS_SERVERS, 'ROSTER_DNS_SERVERS').dnsServers;
+      return d ? { dnsServers: d } : {};
+    })(),
+    domainRecheckPollMs: integer(
+      env,
+      'ROSTER_DOMAIN_RECHECK_POLL_MS',
+      defaults.DOMAIN_RECHECK_POLL_MS,
+      1000,
+      24 * 3_600_000,
+    ),
+    signinInitiateLoginUri: parseInitiateLoginUri(env.ROSTER_SIGNIN_INITIATE_LOGIN_URI),
     signInRateLimits: {
       address: {
         rate: integer(env, 'ROSTER_SIGNIN_RATE_ADDRESS', defaults.SIGNIN_RATE_ADDRESS, 1, 1_000_000),

@@ -38,7 +38,12 @@ export type DomainErrorCode =
   | 'scim.version_mismatch'
   | 'scim.uniqueness'
   | 'scim.cursor_invalid'
-  | 'scim.cursor_expired';
+  | 'scim.cursor_expired'
+  // Verified domains (src/core/domains)
+  | 'domains.not_found'
+  | 'domains.exists'
+  | 'domains.taken'
+  | 'domains.public_suffix';
 
 export interface FieldProblem {
   readonly field: string;

@@ -1,6 +1,7 @@
 // The ports the core needs: the store (with its transaction boundary) and the clock/keyring passed as deps.
 import type { Clock } from '../lib/clock.ts';
 import type { Digest, Keyring } from '../lib/keyring.ts';
+import type { DomainRepository, SettingsRepository } from './domains/ports.ts';
 import type { EventRepository } from './events/ports.ts';
 import type {
   AdminTokenRecord,
@@ -71,6 +72,10 @@ export interface Repositories {
   readonly audit: AuditRepository;
   /** The event outbox, for the admin writes that make events (SCIM tokens, SSO providers). */
   readonly events: EventRepository;
+  /** Verified domains (ADR 0030). */
+  readonly domains: DomainRepository;
+  /** Per-tenant settings (`domainPolicy`). */
+  readonly settings: SettingsRepository;
 }
 
 /** Where a secret at rest is sealed: its kind and row decide the context (AAD) it is bound to. */

@@ -42,6 +42,10 @@ const TITLES: Record<ProblemCode, { status: number; title: string }> = {
   'setup_link.not_found': { status: 404, title: 'Setup link not found' },
   'setup_link.not_revocable': { status: 409, title: 'Setup link already spent' },
   'test_signin.not_found': { status: 404, title: 'Test sign-in not found' },
+  'domains.not_found': { status: 404, title: 'Domain not found' },
+  'domains.exists': { status: 409, title: 'Domain already claimed' },
+  'domains.taken': { status: 409, title: 'Domain verified by another tenant' },
+  'domains.public_suffix': { status: 400, title: 'Public suffix refused' },
   // The SCIM use cases' codes: the SCIM surface sends them as SCIM errors (src/http/scim/errors.ts); here for the
   // day an admin route calls a SCIM use case.
   'scim.not_found': { status: 404, title: 'SCIM resource not found' },

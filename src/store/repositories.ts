@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { DomainError } from '../core/errors.ts';
 import type { Repositories } from '../core/ports.ts';
 import type { AdminTokenRecord, AuditEventRecord, ScimTokenRecord, SsoProviderRecord } from '../core/records.ts';
+import { createDomainRepository, createSettingsRepository } from './domains.ts';
 import { createEventRepository } from './events.ts';
 import { type FixedQueries, fixedQueries } from './fixed-queries.ts';
 import type { Database, ScimTokensTable, SsoProvidersTable } from './schema.ts';
@@ -289,6 +290,8 @@ export function createRepositories(
       },
     },
     events: createEventRepository(db, q),
+    domains: createDomainRepository(db, traits),
+    settings: createSettingsRepository(db),
     audit: {
       async append(e: AuditEventRecord) {
         await db

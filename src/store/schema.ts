@@ -117,6 +117,8 @@ export interface Database extends ScimDatabase {
   setup_links: SetupLinksTable;
   tenant_setup: TenantSetupTable;
   sso_test_signins: SsoTestSigninsTable;
+  domains: DomainsTable;
+  tenant_settings: TenantSettingsTable;
 }
 
 /** Migration 0016 (ADR 0028): console sessions. */
@@ -166,6 +168,29 @@ export interface SsoTestSigninsTable {
   started_at: string | null;
   finished_at: string | null;
   outcome: string | null;
+}
+
+/** A tenant's claim on a domain (migration 0011). */
+export interface DomainsTable {
+  id: string;
+  tenant_id: string;
+  domain: string;
+  status: string;
+  challenge: string;
+  reason: string | null;
+  failures: number;
+  created_at: string;
+  verified_at: string | null;
+  checked_at: string | null;
+  next_check_at: string | null;
+  lease_until: string | null;
+}
+
+export interface TenantSettingsTable {
+  tenant_id: string;
+  /** JSON text of the DomainPolicy. */
+  domain_policy: string;
+  updated_at: string;
 }
 
 /** `data`/`search` are JSON text on SQLite and jsonb on PostgreSQL (parsed objects when read through pg). */

@@ -84,6 +84,13 @@ describe('OpenAPI document and docs page', () => {
         'POST /iam/v1/setup/redirect-uri-confirmed',
         'POST /iam/v1/sso/{scheme}/test-signin',
         'GET /iam/v1/sso/test-signins/{id}',
+        'POST /iam/v1/domains',
+        'GET /iam/v1/domains',
+        'GET /iam/v1/domains/{id}',
+        'POST /iam/v1/domains/{id}/verify',
+        'DELETE /iam/v1/domains/{id}',
+        'GET /iam/v1/settings',
+        'PATCH /iam/v1/settings',
         ...['/iam/v1/webhooks', '/iam/v1/operator/webhooks'].flatMap((base) => [
           `POST ${base}`,
           `GET ${base}`,

@@ -1,11 +1,15 @@
-// A real DNS server (dns2, UDP) on loopback for the webhook SSRF tests: names answer with whatever A/AAAA records
-// the test's zone function gives for that query, and every query is counted.
+// A real DNS server (dns2, UDP) on loopback for the webhook SSRF and domain verification tests: names answer with
+// whatever A/AAAA records the test's zone function gives for that query, and TXT records from the optional `txt`
+// function (each record a list of character-strings); every query is counted.
 import dns2 from 'dns2';
 
 const { Packet } = dns2;
 
 /** Addresses for `name` (lower case, no trailing dot) and record type; `nth` counts this name's queries of that type from 1. */
 export type Zone = (name: string, type: 'A' | 'AAAA', nth: number) => readonly string[];
+
+/** TXT records for `name`: each record is one or more character-strings (≤ 255 bytes each). */
+export type TxtZone = (name: string) => readonly (readonly string[])[];
 
 export interface TestDnsServer {
   /** `127.0.0.1:port`, for OutboundPolicy.dnsServers. */
@@ -15,7 +19,7 @@ export interface TestDnsServer {
   close(): Promise<void>;
 }
 
-export async function startDnsServer(zone: Zone): Promise<TestDnsServer> {
+export async function startDnsServer(zone: Zone, txt: TxtZone = () => []): Promise<TestDnsServer> {
   const queries = new Map<string, number>();
   const server = dns2.createServer({
     udp: true,
@@ -24,6 +28,20 @@ export async function startDnsServer(zone: Zone): Promise<TestDnsServer> {
       // The dns2 typings omit the question's type and type answers as packets; the wire objects are these.
       const answers = response.answers as unknown as object[];
       for (const question of request.questions as unknown as { name: string; type: number }[]) {
+        if (question.type === Packet.TYPE.TXT) {
+          const name = question.name.toLowerCase().replace(/\.$/, '');
+          queries.set(`TXT ${name}`, (queries.get(`TXT ${name}`) ?? 0) + 1);
+          for (const data of txt(name)) {
+            answers.push({
+              name: question.name,
+              type: Packet.TYPE.TXT,
+              class: Packet.CLASS.IN,
+              ttl: 0,
+              data: [...data],
+            });
+          }
+          continue;
+        }
         const type = question.type === Packet.TYPE.A ? 'A' : question.type === Packet.TYPE.AAAA ? 'AAAA' : undefined;
         if (!type) continue;
         const name = question.name.toLowerCase().replace(/\.$/, '');

@@ -34,6 +34,7 @@ export async function startSignInRig(
   kind: StoreKind,
   properties: Record<string, unknown> = {},
   logger: Logger | false = false,
+  env: Record<string, string> = {},
 ): Promise<SignInRig> {
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
@@ -42,7 +43,12 @@ export async function startSignInRig(
   // tested with their own settings in signin-rate-limits.test.ts.
   const t = await startTestApp(
     kind,
-    { ROSTER_PUBLIC_URL: publicUrl, ROSTER_SIGNIN_BURST_ADDRESS: '1000000', ROSTER_SIGNIN_BURST_TENANT: '1000000' },
+    {
+      ROSTER_PUBLIC_URL: publicUrl,
+      ROSTER_SIGNIN_BURST_ADDRESS: '1000000',
+      ROSTER_SIGNIN_BURST_TENANT: '1000000',
+      ...env,
+    },
     logger,
   );
   await t.app.listen({ port, host: '127.0.0.1' });

@@ -18,6 +18,9 @@ export const EVENT_TYPES = [
   'sso_provider.deleted',
   'webhook.disabled',
   'user.signed_in',
+  'domain.verified',
+  'domain.verification_failed',
+  'domain.removed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -1,5 +1,6 @@
 // Who is provisioning: the SCIM token's tenant, token id and SSO provider, plus the store and clock.
 import type { Clock } from '../../lib/clock.ts';
+import type { DomainGate } from '../domains/policy.ts';
 import type { ScimStore } from './ports.ts';
 
 export interface ScimDeps {
@@ -7,6 +8,11 @@ export interface ScimDeps {
   readonly clock: Clock;
   /** ROSTER_PUBLIC_URL: events carry each resource's SCIM representation with its absolute location. */
   readonly publicUrl: string;
+  /**
+   * The tenant's verified domains when its domainPolicy restricts SCIM to them, else undefined (docs/domains.md).
+   * Absent where no policy applies (benchmarks and tools that drive the use cases without the app).
+   */
+  readonly domainGate?: DomainGate;
 }
 
 export interface ScimCaller {

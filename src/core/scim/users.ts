@@ -5,6 +5,7 @@ import { applyPatch } from '../../scim/patch/apply.ts';
 import { parsePatchRequest } from '../../scim/patch/message.ts';
 import { toStoredResource } from '../../scim/resource/validate.ts';
 import { scimRegistry } from '../../scim/schema/registry.ts';
+import { checkScimDomains, touchesDomains } from '../domains/policy.ts';
 import { DomainError } from '../errors.ts';
 import { changedAttributes } from '../events/directory.ts';
 import type { ScimCaller, ScimDeps } from './context.ts';
@@ -31,10 +32,29 @@ async function endSessionsOnDeactivation(tx: ScimRepositories, before: StoredUse
   if (before.data.active !== false && after.data.active === false) await tx.sessions.revoke(after.tenantId, after.id);
 }
 
+/**
+ * domainPolicy.scimRestrictToVerifiedDomains: the tenant's verified domains when the rule is on, read before the
+ * write's transaction (on SQLite that transaction holds the one write connection, which the read would wait for).
+ */
+const domainsToEnforce = (deps: ScimDeps, caller: ScimCaller) => deps.domainGate?.(caller.tenantId);
+
+/**
+ * A write that sets the userName or primary email must keep both in the verified domains. A write that leaves
+ * them as they were (deactivating a user who predates the policy) passes.
+ */
+function enforceDomainPolicy(
+  verified: ReadonlySet<string> | undefined,
+  before: ResourceData | undefined,
+  after: ResourceData,
+): void {
+  if (verified && (before === undefined || touchesDomains(before, after))) checkScimDomains(verified, after);
+}
+
 export async function createUser(deps: ScimDeps, caller: ScimCaller, body: unknown): Promise<StoredUser> {
   const { data, password } = withActive(
     withoutPassword(toStoredResource(body, 'User', scimRegistry, { mode: 'create' })),
   );
+  enforceDomainPolicy(await domainsToEnforce(deps, caller), undefined, data);
   const now = deps.clock.now().toISOString();
   const user: StoredUser = {
     tenantId: caller.tenantId,
@@ -67,6 +87,7 @@ export async function replaceUser(
   body: unknown,
   ifMatch: string | undefined,
 ): Promise<StoredUser> {
+  const verified = await domainsToEnforce(deps, caller);
   return deps.scim.transaction(async (tx) => {
     const current = await currentForWrite(tx.users, caller.tenantId, id, ifMatch, notFound);
     const { data, password } = withActive(
@@ -74,6 +95,7 @@ export async function replaceUser(
         toStoredResource(body, 'User', scimRegistry, { mode: 'replace', existing: { ...current.data, id } }),
       ),
     );
+    enforceDomainPolicy(verified, current.data, data);
     const next: StoredUser = {
       ...current,
       data,
@@ -105,6 +127,7 @@ export async function patchUser(
   ifMatch: string | undefined,
 ): Promise<{ user: StoredUser; changed: readonly string[] }> {
   const operations = parsePatchRequest(body);
+  const verified = await domainsToEnforce(deps, caller);
   return deps.scim.transaction(async (tx) => {
     const current = await currentForWrite(tx.users, caller.tenantId, id, ifMatch, notFound);
     const { next, changes } = applyPatch(current.data, operations, {
@@ -114,6 +137,7 @@ export async function patchUser(
     });
     const password = changes.password;
     if (changes.changedAttributes.length === 0 && password === undefined) return { user: current, changed: [] };
+    enforceDomainPolicy(verified, current.data, next);
     const user: StoredUser = {
       ...current,
       data: next,

@@ -39,7 +39,9 @@ export type RefusalReason =
   | 'ambiguous_external_id'
   | 'provisioned_by_other_provider'
   | 'no_subject'
-  | 'no_username_claim';
+  | 'no_username_claim'
+  // domainPolicy.jitRestrictToVerifiedDomains refused to create the person (docs/domains.md).
+  | 'domain_not_verified';
 
 export type Resolution =
   | { readonly kind: 'bound'; readonly userId: string }

@@ -4,6 +4,8 @@ import type { Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
 import { URN } from '../../scim/schema/urns.ts';
 import { recordAudit } from '../audit/audit.ts';
+import { domainOfAddress } from '../domains/names.ts';
+import { readDomainPolicy } from '../domains/policy.ts';
 import { hasCode } from '../errors.ts';
 import { newEvent } from '../events/records.ts';
 import type { Store } from '../ports.ts';
@@ -73,6 +75,20 @@ function provisionedUser(tenantId: string, scheme: string, identity: UpstreamIde
 
 export class LostRace extends Error {}
 
+/**
+ * domainPolicy.jitRestrictToVerifiedDomains: a person is created at sign-in only when the user name (the UPN) and
+ * the email, if any, are in the tenant's verified domains. Binding to an existing subject is not affected.
+ */
+async function jitAllowed(store: Store, tenantId: string, identity: UpstreamIdentity): Promise<boolean> {
+  if (!(await readDomainPolicy(store, tenantId)).jitRestrictToVerifiedDomains) return true;
+  const verified = new Set(await store.domains.verifiedOf(tenantId));
+  const inVerified = (value: string | undefined) => {
+    const domain = value === undefined ? undefined : domainOfAddress(value);
+    return domain !== undefined && verified.has(domain);
+  };
+  return inVerified(identity.userName) && (identity.email === undefined || inVerified(identity.email));
+}
+
 /** An outcome plus what the audit entry names: the subject concerned and the binding rule used. */
 interface Attempt {
   readonly outcome: SignInOutcome;
@@ -117,6 +133,10 @@ export async function decide(
 
 async function attempt(deps: SignInDeps, provider: SsoProviderRecord, identity: UpstreamIdentity): Promise<Attempt> {
   const tenantId = provider.tenantId;
+  // Read before the transaction: on SQLite it holds the one write connection, which this read would wait for.
+  const jitPermitted = provider.properties.autoProvisioningEnabled
+    ? await jitAllowed(deps.store, tenantId, identity)
+    : false;
   return deps.signin.transaction(async (tx) => {
     const { key, decision } = await decide(tx, provider, identity);
     const now = deps.clock.now().toISOString();
@@ -131,6 +151,9 @@ async function attempt(deps: SignInDeps, provider: SsoProviderRecord, identity: 
           rule: decision.rule,
         };
       case 'provision': {
+        if (!jitPermitted) {
+          return { outcome: { kind: 'refused', reason: 'domain_not_verified' }, target: null };
+        }
         const user = provisionedUser(tenantId, provider.scheme, identity, now);
         await tx.scim.users.insert(user);
         if (!(await tx.identities.insert(key, user.id, now))) throw new LostRace();

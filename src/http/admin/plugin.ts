@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { principalHook } from '../auth.ts';
 import { directoryRoutes } from './directory-routes.ts';
+import { domainRoutes } from './domain-routes.ts';
 import { operatorEventRoutes, tenantEventRoutes } from './event-routes.ts';
 import { logRoutes } from './log-routes.ts';
 import { operatorRoutes } from './operator-routes.ts';
@@ -83,6 +84,7 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminSurfaceDeps):
     await tenantWebhookRoutes(scope, deps);
     await setupRoutes(scope, deps);
     await testSignInRoutes(scope, deps);
+    await domainRoutes(scope, deps);
   });
   await app.register(async (scope) => {
     // Either role: the tenant's admin reads its own directory, the operator (the vendor's backend) any tenant's.

@@ -2,6 +2,7 @@
 // from plugin.ts, which registers the route modules, so that they do not import the module that imports them.
 import type { AuthDeps } from '../../core/auth/principal.ts';
 import type { DirectoryStore } from '../../core/directory/ports.ts';
+import type { TxtLookup } from '../../core/domains/ports.ts';
 import type { EventFeedStore } from '../../core/events/ports.ts';
 import type { ScimLogBuffer } from '../../core/scim/log.ts';
 import type { ScimStore } from '../../core/scim/ports.ts';
@@ -21,6 +22,8 @@ export interface AdminSurfaceDeps extends AuthDeps {
   readonly directory: DirectoryStore;
   /** Setup links, test sign-ins, the setup checklist (ADR 0029). */
   readonly setup: SetupStore;
+  /** DNS TXT lookups of domain verification (ROSTER_DNS_SERVERS). */
+  readonly lookupTxt: TxtLookup;
 }
 
 const problemRef = { $ref: 'Problem#' };

@@ -128,6 +128,10 @@ export function domainToWire(error: DomainError): ScimWireError | undefined {
     case 'client.not_found':
     case 'signin.interaction_expired':
     case 'signin.interaction_mismatch':
+    case 'domains.not_found':
+    case 'domains.exists':
+    case 'domains.taken':
+    case 'domains.public_suffix':
       return undefined;
   }
   // No default branch: after the cases above `code` is `never`, so a new code fails to compile until placed.

@@ -14,6 +14,8 @@ const REFUSALS: Record<SignInRefusalReason, string> = {
   provisioned_by_other_provider: 'This account is managed through another sign-in method.',
   ambiguous_external_id: 'More than one account matches you. Your administrator can resolve this.',
   no_username_claim: 'Your organisation did not send a user name, so no account can be created.',
+  domain_not_verified:
+    'Accounts for your email domain cannot be created automatically. Ask your administrator to give you access.',
   provider_unavailable: 'This sign-in method is not available.',
   directory_mismatch: 'You signed in with an account from another organisation.',
   issuer_mismatch: 'The identity provider is not configured correctly. Your administrator can fix this.',

@@ -1,0 +1,112 @@
+// {ROSTER_PUBLIC_URL}/signin: home-realm discovery (ADR 0031). GET shows the email form; POST finds the tenant
+// that verified the address's domain and sends the browser to the vendor app's login-initiation URI (OpenID
+// Connect Core §4) with `iss` (the tenant's issuer), `login_hint` and `idp_hint`; the app then starts its
+// authorization request at that issuer, and the usual sign-in flow follows. Every address that leads nowhere gets
+// one identical page.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { discoverRealm } from '../../core/domains/discovery.ts';
+import type { Repositories } from '../../core/ports.ts';
+import { PAGE_CSP } from '../../lib/html.ts';
+import { discoveryPage, discoveryRefusedPage, NO_REALM_MESSAGE } from './discovery-pages.ts';
+import { failedPage, tooManyRequestsPage, unavailablePage } from './pages.ts';
+import type { SignInRateLimits } from './plugin.ts';
+
+export interface DiscoveryPluginOptions {
+  readonly store: Pick<Repositories, 'domains' | 'ssoProviders'>;
+  readonly publicUrl: string;
+  readonly initiateLoginUri: string;
+  readonly limits: SignInRateLimits;
+  readonly isStoreUnavailable: (error: unknown) => boolean;
+}
+
+const COOKIE = 'roster_hrd';
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
+  return reply
+    .code(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('content-security-policy', PAGE_CSP)
+    .header('cache-control', 'no-store')
+    .header('x-frame-options', 'DENY')
+    .send(html);
+}
+
+function cookieToken(request: FastifyRequest): string | undefined {
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const [name, value] = part.trim().split('=');
+    if (name === COOKIE && value !== undefined && TOKEN.test(value)) return value;
+  }
+  return undefined;
+}
+
+const sameToken = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+export async function discoveryPlugin(app: FastifyInstance, options: DiscoveryPluginOptions): Promise<void> {
+  const secure = options.publicUrl.startsWith('https:');
+  const origin = new URL(options.publicUrl).origin;
+
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 4096 },
+    (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  );
+
+  app.setErrorHandler(async (error, request, reply) => {
+    if (reply.sent) return;
+    if (options.isStoreUnavailable(error)) {
+      reply.header('retry-after', '5');
+      return sendPage(reply, 503, unavailablePage());
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    // Fastify's own refusals (an oversized or unparseable body): the form again, never a 500.
+    if (status !== undefined && status >= 400 && status < 500) return sendPage(reply, 400, discoveryRefusedPage());
+    request.log.error({ err: { message: (error as Error).message } }, 'home-realm discovery failed');
+    return sendPage(reply, 500, failedPage());
+  });
+
+  // The sign-in surface's per-address bucket (ADR 0016), before any database work.
+  app.addHook('onRequest', async (request, reply) => {
+    const taken = await options.limits.address.take(request.ip);
+    if (taken.ok) return;
+    reply.header('retry-after', String(taken.retryAfterSeconds));
+    return sendPage(reply, 429, tooManyRequestsPage());
+  });
+
+  /** Double-submit CSRF token: a cookie only this site can set, repeated in the form. */
+  const withToken = (request: FastifyRequest, reply: FastifyReply): string => {
+    const existing = cookieToken(request);
+    if (existing) return existing;
+    const token = randomBytes(32).toString('base64url');
+    reply.header(
+      'set-cookie',
+      `${COOKIE}=${token}; Path=/signin; HttpOnly; SameSite=Strict; Max-Age=3600${secure ? '; Secure' : ''}`,
+    );
+    return token;
+  };
+
+  app.get('/signin', async (request, reply) => sendPage(reply, 200, discoveryPage(withToken(request, reply))));
+
+  app.post<{ Body: Record<string, string> | undefined }>('/signin', async (request, reply) => {
+    const cookie = cookieToken(request);
+    const body = request.body ?? {};
+    const sentOrigin = request.headers.origin;
+    if (
+      !cookie ||
+      typeof body.csrf !== 'string' ||
+      !sameToken(cookie, body.csrf) ||
+      (sentOrigin !== undefined && sentOrigin !== origin)
+    ) {
+      return sendPage(reply, 403, discoveryRefusedPage());
+    }
+    const email = typeof body.email === 'string' ? body.email.trim().slice(0, 320) : '';
+    const realm = await discoverRealm(options.store, email);
+    if (realm.kind === 'none') return sendPage(reply, 200, discoveryPage(cookie, { message: NO_REALM_MESSAGE }));
+    const target = new URL(options.initiateLoginUri);
+    target.searchParams.set('iss', `${options.publicUrl}/${realm.tenantId}`);
+    target.searchParams.set('login_hint', email);
+    if (realm.scheme) target.searchParams.set('idp_hint', realm.scheme);
+    return reply.code(303).header('cache-control', 'no-store').header('location', target.href).send();
+  });
+}
