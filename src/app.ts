@@ -9,6 +9,7 @@ import { type BucketRule, type Limiter, TokenBuckets } from './core/ratelimit/to
 import { purgeScimLog, ScimLogBuffer } from './core/scim/log.ts';
 import type { ScimStore } from './core/scim/ports.ts';
 import { IndexSeekCache } from './core/scim/search.ts';
+import { notifyExpiringScimTokens } from './core/tokens/scim-tokens.ts';
 import { WebhookRunner } from './core/webhooks/worker.ts';
 import { adminPlugin, registerOpenApi } from './http/admin/plugin.ts';
 import { scimPlugin } from './http/scim/plugin.ts';
@@ -183,8 +184,17 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const timer = setInterval(purge, 3_600_000);
   timer.unref();
   server.addHook('onClose', async () => clearInterval(timer));
+  // SCIM tokens entering their last 30 days: one `scim_token.expiring` each, whichever process gets there first.
+  const notice = () =>
+    notifyExpiringScimTokens(coreDeps).catch((error: unknown) =>
+      server.log.warn({ err: { message: (error as Error).message } }, 'SCIM token expiry notice failed'),
+    );
+  const noticeTimer = setInterval(notice, config.tokenNoticeIntervalSeconds * 1000);
+  noticeTimer.unref();
+  server.addHook('onClose', async () => clearInterval(noticeTimer));
   server.addHook('onReady', async () => {
     void purge();
+    void notice();
   });
   return server;
 }

@@ -42,6 +42,8 @@ export interface Config {
   readonly scimLogRetentionDays: number;
   /** How long events stay in the feed; a cursor older than this answers 410 (docs/events.md). */
   readonly eventRetentionDays: number;
+  /** How often each process looks for SCIM tokens entering their last 30 days (`scim_token.expiring`). */
+  readonly tokenNoticeIntervalSeconds: number;
   /** The webhook delivery loop of each process (src/core/webhooks/worker.ts, ADR 0020). */
   readonly webhookDelivery: {
     /** How often it looks for new events and due endpoints; a local SCIM commit also starts a round. */
@@ -106,6 +108,7 @@ export const defaults = {
   HEADERS_TIMEOUT_MS: 10_000,
   SCIM_LOG_RETENTION_DAYS: 30,
   EVENT_RETENTION_DAYS: 30,
+  TOKEN_NOTICE_INTERVAL_SECONDS: 3600,
   WEBHOOK_POLL_MS: 500,
   WEBHOOK_LEASE_MS: 30_000,
   WEBHOOK_BATCH: 100,
@@ -278,6 +281,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     scimLogRetentionDays: integer(env, 'ROSTER_SCIM_LOG_RETENTION_DAYS', defaults.SCIM_LOG_RETENTION_DAYS, 1, 3650),
     eventRetentionDays: integer(env, 'ROSTER_EVENT_RETENTION_DAYS', defaults.EVENT_RETENTION_DAYS, 1, 3650),
+    tokenNoticeIntervalSeconds: integer(
+      env,
+      'ROSTER_TOKEN_NOTICE_INTERVAL_SECONDS',
+      defaults.TOKEN_NOTICE_INTERVAL_SECONDS,
+      1,
+      86_400,
+    ),
     webhookDelivery: {
       pollMs: integer(env, 'ROSTER_WEBHOOK_POLL_MS', defaults.WEBHOOK_POLL_MS, 10, 60_000),
       leaseMs: integer(env, 'ROSTER_WEBHOOK_LEASE_MS', defaults.WEBHOOK_LEASE_MS, 1000, 600_000),

@@ -9,6 +9,7 @@ import * as m0006 from './0006-events.ts';
 import * as m0007 from './0007-webhooks.ts';
 import * as m0008 from './0008-directory-active-index.ts';
 import * as m0009 from './0009-user-emails.ts';
+import * as m0012 from './0012-roles.ts';
 import type { MigrationContext } from './context.ts';
 
 interface MigrationModule {
@@ -25,6 +26,7 @@ const modules: Record<string, MigrationModule> = {
   '0007-webhooks': m0007,
   '0008-directory-active-index': m0008,
   '0009-user-emails': m0009,
+  '0012-roles': m0012,
 };
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {
