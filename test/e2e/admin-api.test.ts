@@ -86,7 +86,9 @@ describe.each(STORE_KINDS)('admin API on %s', (kind) => {
         providerDisplayName: 'string',
         createdAt: token.createdAt,
         expiresAt: null,
+        expiresSoon: false,
         lastUsedAt: null,
+        defaultRole: null,
       },
     ]);
     expect(listed.body).not.toContain(token.token.split('.')[1]);

@@ -108,12 +108,16 @@ describe.each(STORE_KINDS)('roles (%s)', (kind) => {
     expect(first.claims.roles).toEqual(['editor']);
     expect(first.info.roles).toEqual(['editor']);
 
+    const beforeRemoval = (await roleEvents()).cursor;
     const removed = await s(
       'PATCH',
       `/Groups/${platform}`,
       patch({ op: 'remove', path: `members[value eq "${alex.id}"]` }),
     );
     expect(removed.statusCode, removed.body).toBeLessThan(300);
+    // The membership change over SCIM moved alex's roles: its user.updated commits with the PATCH.
+    const afterRemoval = await roleEvents(beforeRemoval);
+    expect(afterRemoval.events.map((e) => [e.data.id, e.data.roles])).toEqual([[alex.id, []]]);
     const second = await signIn({ oid: alex.oid, upn: 'alex@contoso.com' });
     expect(second.claims.roles).toEqual([]);
     expect(second.info.roles).toEqual([]);
@@ -186,6 +190,43 @@ describe.each(STORE_KINDS)('roles (%s)', (kind) => {
     await admin('PATCH', '/iam/v1/settings', { defaultRole: null });
     expect(await directoryRoles((await user('gus@contoso.com')).id)).toEqual([]);
     expect(await directoryRoles(scimCreated.id)).toEqual(['member']);
+  });
+
+  it('membership changes over SCIM make role events for the users whose roles moved, nested groups included', async () => {
+    await role('ops');
+    const [ann, bob] = [await user('ann@contoso.com'), await user('bob@contoso.com')];
+    const oncall = await group('On-call', [ann.id]);
+    const sre = await group('SRE', []);
+    expect((await admin('POST', '/iam/v1/role-mappings', { groupId: sre, role: 'ops' })).statusCode).toBe(201);
+    let { cursor } = await roleEvents();
+    const moved = async () => {
+      const next = await roleEvents(cursor);
+      cursor = next.cursor;
+      return next.events.map((e) => [e.data.id, e.data.roles]).sort();
+    };
+    const add = (groupId: string, value: string) =>
+      s('PATCH', `/Groups/${groupId}`, patch({ op: 'add', path: 'members', value: [{ value }] }));
+    // A nested group joins: its users get the role; a direct user joins; re-adding a member changes nothing.
+    await add(sre, oncall);
+    expect(await moved()).toEqual([[ann.id, ['ops']]]);
+    await add(sre, bob.id);
+    expect(await moved()).toEqual([[bob.id, ['ops']]]);
+    await add(sre, bob.id);
+    expect(await moved()).toEqual([]);
+    // A group without mapped ancestry makes none.
+    await add(await group('Unmapped', []), bob.id);
+    expect(await moved()).toEqual([]);
+    // Deleting the mapped group takes its mapping: both lose the role.
+    expect((await s('DELETE', `/Groups/${sre}`)).statusCode).toBe(204);
+    expect(await moved()).toEqual(
+      [
+        [ann.id, []],
+        [bob.id, []],
+      ].sort(),
+    );
+    const mappings = (await admin('GET', '/iam/v1/role-mappings')).json().items as { groupId: string }[];
+    expect(mappings.some((m) => m.groupId === sre)).toBe(false);
+    expect(await directoryRoles(ann.id)).toEqual([]);
   });
 
   it('tenant isolation: another tenant can neither see nor use this tenant’s roles, groups or users', async () => {

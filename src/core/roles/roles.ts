@@ -76,7 +76,7 @@ async function rolesChanged(
  * Runs `change` and makes the role events of `userIds` (read before and after it). For changes whose affected
  * users are known before they run: mappings (the group's members, nested included) and direct assignment.
  */
-async function withRoleEvents<T>(
+export async function withRoleEvents<T>(
   deps: RoleDeps,
   tx: ScimRepositories,
   tenantId: string,
