@@ -180,6 +180,33 @@ export function createRoleRepository(db: Kysely<Database>, d: RoleDialect): Role
         limit 1`.execute(db);
       return rows.rows.length > 0;
     },
+    async assignDefault(tenantId, userId, role, at) {
+      const rows =
+        role !== null
+          ? await db
+              .insertInto('user_roles')
+              .values({ tenant_id: tenantId, user_id: userId, role_key: role, created_at: at })
+              .returning('role_key')
+              .execute()
+          : await db
+              .insertInto('user_roles')
+              .columns(['tenant_id', 'user_id', 'role_key', 'created_at'])
+              .expression((eb) =>
+                eb
+                  .selectFrom('tenant_role_settings')
+                  .select([
+                    eb.val(tenantId).as('tenant_id'),
+                    eb.val(userId).as('user_id'),
+                    'default_role as role_key',
+                    eb.val(at).as('created_at'),
+                  ])
+                  .where('tenant_id', '=', tenantId)
+                  .where('default_role', 'is not', null),
+              )
+              .returning('role_key')
+              .execute();
+      return rows.map((r) => r.role_key);
+    },
     async defaultRole(tenantId) {
       const row = await db
         .selectFrom('tenant_role_settings')

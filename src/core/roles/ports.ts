@@ -47,5 +47,10 @@ export interface RoleRepository {
   /** Whether the group or any group it is nested in (at any depth) is mapped to a role. */
   groupCarriesRoles(tenantId: string, groupId: string): Promise<boolean>;
   defaultRole(tenantId: string): Promise<string | null>;
+  /**
+   * Gives a just-created user `role`, or (null) the tenant's default role if one is set, in one statement (no read
+   * before the write: a SCIM create pays one round trip for it). Answers the roles given.
+   */
+  assignDefault(tenantId: string, userId: string, role: string | null, at: string): Promise<readonly string[]>;
   setDefaultRole(tenantId: string, role: string | null): Promise<void>;
 }

@@ -243,10 +243,7 @@ export async function assignDefaultRole(
   at: string,
   tokenDefault?: string | null,
 ): Promise<readonly string[]> {
-  const role = tokenDefault ?? (await tx.roles.defaultRole(tenantId));
-  if (role === null || role === undefined) return [];
-  await tx.roles.setDirectRoles(tenantId, userId, [role], at);
-  return [role];
+  return tx.roles.assignDefault(tenantId, userId, tokenDefault ?? null, at);
 }
 
 export interface RoleSettings {
