@@ -12,6 +12,7 @@ import { purgeScimLog, ScimLogBuffer } from './core/scim/log.ts';
 import type { ScimStore } from './core/scim/ports.ts';
 import { IndexSeekCache } from './core/scim/search.ts';
 import { purgeExpiredSignIn } from './core/signin/purge-expired.ts';
+import { notifyExpiringScimTokens } from './core/tokens/scim-tokens.ts';
 import { WebhookRunner } from './core/webhooks/worker.ts';
 import { createTxtLookup } from './dns/txt-lookup.ts';
 import { adminPlugin, registerOpenApi } from './http/admin/plugin.ts';
@@ -236,6 +237,16 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const timer = setInterval(purge, config.purgeIntervalSeconds * 1000);
   timer.unref();
   server.addHook('onClose', async () => clearInterval(timer));
+  // SCIM tokens entering their last 30 days: one `scim_token.expiring` each, whichever process gets there first.
+  // On the interval only, not at start: a notice due 30 days ahead can wait one interval, and a start stays free of
+  // the extra query.
+  const notice = () =>
+    notifyExpiringScimTokens(coreDeps).catch((error: unknown) =>
+      server.log.warn({ err: { message: (error as Error).message } }, 'SCIM token expiry notice failed'),
+    );
+  const noticeTimer = setInterval(notice, config.tokenNoticeIntervalSeconds * 1000);
+  noticeTimer.unref();
+  server.addHook('onClose', async () => clearInterval(noticeTimer));
   server.addHook('onReady', async () => {
     void purge();
   });

@@ -46,6 +46,8 @@ export interface Config {
   readonly eventRetentionDays: number;
   /** Console sessions (ADR 0028): ended after this much idle time, and at this age whatever the use. */
   readonly console: { readonly idleMinutes: number; readonly maxHours: number };
+  /** How often each process looks for SCIM tokens entering their last 30 days (`scim_token.expiring`). */
+  readonly tokenNoticeIntervalSeconds: number;
   /** The webhook delivery loop of each process (src/core/webhooks/worker.ts, ADR 0020). */
   readonly webhookDelivery: {
     /** How often it looks for new events and due endpoints; a local SCIM commit also starts a round. */
@@ -120,6 +122,7 @@ export const defaults = {
   SCIM_LOG_RETENTION_DAYS: 30,
   PURGE_INTERVAL_SECONDS: 3600,
   EVENT_RETENTION_DAYS: 30,
+  TOKEN_NOTICE_INTERVAL_SECONDS: 3600,
   WEBHOOK_POLL_MS: 500,
   WEBHOOK_LEASE_MS: 30_000,
   WEBHOOK_BATCH: 100,
@@ -314,6 +317,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       idleMinutes: integer(env, 'ROSTER_CONSOLE_IDLE_MINUTES', 30, 1, 1440),
       maxHours: integer(env, 'ROSTER_CONSOLE_MAX_HOURS', 12, 1, 168),
     },
+    tokenNoticeIntervalSeconds: integer(
+      env,
+      'ROSTER_TOKEN_NOTICE_INTERVAL_SECONDS',
+      defaults.TOKEN_NOTICE_INTERVAL_SECONDS,
+      1,
+      86_400,
+    ),
     webhookDelivery: {
       pollMs: integer(env, 'ROSTER_WEBHOOK_POLL_MS', defaults.WEBHOOK_POLL_MS, 10, 60_000),
       leaseMs: integer(env, 'ROSTER_WEBHOOK_LEASE_MS', defaults.WEBHOOK_LEASE_MS, 1000, 600_000),

@@ -4,6 +4,7 @@ export type DomainErrorCode =
   | 'auth.missing'
   | 'auth.invalid'
   | 'auth.wrong_kind'
+  | 'auth.insufficient_scope'
   | 'validation.failed'
   // Sign-in (src/oidc, src/http/signin): the browser's interaction cannot continue.
   | 'signin.interaction_expired'
@@ -17,6 +18,12 @@ export type DomainErrorCode =
   | 'scim_token.provider_unknown'
   | 'audit.cursor_invalid'
   | 'client.not_found'
+  // Roles (src/core/roles, ADR 0032)
+  | 'role.not_found'
+  | 'role.key_taken'
+  | 'role.in_use'
+  | 'role_mapping.not_found'
+  | 'role_mapping.exists'
   | 'store.unavailable'
   // The event feed (src/core/events)
   | 'events.cursor_invalid'

@@ -11,6 +11,7 @@ import type {
   SsoProviderRecord,
   TenantRecord,
 } from './records.ts';
+import type { RoleRepository } from './roles/ports.ts';
 
 export interface Page<T> {
   readonly items: readonly T[];
@@ -55,6 +56,10 @@ export interface ScimTokenRepository {
   countForProvider(tenantId: string, provider: string): Promise<number>;
   delete(tenantId: string, id: string): Promise<boolean>;
   touch(id: string, at: string): Promise<void>;
+  /** SCIM tokens expiring before `before` whose `scim_token.expiring` event is not yet made, oldest first. */
+  expiringUnnotified(before: string, limit: number): Promise<readonly ScimTokenRecord[]>;
+  /** Marks the notice made; false when another process marked it first (so exactly one makes the event). */
+  markExpiryNotified(id: string, at: string): Promise<boolean>;
 }
 
 export interface AuditRepository {
@@ -76,6 +81,8 @@ export interface Repositories {
   readonly domains: DomainRepository;
   /** Per-tenant settings (`domainPolicy`). */
   readonly settings: SettingsRepository;
+  /** Roles (ADR 0032): a SCIM token's default role must name one of the tenant's roles. */
+  readonly roles: RoleRepository;
 }
 
 /** Where a secret at rest is sealed: its kind and row decide the context (AAD) it is bound to. */

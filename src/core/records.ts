@@ -18,6 +18,9 @@ export interface OperatorTokenRecord {
   readonly createdAt: string;
 }
 
+/** What an admin token may do (ADR 0032): `read` GET only, `scim-tokens` the SCIM token routes, `admin` all. */
+export type AdminScope = 'read' | 'scim-tokens' | 'admin';
+
 export interface AdminTokenRecord {
   readonly id: string;
   readonly tenantId: string;
@@ -25,6 +28,9 @@ export interface AdminTokenRecord {
   readonly secret: StoredDigest;
   readonly createdAt: string;
   readonly lastUsedAt: string | null;
+  readonly scopes: readonly AdminScope[];
+  /** Refused from this instant on; null: never expires. */
+  readonly expiresAt: string | null;
 }
 
 export interface SsoProperties {
@@ -63,6 +69,8 @@ export interface ScimTokenRecord {
   readonly createdAt: string;
   readonly expiresAt: string | null;
   readonly lastUsedAt: string | null;
+  /** The role given to users this token creates, over the tenant's default (null: the tenant's default). */
+  readonly defaultRole: string | null;
 }
 
 export interface AuditEventRecord {

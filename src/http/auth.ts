@@ -1,6 +1,6 @@
 // Bearer authentication as a Fastify hook: resolves the principal, then checks it is of the kind a route needs.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type AuthDeps, authenticate, type Principal, requireKind } from '../core/auth/principal.ts';
+import { type AuthDeps, authenticate, type Principal, requireKind, scopesAllow } from '../core/auth/principal.ts';
 import { DomainError } from '../core/errors.ts';
 import { bearerFrom } from '../lib/tokens.ts';
 
@@ -20,6 +20,13 @@ export function presentedBearer(header: string | undefined): string | undefined 
   return header !== undefined && bearer === undefined ? '' : bearer;
 }
 
+/** The routes a `scim-tokens` admin token may call: creating, listing and revoking SCIM tokens. */
+export const SCIM_TOKEN_ROUTES: readonly string[] = ['/iam/v1/scim', '/iam/v1/scim/:id'];
+
+function isScimTokenRoute(request: FastifyRequest): boolean {
+  return SCIM_TOKEN_ROUTES.includes(request.routeOptions.url ?? '');
+}
+
 /** `kind`: the role a route needs, or both admin roles for routes that serve either (the directory API). */
 export function principalHook(deps: AuthDeps, kind: Principal['kind'] | 'admin or operator') {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
@@ -28,6 +35,12 @@ export function principalHook(deps: AuthDeps, kind: Principal['kind'] | 'admin o
     // string (401), so this API is no oracle for SCIM tokens. Admin vs operator is a role: 403 (ADR 0013).
     if (principal.kind === 'scim') throw new DomainError('auth.invalid', 'the bearer token is not valid');
     if (kind !== 'admin or operator') requireKind(principal, kind);
+    if (principal.kind === 'admin' && !scopesAllow(principal.scopes, request.method, isScimTokenRoute(request))) {
+      throw new DomainError(
+        'auth.insufficient_scope',
+        `this token's scopes (${principal.scopes.join(', ')}) do not allow ${request.method} ${request.routeOptions.url}`,
+      );
+    }
     request.principal = principal;
     if (principal.kind !== 'operator') request.log = request.log.child({ tenantId: principal.tenantId });
   };

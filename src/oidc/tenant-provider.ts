@@ -1,5 +1,6 @@
 // One oidc-provider instance per tenant: issuer {publicUrl}/{tenantId}, its keys, its apps, its subjects.
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { effectiveRolesOf } from '../core/roles/roles.ts';
 import { accountClaims, CLAIMS_BY_SCOPE, isSignInAllowed } from '../core/signin/account.ts';
 import type { SigninStore } from '../core/signin/ports.ts';
 import type { SigningKey } from '../core/signin/signing-keys.ts';
@@ -74,14 +75,18 @@ export function createTenantProvider(options: TenantProviderOptions): Provider {
       return {
         accountId: sub,
         async claims(_use, scope) {
-          const wantsGroups = scope.split(' ').includes('groups');
-          const groups = wantsGroups ? ((await store.scim.users.groupsOf(tenantId, [sub])).get(sub) ?? []) : undefined;
-          return accountClaims(user, groups) as { sub: string };
+          const scopes = scope.split(' ');
+          const groups = scopes.includes('groups')
+            ? ((await store.scim.users.groupsOf(tenantId, [sub])).get(sub) ?? [])
+            : undefined;
+          // Read at each issue (ID token, userinfo): a membership removed over SCIM is gone at the next sign-in.
+          const roles = scopes.includes('roles') ? await effectiveRolesOf(store.scim, tenantId, sub) : undefined;
+          return accountClaims(user, groups, roles) as { sub: string };
         },
       };
     },
     claims: Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([k, v]) => [k, [...v]])),
-    scopes: ['openid', 'profile', 'email', 'groups', 'offline_access', 'delegation'],
+    scopes: ['openid', 'profile', 'email', 'groups', 'roles', 'offline_access', 'delegation'],
     // Apps get the profile in the ID token too (as Entra ID does), not only from userinfo.
     conformIdTokenClaims: false,
     extraParams: [IDP_HINT],

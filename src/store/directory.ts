@@ -9,6 +9,7 @@ import { foldCase, userNameKey } from '../scim/resource/normalize.ts';
 import { scimRegistry } from '../scim/schema/registry.ts';
 import { readFeedHorizon } from './events.ts';
 import type { FixedQueries } from './fixed-queries.ts';
+import { createRoleRepository } from './roles.ts';
 import type { Database, ScimGroupsTable, ScimUsersTable } from './schema.ts';
 import { compileFilter } from './scim/filter-sql.ts';
 import { chunks, parseJson, str, toGroup, toUser } from './scim/rows.ts';
@@ -40,6 +41,11 @@ export function createDirectoryStore(
   /** The SCIM store's own lookup of users' direct groups (one query, on the member index). */
   groupsOf: DirectoryStore['groupsOf'],
   q?: FixedQueries,
+  /** The role store's effective roles (a recursive query following each user's groups, ADR 0032). */
+  rolesOf: DirectoryStore['rolesOf'] = createRoleRepository(db, {
+    dialect,
+    isUniqueViolation: () => false,
+  }).effectiveRoles,
 ): DirectoryStore {
   const rowsOf = async <R>(query: RawBuilder<R>): Promise<R[]> => {
     if (q === undefined) return (await query.execute(db)).rows;
@@ -85,6 +91,7 @@ export function createDirectoryStore(
     },
 
     groupsOf,
+    rolesOf,
 
     async groups(tenantId, filter, page) {
       const where: RawBuilder<unknown>[] = [];

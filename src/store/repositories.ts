@@ -1,11 +1,18 @@
 // The foundation repositories on Kysely: every query names its tenant (except lookups by a token's own id).
 import type { Kysely } from 'kysely';
 import { DomainError } from '../core/errors.ts';
-import type { Repositories } from '../core/ports.ts';
-import type { AdminTokenRecord, AuditEventRecord, ScimTokenRecord, SsoProviderRecord } from '../core/records.ts';
+import type { AuditRepository, Repositories } from '../core/ports.ts';
+import type {
+  AdminScope,
+  AdminTokenRecord,
+  AuditEventRecord,
+  ScimTokenRecord,
+  SsoProviderRecord,
+} from '../core/records.ts';
 import { createDomainRepository, createSettingsRepository } from './domains.ts';
 import { createEventRepository } from './events.ts';
 import { type FixedQueries, fixedQueries } from './fixed-queries.ts';
+import { createRoleRepository } from './roles.ts';
 import type { Database, ScimTokensTable, SsoProvidersTable } from './schema.ts';
 
 export interface DialectTraits {
@@ -55,8 +62,11 @@ function toScimToken(row: ScimTokensTable): ScimTokenRecord {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     lastUsedAt: row.last_used_at,
+    defaultRole: row.default_role,
   };
 }
+
+const ADMIN_SCOPES: readonly AdminScope[] = ['read', 'scim-tokens', 'admin'];
 
 function toAdminToken(row: Database['admin_tokens']): AdminTokenRecord {
   return {
@@ -66,6 +76,9 @@ function toAdminToken(row: Database['admin_tokens']): AdminTokenRecord {
     secret: { keyId: row.key_id, digest: row.digest },
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
+    // Unknown words in the column grant nothing.
+    scopes: ADMIN_SCOPES.filter((scope) => row.scopes.split(' ').includes(scope)),
+    expiresAt: row.expires_at,
   };
 }
 
@@ -147,6 +160,8 @@ export function createRepositories(
             key_id: t.secret.keyId,
             created_at: t.createdAt,
             last_used_at: t.lastUsedAt,
+            scopes: t.scopes.join(' '),
+            expires_at: t.expiresAt,
           })
           .execute();
       },
@@ -247,6 +262,7 @@ export function createRepositories(
             created_at: t.createdAt,
             expires_at: t.expiresAt,
             last_used_at: t.lastUsedAt,
+            default_role: t.defaultRole,
           })
           .execute();
       },
@@ -288,39 +304,66 @@ export function createRepositories(
       async touch(id, at) {
         await db.updateTable('scim_tokens').set({ last_used_at: at }).where('id', '=', id).execute();
       },
+      async expiringUnnotified(before, limit) {
+        const rows = await db
+          .selectFrom('scim_tokens')
+          .selectAll()
+          .where('expires_at', 'is not', null)
+          .where('expires_at', '<', before)
+          .where('expiry_notified_at', 'is', null)
+          .orderBy('expires_at')
+          .limit(limit)
+          .execute();
+        return rows.map(toScimToken);
+      },
+      async markExpiryNotified(id, at) {
+        const r = await db
+          .updateTable('scim_tokens')
+          .set({ expiry_notified_at: at })
+          .where('id', '=', id)
+          .where('expiry_notified_at', 'is', null)
+          .executeTakeFirst();
+        return Number(r.numUpdatedRows) > 0;
+      },
     },
     events: createEventRepository(db, q),
     domains: createDomainRepository(db, traits),
     settings: createSettingsRepository(db),
-    audit: {
-      async append(e: AuditEventRecord) {
-        await db
-          .insertInto('audit_events')
-          .values({
-            id: e.id,
-            tenant_id: e.tenantId,
-            at: e.at,
-            actor: e.actor,
-            action: e.action,
-            target: e.target,
-            data: JSON.stringify(e.data),
-          })
-          .execute();
-      },
-      async list(tenantId, { limit, before }) {
-        let q = db.selectFrom('audit_events').selectAll().where('tenant_id', '=', tenantId);
-        if (before !== undefined) q = q.where('id', '<', before);
-        const rows = await q.orderBy('id', 'desc').limit(limit).execute();
-        return rows.map((r) => ({
-          id: r.id,
-          tenantId: r.tenant_id,
-          at: r.at,
-          actor: r.actor,
-          action: r.action,
-          target: r.target,
-          data: JSON.parse(r.data),
-        }));
-      },
+    audit: createAuditRepository(db),
+    roles: createRoleRepository(db, traits),
+  };
+}
+
+/** The audit trail; also part of the SCIM transactions' repositories (role writes are audited with them). */
+export function createAuditRepository(db: Kysely<Database>): AuditRepository {
+  return {
+    async append(e: AuditEventRecord) {
+      await db
+        .insertInto('audit_events')
+        .values({
+          id: e.id,
+          tenant_id: e.tenantId,
+          at: e.at,
+          actor: e.actor,
+          action: e.action,
+          target: e.target,
+          data: JSON.stringify(e.data),
+        })
+        .execute();
+    },
+    async list(tenantId, { limit, before }) {
+      let q = db.selectFrom('audit_events').selectAll().where('tenant_id', '=', tenantId);
+      if (before !== undefined) q = q.where('id', '<', before);
+      const rows = await q.orderBy('id', 'desc').limit(limit).execute();
+      return rows.map((r) => ({
+        id: r.id,
+        tenantId: r.tenant_id,
+        at: r.at,
+        actor: r.actor,
+        action: r.action,
+        target: r.target,
+        data: JSON.parse(r.data),
+      }));
     },
   };
 }

@@ -24,6 +24,9 @@ export interface AdminTokensTable {
   key_id: string;
   created_at: string;
   last_used_at: string | null;
+  /** Space-separated admin scopes (migration 0012): read, scim-tokens, admin. */
+  scopes: string;
+  expires_at: string | null;
 }
 
 export interface SsoProvidersTable {
@@ -50,6 +53,36 @@ export interface ScimTokensTable {
   created_at: string;
   expires_at: string | null;
   last_used_at: string | null;
+  default_role: string | null;
+  /** When `scim_token.expiring` was emitted for this token (once per token). */
+  expiry_notified_at: string | null;
+}
+
+export interface RolesTable {
+  tenant_id: string;
+  key: string;
+  name: string;
+  created_at: string;
+}
+
+export interface UserRolesTable {
+  tenant_id: string;
+  user_id: string;
+  role_key: string;
+  created_at: string;
+}
+
+export interface RoleMappingsTable {
+  tenant_id: string;
+  id: string;
+  group_id: string;
+  role_key: string;
+  created_at: string;
+}
+
+export interface TenantRoleSettingsTable {
+  tenant_id: string;
+  default_role: string | null;
 }
 
 export interface AuditEventsTable {
@@ -119,6 +152,7 @@ export interface Database extends ScimDatabase {
   sso_test_signins: SsoTestSigninsTable;
   domains: DomainsTable;
   tenant_settings: TenantSettingsTable;
+  tenant_role_settings: TenantRoleSettingsTable;
 }
 
 /** Migration 0016 (ADR 0028): console sessions. */
@@ -275,6 +309,9 @@ export interface EventPruneMarkTable {
 }
 
 export interface ScimDatabase {
+  roles: RolesTable;
+  user_roles: UserRolesTable;
+  role_mappings: RoleMappingsTable;
   scim_users: ScimUsersTable;
   scim_user_emails: ScimUserEmailsTable;
   scim_groups: ScimGroupsTable;

@@ -60,7 +60,18 @@ describe.each(STORE_KINDS)('admin API on %s', (kind) => {
     expect(created.statusCode).toBe(201);
     const token = created.json();
     expect(Object.keys(token).sort()).toEqual(
-      ['createdAt', 'expiresAt', 'id', 'lastUsedAt', 'provider', 'providerDisplayName', 'scimBaseUrl', 'token'].sort(),
+      [
+        'createdAt',
+        'defaultRole',
+        'expiresAt',
+        'expiresSoon',
+        'id',
+        'lastUsedAt',
+        'provider',
+        'providerDisplayName',
+        'scimBaseUrl',
+        'token',
+      ].sort(),
     );
     expect(token).toMatchObject({ provider: 'string', providerDisplayName: 'string', expiresAt: null });
     expect(token.token).toMatch(/^scim_[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/);
@@ -75,7 +86,9 @@ describe.each(STORE_KINDS)('admin API on %s', (kind) => {
         providerDisplayName: 'string',
         createdAt: token.createdAt,
         expiresAt: null,
+        expiresSoon: false,
         lastUsedAt: null,
+        defaultRole: null,
       },
     ]);
     expect(listed.body).not.toContain(token.token.split('.')[1]);

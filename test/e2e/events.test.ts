@@ -82,6 +82,7 @@ describe.each(STORE_KINDS)('directory events on %s', (kind) => {
       emails: [{ value: 'ev.life@a.example', type: 'work', primary: true }],
       active: true,
       groups: [],
+      roles: [],
       createdAt: created.json().meta.created,
       updatedAt: created.json().meta.lastModified,
       scim: created.json(),
@@ -371,6 +372,7 @@ describe.each(STORE_KINDS)('directory events on %s', (kind) => {
       providerDisplayName: 'Contoso Entra ID',
       createdAt: expect.any(String),
       expiresAt: null,
+      defaultRole: null,
     });
     expect(events[2]!.data).toMatchObject({
       scheme: 'entra',

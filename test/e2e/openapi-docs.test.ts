@@ -91,6 +91,18 @@ describe('OpenAPI document and docs page', () => {
         'DELETE /iam/v1/domains/{id}',
         'GET /iam/v1/settings',
         'PATCH /iam/v1/settings',
+        'PUT /iam/v1/directory/users/{id}/roles',
+        'POST /iam/v1/roles',
+        'GET /iam/v1/roles',
+        'DELETE /iam/v1/roles/{key}',
+        'POST /iam/v1/role-mappings',
+        'GET /iam/v1/role-mappings',
+        'DELETE /iam/v1/role-mappings/{id}',
+        'GET /iam/v1/settings',
+        'PATCH /iam/v1/settings',
+        'POST /iam/v1/admin-tokens',
+        'GET /iam/v1/admin-tokens',
+        'DELETE /iam/v1/admin-tokens/{id}',
         ...['/iam/v1/webhooks', '/iam/v1/operator/webhooks'].flatMap((base) => [
           `POST ${base}`,
           `GET ${base}`,
@@ -104,6 +116,7 @@ describe('OpenAPI document and docs page', () => {
       ]),
     );
     expect(operations.length).toBe(56);
+    expect(operations.length).toBe(61);
     for (const [name, op] of operations) {
       expect(op.summary, name).toMatch(/\S/);
       const statuses = Object.keys(op.responses ?? {});

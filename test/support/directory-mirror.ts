@@ -87,7 +87,9 @@ export function applyEvents(mirror: Mirror, events: readonly Json[]): void {
       case 'user.deactivated':
       case 'user.reactivated': {
         const { changedAttributes: _, ...user } = d;
-        mirror.users.set(d.id, user);
+        // `roles` comes with user.created and with role changes; other user events leave it out (keep the last).
+        const roles = 'roles' in user ? user.roles : mirror.users.get(d.id)?.roles;
+        mirror.users.set(d.id, roles === undefined ? user : { ...user, roles });
         break;
       }
       case 'user.deleted':

@@ -12,7 +12,7 @@ export interface AuditEntry {
   readonly data?: Readonly<Record<string, unknown>>;
 }
 
-export async function recordAudit(tx: Repositories, at: Date, entry: AuditEntry): Promise<void> {
+export async function recordAudit(tx: Pick<Repositories, 'audit'>, at: Date, entry: AuditEntry): Promise<void> {
   await tx.audit.append({
     id: newId(),
     tenantId: entry.tenantId,

@@ -4,11 +4,24 @@ import { digestSecret, verifySecret } from '../../lib/keyring.ts';
 import { parseToken } from '../../lib/tokens.ts';
 import { DomainError } from '../errors.ts';
 import type { CoreDeps, TokenKind } from '../ports.ts';
+import type { AdminScope } from '../records.ts';
+import { hasExpired } from '../tokens/expiry.ts';
 
 export type Principal =
   | { readonly kind: 'operator'; readonly tokenId: string }
-  | { readonly kind: 'admin'; readonly tokenId: string; readonly tenantId: string }
-  | { readonly kind: 'scim'; readonly tokenId: string; readonly tenantId: string; readonly provider: string };
+  | {
+      readonly kind: 'admin';
+      readonly tokenId: string;
+      readonly tenantId: string;
+      readonly scopes: readonly AdminScope[];
+    }
+  | {
+      readonly kind: 'scim';
+      readonly tokenId: string;
+      readonly tenantId: string;
+      readonly provider: string;
+      readonly defaultRole: string | null;
+    };
 
 export function actorOf(principal: Principal): string {
   return `${principal.kind}:${principal.tokenId}`;
@@ -76,19 +89,26 @@ export async function authenticate(deps: AuthDeps, bearer: string | undefined): 
     case 'adm': {
       const row = await deps.store.adminTokens.get(token.id);
       if (row && verifySecret(deps.keyring, token.secret, row.secret)) {
+        if (hasExpired(row.expiresAt, now)) break;
         if (stale(row.lastUsedAt, now)) touch(() => deps.store.adminTokens.touch(row.id, now.toISOString()));
         upgrade(deps, 'admin', row, token.secret);
-        return { kind: 'admin', tokenId: row.id, tenantId: row.tenantId };
+        return { kind: 'admin', tokenId: row.id, tenantId: row.tenantId, scopes: row.scopes };
       }
       break;
     }
     case 'scim': {
       const row = await deps.store.scimTokens.get(token.id);
       if (row && verifySecret(deps.keyring, token.secret, row.secret)) {
-        if (row.expiresAt !== null && Date.parse(row.expiresAt) <= now.getTime()) break;
+        if (hasExpired(row.expiresAt, now)) break;
         if (stale(row.lastUsedAt, now)) touch(() => deps.store.scimTokens.touch(row.id, now.toISOString()));
         upgrade(deps, 'scim', row, token.secret);
-        return { kind: 'scim', tokenId: row.id, tenantId: row.tenantId, provider: row.provider };
+        return {
+          kind: 'scim',
+          tokenId: row.id,
+          tenantId: row.tenantId,
+          provider: row.provider,
+          defaultRole: row.defaultRole,
+        };
       }
       break;
     }
@@ -116,4 +136,14 @@ export function requireKind<K extends Principal['kind']>(
 
 function article(kind: Principal['kind']): string {
   return kind === 'admin' || kind === 'operator' ? `an ${kind}` : `a ${kind.toUpperCase()}`;
+}
+
+/**
+ * What an admin token's scopes allow (ADR 0032): `admin` everything; `read` safe methods only; `scim-tokens` the
+ * SCIM token routes only. `scimTokenRoute` is decided by the HTTP surface, which knows its routes.
+ */
+export function scopesAllow(scopes: readonly AdminScope[], method: string, scimTokenRoute: boolean): boolean {
+  if (scopes.includes('admin')) return true;
+  if (scopes.includes('read') && (method === 'GET' || method === 'HEAD')) return true;
+  return scopes.includes('scim-tokens') && scimTokenRoute;
 }

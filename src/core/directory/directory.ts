@@ -68,15 +68,14 @@ export async function listDirectoryUsers(
   const page = await startPage(deps, request);
   const rows = await deps.directory.users(tenantId, request.filter, page);
   const shown = rows.slice(0, page.limit);
-  const groups = await deps.directory.groupsOf(
-    tenantId,
-    shown.map((u) => u.id),
-  );
+  const ids = shown.map((u) => u.id);
+  const groups = await deps.directory.groupsOf(tenantId, ids);
+  const roles = await deps.directory.rolesOf(tenantId, ids);
   const base = scimBaseUrlOf(deps.publicUrl, tenantId);
   return answer(
     rows,
     page,
-    shown.map((u) => directoryUser(u, groups.get(u.id) ?? [], base)),
+    shown.map((u) => directoryUser(u, groups.get(u.id) ?? [], base, roles.get(u.id) ?? [])),
   );
 }
 
@@ -84,7 +83,8 @@ export async function getDirectoryUser(deps: DirectoryDeps, tenantId: string, id
   const user = await deps.directory.user(tenantId, id);
   if (!user) throw notFound('user');
   const groups = await deps.directory.groupsOf(tenantId, [id]);
-  return directoryUser(user, groups.get(id) ?? [], scimBaseUrlOf(deps.publicUrl, tenantId));
+  const roles = await deps.directory.rolesOf(tenantId, [id]);
+  return directoryUser(user, groups.get(id) ?? [], scimBaseUrlOf(deps.publicUrl, tenantId), roles.get(id) ?? []);
 }
 
 export async function listDirectoryGroups(

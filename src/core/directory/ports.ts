@@ -35,6 +35,8 @@ export interface DirectoryStore {
   users(tenantId: string, filter: UserFilter, page: PageRequest): Promise<readonly StoredUser[]>;
   user(tenantId: string, id: string): Promise<StoredUser | undefined>;
   groupsOf(tenantId: string, userIds: readonly string[]): Promise<ReadonlyMap<string, readonly GroupRef[]>>;
+  /** Effective role keys of each user (direct ∪ mapped through groups, nested included; ADR 0032). */
+  rolesOf(tenantId: string, userIds: readonly string[]): Promise<ReadonlyMap<string, readonly string[]>>;
   /** Up to `limit + 1` groups; `displayName` compared as SCIM compares it (caseExact=false). */
   groups(
     tenantId: string,

@@ -43,8 +43,16 @@ function primaryEmail(emails: readonly Json[]): string | null {
   return primary ? str(primary.value) : null;
 }
 
-/** The directory user: plain camelCase fields for a vendor's backend, with the SCIM representation beside them. */
-export function directoryUser(user: StoredUser, groups: readonly GroupRef[], baseUrl: string): Json {
+/**
+ * The directory user: plain camelCase fields for a vendor's backend, with the SCIM representation beside them.
+ * `roles` (effective role keys, ADR 0032) where the caller read them: the directory API and role-change events.
+ */
+export function directoryUser(
+  user: StoredUser,
+  groups: readonly GroupRef[],
+  baseUrl: string,
+  roles?: readonly string[],
+): Json {
   const d = user.data;
   const name = (d.name ?? {}) as Json;
   const emails = Array.isArray(d.emails) ? (d.emails as Json[]) : [];
@@ -64,6 +72,7 @@ export function directoryUser(user: StoredUser, groups: readonly GroupRef[], bas
     })),
     active: d.active !== false,
     groups: groups.map((g) => ({ id: g.value, displayName: g.display })),
+    ...(roles === undefined ? {} : { roles }),
     createdAt: user.createdAt,
     updatedAt: user.lastModified,
     scim: scimUser(user, groups, baseUrl),

@@ -13,6 +13,7 @@ export const EVENT_TYPES = [
   'group.member_removed',
   'scim_token.created',
   'scim_token.revoked',
+  'scim_token.expiring',
   'sso_provider.created',
   'sso_provider.updated',
   'sso_provider.deleted',

@@ -19,4 +19,6 @@ export interface ScimCaller {
   readonly tenantId: string;
   readonly tokenId: string;
   readonly provider: string;
+  /** The token's default role for the users it creates (ADR 0032); null or absent: the tenant's default. */
+  readonly defaultRole?: string | null | undefined;
 }

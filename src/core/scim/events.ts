@@ -25,10 +25,17 @@ export async function userWritten(
   before: StoredUser | undefined,
   after: StoredUser,
   changed: readonly string[],
+  /** A create's roles (its default role): known without a read, so `user.created` carries them. */
+  createdRoles?: readonly string[],
 ): Promise<readonly GroupRef[]> {
   const groups =
     before === undefined ? [] : ((await tx.users.groupsOf(after.tenantId, [after.id])).get(after.id) ?? []);
-  const user = directoryUser(after, groups, scimBaseUrlOf(deps.publicUrl, after.tenantId));
+  const user = directoryUser(
+    after,
+    groups,
+    scimBaseUrlOf(deps.publicUrl, after.tenantId),
+    before === undefined ? createdRoles : undefined,
+  );
   const events: DirectoryEvent[] = [];
   if (before === undefined) {
     events.push(event(deps, after.tenantId, 'user.created', user));

@@ -7,6 +7,7 @@ import { toStoredResource } from '../../scim/resource/validate.ts';
 import { scimRegistry } from '../../scim/schema/registry.ts';
 import { DomainError } from '../errors.ts';
 import { changedAttributes } from '../events/directory.ts';
+import { withMembershipRoleEvents } from '../roles/membership-events.ts';
 import type { ScimCaller, ScimDeps } from './context.ts';
 import { currentForWrite, existing } from './etag.ts';
 import { groupWritten, membersChanged } from './events.ts';
@@ -111,10 +112,13 @@ export async function replaceGroup(
       lastModified: deps.clock.now().toISOString(),
     };
     if (!(await tx.groups.update(next, current.version))) throw notFound();
-    const delta = await tx.groups.applyMemberChanges(caller.tenantId, id, [
+    const replaced: MemberChange[] = [
       { kind: 'removeAll' },
       { kind: 'add', members: memberIds.map((value) => ({ value })) },
-    ]);
+    ];
+    const delta = await withMembershipRoleEvents(deps, tx, caller.tenantId, id, replaced, () =>
+      tx.groups.applyMemberChanges(caller.tenantId, id, replaced),
+    );
     // The version moved, so the group is updated even when only its members (or nothing) changed.
     await groupWritten(deps, tx, 'group.updated', next, new Set(memberIds).size, changedAttributes(current.data, data));
     await membersChanged(deps, tx, caller.tenantId, id, delta);
@@ -145,7 +149,9 @@ export async function patchGroup(
     // nothing, and a PATCH that changes nothing is not a write — no version, no lastModified, no event.
     const delta =
       memberChanges.length > 0
-        ? await tx.groups.applyMemberChanges(caller.tenantId, id, memberChanges)
+        ? await withMembershipRoleEvents(deps, tx, caller.tenantId, id, memberChanges, () =>
+            tx.groups.applyMemberChanges(caller.tenantId, id, memberChanges),
+          )
         : { added: [], removed: [] };
     const membersMoved = delta.added.length > 0 || delta.removed.length > 0;
     if (attributesChanged.length === 0 && !membersMoved) {
@@ -177,7 +183,10 @@ export async function deleteGroup(
   await deps.scim.transaction(async (tx) => {
     const current = await currentForWrite(tx.groups, caller.tenantId, id, ifMatch, notFound, 'delete');
     const count = await tx.groups.countMembers(caller.tenantId, id);
-    await tx.groups.delete(caller.tenantId, id);
+    // Its mappings go with it (cascade), and its users leave the groups it was nested in: their roles may move.
+    await withMembershipRoleEvents(deps, tx, caller.tenantId, id, [{ kind: 'removeAll' }], () =>
+      tx.groups.delete(caller.tenantId, id),
+    );
     await groupWritten(deps, tx, 'group.deleted', current, count);
   });
 }

@@ -1,5 +1,7 @@
 // What the SCIM use cases need from the store. Every call names its tenant; costs follow the rows named.
 import type { EventRepository } from '../events/ports.ts';
+import type { AuditRepository } from '../ports.ts';
+import type { RoleRepository } from '../roles/ports.ts';
 import type {
   GroupRef,
   MemberChange,
@@ -89,6 +91,10 @@ export interface ScimRepositories {
   readonly scimLog: ScimLogRepository;
   /** The event outbox: appended in the transaction of the change it describes. */
   readonly events: EventRepository;
+  /** Roles (ADR 0032): a SCIM or JIT create assigns the default role in its own transaction. */
+  readonly roles: RoleRepository;
+  /** The audit trail, for the admin writes that run in these transactions (roles). */
+  readonly audit: AuditRepository;
 }
 
 export interface ScimStore extends ScimRepositories {

@@ -8,6 +8,7 @@ import { scimRegistry } from '../../scim/schema/registry.ts';
 import { checkScimDomains, touchesDomains } from '../domains/policy.ts';
 import { DomainError } from '../errors.ts';
 import { changedAttributes } from '../events/directory.ts';
+import { assignDefaultRole } from '../roles/roles.ts';
 import type { ScimCaller, ScimDeps } from './context.ts';
 import { currentForWrite, existing } from './etag.ts';
 import { userDeleted, userWritten } from './events.ts';
@@ -70,7 +71,8 @@ export async function createUser(deps: ScimDeps, caller: ScimCaller, body: unkno
   // Through a transaction so that concurrent creates share one commit (SQLite group commit).
   const directGroups = await deps.scim.transaction(async (tx) => {
     await tx.users.insert(user);
-    return userWritten(deps, tx, undefined, user, []);
+    const roles = await assignDefaultRole(tx, user.tenantId, user.id, now, caller.defaultRole);
+    return userWritten(deps, tx, undefined, user, [], roles);
   });
   return { ...user, directGroups };
 }

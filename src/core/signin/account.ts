@@ -7,6 +7,8 @@ export const CLAIMS_BY_SCOPE = {
   profile: ['name', 'given_name', 'family_name', 'preferred_username'],
   email: ['email'],
   groups: ['groups'],
+  /** Effective role keys (ADR 0032): direct roles and roles mapped to the user's groups, nested included. */
+  roles: ['roles'],
 } as const;
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
@@ -24,6 +26,7 @@ export function isSignInAllowed(user: StoredUser | undefined): user is StoredUse
 export function accountClaims(
   user: StoredUser,
   groups: readonly GroupRef[] | undefined,
+  roles?: readonly string[],
 ): Record<string, string | readonly string[]> {
   const data = user.data;
   const name = (data.name ?? {}) as Record<string, unknown>;
@@ -37,5 +40,6 @@ export function accountClaims(
   set('family_name', text(name.familyName));
   set('email', primaryEmail(data));
   if (groups) claims.groups = groups.map((g) => g.display);
+  if (roles) claims.roles = roles;
   return claims;
 }

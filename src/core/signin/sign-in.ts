@@ -10,6 +10,7 @@ import { hasCode } from '../errors.ts';
 import { newEvent } from '../events/records.ts';
 import type { Store } from '../ports.ts';
 import type { SsoProviderRecord } from '../records.ts';
+import { assignDefaultRole } from '../roles/roles.ts';
 import { userWritten } from '../scim/events.ts';
 import type { ResourceData, StoredUser } from '../scim/records.ts';
 import {
@@ -157,8 +158,9 @@ async function attempt(deps: SignInDeps, provider: SsoProviderRecord, identity: 
         const user = provisionedUser(tenantId, provider.scheme, identity, now);
         await tx.scim.users.insert(user);
         if (!(await tx.identities.insert(key, user.id, now))) throw new LostRace();
+        const roles = await assignDefaultRole(tx.scim, tenantId, user.id, now);
         // A just-in-time subject joins the directory: the same `user.created` a SCIM create makes.
-        await userWritten(deps, tx.scim, undefined, user, []);
+        await userWritten(deps, tx.scim, undefined, user, [], roles);
         return { outcome: { kind: 'signed-in', userId: user.id, how: 'provisioned' }, target: user.id };
       }
       case 'reject':

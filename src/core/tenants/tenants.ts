@@ -5,7 +5,8 @@ import { issueToken } from '../../lib/tokens.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { DomainError, invalid } from '../errors.ts';
 import type { CoreDeps } from '../ports.ts';
-import type { AdminTokenRecord, TenantRecord } from '../records.ts';
+import type { AdminScope, AdminTokenRecord, TenantRecord } from '../records.ts';
+import { checkExpiry } from '../tokens/expiry.ts';
 
 export const TENANT_NAME_MAX = 200;
 
@@ -24,12 +25,38 @@ export interface IssuedAdminToken {
   readonly value: string;
 }
 
-function newAdminToken(deps: CoreDeps, tenantId: string, label: string, at: string): IssuedAdminToken {
+export interface AdminTokenInput {
+  readonly label?: string | undefined;
+  /** Default: ['admin'] (what every admin token could do before scopes existed). */
+  readonly scopes?: readonly string[] | undefined;
+  readonly expiresAt?: string | null | undefined;
+}
+
+const SCOPES: readonly AdminScope[] = ['read', 'scim-tokens', 'admin'];
+
+function checkScopes(scopes: readonly string[] | undefined): readonly AdminScope[] {
+  if (scopes === undefined) return ['admin'];
+  if (scopes.length === 0) throw invalid('scopes', `must name at least one of ${SCOPES.join(', ')}`);
+  for (const scope of scopes) {
+    if (!(SCOPES as readonly string[]).includes(scope)) {
+      throw invalid('scopes', `unknown scope "${scope}": use ${SCOPES.join(', ')}`);
+    }
+  }
+  return SCOPES.filter((s) => scopes.includes(s));
+}
+
+function newAdminToken(
+  deps: CoreDeps,
+  tenantId: string,
+  label: string,
+  at: string,
+  access: Pick<AdminTokenRecord, 'scopes' | 'expiresAt'> = { scopes: ['admin'], expiresAt: null },
+): IssuedAdminToken {
   const token = issueToken('adm');
   const digest = digestSecret(deps.keyring, token.secret);
   return {
     value: token.value,
-    record: { id: token.id, tenantId, label, secret: digest, createdAt: at, lastUsedAt: null },
+    record: { id: token.id, tenantId, label, secret: digest, createdAt: at, lastUsedAt: null, ...access },
   };
 }
 
@@ -75,16 +102,23 @@ export async function issueAdminToken(
   deps: CoreDeps,
   actor: string,
   tenantId: string,
-  input: { label?: string | undefined },
+  input: AdminTokenInput,
 ): Promise<IssuedAdminToken> {
   const now = deps.clock.now();
   const label = input.label === undefined ? '' : input.label.trim();
   if (label.length > 200) throw invalid('label', 'must be at most 200 characters');
+  const access = { scopes: checkScopes(input.scopes), expiresAt: checkExpiry(input.expiresAt, now) };
   return deps.store.transaction(async (tx) => {
     if (!(await tx.tenants.get(tenantId))) throw new DomainError('tenant.not_found', 'no such tenant');
-    const token = newAdminToken(deps, tenantId, label, now.toISOString());
+    const token = newAdminToken(deps, tenantId, label, now.toISOString(), access);
     await tx.adminTokens.insert(token.record);
-    await recordAudit(tx, now, { tenantId, actor, action: 'admin_token.created', target: token.record.id });
+    await recordAudit(tx, now, {
+      tenantId,
+      actor,
+      action: 'admin_token.created',
+      target: token.record.id,
+      data: { scopes: access.scopes, expiresAt: access.expiresAt },
+    });
     return token;
   });
 }

@@ -8,21 +8,23 @@ import { DomainError, invalid } from '../errors.ts';
 import { newEvent } from '../events/records.ts';
 import type { CoreDeps } from '../ports.ts';
 import type { ScimTokenRecord } from '../records.ts';
+import { checkExpiry } from './expiry.ts';
 
 export interface CreateScimTokenInput {
   readonly provider: string;
   readonly providerDisplayName: string;
   readonly expiresAt?: string | null | undefined;
+  /** A role key of the tenant: given to users this token creates instead of the tenant's default role. */
+  readonly defaultRole?: string | null | undefined;
 }
 
-function checkExpiry(expiresAt: string | null | undefined, now: Date): string | null {
-  if (expiresAt === undefined || expiresAt === null) return null;
-  const at = Date.parse(expiresAt);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(expiresAt) || Number.isNaN(at)) {
-    throw invalid('expiresAt', 'must be an RFC 3339 date-time, e.g. 2027-01-31T00:00:00Z');
-  }
-  if (at <= now.getTime()) throw invalid('expiresAt', 'must be in the future');
-  return new Date(at).toISOString();
+/** Tokens that expire within this many days are flagged (`expiresSoon`) and make one `scim_token.expiring`. */
+export const EXPIRY_NOTICE_DAYS = 30;
+const NOTICE_MS = EXPIRY_NOTICE_DAYS * 86_400_000;
+
+/** Entra ID quarantines a job whose token expired: the admin is told a month ahead, in the listing. */
+export function expiresSoon(token: Pick<ScimTokenRecord, 'expiresAt'>, now: Date): boolean {
+  return token.expiresAt !== null && Date.parse(token.expiresAt) - now.getTime() <= NOTICE_MS;
 }
 
 export async function createScimToken(
@@ -43,6 +45,12 @@ export async function createScimToken(
         [{ field: 'provider', message: `no SSO provider with scheme "${input.provider}"` }],
       );
     }
+    const defaultRole = input.defaultRole ?? null;
+    if (defaultRole !== null && !(await tx.roles.get(tenantId, defaultRole))) {
+      throw new DomainError('role.not_found', `no role with key "${defaultRole}" in this tenant`, [
+        { field: 'defaultRole', message: 'must be the key of one of the tenant’s roles' },
+      ]);
+    }
     const token = issueToken('scim');
     const record: ScimTokenRecord = {
       id: token.id,
@@ -53,6 +61,7 @@ export async function createScimToken(
       createdAt: now.toISOString(),
       expiresAt,
       lastUsedAt: null,
+      defaultRole,
     };
     await tx.scimTokens.insert(record);
     await tx.events.append([
@@ -62,6 +71,7 @@ export async function createScimToken(
         providerDisplayName: record.providerDisplayName,
         createdAt: record.createdAt,
         expiresAt,
+        defaultRole,
       }),
     ]);
     await recordAudit(tx, now, {
@@ -69,7 +79,7 @@ export async function createScimToken(
       actor,
       action: 'scim_token.created',
       target: record.id,
-      data: { provider: record.provider, expiresAt },
+      data: { provider: record.provider, expiresAt, defaultRole },
     });
     return { record, value: token.value };
   });
@@ -88,4 +98,38 @@ export async function revokeScimToken(deps: CoreDeps, actor: string, tenantId: s
     await tx.events.append([newEvent(newId(), now, tenantId, 'scim_token.revoked', { id })]);
     await recordAudit(tx, now, { tenantId, actor, action: 'scim_token.revoked', target: id });
   });
+}
+
+/**
+ * One `scim_token.expiring` event per token that expires within EXPIRY_NOTICE_DAYS (already expired ones too:
+ * the admin still has to replace them). Safe across processes: the event is written in the transaction that
+ * marks the token notified, and only the transaction whose mark changed the row writes it.
+ */
+export async function notifyExpiringScimTokens(deps: CoreDeps, batch = 100): Promise<number> {
+  const now = deps.clock.now();
+  const before = new Date(now.getTime() + NOTICE_MS).toISOString();
+  let made = 0;
+  for (const token of await deps.store.scimTokens.expiringUnnotified(before, batch)) {
+    const marked = await deps.store.transaction(async (tx) => {
+      if (!(await tx.scimTokens.markExpiryNotified(token.id, now.toISOString()))) return false;
+      await tx.events.append([
+        newEvent(newId(), now, token.tenantId, 'scim_token.expiring', {
+          id: token.id,
+          provider: token.provider,
+          providerDisplayName: token.providerDisplayName,
+          expiresAt: token.expiresAt,
+        }),
+      ]);
+      await recordAudit(tx, now, {
+        tenantId: token.tenantId,
+        actor: 'system',
+        action: 'scim_token.expiring',
+        target: token.id,
+        data: { expiresAt: token.expiresAt },
+      });
+      return true;
+    });
+    if (marked) made++;
+  }
+  return made;
 }

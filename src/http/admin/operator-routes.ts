@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../../core/auth/principal.ts';
 import {
+  type AdminTokenInput,
   createTenant,
   deleteTenant,
   getTenant,
@@ -84,7 +85,7 @@ export async function operatorRoutes(app: FastifyInstance, deps: AdminSurfaceDep
     },
   );
 
-  app.post<{ Params: { tenantId: string }; Body: { label?: string } }>(
+  app.post<{ Params: { tenantId: string }; Body: AdminTokenInput }>(
     '/tenants/:tenantId/admin-tokens',
     {
       schema: {

@@ -32,20 +32,42 @@ export const createTenantBody = {
   properties: { name: { type: 'string', minLength: 1, maxLength: 200 } },
 } as const;
 
+export const ADMIN_SCOPE_NAMES = ['read', 'scim-tokens', 'admin'] as const;
+
 export const adminTokenSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' },
     label: { type: 'string' },
+    name: { type: 'string', description: 'The same as label' },
+    scopes: { type: 'array', items: { type: 'string', enum: ADMIN_SCOPE_NAMES } },
     createdAt: timestamp,
+    expiresAt: nullableTimestamp,
     lastUsedAt: nullableTimestamp,
   },
 } as const;
 
+const adminScopesIn = {
+  type: 'array',
+  minItems: 1,
+  maxItems: 3,
+  items: { type: 'string', maxLength: 32 },
+  description: 'read: GET only; scim-tokens: the SCIM token routes only; admin: everything (default)',
+} as const;
+const expiresAtIn = { type: ['string', 'null'], maxLength: 64, description: 'Optional RFC 3339 expiry' } as const;
+
 export const createAdminTokenBody = {
   type: 'object',
   additionalProperties: false,
-  properties: { label: { type: 'string', maxLength: 200 } },
+  properties: { label: { type: 'string', maxLength: 200 }, scopes: adminScopesIn, expiresAt: expiresAtIn },
+} as const;
+
+/** The tenant's own admin-token route: `name` is the label. */
+export const createOwnAdminTokenBody = {
+  type: 'object',
+  required: ['name'],
+  additionalProperties: false,
+  properties: { name: { type: 'string', maxLength: 200 }, scopes: adminScopesIn, expiresAt: expiresAtIn },
 } as const;
 
 const ssoPropertiesIn = {
@@ -152,6 +174,11 @@ export const createScimTokenBody = {
     provider: { type: 'string', minLength: 1, maxLength: 63, description: 'The scheme of an SSO provider' },
     providerDisplayName: { type: 'string', minLength: 1, maxLength: 200 },
     expiresAt: { type: ['string', 'null'], description: 'Optional RFC 3339 expiry; none by default' },
+    defaultRole: {
+      type: ['string', 'null'],
+      maxLength: 64,
+      description: "A role key: given to users this token creates instead of the tenant's default role",
+    },
   },
 } as const;
 
@@ -163,7 +190,9 @@ export const scimTokenSchema = {
     providerDisplayName: { type: 'string' },
     createdAt: timestamp,
     expiresAt: nullableTimestamp,
+    expiresSoon: { type: 'boolean', description: 'True when the token expires within 30 days (or has expired)' },
     lastUsedAt: nullableTimestamp,
+    defaultRole: { type: ['string', 'null'] },
   },
 } as const;
 

@@ -43,7 +43,7 @@ export async function scimTokenRoutes(app: FastifyInstance, deps: AdminSurfaceDe
       const tenantId = tenantOf(request);
       const issued = await createScimToken(deps, actorOf(request.principal!), tenantId, request.body);
       return reply.code(201).send({
-        ...scimTokenView(issued.record),
+        ...scimTokenView(issued.record, deps.clock.now()),
         token: issued.value,
         scimBaseUrl: `${deps.publicUrl}/${tenantId}/api/scim/v2`,
       });
@@ -60,7 +60,10 @@ export async function scimTokenRoutes(app: FastifyInstance, deps: AdminSurfaceDe
         response: { 200: listOf(scimTokenSchema), ...errorResponses },
       },
     },
-    async (request) => ({ items: (await listScimTokens(deps, tenantOf(request))).map(scimTokenView) }),
+    async (request) => {
+      const now = deps.clock.now();
+      return { items: (await listScimTokens(deps, tenantOf(request))).map((t) => scimTokenView(t, now)) };
+    },
   );
 
   app.delete<{ Params: { id: string } }>(

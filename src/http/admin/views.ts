@@ -9,13 +9,17 @@ import type {
 import { explainScimFailure } from '../../core/scim/explain.ts';
 import type { ScimLogEntry } from '../../core/scim/records.ts';
 import { warningsOf } from '../../core/sso/providers.ts';
+import { expiresSoon } from '../../core/tokens/scim-tokens.ts';
 
 export const tenantView = (t: TenantRecord) => ({ id: t.id, name: t.name, createdAt: t.createdAt });
 
 export const adminTokenView = (t: AdminTokenRecord) => ({
   id: t.id,
   label: t.label,
+  name: t.label,
+  scopes: t.scopes,
   createdAt: t.createdAt,
+  expiresAt: t.expiresAt,
   lastUsedAt: t.lastUsedAt,
 });
 
@@ -51,13 +55,15 @@ export function ssoProviderView(
   };
 }
 
-export const scimTokenView = (t: ScimTokenRecord) => ({
+export const scimTokenView = (t: ScimTokenRecord, now: Date) => ({
   id: t.id,
   provider: t.provider,
   providerDisplayName: t.providerDisplayName,
   createdAt: t.createdAt,
   expiresAt: t.expiresAt,
+  expiresSoon: expiresSoon(t, now),
   lastUsedAt: t.lastUsedAt,
+  defaultRole: t.defaultRole,
 });
 
 export const auditEventView = (e: AuditEventRecord) => ({

@@ -62,7 +62,12 @@ export function authenticationHook(deps: ScimSurfaceDeps) {
     }
     request.scimBaseUrl =
       deps.mode === 'tenant-url' ? `${deps.publicUrl}/${scim.tenantId}/api/scim/v2` : `${deps.publicUrl}/iam/v1/scim`;
-    request.scimCaller = { tenantId: scim.tenantId, tokenId: scim.tokenId, provider: scim.provider };
+    request.scimCaller = {
+      tenantId: scim.tenantId,
+      tokenId: scim.tokenId,
+      provider: scim.provider,
+      defaultRole: scim.defaultRole,
+    };
     request.log = request.log.child({ tenantId: scim.tenantId });
     // Per token, then per tenant (a request the token's bucket refuses costs the tenant nothing), so one
     // tenant's flood, or one runaway token, leaves the others untouched. A limiter answers from memory, and now

@@ -89,6 +89,7 @@ export function domainToWire(error: DomainError): ScimWireError | undefined {
     case 'auth.missing':
     case 'auth.invalid':
     case 'auth.wrong_kind':
+    case 'auth.insufficient_scope':
       // Every authentication failure looks the same: nothing tells a caller which part was wrong.
       return { status: 401, detail: 'a valid SCIM bearer token is required' };
     case 'store.unavailable':
@@ -126,6 +127,11 @@ export function domainToWire(error: DomainError): ScimWireError | undefined {
     case 'setup_link.not_revocable':
     case 'test_signin.not_found':
     case 'client.not_found':
+    case 'role.not_found':
+    case 'role.key_taken':
+    case 'role.in_use':
+    case 'role_mapping.not_found':
+    case 'role_mapping.exists':
     case 'signin.interaction_expired':
     case 'signin.interaction_mismatch':
     case 'domains.not_found':

@@ -10,8 +10,9 @@ import * as m0007 from './0007-webhooks.ts';
 import * as m0008 from './0008-directory-active-index.ts';
 import * as m0009 from './0009-user-emails.ts';
 import * as m0010 from './0010-setup.ts';
-import * as m0016 from './0016-console-sessions.ts';
 import * as m0011 from './0011-domains.ts';
+import * as m0012 from './0012-roles.ts';
+import * as m0016 from './0016-console-sessions.ts';
 import type { MigrationContext } from './context.ts';
 
 interface MigrationModule {
@@ -29,8 +30,9 @@ const modules: Record<string, MigrationModule> = {
   '0008-directory-active-index': m0008,
   '0009-user-emails': m0009,
   '0010-setup': m0010,
-  '0016-console-sessions': m0016,
   '0011-domains': m0011,
+  '0012-roles': m0012,
+  '0016-console-sessions': m0016,
 };
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {

@@ -6,6 +6,8 @@ import type { ScimRepositories } from '../../core/scim/ports.ts';
 import { userNameKey } from '../../scim/resource/normalize.ts';
 import { createEventRepository } from '../events.ts';
 import { type FixedQueries, fixedQueries } from '../fixed-queries.ts';
+import { createAuditRepository } from '../repositories.ts';
+import { createRoleRepository } from '../roles.ts';
 import type { Database } from '../schema.ts';
 import { createSubjectSessions } from '../signin/subject-sessions.ts';
 import { createMemberships } from './memberships.ts';
@@ -91,5 +93,7 @@ export function createScimRepositories(
     },
     scimLog: createProvisioningLog(db),
     events: createEventRepository(db, q),
+    roles: createRoleRepository(db, d),
+    audit: createAuditRepository(db),
   };
 }
