@@ -11,6 +11,7 @@ import type { ScimStore } from './core/scim/ports.ts';
 import { IndexSeekCache } from './core/scim/search.ts';
 import { WebhookRunner } from './core/webhooks/worker.ts';
 import { adminPlugin, registerOpenApi } from './http/admin/plugin.ts';
+import { createMetricsServer, registerMetricsRoute } from './http/metrics.ts';
 import { scimPlugin } from './http/scim/plugin.ts';
 import { createServer } from './http/server.ts';
 import { providerPages } from './http/signin/pages.ts';
@@ -19,6 +20,7 @@ import type { Clock } from './lib/clock.ts';
 import type { Keyring } from './lib/keyring.ts';
 import { SignInEngine } from './oidc/engine.ts';
 import type { OpenedStore } from './store/open-store.ts';
+import { PrometheusTelemetry } from './telemetry/prometheus.ts';
 import { checkWebhookUrl, createWebhookSender } from './webhooks/outbound.ts';
 
 export interface AppDeps {
@@ -31,7 +33,16 @@ export interface AppDeps {
 
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store, keyring, clock } = deps;
+  // Metrics (ADR 0033): one registry per app; the store's pool and webhook backlog are read when scraped.
+  const telemetry = new PrometheusTelemetry({ tenantLabel: config.metrics.tenantLabel });
+  telemetry.addScrapeSources({
+    pool: () => store.poolStats(),
+    webhookQueueDepth: (cap) => store.webhooks.queueDepth(cap),
+  });
+  store.onGroupCommit((size) => telemetry.groupCommit(size));
   const server = createServer({
+    telemetry,
+    tenantLabel: config.metrics.tenantLabel,
     logger: deps.logger,
     bodyLimit: config.limits.adminBodyBytes,
     oversizeDrain: config.limits.oversizeDrain,
@@ -46,7 +57,23 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     clock,
     bootstrapDigest: config.bootstrapToken ? bootstrapDigestOf({ keyring }, config.bootstrapToken) : undefined,
     retiringKeys: new Set(config.secretKeysRetiring),
+    telemetry,
   };
+  const metricsRoute = {
+    exposition: telemetry,
+    telemetry,
+    access: { auth: coreDeps, metricsToken: config.metrics.token },
+  };
+  const metricsPort = config.metrics.port;
+  if (metricsPort === undefined) registerMetricsRoute(server, metricsRoute);
+  else {
+    // Its own listener (a private address for the scraper); the main port then has no /metrics.
+    const metricsServer = createMetricsServer(metricsRoute);
+    server.addHook('onReady', async () => {
+      await metricsServer.listen({ port: metricsPort, host: config.metrics.host });
+    });
+    server.addHook('onClose', async () => metricsServer.close());
+  }
   const scimLog = new ScimLogBuffer(store.scim, {
     intervalMs: 200,
     maxBatch: 500,
@@ -67,6 +94,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       keyring,
       clock,
       warn: (context, message) => server.log.warn(context, message),
+      telemetry,
     },
     {
       pollMs: config.webhookDelivery.pollMs,
@@ -154,6 +182,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     publicUrl: config.publicUrl,
     clockToleranceSeconds: config.oidcClockToleranceSeconds,
     pages: providerPages,
+    telemetry,
   });
   // Sign-in traffic is unauthenticated: its buckets stay in process memory, never a database write (ADR 0016).
   const signInLimits = {
@@ -164,6 +193,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     engine,
     limits: signInLimits,
     isStoreUnavailable: (error) => store.isUnavailable(error),
+    telemetry,
   });
 
   // Provisioning log retention and idle shared rate-limit buckets: purge hourly (and once at start), off the

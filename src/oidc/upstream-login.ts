@@ -237,7 +237,7 @@ export class UpstreamLogin {
     reason: SignInRefusalReason,
     audited: string = reason,
   ): Promise<Refusal> {
-    await recordRefusal(this.deps, tenantId, scheme, audited);
+    await recordRefusal(this.deps, tenantId, scheme, audited, reason);
     return refusal(reason);
   }
 }

@@ -1,5 +1,6 @@
 // Opens the configured store, applies pending migrations, and exposes it through the core's Store port.
 import { type Kysely, Migrator } from 'kysely';
+import type { Pool } from 'pg';
 import type { DirectoryStore } from '../core/directory/ports.ts';
 import type { EventFeedStore } from '../core/events/ports.ts';
 import type { Store } from '../core/ports.ts';
@@ -36,6 +37,10 @@ export interface OpenedStore extends Store {
   readonly directory: DirectoryStore;
   /** SQLite group commit: commits issued for SCIM write transactions (undefined on PostgreSQL). */
   groupCommits(): number | undefined;
+  /** SQLite group commit: `listener` is told each commit's batch size (nothing happens on PostgreSQL). */
+  onGroupCommit(listener: (size: number) => void): void;
+  /** The PostgreSQL pool's connections (undefined on SQLite, which has one connection and no pool). */
+  poolStats(): { total: number; idle: number; waiting: number; max: number } | undefined;
   /** Rate-limit buckets shared by every process on this database (PostgreSQL only; SQLite has one process). */
   readonly rateLimits: RateLimitStore | undefined;
   /** True when an error means the database cannot serve now (→ 503 + Retry-After), not that the request is bad. */
@@ -61,12 +66,15 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
   let traits: DialectTraits;
   let isUnavailable: (error: unknown) => boolean;
   let reader: (Reader & { close(): void }) | undefined;
+  let pool: Pool | undefined;
   if (location.kind === 'sqlite') {
     db = openSqlite(location.path).db;
     traits = { dialect: 'sqlite', isUniqueViolation: isSqliteUniqueViolation };
     isUnavailable = isSqliteUnavailable;
   } else {
-    db = openPostgres(location.url, { statementTimeoutMs: options.statementTimeoutMs }).db;
+    const opened = openPostgres(location.url, { statementTimeoutMs: options.statementTimeoutMs });
+    db = opened.db;
+    pool = opened.pool;
     traits = { dialect: 'postgres', isUniqueViolation: isPostgresUniqueViolation };
     isUnavailable = isPostgresUnavailable;
   }
@@ -103,6 +111,16 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
     webhooks: createWebhookStore(db, location.kind, (trx) => createRepositories(trx, traits)),
     directory: createDirectoryStore(db, location.kind, scim.users.groupsOf, reads),
     groupCommits: () => committer?.commits,
+    onGroupCommit(listener) {
+      if (committer) committer.onCommit = listener;
+    },
+    poolStats: () =>
+      pool && {
+        total: pool.totalCount,
+        idle: pool.idleCount,
+        waiting: pool.waitingCount,
+        max: pool.options.max ?? 10,
+      },
     rateLimits: location.kind === 'postgres' ? postgresRateLimits(db) : undefined,
     ...repositories,
     kind: location.kind,

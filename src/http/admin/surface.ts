@@ -6,6 +6,7 @@ import type { EventFeedStore } from '../../core/events/ports.ts';
 import type { ScimLogBuffer } from '../../core/scim/log.ts';
 import type { ScimStore } from '../../core/scim/ports.ts';
 import type { SigninStore } from '../../core/signin/ports.ts';
+import type { Telemetry } from '../../core/telemetry/ports.ts';
 import type { WebhookStore, WebhookUrlCheck } from '../../core/webhooks/ports.ts';
 
 export interface AdminSurfaceDeps extends AuthDeps {
@@ -18,6 +19,7 @@ export interface AdminSurfaceDeps extends AuthDeps {
   /** The outbound sender's URL policy, at create and update time. */
   readonly checkWebhookUrl: WebhookUrlCheck;
   readonly directory: DirectoryStore;
+  readonly telemetry?: Telemetry | undefined;
 }
 
 const problemRef = { $ref: 'Problem#' };
