@@ -12,10 +12,12 @@ import type { Logger } from 'pino';
 import { DomainError } from '../core/errors.ts';
 import type { Telemetry } from '../core/telemetry/ports.ts';
 import { findUnstorableText } from '../lib/storable-text.ts';
+import { tracingActive } from '../lib/tracing.ts';
 import { decodeUtf8 } from '../lib/utf8.ts';
 import { problem, sendProblem } from './problem.ts';
 import { REDACT_PATHS, redactUrl } from './redact.ts';
 import { isScimPath, routeClassOf } from './route-class.ts';
+import { traceRequests } from './tracing.ts';
 
 export interface ServerOptions {
   readonly logger: Logger | false;
@@ -107,6 +109,8 @@ export function createServer(options: ServerOptions): FastifyInstance {
     parseJson(request, text, done);
   });
 
+  // First, so every later hook, handler and query runs inside the request's span.
+  if (tracingActive()) traceRequests(server);
   server.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
