@@ -49,7 +49,11 @@ async function injectCost(app: FastifyInstance, n: number): Promise<number> {
   return (cpuMicros() - cpu0) / n;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
 const show = (label: string, a: number[], b: number[], unit: string) =>
   console.log(
     `${label}: A ${a.map((x) => x.toFixed(2)).join(' / ')} ${unit}; B ${b.map((x) => x.toFixed(2)).join(' / ')} ${unit}; median B − A ${(median(b) - median(a)).toFixed(2)} ${unit}`,
