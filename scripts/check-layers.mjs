@@ -1,4 +1,4 @@
-// Fails when an import breaks the dependency direction lib ← scim ← core ← {store, oidc, http} ← app.ts ← main.ts,
+// Fails when an import breaks the dependency direction lib ← scim ← core ← {store, oidc, http, telemetry} ← app.ts ← main.ts,
 // when src/scim imports a `node:` module beyond SCIM_BUILTINS, or when src modules import each other in a cycle.
 //
 // Usage: node scripts/check-layers.mjs [src root]   (default: this repository's src/)
@@ -38,6 +38,11 @@ const RULES = {
   store: { may: ['store', 'core', 'scim', 'lib'], banned: ['fastify', 'openid-client', 'oidc-provider'] },
   oidc: { may: ['oidc', 'core', 'scim', 'lib'], banned: ['fastify', 'kysely', 'pg', 'better-sqlite3'] },
   http: { may: ['http', 'core', 'scim', 'lib'], banned: ['kysely', 'pg', 'better-sqlite3'] },
+  // The metrics and tracing adapters (ADR 0033, 0034): they implement core's Telemetry port.
+  telemetry: {
+    may: ['telemetry', 'core', 'lib'],
+    banned: ['fastify', 'kysely', 'pg', 'better-sqlite3', 'openid-client', 'oidc-provider'],
+  },
 };
 
 /**

@@ -17,6 +17,7 @@ import { WebhookRunner } from './core/webhooks/worker.ts';
 import { createTxtLookup } from './dns/txt-lookup.ts';
 import { adminPlugin, registerOpenApi } from './http/admin/plugin.ts';
 import { consolePlugin } from './http/console/plugin.ts';
+import { createMetricsServer, registerMetricsRoute } from './http/metrics.ts';
 import { scimPlugin } from './http/scim/plugin.ts';
 import { createServer } from './http/server.ts';
 import { discoveryPlugin } from './http/signin/discovery-plugin.ts';
@@ -26,6 +27,7 @@ import type { Clock } from './lib/clock.ts';
 import type { Keyring } from './lib/keyring.ts';
 import { SignInEngine } from './oidc/engine.ts';
 import type { OpenedStore } from './store/open-store.ts';
+import { PrometheusTelemetry } from './telemetry/prometheus.ts';
 import { checkWebhookUrl, createWebhookSender } from './webhooks/outbound.ts';
 
 export interface AppDeps {
@@ -38,7 +40,16 @@ export interface AppDeps {
 
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store, keyring, clock } = deps;
+  // Metrics (ADR 0033): one registry per app; the store's pool and webhook backlog are read when scraped.
+  const telemetry = new PrometheusTelemetry({ tenantLabel: config.metrics.tenantLabel });
+  telemetry.addScrapeSources({
+    pool: () => store.poolStats(),
+    webhookQueueDepth: (cap) => store.webhooks.queueDepth(cap),
+  });
+  store.onGroupCommit((size) => telemetry.groupCommit(size));
   const server = createServer({
+    telemetry,
+    tenantLabel: config.metrics.tenantLabel,
     logger: deps.logger,
     bodyLimit: config.limits.adminBodyBytes,
     oversizeDrain: config.limits.oversizeDrain,
@@ -53,7 +64,23 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     clock,
     bootstrapDigest: config.bootstrapToken ? bootstrapDigestOf({ keyring }, config.bootstrapToken) : undefined,
     retiringKeys: new Set(config.secretKeysRetiring),
+    telemetry,
   };
+  const metricsRoute = {
+    exposition: telemetry,
+    telemetry,
+    access: { auth: coreDeps, metricsToken: config.metrics.token },
+  };
+  const metricsPort = config.metrics.port;
+  if (metricsPort === undefined) registerMetricsRoute(server, metricsRoute);
+  else {
+    // Its own listener (a private address for the scraper); the main port then has no /metrics.
+    const metricsServer = createMetricsServer(metricsRoute);
+    server.addHook('onReady', async () => {
+      await metricsServer.listen({ port: metricsPort, host: config.metrics.host });
+    });
+    server.addHook('onClose', async () => metricsServer.close());
+  }
   const scimLog = new ScimLogBuffer(store.scim, {
     intervalMs: 200,
     maxBatch: 500,
@@ -74,6 +101,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       keyring,
       clock,
       warn: (context, message) => server.log.warn(context, message),
+      telemetry,
     },
     {
       pollMs: config.webhookDelivery.pollMs,
@@ -189,6 +217,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     publicUrl: config.publicUrl,
     clockToleranceSeconds: config.oidcClockToleranceSeconds,
     pages: providerPages,
+    telemetry,
   });
   // Sign-in traffic is unauthenticated: its buckets stay in process memory, never a database write (ADR 0016).
   const signInLimits = {
@@ -200,6 +229,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     limits: signInLimits,
     isStoreUnavailable: (error) => store.isUnavailable(error),
     secureCookies: config.publicUrl.startsWith('https:'),
+    telemetry,
   });
   // Home-realm discovery at {ROSTER_PUBLIC_URL}/signin, when the vendor app's login-initiation URI is set (ADR 0031).
   if (config.signinInitiateLoginUri) {

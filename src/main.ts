@@ -10,9 +10,12 @@ import { ensureOperatorToken } from './core/tokens/operator-tokens.ts';
 import { REDACT_PATHS } from './http/redact.ts';
 import { systemClock } from './lib/clock.ts';
 import { openStore } from './store/open-store.ts';
+import { startTracing, tracingRequested } from './telemetry/tracing.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Before the store and the server are built: they add their spans only when tracing is on (ADR 0034).
+  const stopTracing = tracingRequested(process.env) ? startTracing() : undefined;
   const logger = pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
   const keys = resolveKeyring(config);
   if (keys.generatedAt) {
@@ -63,6 +66,7 @@ async function main(): Promise<void> {
     await drain(app.server, Math.min(DRAIN_IDLE_MS, config.shutdownGraceMs / 4));
     await app.close();
     await store.close();
+    await stopTracing?.().catch(() => undefined);
     logger.info('stopped');
     process.exit(0);
   };

@@ -129,8 +129,30 @@ describe('loadConfig', () => {
     [{ ROSTER_BOOTSTRAP_TOKEN: 'short' }, '32 to 512'],
     [{ ROSTER_HEADERS_TIMEOUT_MS: '40000' }, 'must not exceed ROSTER_REQUEST_TIMEOUT_MS'],
     [{ ROSTER_REQUEST_TIMEOUT_MS: '50' }, 'ROSTER_REQUEST_TIMEOUT_MS'],
+    [{ ROSTER_METRICS_TOKEN: 'short' }, 'ROSTER_METRICS_TOKEN must be 32 to 512'],
+    [{ ROSTER_METRICS_PORT: '8080' }, 'ROSTER_METRICS_PORT must differ from PORT'],
+    [{ ROSTER_METRICS_PORT: '70000' }, 'ROSTER_METRICS_PORT must be an integer'],
+    [{ ROSTER_METRICS_TENANT_LABEL: 'yes' }, 'ROSTER_METRICS_TENANT_LABEL must be true or false'],
   ])('rejects %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('serves metrics on the main port, for the operator only, without a tenant label, unless set', () => {
+    expect(loadConfig({}).metrics).toEqual({
+      token: undefined,
+      port: undefined,
+      host: '127.0.0.1',
+      tenantLabel: false,
+    });
+    const token = 'm'.repeat(40);
+    expect(
+      loadConfig({
+        ROSTER_METRICS_TOKEN: token,
+        ROSTER_METRICS_PORT: '9464',
+        ROSTER_METRICS_HOST: '10.0.0.5',
+        ROSTER_METRICS_TENANT_LABEL: 'true',
+      }).metrics,
+    ).toEqual({ token, port: 9464, host: '10.0.0.5', tenantLabel: true });
   });
 
   it('accepts only configured, non-active keys as ROSTER_SECRET_KEY_RETIRING', () => {

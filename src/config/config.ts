@@ -102,6 +102,16 @@ export interface Config {
     readonly address: { readonly rate: number; readonly burst: number };
     readonly tenant: { readonly rate: number; readonly burst: number };
   };
+  /** Prometheus metrics at GET /metrics (ADR 0033). */
+  readonly metrics: {
+    /** ROSTER_METRICS_TOKEN: a bearer token a scraper may present instead of an operator token. */
+    readonly token: string | undefined;
+    /** Its own listener (then not on the main port); undefined: served on the main port. */
+    readonly port: number | undefined;
+    readonly host: string;
+    /** Adds a `tenant` label to the HTTP metrics: one series per tenant, so off by default. */
+    readonly tenantLabel: boolean;
+  };
 }
 
 export const defaults = {
@@ -146,6 +156,7 @@ export const defaults = {
   SIGNIN_BURST_ADDRESS: 200,
   SIGNIN_RATE_TENANT: 100,
   SIGNIN_BURST_TENANT: 1000,
+  METRICS_HOST: '127.0.0.1',
 } as const;
 
 export class ConfigError extends Error {
@@ -375,12 +386,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         burst: integer(env, 'ROSTER_SIGNIN_BURST_TENANT', defaults.SIGNIN_BURST_TENANT, 1, 1_000_000),
       },
     },
+    metrics: {
+      token: env.ROSTER_METRICS_TOKEN || undefined,
+      port: env.ROSTER_METRICS_PORT ? integer(env, 'ROSTER_METRICS_PORT', 0, 0, 65535) : undefined,
+      host: env.ROSTER_METRICS_HOST || defaults.METRICS_HOST,
+      tenantLabel: parseBoolean(env, 'ROSTER_METRICS_TENANT_LABEL', false),
+    },
   };
   if (
     config.bootstrapToken !== undefined &&
     (config.bootstrapToken.length < 32 || config.bootstrapToken.length > 512)
   ) {
     throw new ConfigError('ROSTER_BOOTSTRAP_TOKEN must be 32 to 512 characters (use a long random value)');
+  }
+  if (config.metrics.token !== undefined && (config.metrics.token.length < 32 || config.metrics.token.length > 512)) {
+    throw new ConfigError('ROSTER_METRICS_TOKEN must be 32 to 512 characters (use a long random value)');
+  }
+  if (config.metrics.port !== undefined && config.metrics.port === port && port !== 0) {
+    throw new ConfigError('ROSTER_METRICS_PORT must differ from PORT');
   }
   if (config.timeouts.headersMs > config.timeouts.requestMs) {
     throw new ConfigError('ROSTER_HEADERS_TIMEOUT_MS must not exceed ROSTER_REQUEST_TIMEOUT_MS');

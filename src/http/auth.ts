@@ -2,6 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthDeps, authenticate, type Principal, requireKind, scopesAllow } from '../core/auth/principal.ts';
 import { DomainError } from '../core/errors.ts';
+import type { Telemetry } from '../core/telemetry/ports.ts';
 import { bearerFrom } from '../lib/tokens.ts';
 
 declare module 'fastify' {
@@ -28,13 +29,22 @@ function isScimTokenRoute(request: FastifyRequest): boolean {
 }
 
 /** `kind`: the role a route needs, or both admin roles for routes that serve either (the directory API). */
-export function principalHook(deps: AuthDeps, kind: Principal['kind'] | 'admin or operator') {
+export function principalHook(
+  deps: AuthDeps & { readonly telemetry?: Telemetry | undefined },
+  kind: Principal['kind'] | 'admin or operator',
+) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    const principal = await authenticate(deps, presentedBearer(request.headers.authorization));
-    // A SCIM token is a credential of another API, not a lesser role of this one: it is as unknown here as any
-    // string (401), so this API is no oracle for SCIM tokens. Admin vs operator is a role: 403 (ADR 0013).
-    if (principal.kind === 'scim') throw new DomainError('auth.invalid', 'the bearer token is not valid');
-    if (kind !== 'admin or operator') requireKind(principal, kind);
+    let principal: Principal;
+    try {
+      principal = await authenticate(deps, presentedBearer(request.headers.authorization));
+      // A SCIM token is a credential of another API, not a lesser role of this one: it is as unknown here as any
+      // string (401), so this API is no oracle for SCIM tokens. Admin vs operator is a role: 403 (ADR 0013).
+      if (principal.kind === 'scim') throw new DomainError('auth.invalid', 'the bearer token is not valid');
+      if (kind !== 'admin or operator') requireKind(principal, kind);
+    } catch (error) {
+      if (error instanceof DomainError) deps.telemetry?.authFailure('admin', authFailureReason(error.code));
+      throw error;
+    }
     if (principal.kind === 'admin' && !scopesAllow(principal.scopes, request.method, isScimTokenRoute(request))) {
       throw new DomainError(
         'auth.insufficient_scope',
@@ -44,6 +54,13 @@ export function principalHook(deps: AuthDeps, kind: Principal['kind'] | 'admin o
     request.principal = principal;
     if (principal.kind !== 'operator') request.log = request.log.child({ tenantId: principal.tenantId });
   };
+}
+
+/** The metrics' reason label: a fixed few values (missing, invalid, wrong_kind: a token of the other role). */
+function authFailureReason(code: string): string {
+  if (code === 'auth.missing') return 'missing';
+  if (code === 'auth.wrong_kind') return 'wrong_kind';
+  return 'invalid';
 }
 
 export function tenantOf(request: FastifyRequest): string {

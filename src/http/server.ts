@@ -10,10 +10,14 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { DomainError } from '../core/errors.ts';
+import type { Telemetry } from '../core/telemetry/ports.ts';
 import { findUnstorableText } from '../lib/storable-text.ts';
+import { tracingActive } from '../lib/tracing.ts';
 import { decodeUtf8 } from '../lib/utf8.ts';
 import { problem, sendProblem } from './problem.ts';
 import { REDACT_PATHS, redactUrl } from './redact.ts';
+import { isScimPath, routeClassOf } from './route-class.ts';
+import { traceRequests } from './tracing.ts';
 
 export interface ServerOptions {
   readonly logger: Logger | false;
@@ -26,6 +30,9 @@ export interface ServerOptions {
   readonly ping: () => Promise<void>;
   /** Peers whose X-Forwarded-* headers are believed (ROSTER_TRUST_PROXY); request.ip is then the client's. */
   readonly trustProxy?: false | number | readonly string[];
+  readonly telemetry?: Telemetry | undefined;
+  /** Labels request metrics with the authenticated tenant (ROSTER_METRICS_TENANT_LABEL): one series per tenant. */
+  readonly tenantLabel?: boolean | undefined;
 }
 
 const INVALID_UTF8 = 'ROSTER_BODY_INVALID_UTF8';
@@ -102,6 +109,8 @@ export function createServer(options: ServerOptions): FastifyInstance {
     parseJson(request, text, done);
   });
 
+  // First, so every later hook, handler and query runs inside the request's span.
+  if (tracingActive()) traceRequests(server);
   server.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -136,6 +145,21 @@ export function createServer(options: ServerOptions): FastifyInstance {
       findUnstorableText(request.params) ?? findUnstorableText(request.query) ?? findUnstorableText(request.body);
     if (reason) throw new DomainError('validation.failed', `the request contains ${reason}`);
   });
+  const telemetry = options.telemetry;
+  if (telemetry) {
+    const tenantLabel = options.tenantLabel === true;
+    // A callback hook, not an async one: no promise per request for a few additions.
+    server.addHook('onResponse', (request, reply, done) => {
+      telemetry.request({
+        routeClass: routeClassOf(request),
+        method: request.method,
+        status: reply.statusCode,
+        seconds: reply.elapsedTime / 1000,
+        tenantId: tenantLabel ? authenticatedTenant(request) : undefined,
+      });
+      done();
+    });
+  }
   // One line per request, with the URL's query values redacted (filters carry personal data).
   server.addHook('onResponse', async (request, reply) => {
     request.log.info(
@@ -222,13 +246,14 @@ function drainThenClose(request: IncomingMessage, bounds: { readonly bytes: numb
   request.resume();
 }
 
+/** The tenant the request's credential named; never the URL's (anyone can put any id in a URL). */
+function authenticatedTenant(request: FastifyRequest): string | undefined {
+  const principal = request.principal;
+  return request.scimCaller?.tenantId ?? (principal && principal.kind !== 'operator' ? principal.tenantId : undefined);
+}
+
 /** Sockets answered with a 413 and closing: no further request on them is run. */
 const DRAINED = new WeakSet<object>();
-
-/** The SCIM surfaces: /{tenantId}/api/scim/v2/… and the SCIM routes under /iam/v1/scim (capitalised or dotted). */
-export function isScimPath(url: string): boolean {
-  return /^\/[^/?]+\/api\/scim\/v2(?:[/?]|$)/.test(url) || /^\/iam\/v1\/scim\/(?:[A-Z.]|$)/.test(url);
-}
 
 interface FastifyErrorLike {
   code?: string;

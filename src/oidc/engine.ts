@@ -12,6 +12,7 @@ import type { SigninStore } from '../core/signin/ports.ts';
 import { chooseProvider } from '../core/signin/provider-choice.ts';
 import { signingKeys, signingKeyVersion } from '../core/signin/signing-keys.ts';
 import { signInRedirectUri } from '../core/sso/redirect-uri.ts';
+import type { Telemetry } from '../core/telemetry/ports.ts';
 import type { Clock } from '../lib/clock.ts';
 import { cookieKeys, type Keyring } from '../lib/keyring.ts';
 import { delegatedToken } from './delegation.ts';
@@ -32,6 +33,8 @@ export interface SignInEngineDeps {
   readonly clockToleranceSeconds?: number | undefined;
   /** The pages oidc-provider renders itself (logout, protocol errors). */
   readonly pages: ProviderPages;
+  /** Counts finished sign-ins (ADR 0033). */
+  readonly telemetry?: Pick<Telemetry, 'signIn'> | undefined;
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;

@@ -258,7 +258,7 @@ export class UpstreamLogin {
     reason: SignInRefusalReason,
     audited: string = reason,
   ): Promise<Refusal> {
-    if (this.deps.auditRefusals !== false) await recordRefusal(this.deps, tenantId, scheme, audited);
+    if (this.deps.auditRefusals !== false) await recordRefusal(this.deps, tenantId, scheme, audited, reason);
     return refusal(reason);
   }
 }

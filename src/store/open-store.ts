@@ -48,6 +48,10 @@ export interface OpenedStore extends Store {
   groupCommits(): number | undefined;
   /** Wall milliseconds the writer has spent blocked inside COMMIT (SQLite only). */
   groupCommitMs(): number | undefined;
+  /** SQLite group commit: `listener` is told each commit's batch size (nothing happens on PostgreSQL). */
+  onGroupCommit(listener: (size: number) => void): void;
+  /** The PostgreSQL pool's connections (undefined on SQLite, which has one connection and no pool). */
+  poolStats(): { total: number; idle: number; waiting: number; max: number } | undefined;
   /** Rate-limit buckets shared by every process on this database (PostgreSQL only; SQLite has one process). */
   readonly rateLimits: RateLimitStore | undefined;
   /** True when an error means the database cannot serve now (→ 503 + Retry-After), not that the request is bad. */
@@ -153,6 +157,16 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
     setup: createSetupStore(db, (trx) => createRepositories(trx, traits)),
     groupCommits: () => committer?.commits,
     groupCommitMs: () => committer?.commitMs,
+    onGroupCommit(listener) {
+      if (committer) committer.onCommit = listener;
+    },
+    poolStats: () =>
+      pgPool && {
+        total: pgPool.totalCount,
+        idle: pgPool.idleCount,
+        waiting: pgPool.waitingCount,
+        max: pgPool.options.max ?? 10,
+      },
     rateLimits: location.kind === 'postgres' ? postgresRateLimits(db) : undefined,
     ...repositories,
     kind: location.kind,

@@ -2,6 +2,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
+import { withTracing } from './traced-dialect.ts';
 
 export const PG_STATEMENT_TIMEOUT_MS = 10_000;
 
@@ -26,7 +27,7 @@ export function openPostgres(
   pool.on('connect', (client) => {
     client.on('error', () => {});
   });
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool };
+  return { db: new Kysely<Database>({ dialect: withTracing(new PostgresDialect({ pool }), 'postgresql') }), pool };
 }
 
 /** Connection loss, shutdown, timeouts, disk full: the database cannot serve now. */

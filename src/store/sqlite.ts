@@ -5,6 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, type DatabaseConnection, Kysely, SqliteDialect, SqliteDriver } from 'kysely';
 import type { Reader } from './fixed-queries.ts';
 import type { Database } from './schema.ts';
+import { withReaderTracing, withTracing } from './traced-dialect.ts';
 
 /**
  * A plain BEGIN takes the write lock lazily, at the first write, which can fail mid-transaction with SQLITE_BUSY;
@@ -62,7 +63,7 @@ export function openSqlite(path: string): { db: Kysely<Database>; raw: BetterSql
   raw.pragma('synchronous = FULL');
   raw.pragma('foreign_keys = ON');
   raw.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-  return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect(raw) }), raw };
+  return { db: new Kysely<Database>({ dialect: withTracing(new ImmediateSqliteDialect(raw), 'sqlite') }), raw };
 }
 
 /**
@@ -75,11 +76,11 @@ export function openSqliteReader(path: string): Reader & { close(): void } {
   raw.pragma('query_only = ON');
   raw.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   const statements = withStatementCache(raw);
-  return {
+  return withReaderTracing({
     first: (sql, parameters) => statements.prepare(sql).get(...parameters),
     all: (sql, parameters) => statements.prepare(sql).all(...parameters),
     close: () => raw.close(),
-  };
+  });
 }
 
 /** Errors that mean "the database cannot serve now" rather than "this request is wrong". */

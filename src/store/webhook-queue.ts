@@ -11,7 +11,10 @@ import type { Database } from './schema.ts';
 import type { DispatchCursor } from './webhook-cursor.ts';
 import { chunks, type Dialect, insertAttempts, type Row, text } from './webhook-rows.ts';
 
-export type WebhookQueue = Pick<WebhookStore, 'dispatch' | 'claim' | 'queued' | 'renew' | 'record' | 'pruneBefore'>;
+export type WebhookQueue = Pick<
+  WebhookStore,
+  'dispatch' | 'claim' | 'queued' | 'renew' | 'record' | 'pruneBefore' | 'queueDepth'
+>;
 
 export function createWebhookQueue(
   db: Kysely<Database>,
@@ -115,6 +118,15 @@ export function createWebhookQueue(
         body: String(r.body),
         attempts: Number(r.attempts),
       }));
+    },
+
+    async queueDepth(cap) {
+      // The same predicate as the partial index webhook_deliveries_queue, so only undelivered rows are read.
+      const rows = (
+        await sql<Row>`select count(*) as n from (select 1 from webhook_deliveries
+          where status <> 'succeeded' limit ${cap}) q`.execute(db)
+      ).rows;
+      return Number(rows[0]?.n ?? 0);
     },
 
     async renew(webhookId, owner, until) {

@@ -13,6 +13,7 @@ import type { SsoProviderRecord } from '../records.ts';
 import { assignDefaultRole } from '../roles/roles.ts';
 import { userWritten } from '../scim/events.ts';
 import type { ResourceData, StoredUser } from '../scim/records.ts';
+import type { Telemetry } from '../telemetry/ports.ts';
 import {
   type Candidate,
   type RefusalReason,
@@ -27,6 +28,8 @@ export interface SignInDeps {
   readonly signin: SigninStore;
   readonly clock: Clock;
   readonly publicUrl: string;
+  /** Counts each finished sign-in by outcome (ADR 0033). */
+  readonly telemetry?: Pick<Telemetry, 'signIn'> | undefined;
 }
 
 export type SignInOutcome =
@@ -215,15 +218,21 @@ export async function completeSignIn(
       ]);
     }
   });
+  deps.telemetry?.signIn(
+    outcome.kind === 'signed-in' ? 'signed_in' : 'refused',
+    outcome.kind === 'signed-in' ? outcome.how : outcome.reason,
+  );
   return outcome;
 }
 
 /** Refusals that happen before an identity exists (bad state, wrong directory, …) are audited too. */
 export async function recordRefusal(
-  deps: Pick<SignInDeps, 'store' | 'clock'>,
+  deps: Pick<SignInDeps, 'store' | 'clock' | 'telemetry'>,
   tenantId: string,
   scheme: string | undefined,
   reason: string,
+  /** The metrics' reason: the bare code, when the audited reason carries the upstream's own text. */
+  counted: string = reason,
 ): Promise<void> {
   await recordAudit(deps.store, deps.clock.now(), {
     tenantId,
@@ -231,4 +240,5 @@ export async function recordRefusal(
     action: 'signin.refused',
     data: { reason, ...(scheme ? { provider: scheme } : {}) },
   });
+  deps.telemetry?.signIn('refused', counted);
 }

@@ -117,4 +117,9 @@ export interface WebhookStore {
   record(outcome: BatchOutcome): Promise<boolean>;
   /** Removes finished deliveries (and their attempts) created before `at`; returns how many. */
   pruneBefore(at: string): Promise<number>;
+  /**
+   * Deliveries not yet delivered, over every endpoint, counted up to `cap`: the queue's partial index, read no further
+   * than `cap` entries however long the backlog (the metrics' queue depth, ADR 0033).
+   */
+  queueDepth(cap: number): Promise<number>;
 }

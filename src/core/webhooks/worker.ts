@@ -6,6 +6,7 @@ import type { Keyring } from '../../lib/keyring.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { newEvent } from '../events/records.ts';
 import type { Repositories } from '../ports.ts';
+import type { Telemetry } from '../telemetry/ports.ts';
 import { retryDelayMs } from './backoff.ts';
 import { planDeliveries } from './dispatch.ts';
 import type { BatchOutcome, WebhookStore, WebhookTransport } from './ports.ts';
@@ -40,6 +41,8 @@ export interface WebhookRunnerDeps {
   /** Signing timestamps, which receivers compare with their own clocks. */
   readonly wallClock?: () => number;
   readonly warn: (context: Record<string, unknown>, message: string) => void;
+  /** Each send's outcome and latency, for the metrics (ADR 0033). */
+  readonly telemetry?: Pick<Telemetry, 'webhookDelivery'>;
 }
 
 const DISPATCH_PAGE = 1000;
@@ -55,6 +58,10 @@ function capExcerpt(text: string | null): string | null {
 }
 
 const succeeded = (r: SendResult) => r.status !== null && r.status >= 200 && r.status < 300;
+
+/** The metrics' outcome label: success, the status class of a refusal (http_4xx), or the sender's error code. */
+const outcomeLabel = (r: SendResult) =>
+  succeeded(r) ? 'success' : r.status !== null ? `http_${Math.floor(r.status / 100)}xx` : (r.error ?? 'error');
 
 function attemptOf(n: number, at: number, r: SendResult): AttemptRecord {
   const error = succeeded(r)
@@ -200,6 +207,7 @@ export class WebhookRunner {
           if (this.stopped) break;
           const at = clock.now().getTime();
           const result = await transport.send(endpoint.url, signer.headers(d.eventId, d.body), d.body);
+          this.deps.telemetry?.webhookDelivery(outcomeLabel(result), result.latencyMs / 1000);
           const attempt = attemptOf(d.attempts + 1, at, result);
           if (succeeded(result)) {
             sent.push({ id: d.id, attempt });

@@ -8,6 +8,7 @@ import type { ScimLogBuffer } from '../../core/scim/log.ts';
 import type { ScimStore } from '../../core/scim/ports.ts';
 import type { SetupStore } from '../../core/setup/ports.ts';
 import type { SigninStore } from '../../core/signin/ports.ts';
+import type { Telemetry } from '../../core/telemetry/ports.ts';
 import type { WebhookStore, WebhookUrlCheck } from '../../core/webhooks/ports.ts';
 
 export interface AdminSurfaceDeps extends AuthDeps {
@@ -24,6 +25,7 @@ export interface AdminSurfaceDeps extends AuthDeps {
   readonly setup: SetupStore;
   /** DNS TXT lookups of domain verification (ROSTER_DNS_SERVERS). */
   readonly lookupTxt: TxtLookup;
+  readonly telemetry?: Telemetry | undefined;
 }
 
 const problemRef = { $ref: 'Problem#' };

@@ -49,9 +49,11 @@ export function authenticationHook(deps: ScimSurfaceDeps) {
       // The URL names a tenant: its admin sees the attempt, counted per minute and reason (never the token).
       const urlTenant = (request.params as { tenantId?: string }).tenantId;
       if (deps.mode === 'tenant-url' && urlTenant !== undefined) deps.scimLog.noteAuthFailure(urlTenant, error.reason);
+      deps.telemetry.authFailure('scim', error.reason);
       // Guessing tokens is slowed per client address; valid traffic never spends from this bucket.
       const guard = await deps.limits.authFailures.take(request.ip);
       if (!guard.ok) {
+        deps.telemetry.rateLimited('auth_failures');
         throw new ScimSurfaceError(
           'request.rate_limited',
           'too many failed authentications; retry later',
@@ -72,12 +74,13 @@ export function authenticationHook(deps: ScimSurfaceDeps) {
     // Per token, then per tenant (a request the token's bucket refuses costs the tenant nothing), so one
     // tenant's flood, or one runaway token, leaves the others untouched. A limiter answers from memory, and now
     // and then after claiming a batch of permits from the bucket shared through PostgreSQL (ADR 0012).
-    for (const [bucket, key] of [
-      [deps.limits.token, scim.tokenId],
-      [deps.limits.tenant, scim.tenantId],
+    for (const [bucket, key, scope] of [
+      [deps.limits.token, scim.tokenId, 'scim_token'],
+      [deps.limits.tenant, scim.tenantId, 'scim_tenant'],
     ] as const) {
       const taken = await bucket.take(key);
       if (!taken.ok) {
+        deps.telemetry.rateLimited(scope);
         throw new ScimSurfaceError(
           'request.rate_limited',
           'request rate limit exceeded; retry later',

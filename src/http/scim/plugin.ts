@@ -10,9 +10,16 @@ import { parseScimJson } from './json-body.ts';
 import { registerResource } from './resource-routes.ts';
 import { groupBinding, userBinding } from './resources.ts';
 import { registerRootSearch } from './root-search.ts';
-import { caller, type ScimSurfaceDeps } from './surface.ts';
+import { caller, type ScimLogDraft, type ScimSurfaceDeps } from './surface.ts';
 
 const CHARSET = /charset\s*=\s*"?([^";\s]+)/i;
+
+/** `success`, or what failed: the scimType when the error had one, else the status class (`4xx`, `5xx`). */
+function scimOutcome(status: number, draft: ScimLogDraft): string {
+  if (status < 400) return 'success';
+  const scimType = draft.summary.scimType;
+  return typeof scimType === 'string' ? scimType : `${Math.floor(status / 100)}xx`;
+}
 
 export async function scimPlugin(app: FastifyInstance, deps: ScimSurfaceDeps): Promise<void> {
   app.decorateRequest('scimCaller', null);
@@ -56,6 +63,7 @@ export async function scimPlugin(app: FastifyInstance, deps: ScimSurfaceDeps): P
     const who = request.scimCaller;
     if (!who) return;
     const draft = request.scimLog ?? { operation: request.method.toLowerCase(), summary: {} };
+    deps.telemetry.scimOperation(draft.operation, draft.resourceType ?? '', scimOutcome(reply.statusCode, draft));
     recordScimRequest(deps, who, {
       method: request.method,
       path: request.url.split('?')[0] ?? '',

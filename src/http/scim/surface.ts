@@ -7,6 +7,7 @@ import type { Limiter } from '../../core/ratelimit/token-buckets.ts';
 import type { ScimCaller } from '../../core/scim/context.ts';
 import type { ScimSearchDeps } from '../../core/scim/list.ts';
 import type { ScimLogBuffer } from '../../core/scim/log.ts';
+import type { Telemetry } from '../../core/telemetry/ports.ts';
 import { sendScimError, surfaceWire } from './errors.ts';
 
 export interface ScimRateLimits {
@@ -23,6 +24,7 @@ export interface ScimSurfaceDeps extends AuthDeps, ScimSearchDeps {
   readonly isStoreUnavailable: (error: unknown) => boolean;
   /** `tenant-url`: /{tenantId}/api/scim/v2 (the URL's tenant must be the token's); `token`: /iam/v1/scim. */
   readonly mode: 'tenant-url' | 'token';
+  readonly telemetry: Telemetry;
 }
 
 export interface ScimLogDraft {

@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../core/errors.ts';
 import type { Limiter } from '../../core/ratelimit/token-buckets.ts';
+import type { RateLimitScope, Telemetry } from '../../core/telemetry/ports.ts';
 import { PAGE_CSP } from '../../lib/html.ts';
 import {
   choosePage,
@@ -30,6 +31,7 @@ export interface SignInPluginOptions {
   readonly isStoreUnavailable: (error: unknown) => boolean;
   /** Cookies are Secure unless ROSTER_PUBLIC_URL is plain http. */
   readonly secureCookies?: boolean;
+  readonly telemetry: Telemetry;
 }
 
 const TENANT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -84,11 +86,14 @@ export async function signInPlugin(app: FastifyInstance, options: SignInPluginOp
   // database work; the pages get an HTML 429, the protocol endpoints OAuth's JSON.
   app.addHook('onRequest', async (request, reply) => {
     const { tenantId } = request.params as Partial<Params>;
-    const buckets: [Limiter, string][] = [[options.limits.address, request.ip]];
-    if (tenantId !== undefined && TENANT.test(tenantId)) buckets.push([options.limits.tenant, tenantId]);
-    for (const [limiter, key] of buckets) {
+    const buckets: [Limiter, string, RateLimitScope][] = [[options.limits.address, request.ip, 'signin_address']];
+    if (tenantId !== undefined && TENANT.test(tenantId)) {
+      buckets.push([options.limits.tenant, tenantId, 'signin_tenant']);
+    }
+    for (const [limiter, key, scope] of buckets) {
       const taken = await limiter.take(key);
       if (taken.ok) continue;
+      options.telemetry.rateLimited(scope);
       // RFC 9110 §10.2.3 / RFC 6585 §4: 429 with Retry-After in whole seconds.
       reply.header('retry-after', String(taken.retryAfterSeconds));
       if (request.routeOptions.url?.startsWith('/:tenantId/signin/')) {
