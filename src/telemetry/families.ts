@@ -19,6 +19,9 @@ interface Rendered {
   readonly values: Value[];
 }
 
+/** A series' key: its label values joined by a character no label value holds. */
+export const keyOf = (values: readonly string[]) => values.join('\u0000');
+
 const labelsOf = (names: readonly string[], values: readonly string[]) =>
   Object.fromEntries(names.map((name, i) => [name, values[i] ?? '']));
 
@@ -34,8 +37,7 @@ abstract class Family<S> {
     registry.registerMetric(this as unknown as Metric);
   }
 
-  protected seriesOf(values: readonly string[], make: (labels: Record<string, string>) => S): S {
-    const key = values.join('\u0000');
+  protected seriesOf(values: readonly string[], key: string, make: (labels: Record<string, string>) => S): S {
     let found = this.series.get(key);
     if (found === undefined) {
       found = make(labelsOf(this.labelNames, values));
@@ -52,8 +54,9 @@ abstract class Family<S> {
 }
 
 export class CounterFamily extends Family<{ readonly labels: Record<string, string>; value: number }> {
-  inc(values: readonly string[], by = 1): void {
-    this.seriesOf(values, (labels) => ({ labels, value: 0 })).value += by;
+  /** `key`: the label values joined (given when the caller has it already, for a second family). */
+  inc(values: readonly string[], key = keyOf(values)): void {
+    this.seriesOf(values, key, (labels) => ({ labels, value: 0 })).value += 1;
   }
 
   get(): Rendered {
@@ -81,8 +84,8 @@ export class HistogramFamily extends Family<HistogramSeries> {
     super(name, help, labelNames, registry);
   }
 
-  observe(values: readonly string[], value: number): void {
-    const s = this.seriesOf(values, (labels) => ({
+  observe(values: readonly string[], value: number, key = keyOf(values)): void {
+    const s = this.seriesOf(values, key, (labels) => ({
       labels,
       counts: new Array<number>(this.bounds.length + 1).fill(0),
       sum: 0,

@@ -2,7 +2,7 @@
 // (families.ts), and the gauges that are cheaper to read at scrape time than to keep current are read then.
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { RateLimitScope, RequestSample, Telemetry } from '../core/telemetry/ports.ts';
-import { CounterFamily, HistogramFamily } from './families.ts';
+import { CounterFamily, HistogramFamily, keyOf } from './families.ts';
 
 /** What the scrape reads from the store, when it has it (pool: PostgreSQL only). */
 export interface ScrapeSources {
@@ -131,8 +131,9 @@ export class PrometheusTelemetry implements Telemetry {
   request(sample: RequestSample): void {
     const values = [sample.routeClass, sample.method, statusClass(sample.status)];
     if (this.tenantLabel) values.push(sample.tenantId ?? '');
-    this.requests.inc(values);
-    this.latency.observe(values, sample.seconds);
+    const key = keyOf(values);
+    this.requests.inc(values, key);
+    this.latency.observe(values, sample.seconds, key);
   }
 
   scimOperation(operation: string, resourceType: string, outcome: string): void {
