@@ -158,6 +158,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     checkWebhookUrl: (url: string) => checkWebhookUrl(url, config.webhooks.allowPrivate),
     directory: store.directory,
     scimLog,
+    lookupTxt,
     publicUrl: config.publicUrl,
     setup: store.setup,
     sessions: store.consoleSessions,

@@ -6,7 +6,7 @@ import type { DirectoryStore } from '../core/directory/ports.ts';
 import type { EventFeedStore } from '../core/events/ports.ts';
 import type { Store } from '../core/ports.ts';
 import type { RateLimitStore } from '../core/ratelimit/shared-buckets.ts';
-import type { ScimStore } from '../core/scim/ports.ts';
+import type { ScimRepositories, ScimStore } from '../core/scim/ports.ts';
 import type { SetupStore } from '../core/setup/ports.ts';
 import type { OidcPayloadRepository, SigninRepositories, SigninStore } from '../core/signin/ports.ts';
 import type { WebhookStore } from '../core/webhooks/ports.ts';
@@ -72,13 +72,20 @@ export interface StoreOptions {
   readonly statementTimeoutMs?: number;
 }
 
+/** What a group-commit batch's transactions work through: its connection, and SCIM repositories made once for it. */
+interface BatchContext {
+  readonly handle: Kysely<Database>;
+  readonly scim: ScimRepositories;
+}
+
 /** The payload repository with its single-statement writes run through the group commit. */
 function groupCommitted(
   payloads: OidcPayloadRepository,
-  committer: GroupCommitter,
+  committer: GroupCommitter<BatchContext>,
   on: (handle: Kysely<Database>) => SigninRepositories,
 ): OidcPayloadRepository {
-  const via = <T>(write: (p: OidcPayloadRepository) => Promise<T>) => committer.run((conn) => write(on(conn).payloads));
+  const via = <T>(write: (p: OidcPayloadRepository) => Promise<T>) =>
+    committer.run((batch) => write(on(batch.handle).payloads));
   return {
     ...payloads,
     upsert: (...a) => via((p) => p.upsert(...a)),
@@ -127,12 +134,22 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
   // savepoint and acknowledged after that commit. PostgreSQL commits each transaction itself.
   const committer =
     location.kind === 'sqlite'
-      ? new GroupCommitter(db, (conn) => createScimRepositories(conn, scimDialect))
+      ? new GroupCommitter<BatchContext>(db, (conn) => {
+          let scim: ScimRepositories | undefined;
+          return {
+            handle: conn,
+            get scim() {
+              // Made on first use: a batch of sign-in writes alone needs none.
+              scim ??= createScimRepositories(conn, scimDialect);
+              return scim;
+            },
+          };
+        })
       : undefined;
   const scim: ScimStore = {
     ...createScimRepositories(db, scimDialect, reads),
     transaction: committer
-      ? (work) => committer.run(work)
+      ? (work) => committer.run((batch) => work(batch.scim))
       : (work) => db.transaction().execute((trx) => work(createScimRepositories(trx, scimDialect))),
   };
   const signinIn = (handle: Kysely<Database>) =>

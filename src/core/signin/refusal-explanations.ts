@@ -21,6 +21,8 @@ const FOR_ADMINS: Record<SignInRefusalReason, string> = {
   upstream_error: 'the identity provider answered with an error instead of a sign-in (see the audit log)',
   token_rejected: "the identity provider's answer failed verification (signature, nonce, lifetime or client secret)",
   discovery_failed: "the identity provider's discovery document could not be fetched from the authority",
+  domain_not_verified:
+    'the tenant allows just-in-time creation only for verified domains (domainPolicy.jitRestrictToVerifiedDomains), and this user name or email is outside them',
   client_secret_unreadable: 'the stored client secret cannot be decrypted with the configured keys: enter it again',
 };
 
