@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { DomainRepository, SettingsRepository } from '../core/domains/ports.ts';
 import type { DomainFailure, DomainPolicy, DomainRecord, DomainStatus } from '../core/domains/records.ts';
 import { DomainError } from '../core/errors.ts';
+import type { FixedQueries } from './fixed-queries.ts';
 import type { Database, DomainsTable } from './schema.ts';
 
 function toDomain(row: DomainsTable): DomainRecord {
@@ -26,6 +27,7 @@ function toDomain(row: DomainsTable): DomainRecord {
 export function createDomainRepository(
   db: Kysely<Database>,
   traits: { isUniqueViolation(error: unknown): boolean },
+  q: FixedQueries,
 ): DomainRepository {
   return {
     async insert(d) {
@@ -105,22 +107,32 @@ export function createDomainRepository(
         ]);
       }
     },
+    // The two reads on hot paths (home-realm discovery; every SCIM User write under the policy) are fixed queries:
+    // on SQLite they go to the read connection, not behind the writer's open transactions.
     async verifiedOwner(domain) {
-      const row = await db
-        .selectFrom('domains')
-        .select('tenant_id')
-        .where('domain', '=', domain)
-        .where('status', '=', 'verified')
-        .executeTakeFirst();
+      const row = await q.first(
+        'domains.verified_owner',
+        (p) =>
+          db
+            .selectFrom('domains')
+            .select('tenant_id')
+            .where('domain', '=', p('domain'))
+            .where('status', '=', p('status')),
+        { domain, status: 'verified' },
+      );
       return row?.tenant_id;
     },
     async verifiedOf(tenantId) {
-      const rows = await db
-        .selectFrom('domains')
-        .select('domain')
-        .where('tenant_id', '=', tenantId)
-        .where('status', '=', 'verified')
-        .execute();
+      const rows = await q.all(
+        'domains.verified_of',
+        (p) =>
+          db
+            .selectFrom('domains')
+            .select('domain')
+            .where('tenant_id', '=', p('tenantId'))
+            .where('status', '=', p('status')),
+        { tenantId, status: 'verified' },
+      );
       return rows.map((r) => r.domain);
     },
     async due(at, limit) {
@@ -149,14 +161,14 @@ export function createDomainRepository(
   };
 }
 
-export function createSettingsRepository(db: Kysely<Database>): SettingsRepository {
+export function createSettingsRepository(db: Kysely<Database>, q: FixedQueries): SettingsRepository {
   return {
     async domainPolicy(tenantId) {
-      const row = await db
-        .selectFrom('tenant_settings')
-        .select('domain_policy')
-        .where('tenant_id', '=', tenantId)
-        .executeTakeFirst();
+      const row = await q.first(
+        'tenant_settings.domain_policy',
+        (p) => db.selectFrom('tenant_settings').select('domain_policy').where('tenant_id', '=', p('tenantId')),
+        { tenantId },
+      );
       return row && (JSON.parse(row.domain_policy) as DomainPolicy);
     },
     async putDomainPolicy(tenantId, policy, at) {

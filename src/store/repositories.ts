@@ -327,8 +327,8 @@ export function createRepositories(
       },
     },
     events: createEventRepository(db, q),
-    domains: createDomainRepository(db, traits),
-    settings: createSettingsRepository(db),
+    domains: createDomainRepository(db, traits, q),
+    settings: createSettingsRepository(db, q),
     audit: createAuditRepository(db),
     roles: createRoleRepository(db, traits),
   };

@@ -123,6 +123,8 @@ describe.each(STORE_KINDS)('SCIM and admin surfaces under mutated requests (%s)'
       { client_name: 'Fuzz app', type: 'confidential', redirect_uris: ['https://fuzz.example/cb'] },
       { name: 'Fuzz tenant' },
       { label: 'fuzz' },
+      { domain: 'fuzz.example' },
+      { domainPolicy: { scimRestrictToVerifiedDomains: false, jitRestrictToVerifiedDomains: false } },
     ];
     const routes = fc.constantFrom(
       ['POST', '/iam/v1/sso/azuread'],
@@ -140,6 +142,11 @@ describe.each(STORE_KINDS)('SCIM and admin surfaces under mutated requests (%s)'
       ['POST', '/iam/v1/clients/{q}/secret'],
       ['GET', '/iam/v1/signing-keys?{q}={q}'],
       ['POST', '/iam/v1/tenants'],
+      ['POST', '/iam/v1/domains'],
+      ['GET', '/iam/v1/domains/{q}'],
+      ['DELETE', '/iam/v1/domains/{q}'],
+      ['POST', '/iam/v1/domains/{q}/verify'],
+      ['PATCH', '/iam/v1/settings'],
     ) as fc.Arbitrary<[string, string]>;
     await fc.assert(
       fc.asyncProperty(
