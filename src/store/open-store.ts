@@ -1,6 +1,5 @@
 // Opens the configured store, applies pending migrations, and exposes it through the core's Store port.
 import { type Kysely, Migrator } from 'kysely';
-import type pg from 'pg';
 import type { DirectoryStore } from '../core/directory/ports.ts';
 import type { EventFeedStore } from '../core/events/ports.ts';
 import type { Store } from '../core/ports.ts';
@@ -15,7 +14,6 @@ import { GroupCommitter } from './group-commit.ts';
 import { createKeyStore } from './key-store.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { isPostgresUnavailable, isPostgresUniqueViolation, openPostgres } from './postgres.ts';
-import { openPostgresReader } from './postgres-reader.ts';
 import { postgresRateLimits } from './rate-limits.ts';
 import { createRepositories, type DialectTraits } from './repositories.ts';
 import type { Database } from './schema.ts';
@@ -62,17 +60,13 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
   let db: Kysely<Database>;
   let traits: DialectTraits;
   let isUnavailable: (error: unknown) => boolean;
-  let reader: Reader | undefined;
-  let closeReader = () => {};
-  let pgPool: pg.Pool | undefined;
+  let reader: (Reader & { close(): void }) | undefined;
   if (location.kind === 'sqlite') {
     db = openSqlite(location.path).db;
     traits = { dialect: 'sqlite', isUniqueViolation: isSqliteUniqueViolation };
     isUnavailable = isSqliteUnavailable;
   } else {
-    const opened = openPostgres(location.url, { statementTimeoutMs: options.statementTimeoutMs });
-    db = opened.db;
-    pgPool = opened.pool;
+    db = openPostgres(location.url, { statementTimeoutMs: options.statementTimeoutMs }).db;
     traits = { dialect: 'postgres', isUniqueViolation: isPostgresUniqueViolation };
     isUnavailable = isPostgresUnavailable;
   }
@@ -83,12 +77,7 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
     throw error;
   }
   // Opened after the migrations, so the reader never sees a half-made schema.
-  if (location.kind === 'sqlite' && location.path !== ':memory:') {
-    const sqliteReader = openSqliteReader(location.path);
-    reader = sqliteReader;
-    closeReader = () => sqliteReader.close();
-  }
-  if (pgPool) reader = openPostgresReader(pgPool);
+  if (location.kind === 'sqlite' && location.path !== ':memory:') reader = openSqliteReader(location.path);
   const reads = fixedQueries(db, location.kind, reader);
   const repositories = createRepositories(db, traits, reads);
   const scimDialect = { dialect: location.kind, isUniqueViolation: traits.isUniqueViolation };
@@ -125,7 +114,7 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
       await db.selectFrom('tenants').select('id').limit(1).execute();
     },
     async close() {
-      closeReader();
+      reader?.close();
       await db.destroy();
     },
   };
