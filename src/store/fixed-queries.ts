@@ -1,16 +1,13 @@
 // Hot queries without the query builder: each fixed-shape query is built and compiled once per dialect, and later
-// calls only bind their parameters, by name (never by the key order of an object). Reads outside a transaction go
-// straight to a reader: on SQLite a separate read connection and its cached prepared statements (synchronously), on
-// PostgreSQL the pool with named prepared statements (postgres-reader.ts).
+// calls only bind their parameters, by name (never by the key order of an object). On SQLite, reads outside a
+// transaction go to a separate read connection, straight into a cached prepared statement, synchronously.
 import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 
 /** A read-only connection beside the writer (SQLite WAL: it sees every committed write, never an open one). */
 export interface Reader {
   first(sql: string, parameters: readonly unknown[]): unknown;
-  all(sql: string, parameters: readonly unknown[]): unknown[] | Promise<unknown[]>;
-  /** A statement of varying shape (a filter): where the reader keeps fixed statements prepared, this one is not. */
-  adHoc?(sql: string, parameters: readonly unknown[]): unknown[] | Promise<unknown[]>;
+  all(sql: string, parameters: readonly unknown[]): unknown[];
 }
 
 /** The named parameters of one call of a fixed query (an object; a row type is one too). */
@@ -156,12 +153,12 @@ export function fixedQueries(db: Kysely<Database>, dialect: string, reader: Read
   return {
     async first<R, P extends NamedParameters>(key: string, build: (p: Param<P>) => Compilable<R>, parameters: P) {
       const { sql, values } = prepare(key, build, parameters);
-      if (reader) return (await reader.first(sql, values)) as R | undefined;
+      if (reader) return reader.first(sql, values) as R | undefined;
       return (await db.executeQuery<R>(CompiledQuery.raw(sql, values))).rows[0];
     },
     async all<R, P extends NamedParameters>(key: string, build: (p: Param<P>) => Compilable<R>, parameters: P) {
       const { sql, values } = prepare(key, build, parameters);
-      if (reader) return (await reader.all(sql, values)) as R[];
+      if (reader) return reader.all(sql, values) as R[];
       return (await db.executeQuery<R>(CompiledQuery.raw(sql, values))).rows as R[];
     },
     async write(key, build, parameters) {
@@ -174,12 +171,12 @@ export function fixedQueries(db: Kysely<Database>, dialect: string, reader: Read
       return Number(result.numAffectedRows ?? 0);
     },
     async prepared<R>(sql: string, parameters: readonly unknown[]) {
-      if (reader) return (await reader.all(sql, parameters)) as R[];
+      if (reader) return reader.all(sql, parameters) as R[];
       return (await db.executeQuery<R>(CompiledQuery.raw(sql, [...parameters]))).rows as R[];
     },
     async run<R>(query: Compilable) {
       const compiledQuery = query.compile();
-      if (reader) return (await (reader.adHoc ?? reader.all)(compiledQuery.sql, compiledQuery.parameters)) as R[];
+      if (reader) return reader.all(compiledQuery.sql, compiledQuery.parameters) as R[];
       return (await db.executeQuery<R>(compiledQuery as CompiledQuery<R>)).rows as R[];
     },
   };

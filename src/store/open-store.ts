@@ -18,7 +18,6 @@ import { GroupCommitter } from './group-commit.ts';
 import { createKeyStore } from './key-store.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { isPostgresUnavailable, isPostgresUniqueViolation, openPostgres } from './postgres.ts';
-import { openPostgresReader } from './postgres-reader.ts';
 import { postgresRateLimits } from './rate-limits.ts';
 import { createRepositories, type DialectTraits } from './repositories.ts';
 import type { Database } from './schema.ts';
@@ -100,8 +99,7 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
   let db: Kysely<Database>;
   let traits: DialectTraits;
   let isUnavailable: (error: unknown) => boolean;
-  let reader: Reader | undefined;
-  let closeReader = () => {};
+  let reader: (Reader & { close(): void }) | undefined;
   let pgPool: pg.Pool | undefined;
   if (location.kind === 'sqlite') {
     db = openSqlite(location.path).db;
@@ -121,12 +119,7 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
     throw error;
   }
   // Opened after the migrations, so the reader never sees a half-made schema.
-  if (location.kind === 'sqlite' && location.path !== ':memory:') {
-    const sqliteReader = openSqliteReader(location.path);
-    reader = sqliteReader;
-    closeReader = () => sqliteReader.close();
-  }
-  if (pgPool) reader = openPostgresReader(pgPool);
+  if (location.kind === 'sqlite' && location.path !== ':memory:') reader = openSqliteReader(location.path);
   const reads = fixedQueries(db, location.kind, reader);
   const repositories = createRepositories(db, traits, reads);
   const scimDialect = { dialect: location.kind, isUniqueViolation: traits.isUniqueViolation };
@@ -195,7 +188,7 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
       await db.selectFrom('tenants').select('id').limit(1).execute();
     },
     async close() {
-      closeReader();
+      reader?.close();
       await db.destroy();
     },
   };
