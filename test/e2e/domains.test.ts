@@ -218,6 +218,7 @@ describe.each(STORE_KINDS)('verified domains (%s)', (kind) => {
 
   it('settings: domainPolicy defaults off, merges patches, and refuses unknown keys and non-booleans', async () => {
     expect((await admin(b, 'GET', '/settings')).json()).toEqual({
+      defaultRole: null,
       domainPolicy: {
         scimRestrictToVerifiedDomains: false,
         jitRestrictToVerifiedDomains: false,

@@ -160,8 +160,8 @@ describe.each(STORE_KINDS)('roles (%s)', (kind) => {
     await role('contractor');
     expect((await admin('PATCH', '/iam/v1/settings', { defaultRole: 'nope' })).statusCode).toBe(404);
     const set = await admin('PATCH', '/iam/v1/settings', { defaultRole: 'member' });
-    expect(set.json()).toEqual({ defaultRole: 'member' });
-    expect((await admin('GET', '/iam/v1/settings')).json()).toEqual({ defaultRole: 'member' });
+    expect(set.json()).toMatchObject({ defaultRole: 'member' });
+    expect((await admin('GET', '/iam/v1/settings')).json()).toMatchObject({ defaultRole: 'member' });
 
     const scimCreated = await user('dana@contoso.com');
     expect(await directoryRoles(scimCreated.id)).toEqual(['member']);

@@ -1,9 +1,8 @@
-// Verified domains (/domains) and the tenant's settings (/settings), with the tenant admin token (docs/domains.md).
+// Verified domains (/domains), with the tenant admin token (docs/domains.md); their policy is in settings-routes.ts.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { actorOf } from '../../core/auth/principal.ts';
 import { claimDomain, getDomain, listDomains, removeDomain, verifyDomain } from '../../core/domains/domains.ts';
-import { patchDomainPolicy, readDomainPolicy } from '../../core/domains/policy.ts';
-import { DEFAULT_DOMAIN_POLICY, type DomainRecord } from '../../core/domains/records.ts';
+import type { DomainRecord } from '../../core/domains/records.ts';
 import { challengeName } from '../../core/domains/verification.ts';
 import { tenantOf } from '../auth.ts';
 import { idParam, listOf } from './schemas.ts';
@@ -34,22 +33,6 @@ const domainSchema = {
     verifiedAt: { type: ['string', 'null'], format: 'date-time' },
     checkedAt: { type: ['string', 'null'], format: 'date-time' },
     nextCheckAt: { type: ['string', 'null'], format: 'date-time' },
-  },
-} as const;
-
-const policyProperties = Object.fromEntries(
-  Object.keys(DEFAULT_DOMAIN_POLICY).map((key) => [key, { type: 'boolean' }]),
-);
-
-const settingsSchema = {
-  type: 'object',
-  required: ['domainPolicy'],
-  properties: {
-    domainPolicy: {
-      type: 'object',
-      required: Object.keys(DEFAULT_DOMAIN_POLICY),
-      properties: policyProperties,
-    },
   },
 } as const;
 
@@ -150,42 +133,6 @@ export async function domainRoutes(app: FastifyInstance, deps: AdminSurfaceDeps)
     async (request, reply) => {
       await removeDomain(deps, actor(request), tenantOf(request), request.params.id);
       return reply.code(204).send();
-    },
-  );
-
-  app.get(
-    '/settings',
-    {
-      schema: {
-        tags: ['Settings'],
-        security,
-        summary: "The tenant's settings",
-        response: { 200: settingsSchema, ...errorResponses },
-      },
-    },
-    async (request) => ({ domainPolicy: await readDomainPolicy(deps.store, tenantOf(request)) }),
-  );
-
-  app.patch<{ Body: { domainPolicy?: unknown } }>(
-    '/settings',
-    {
-      schema: {
-        tags: ['Settings'],
-        security,
-        summary: "Change the tenant's settings (JSON merge patch)",
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { domainPolicy: { type: 'object', additionalProperties: false, properties: policyProperties } },
-        },
-        response: { 200: settingsSchema, ...errorResponses },
-      },
-    },
-    async (request) => {
-      const tenantId = tenantOf(request);
-      if (request.body.domainPolicy === undefined)
-        return { domainPolicy: await readDomainPolicy(deps.store, tenantId) };
-      return { domainPolicy: await patchDomainPolicy(deps, actor(request), tenantId, request.body.domainPolicy) };
     },
   );
 }

@@ -1,26 +1,49 @@
-// Tenant admin API: the tenant's settings, one resource whose fields each belong to their own core module. Today:
-// `defaultRole` (src/core/roles). A new field adds its schema property, its read and its write here.
+// Tenant admin API: the tenant's settings, one resource whose fields each belong to their own core module:
+// `defaultRole` (src/core/roles, ADR 0032) and `domainPolicy` (src/core/domains, ADR 0030). A new field adds its
+// schema property, its read and its write here.
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../../core/auth/principal.ts';
+import { patchDomainPolicy, readDomainPolicy } from '../../core/domains/policy.ts';
+import { DEFAULT_DOMAIN_POLICY } from '../../core/domains/records.ts';
 import { roleSettings, setDefaultRole } from '../../core/roles/roles.ts';
 import { tenantOf } from '../auth.ts';
 import { type AdminSurfaceDeps, errorResponses } from './surface.ts';
 
 const security = [{ adminToken: [] }];
-const tags = ['settings'];
+const tags = ['Settings'];
+
+const policyProperties = Object.fromEntries(
+  Object.keys(DEFAULT_DOMAIN_POLICY).map((key) => [key, { type: 'boolean' }]),
+);
 
 const settingsSchema = {
   type: 'object',
+  required: ['defaultRole', 'domainPolicy'],
   properties: {
     defaultRole: {
       type: ['string', 'null'],
       description: 'Role key given to users created by SCIM and by just-in-time sign-in (a SCIM token may override it)',
+    },
+    domainPolicy: {
+      type: 'object',
+      required: Object.keys(DEFAULT_DOMAIN_POLICY),
+      properties: policyProperties,
+      description: 'What verified domains restrict (docs/domains.md)',
     },
   },
 } as const;
 
 interface SettingsPatch {
   readonly defaultRole?: string | null;
+  readonly domainPolicy?: unknown;
+}
+
+async function readSettings(deps: AdminSurfaceDeps, tenantId: string) {
+  const [roles, domainPolicy] = await Promise.all([
+    roleSettings(deps, tenantId),
+    readDomainPolicy(deps.store, tenantId),
+  ]);
+  return { ...roles, domainPolicy };
 }
 
 export async function settingsRoutes(app: FastifyInstance, deps: AdminSurfaceDeps): Promise<void> {
@@ -34,7 +57,7 @@ export async function settingsRoutes(app: FastifyInstance, deps: AdminSurfaceDep
         response: { 200: settingsSchema, ...errorResponses },
       },
     },
-    async (request) => ({ ...(await roleSettings(deps, tenantOf(request))) }),
+    async (request) => readSettings(deps, tenantOf(request)),
   );
 
   app.patch<{ Body: SettingsPatch }>(
@@ -42,12 +65,15 @@ export async function settingsRoutes(app: FastifyInstance, deps: AdminSurfaceDep
     {
       schema: {
         tags,
-        summary: 'Change some of the tenant’s settings (fields left out stay as they are)',
+        summary: 'Change some of the tenant’s settings (JSON merge patch: fields left out stay as they are)',
         security,
         body: {
           type: 'object',
           additionalProperties: false,
-          properties: { defaultRole: { type: ['string', 'null'], maxLength: 64 } },
+          properties: {
+            defaultRole: { type: ['string', 'null'], maxLength: 64 },
+            domainPolicy: { type: 'object', additionalProperties: false, properties: policyProperties },
+          },
         },
         response: { 200: settingsSchema, ...errorResponses },
       },
@@ -57,7 +83,8 @@ export async function settingsRoutes(app: FastifyInstance, deps: AdminSurfaceDep
       const actor = actorOf(request.principal!);
       const patch = request.body ?? {};
       if (patch.defaultRole !== undefined) await setDefaultRole(deps, actor, tenantId, patch.defaultRole);
-      return { ...(await roleSettings(deps, tenantId)) };
+      if (patch.domainPolicy !== undefined) await patchDomainPolicy(deps, actor, tenantId, patch.domainPolicy);
+      return readSettings(deps, tenantId);
     },
   );
 }
