@@ -228,11 +228,16 @@ describe.each(STORE_KINDS)('metrics on a port of their own, with the tenant labe
     }
     await rx.until((received) => received.length >= 1);
     // The receiver answered 500: the first delivery waits for its retry (the test clock stands still), the second
-    // behind it, so both stay queued.
+    // behind it, so both stay queued. On PostgreSQL the second event reaches the queue only once the fan-out's next
+    // round sees it (ADR 0018), so wait for both facts.
     let samples: Sample[] = [];
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 200; i++) {
       samples = await scrape();
-      if (sumOf(samples, 'roster_webhook_deliveries_total', { outcome: 'http_5xx' }) >= 1) break;
+      if (
+        sumOf(samples, 'roster_webhook_deliveries_total', { outcome: 'http_5xx' }) >= 1 &&
+        sumOf(samples, 'roster_webhook_queue_depth') >= 2
+      )
+        break;
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(sumOf(samples, 'roster_webhook_deliveries_total', { outcome: 'http_5xx' })).toBe(1);
