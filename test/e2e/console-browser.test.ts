@@ -234,7 +234,6 @@ describe.each(STORE_KINDS)('the console in chromium (%s)', (kind) => {
     await page.getByRole('link', { name: 'Webhooks' }).click();
     await accessible(page, kind);
 
-    step('7');
     await page.getByRole('link', { name: 'Overview' }).click();
     expect(await page.getByRole('heading', { level: 2 }).textContent()).toBe('Setup checklist: 5 of 6 done');
     expect(await page.locator('[aria-current=step]').textContent()).toContain('First sign-in seen');
@@ -263,6 +262,7 @@ describe.each(STORE_KINDS)('the console in chromium (%s)', (kind) => {
     await accessible(page, kind);
     await shot(page, kind, '18-test-signin-outcome');
 
+    step('7');
     // 7. Revoke the token: a confirmation page (and a dialog), then Entra's next request is refused.
     await page.getByRole('link', { name: 'SCIM tokens' }).click();
     expect(await page.locator('table').textContent()).not.toContain('Never used');
