@@ -144,6 +144,10 @@ describe.each(STORE_KINDS)('test sign-in (%s)', (kind) => {
     expect(again.body).toContain('already started');
     const forged = await run(test.url.replace(/key=.*/, `key=${'A'.repeat(43)}`));
     expect(forged.status).toBe(404);
+    // Its pages carry the sign-in pages' policy: no script at all, no framing.
+    const page = await rig.t.app.inject({ method: 'GET', url: new URL(test.url).pathname + '?key=x' });
+    expect(page.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
 
     // Another browser replays the callback: the state is spent on a refusal, never resolved for that browser.
     const other = await run(callback.url);
@@ -154,6 +158,19 @@ describe.each(STORE_KINDS)('test sign-in (%s)', (kind) => {
     // The first browser's own return now shows the recorded outcome, not a second resolution.
     const mine = await first.follow(callback.url, () => false);
     expect(mine.body).toContain('refused');
+  });
+
+  it('cannot be started after 10 minutes', async () => {
+    const test = await startTest();
+    rig.t.clock.advance(10 * 60_000);
+    try {
+      const late = await run(test.url);
+      expect(late.status).toBe(410);
+      expect(late.body).toContain('expired');
+      expect((await outcomeOf(test.id)).status).toBe('pending');
+    } finally {
+      rig.t.clock.advance(-10 * 60_000);
+    }
   });
 
   it("is the admin's own: another tenant cannot read it, nor test another tenant's provider", async () => {

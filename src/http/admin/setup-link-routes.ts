@@ -44,6 +44,10 @@ export async function setupLinkRoutes(app: FastifyInstance, deps: AdminSurfaceDe
   app.post<{ Params: { tenantId: string }; Body: { expiresInMinutes?: number } }>(
     '/tenants/:tenantId/setup-links',
     {
+      // The body is optional (every field has a default): no body is an empty one, not a validation failure.
+      preValidation: async (request) => {
+        if (request.body === undefined || request.body === null) request.body = {};
+      },
       schema: {
         tags: ['operator'],
         summary: "Create a single-use link that opens the tenant's console (the URL is shown once)",
