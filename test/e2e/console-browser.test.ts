@@ -3,6 +3,7 @@
 // URI, create a SCIM token and copy it, watch Entra's SCIM sequence arrive (users, log entries, a failure explained),
 // revoke the token. Every page is checked with axe (no serious or critical violation); the main actions are done
 // with the keyboard alone; spent, expired and revoked links open nothing. ROSTER_SCREENSHOTS=1 writes docs/console/.
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -13,6 +14,7 @@ import { type FakeEntra, startFakeEntra } from '../support/fake-entra.ts';
 import { freePort } from '../support/free-port.ts';
 import { httpClient } from '../support/http.ts';
 import { entraReplay } from '../support/replays.ts';
+import { entraUser } from '../support/scim.ts';
 import { STORE_KINDS } from '../support/stores.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -33,7 +35,7 @@ afterAll(async () => browser?.close());
  */
 async function accessible(page: Page, kind: string): Promise<void> {
   if (kind !== 'sqlite') return;
-  const result = await new AxeBuilder({ page }).analyze();
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(
     bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
@@ -180,9 +182,17 @@ describe.each(STORE_KINDS)('the console in chromium (%s)', (kind) => {
 
     step('4');
     // 4. Entra ID's provisioning sequence, with the token and Tenant URL as copied, over HTTP.
+    const adminOid = randomUUID();
     const client = httpClient([publicUrl]);
     try {
       await entraReplay(client, { scimToken, base: new URL(tenantUrl).pathname });
+      // The IT admin is assigned to the app too, so the test sign-in below resolves to them.
+      const me = await client.send('POST', `${new URL(tenantUrl).pathname}/Users`, {
+        token: scimToken,
+        body: entraUser('it.admin@contoso.com', adminOid),
+        headers: { 'content-type': 'application/scim+json' },
+      });
+      expect(me.status).toBe(201);
     } finally {
       await client.close();
     }
@@ -224,11 +234,35 @@ describe.each(STORE_KINDS)('the console in chromium (%s)', (kind) => {
     await page.getByRole('link', { name: 'Webhooks' }).click();
     await accessible(page, kind);
 
-    step('7');
     await page.getByRole('link', { name: 'Overview' }).click();
     expect(await page.getByRole('heading', { level: 2 }).textContent()).toBe('Setup checklist: 5 of 6 done');
     expect(await page.locator('[aria-current=step]').textContent()).toContain('First sign-in seen');
 
+    step('6');
+    // 6. Test sign-in: in a new tab, through the stand-in Entra ID, resolved to the provisioned admin.
+    entra.signInAs({ oid: adminOid, upn: 'it.admin@contoso.com', name: 'Ingrid <Admin>' });
+    await page.getByRole('link', { name: 'SSO providers' }).click();
+    await page.getByRole('link', { name: 'Contoso Entra ID' }).click();
+    await page.getByRole('button', { name: 'Test sign-in' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Test sign-in ready');
+    await accessible(page, kind);
+    const [tab] = await Promise.all([
+      context.waitForEvent('page'),
+      page.getByRole('link', { name: 'Open the test sign-in in a new tab' }).click(),
+    ]);
+    await tab.waitForLoadState();
+    await expect.poll(() => tab.getByRole('heading', { level: 1 }).textContent()).toBe('Test sign-in succeeded');
+    expect(await tab.textContent('main')).toContain('it.admin@contoso.com');
+    await shot(tab, kind, '17-test-signin-tab');
+    await tab.close();
+    await page.getByRole('link', { name: 'see the outcome here' }).click();
+    expect(await page.getByRole('status').textContent()).toContain('succeeded');
+    expect(await page.textContent('main')).toContain('it.admin@contoso.com');
+    expect(await page.textContent('main')).toContain('Ingrid <Admin>');
+    await accessible(page, kind);
+    await shot(page, kind, '18-test-signin-outcome');
+
+    step('7');
     // 7. Revoke the token: a confirmation page (and a dialog), then Entra's next request is refused.
     await page.getByRole('link', { name: 'SCIM tokens' }).click();
     expect(await page.locator('table').textContent()).not.toContain('Never used');

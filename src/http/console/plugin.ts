@@ -25,6 +25,7 @@ import {
 } from './session.ts';
 import { setupPages } from './setup-pages.ts';
 import { ssoPages } from './sso-pages.ts';
+import { testSignInPages } from './test-signin-pages.ts';
 import { tokenPages } from './token-pages.ts';
 
 const asset = (name: string) => readFileSync(new URL(`./assets/${name}`, import.meta.url), 'utf8');
@@ -100,6 +101,7 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
     });
     await overviewPage(scope, deps);
     await ssoPages(scope, deps);
+    await testSignInPages(scope, deps);
     await tokenPages(scope, deps);
     await logPages(scope, deps);
     await directoryPages(scope, deps);

@@ -230,6 +230,8 @@ ${
     : html`<form method="post" action="/console/sso/${encodeURIComponent(record.scheme)}/redirect-uri-confirmed">${csrfField(request)}
 <button type="submit">I have registered this redirect URI in Entra ID</button></form>`
 }
+<h2>Test sign-in</h2><p>Run a real sign-in through this provider in a new tab and see what Entra ID sends and which user it resolves to. Nobody is signed in to an application.</p>
+<form method="post" action="/console/sso/${encodeURIComponent(record.scheme)}/test-signin">${csrfField(request)}<button type="submit">Test sign-in</button></form>
 <h2>Settings</h2>${providerForm(request, form ?? formOf(record), problems, record)}`,
     });
   };
