@@ -1,9 +1,11 @@
 // The console session on the wire: the cookie, its flags, and the checks every request and every state change
 // pass (ADR 0028). The rules themselves (timeouts, fresh ids) live in core/console/sessions.ts.
+
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleSessionRecord } from '../../core/console/ports.ts';
 import { type ConsoleSessionDeps, csrfMatches, resolveConsoleSession } from '../../core/console/sessions.ts';
 import type { AdminSurfaceDeps } from '../admin/surface.ts';
+import { readCookie } from '../cookies.ts';
 import { html } from './html.ts';
 import { plainPage } from './layout.ts';
 
@@ -57,13 +59,7 @@ export function clearSessionCookie(reply: FastifyReply, policy: CookiePolicy): v
 }
 
 export function sessionCookie(request: FastifyRequest, policy: CookiePolicy): string | undefined {
-  const header = request.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === policy.name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
+  return readCookie(request, policy.name);
 }
 
 /**

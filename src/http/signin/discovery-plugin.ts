@@ -3,11 +3,13 @@
 // Connect Core §4) with `iss` (the tenant's issuer), `login_hint` and `idp_hint`; the app then starts its
 // authorization request at that issuer, and the usual sign-in flow follows. Every address that leads nowhere gets
 // one identical page.
+
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { discoverRealm } from '../../core/domains/discovery.ts';
 import type { Repositories } from '../../core/ports.ts';
 import { PAGE_CSP } from '../../lib/html.ts';
+import { readCookie } from '../cookies.ts';
 import { discoveryPage, discoveryRefusedPage, NO_REALM_MESSAGE } from './discovery-pages.ts';
 import { failedPage, tooManyRequestsPage, unavailablePage } from './pages.ts';
 import type { SignInRateLimits } from './plugin.ts';
@@ -34,11 +36,8 @@ function sendPage(reply: FastifyReply, status: number, html: string): FastifyRep
 }
 
 function cookieToken(request: FastifyRequest): string | undefined {
-  for (const part of (request.headers.cookie ?? '').split(';')) {
-    const [name, value] = part.trim().split('=');
-    if (name === COOKIE && value !== undefined && TOKEN.test(value)) return value;
-  }
-  return undefined;
+  const value = readCookie(request, COOKIE);
+  return value !== undefined && TOKEN.test(value) ? value : undefined;
 }
 
 const sameToken = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));

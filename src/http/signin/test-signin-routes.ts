@@ -1,10 +1,12 @@
 // The browser's side of a test sign-in (ADR 0029): open the admin's URL → off to the IdP → back through the fixed
 // callback → the outcome page. The cookie binds the return to the browser that opened the URL.
+
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { readCookie } from '../cookies.ts';
 import type { SignInSurface } from './surface.ts';
 import { testGonePage, testOutcomePage, testStartRefusedPage } from './test-signin-page.ts';
 
-const COOKIE = 'roster_test_signin';
+const COOKIE_NAME = 'roster_test_signin';
 const TENANT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const KEY = /^[A-Za-z0-9_-]{43}$/;
 
@@ -21,11 +23,7 @@ export interface TestSignInRouteOptions {
 }
 
 function cookieOf(request: FastifyRequest): string | undefined {
-  for (const part of (request.headers.cookie ?? '').split(';')) {
-    const [name, ...value] = part.trim().split('=');
-    if (name === COOKIE) return value.join('=');
-  }
-  return undefined;
+  return readCookie(request, COOKIE_NAME);
 }
 
 export async function testSignInRoutes(app: FastifyInstance, options: TestSignInRouteOptions): Promise<void> {
@@ -34,7 +32,7 @@ export async function testSignInRoutes(app: FastifyInstance, options: TestSignIn
   const path = (p: Params) => `/${p.tenantId}/signin/test/${p.id}`;
   // SameSite=Lax: the IdP's redirect back is a cross-site navigation, which a Strict cookie would not follow.
   const cookie = (p: Params, value: string, maxAge: number) =>
-    `${COOKIE}=${value}; Path=${path(p)}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${options.secureCookies ? '; Secure' : ''}`;
+    `${COOKIE_NAME}=${value}; Path=${path(p)}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${options.secureCookies ? '; Secure' : ''}`;
 
   app.get<{ Params: Params; Querystring: { key?: string } }>('/:tenantId/signin/test/:id', async (request, reply) => {
     const key = typeof request.query.key === 'string' ? request.query.key : '';
