@@ -133,8 +133,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   server.addHook('onReady', async () => rechecker.start());
   server.addHook('onClose', async () => rechecker.stop());
   await registerOpenApi(server, config.publicUrl);
-  await server.register(adminPlugin, {
-    prefix: '/iam/v1',
+  // What the admin API and the console both act through: the console adds no rules of its own (ADR 0028).
+  const surfaceDeps = {
     ...coreDeps,
     scim: store.scim,
     signin: store.signin,
@@ -146,21 +146,12 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     scimLog,
     publicUrl: config.publicUrl,
     lookupTxt,
-  });
+  };
+  await server.register(adminPlugin, { prefix: '/iam/v1', ...surfaceDeps });
   // The admin console (ADR 0028): the same use cases as the admin API, behind a server-side session.
   await server.register(consolePlugin, {
     prefix: '/console',
-    ...coreDeps,
-    scim: store.scim,
-    signin: store.signin,
-    events: store.feed,
-    webhooks: store.webhooks,
-    checkWebhookUrl: (url: string) => checkWebhookUrl(url, config.webhooks.allowPrivate),
-    directory: store.directory,
-    scimLog,
-    lookupTxt,
-    publicUrl: config.publicUrl,
-    setup: store.setup,
+    ...surfaceDeps,
     sessions: store.consoleSessions,
     timeouts: { idleMs: config.console.idleMinutes * 60_000, absoluteMs: config.console.maxHours * 3_600_000 },
     isStoreUnavailable: (error: unknown) => store.isUnavailable(error),

@@ -8,11 +8,11 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { discoverRealm } from '../../core/domains/discovery.ts';
 import type { Repositories } from '../../core/ports.ts';
-import { PAGE_CSP } from '../../lib/html.ts';
 import { readCookie } from '../cookies.ts';
 import { discoveryPage, discoveryRefusedPage, NO_REALM_MESSAGE } from './discovery-pages.ts';
 import { failedPage, tooManyRequestsPage, unavailablePage } from './pages.ts';
 import type { SignInRateLimits } from './plugin.ts';
+import { sendPage } from './send-page.ts';
 
 export interface DiscoveryPluginOptions {
   readonly store: Pick<Repositories, 'domains' | 'ssoProviders'>;
@@ -24,16 +24,6 @@ export interface DiscoveryPluginOptions {
 
 const COOKIE = 'roster_hrd';
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
-
-function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
-  return reply
-    .code(status)
-    .header('content-type', 'text/html; charset=utf-8')
-    .header('content-security-policy', PAGE_CSP)
-    .header('cache-control', 'no-store')
-    .header('x-frame-options', 'DENY')
-    .send(html);
-}
 
 function cookieToken(request: FastifyRequest): string | undefined {
   const value = readCookie(request, COOKIE);

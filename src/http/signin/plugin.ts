@@ -3,7 +3,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../core/errors.ts';
 import type { Limiter } from '../../core/ratelimit/token-buckets.ts';
 import type { RateLimitScope, Telemetry } from '../../core/telemetry/ports.ts';
-import { PAGE_CSP } from '../../lib/html.ts';
 import {
   choosePage,
   errorPage,
@@ -14,6 +13,7 @@ import {
   tooManyRequestsPage,
   unavailablePage,
 } from './pages.ts';
+import { sendPage } from './send-page.ts';
 import type { SignInSurface } from './surface.ts';
 import { testSignInRoutes } from './test-signin-routes.ts';
 
@@ -41,16 +41,6 @@ interface Params {
   tenantId: string;
   uid: string;
   scheme: string;
-}
-
-function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
-  return reply
-    .code(status)
-    .header('content-type', 'text/html; charset=utf-8')
-    .header('content-security-policy', PAGE_CSP)
-    .header('cache-control', 'no-store')
-    .header('x-frame-options', 'DENY')
-    .send(html);
 }
 
 const queryOf = (request: FastifyRequest) => new URLSearchParams(request.url.split('?')[1] ?? '');
