@@ -1,4 +1,4 @@
-// Console sessions on Kysely (migration 0016): the same queries on SQLite and PostgreSQL.
+// Console sessions on Kysely (migration 0013): the same queries on SQLite and PostgreSQL.
 import type { Kysely } from 'kysely';
 import type { ConsoleSessionRecord, ConsoleSessionRepository } from '../core/console/ports.ts';
 import type { ConsoleSessionsTable, Database } from './schema.ts';

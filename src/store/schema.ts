@@ -155,7 +155,7 @@ export interface Database extends ScimDatabase {
   tenant_role_settings: TenantRoleSettingsTable;
 }
 
-/** Migration 0016 (ADR 0028): console sessions. */
+/** Migration 0013 (ADR 0028): console sessions. */
 export interface ConsoleSessionsTable {
   id: string;
   tenant_id: string;

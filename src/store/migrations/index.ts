@@ -12,7 +12,7 @@ import * as m0009 from './0009-user-emails.ts';
 import * as m0010 from './0010-setup.ts';
 import * as m0011 from './0011-domains.ts';
 import * as m0012 from './0012-roles.ts';
-import * as m0016 from './0016-console-sessions.ts';
+import * as m0013 from './0013-console-sessions.ts';
 import type { MigrationContext } from './context.ts';
 
 interface MigrationModule {
@@ -32,7 +32,7 @@ const modules: Record<string, MigrationModule> = {
   '0010-setup': m0010,
   '0011-domains': m0011,
   '0012-roles': m0012,
-  '0016-console-sessions': m0016,
+  '0013-console-sessions': m0013,
 };
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {
