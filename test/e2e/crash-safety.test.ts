@@ -2,38 +2,26 @@
 // write is there, in-flight writes are all-or-nothing, and (SQLite) the database passes integrity_check. After each
 // kill the writes since the previous one are checked; at the end one listing is compared with the whole ledger.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyText } from '../../src/lib/keyring.ts';
 import { OPERATOR_TOKEN, SEED_001_PROVIDER } from '../support/app.ts';
+import { bundleMain } from '../support/bundle-main.ts';
 import { freePort } from '../support/free-port.ts';
 import { entraUser } from '../support/scim.ts';
 import { freshLocation, STORE_KINDS } from '../support/stores.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const ITERATIONS = Number(process.env.CRASH_ITERATIONS ?? 2);
-// Each kill is followed by a restart, and restarts are most of the run: src/main.ts is bundled once (dependencies
-// stay external, loaded from node_modules as usual), which starts about twice as fast as going through tsx's
-// module hooks. The bundle sits under node_modules so that its package imports resolve.
-const BUNDLE_DIR = join(ROOT, 'node_modules/.cache/roster-crash-safety', String(process.pid));
-const MAIN = join(BUNDLE_DIR, 'main.mjs');
+// Each kill is followed by a restart, and restarts are most of the run: src/main.ts is bundled once
+// (test/support/bundle-main.ts).
+let bundle: Awaited<ReturnType<typeof bundleMain>>;
+let MAIN = '';
 
 beforeAll(async () => {
-  await build({
-    entryPoints: [join(ROOT, 'src/main.ts')],
-    outfile: MAIN,
-    bundle: true,
-    packages: 'external',
-    platform: 'node',
-    format: 'esm',
-    target: `node${process.versions.node}`,
-    logLevel: 'warning',
-  });
+  bundle = await bundleMain('roster-crash-safety');
+  MAIN = bundle.entry;
 });
-afterAll(() => rmSync(BUNDLE_DIR, { recursive: true, force: true }));
+afterAll(() => bundle?.remove());
 
 /** Resolves once the child has exited, also when it already has (the 'exit' event fires only once). */
 function exited(child: ChildProcess): Promise<void> {

@@ -5,7 +5,9 @@
 // alone (keeping only its cursor) and from webhooks alone (a receiver on loopback that verifies every signature).
 // Both mirrors must equal the directory API's snapshot exactly, every acknowledged write must have its event, and
 // another tenant's token must see none of them: not on the feed, not by webhook, not in the directory API.
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleMain } from '../support/bundle-main.ts';
 import { applyEvents, comparable, type Mirror, snapshot } from '../support/directory-mirror.ts';
 import { type Client, makeTenant, type TenantHandles } from '../support/http.ts';
 import {
@@ -16,13 +18,7 @@ import {
   until,
   type WebhookMirror,
 } from '../support/mirror.ts';
-import {
-  bundleMain,
-  type Cluster,
-  MIRROR_TARGETS,
-  type MirrorTarget,
-  startCluster,
-} from '../support/mirror-cluster.ts';
+import { type Cluster, MIRROR_TARGETS, type MirrorTarget, startCluster } from '../support/mirror-cluster.ts';
 import {
   type AckedWrite,
   Ledger,
@@ -46,7 +42,7 @@ const CHILD_ENV = {
 
 let main: Awaited<ReturnType<typeof bundleMain>>;
 beforeAll(async () => {
-  main = await bundleMain();
+  main = await bundleMain('roster-mirror');
 });
 afterAll(() => main?.remove());
 

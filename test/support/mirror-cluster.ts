@@ -1,9 +1,7 @@
 // Roster child processes on one store for the mirror test: one on a SQLite file, one on PostgreSQL, or two sharing
 // one PostgreSQL database. Any of them can be `kill -9`ed and restarted on the same port, store and secret key, so
 // the test's HTTP client (and the webhook secrets sealed with the key) stay valid across the restart.
-import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { generateKeyText } from '../../src/lib/keyring.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { OPERATOR_TOKEN } from './app.ts';
@@ -14,28 +12,6 @@ import { freshLocation } from './stores.ts';
 
 export const MIRROR_TARGETS = ['sqlite', 'postgres', 'postgres, two processes'] as const;
 export type MirrorTarget = (typeof MIRROR_TARGETS)[number];
-
-const ROOT = resolve(import.meta.dirname, '../..');
-
-/**
- * src/main.ts bundled once (dependencies stay external, loaded from node_modules), as test/e2e/crash-safety.test.ts
- * does: a restart mid-stream is then about twice as fast as through tsx. Answers the entry and its removal.
- */
-export async function bundleMain(): Promise<{ entry: string; remove(): void }> {
-  const dir = join(ROOT, 'node_modules/.cache/roster-mirror', String(process.pid));
-  const entry = join(dir, 'main.mjs');
-  await build({
-    entryPoints: [join(ROOT, 'src/main.ts')],
-    outfile: entry,
-    bundle: true,
-    packages: 'external',
-    platform: 'node',
-    format: 'esm',
-    target: `node${process.versions.node}`,
-    logLevel: 'warning',
-  });
-  return { entry, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
 
 export interface Cluster {
   readonly name: MirrorTarget;
