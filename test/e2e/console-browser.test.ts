@@ -10,7 +10,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createTenant, OPERATOR_TOKEN, startTestApp, type TestApp } from '../support/app.ts';
-import { PNG_LOGO } from '../support/branding.ts';
+import { computed, naturalWidth, PNG_LOGO } from '../support/branding.ts';
 import { type FakeEntra, startFakeEntra } from '../support/fake-entra.ts';
 import { freePort } from '../support/free-port.ts';
 import { httpClient } from '../support/http.ts';
@@ -135,8 +135,9 @@ describe.each(STORE_KINDS)('the console in chromium (%s)', (kind) => {
     expect(await page.title()).toBe('Overview · Northwind Identity console');
     // The accent comes from /console/assets/brand.css (no inline style), with black text over the light colour.
     const header = page.locator('header.top');
-    expect(await header.evaluate('(e) => getComputedStyle(e).backgroundColor')).toBe('rgb(255, 213, 79)');
-    expect(await header.evaluate('(e) => getComputedStyle(e).color')).toBe('rgb(0, 0, 0)');
+    expect(await computed(header, 'backgroundColor')).toBe('rgb(255, 213, 79)');
+    expect(await computed(header, 'color')).toBe('rgb(0, 0, 0)');
+    expect(await naturalWidth(page.locator('header .brand img'))).toBe(1);
     expect(await page.getByRole('heading', { level: 2 }).textContent()).toBe('Setup checklist: 0 of 6 done');
     const [cookie] = await context.cookies();
     expect(cookie).toMatchObject({ name: 'roster-console', httpOnly: true, sameSite: 'Strict', path: '/' });

@@ -9,7 +9,7 @@ import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PAGE_CSP } from '../../src/lib/html.ts';
 import { call, OPERATOR_TOKEN } from '../support/app.ts';
-import { PNG_LOGO } from '../support/branding.ts';
+import { computed, naturalWidth, PNG_LOGO } from '../support/branding.ts';
 import { entraUser, scim } from '../support/scim.ts';
 import { APP_REDIRECT, beginAppSignIn, type SignInRig, startSignInRig } from '../support/signin.ts';
 import { STORE_KINDS } from '../support/stores.ts';
@@ -80,10 +80,10 @@ describe.each(STORE_KINDS)('sign-in page in chromium (%s)', (kind) => {
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in to Vendor app');
     expect(await page.getByText('with your Contoso account').isVisible()).toBe(true);
     expect(await page.locator('header.brand').textContent()).toBe('Northwind Identity');
-    expect(await page.locator('header.brand img').evaluate('(img) => img.naturalWidth')).toBe(1);
+    expect(await naturalWidth(page.locator('header.brand img'))).toBe(1);
     const first = page.getByRole('link', { name: 'Sign in with Contoso Entra ID' });
-    expect(await first.evaluate('(e) => getComputedStyle(e).backgroundColor')).toBe('rgb(255, 213, 79)');
-    expect(await first.evaluate('(e) => getComputedStyle(e).color')).toBe('rgb(0, 0, 0)');
+    expect(await computed(first, 'backgroundColor')).toBe('rgb(255, 213, 79)');
+    expect(await computed(first, 'color')).toBe('rgb(0, 0, 0)');
     const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
     expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual(
       [],

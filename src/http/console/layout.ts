@@ -27,6 +27,7 @@ const NAV = [
   ['logs', 'Provisioning log', '/console/logs'],
   ['users', 'Users', '/console/users'],
   ['groups', 'Groups', '/console/groups'],
+  ['domains', 'Domains', '/console/domains'],
   ['audit', 'Audit log', '/console/audit'],
   ['webhooks', 'Webhooks', '/console/webhooks'],
 ] as const;

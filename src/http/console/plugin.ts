@@ -9,6 +9,7 @@ import { statusOf } from '../problem.ts';
 import { auditPages } from './audit-pages.ts';
 import { brandCssRoute, operatorBrand } from './brand-css.ts';
 import { directoryPages } from './directory-pages.ts';
+import { domainPages } from './domain-pages.ts';
 import { html } from './html.ts';
 import { CONSOLE_CSP, type FrameBrand, plainPage } from './layout.ts';
 import { logPages } from './log-pages.ts';
@@ -116,6 +117,7 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
     await tokenPages(scope, deps);
     await logPages(scope, deps);
     await directoryPages(scope, deps);
+    await domainPages(scope, deps);
     await auditPages(scope, deps);
   });
 }
