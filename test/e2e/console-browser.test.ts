@@ -144,6 +144,17 @@ describe.each(STORE_KINDS)('the console in chromium (%s)', (kind) => {
     await accessible(page, kind);
     await shot(page, kind, '02-overview');
 
+    // The Domains page: claim a domain with the keyboard-reachable form; the TXT record to publish is shown.
+    await page.getByRole('link', { name: 'Domains' }).click();
+    await page.locator('#f-domain').fill('contoso.test');
+    await page.getByRole('button', { name: 'Claim domain' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 3 }).textContent()).toBe('contoso.test (pending)');
+    expect(await page.getByLabel('TXT record name').inputValue()).toBe('_roster-challenge.contoso.test');
+    expect(await page.getByLabel('TXT record value').inputValue()).toMatch(/^roster-verification=/);
+    await accessible(page, kind);
+    await shot(page, kind, '11-domains');
+    await page.getByRole('link', { name: 'Overview' }).click();
+
     step('2');
     // 2. Register the Azure AD provider: first with the multi-tenant authority, refused inline; then right.
     await page.getByRole('link', { name: 'SSO providers' }).click();
