@@ -152,7 +152,7 @@ describe.each(STORE_KINDS)('the console in chromium (%s)', (kind) => {
     expect(await page.getByLabel('TXT record name').inputValue()).toBe('_roster-challenge.contoso.test');
     expect(await page.getByLabel('TXT record value').inputValue()).toMatch(/^roster-verification=/);
     await accessible(page, kind);
-    await shot(page, kind, '11-domains');
+    await shot(page, kind, '19-domains');
     await page.getByRole('link', { name: 'Overview' }).click();
 
     step('2');
