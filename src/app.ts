@@ -222,6 +222,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     isStoreUnavailable: (error) => store.isUnavailable(error),
     secureCookies: config.publicUrl.startsWith('https:'),
     telemetry,
+    store,
   });
   // Home-realm discovery at {ROSTER_PUBLIC_URL}/signin, when the vendor app's login-initiation URI is set (ADR 0031).
   if (config.signinInitiateLoginUri) {

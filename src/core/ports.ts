@@ -1,6 +1,7 @@
 // The ports the core needs: the store (with its transaction boundary) and the clock/keyring passed as deps.
 import type { Clock } from '../lib/clock.ts';
 import type { Digest, Keyring } from '../lib/keyring.ts';
+import type { BrandingRepository } from './branding/records.ts';
 import type { DomainRepository, SettingsRepository } from './domains/ports.ts';
 import type { EventRepository } from './events/ports.ts';
 import type {
@@ -83,6 +84,8 @@ export interface Repositories {
   readonly settings: SettingsRepository;
   /** Roles (ADR 0032): a SCIM token's default role must name one of the tenant's roles. */
   readonly roles: RoleRepository;
+  /** Branding (ADR 0035): the operator's row and the tenants' overrides. */
+  readonly branding: BrandingRepository;
 }
 
 /** Where a secret at rest is sealed: its kind and row decide the context (AAD) it is bound to. */

@@ -150,7 +150,11 @@ export class SignInEngine {
       const hint = details.params[IDP_HINT];
       const providers = await this.deps.store.ssoProviders.list(tenantId);
       const decision = chooseProvider(providers, typeof hint === 'string' ? hint : undefined);
-      if (decision.kind === 'choose') return decision;
+      if (decision.kind === 'choose') {
+        const client = await this.deps.signin.clients.get(tenantId, String(details.params.client_id));
+        const name = client?.metadata.client_name;
+        return typeof name === 'string' ? { ...decision, appName: name } : decision;
+      }
       return { kind: 'redirect', location: this.startPath(tenantId, uid, decision.scheme) };
     });
   }

@@ -1,4 +1,5 @@
 // The foundation repositories on Kysely: every query names its tenant (except lookups by a token's own id).
+
 import type { Kysely } from 'kysely';
 import { DomainError } from '../core/errors.ts';
 import type { AuditRepository, Repositories } from '../core/ports.ts';
@@ -9,6 +10,7 @@ import type {
   ScimTokenRecord,
   SsoProviderRecord,
 } from '../core/records.ts';
+import { createBrandingRepository } from './branding.ts';
 import { createDomainRepository, createSettingsRepository } from './domains.ts';
 import { createEventRepository } from './events.ts';
 import { type FixedQueries, fixedQueries } from './fixed-queries.ts';
@@ -331,6 +333,7 @@ export function createRepositories(
     settings: createSettingsRepository(db, q),
     audit: createAuditRepository(db),
     roles: createRoleRepository(db, traits),
+    branding: createBrandingRepository(db),
   };
 }
 

@@ -153,6 +153,8 @@ export interface Database extends ScimDatabase {
   domains: DomainsTable;
   tenant_settings: TenantSettingsTable;
   tenant_role_settings: TenantRoleSettingsTable;
+  operator_branding: OperatorBrandingTable;
+  tenant_branding: TenantBrandingTable;
 }
 
 /** Migration 0013 (ADR 0028): console sessions. */
@@ -319,4 +321,22 @@ export interface ScimDatabase {
   scim_log: ScimLogTable;
   events: EventsTable;
   event_prune_mark: EventPruneMarkTable;
+}
+
+/** Migration 0014 (ADR 0035): branding fields, null = inherit. */
+interface BrandingColumns {
+  product_name: string | null;
+  logo_url: string | null;
+  accent_color: string | null;
+  updated_by: string;
+  updated_at: string;
+}
+
+/** One row at most, keyed 'operator'. */
+export interface OperatorBrandingTable extends BrandingColumns {
+  id: string;
+}
+
+export interface TenantBrandingTable extends BrandingColumns {
+  tenant_id: string;
 }

@@ -10,6 +10,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createTenant, OPERATOR_TOKEN, startTestApp, type TestApp } from '../support/app.ts';
+import { computed, naturalWidth, PNG_LOGO } from '../support/branding.ts';
 import { type FakeEntra, startFakeEntra } from '../support/fake-entra.ts';
 import { freePort } from '../support/free-port.ts';
 import { httpClient } from '../support/http.ts';
@@ -66,7 +67,7 @@ async function copied(page: Page, field: string): Promise<string> {
     .and(page.locator(`[data-copy="${field}"]`))
     .click();
   await expect.poll(() => page.locator(`[data-copy="${field}"]`).textContent()).toBe('Copied');
-  return page.evaluate<string>('navigator.clipboard.readText()');
+  return page.evaluate('navigator.clipboard.readText()');
 }
 
 const T0 = Date.now();
@@ -94,6 +95,12 @@ describe.each(STORE_KINDS)('the console in chromium (%s)', (kind) => {
     t = await startTestApp(kind, { ROSTER_PUBLIC_URL: publicUrl });
     await t.app.listen({ port, host: '127.0.0.1' });
     tenantId = (await createTenant(t.app, 'Contoso')).id;
+    // The operator's branding (ADR 0035): every page below is checked with axe as branded.
+    const brand = await call(t.app, 'PATCH', '/iam/v1/operator/branding', {
+      token: OPERATOR_TOKEN,
+      body: { productName: 'Northwind Identity', logoUrl: PNG_LOGO, accentColor: '#ffd54f' },
+    });
+    expect(brand.statusCode).toBe(200);
     entra = await startFakeEntra({ ...ENTRA_APP, redirectUri: `${publicUrl}/${tenantId}/signin/callback` });
   }, 60_000);
   afterAll(async () => {
@@ -124,11 +131,29 @@ describe.each(STORE_KINDS)('the console in chromium (%s)', (kind) => {
     await page.waitForURL(`${publicUrl}/console`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Overview');
     expect(await page.locator('.tenant').textContent()).toBe('Contoso');
+    expect(await page.locator('header .brand').textContent()).toBe('Northwind Identity console Contoso');
+    expect(await page.title()).toBe('Overview · Northwind Identity console');
+    // The accent comes from /console/assets/brand.css (no inline style), with black text over the light colour.
+    const header = page.locator('header.top');
+    expect(await computed(header, 'backgroundColor')).toBe('rgb(255, 213, 79)');
+    expect(await computed(header, 'color')).toBe('rgb(0, 0, 0)');
+    expect(await naturalWidth(page.locator('header .brand img'))).toBe(1);
     expect(await page.getByRole('heading', { level: 2 }).textContent()).toBe('Setup checklist: 0 of 6 done');
     const [cookie] = await context.cookies();
     expect(cookie).toMatchObject({ name: 'roster-console', httpOnly: true, sameSite: 'Strict', path: '/' });
     await accessible(page, kind);
     await shot(page, kind, '02-overview');
+
+    // The Domains page: claim a domain with the keyboard-reachable form; the TXT record to publish is shown.
+    await page.getByRole('link', { name: 'Domains' }).click();
+    await page.locator('#f-domain').fill('contoso.test');
+    await page.getByRole('button', { name: 'Claim domain' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 3 }).textContent()).toBe('contoso.test (pending)');
+    expect(await page.getByLabel('TXT record name').inputValue()).toBe('_roster-challenge.contoso.test');
+    expect(await page.getByLabel('TXT record value').inputValue()).toMatch(/^roster-verification=/);
+    await accessible(page, kind);
+    await shot(page, kind, '19-domains');
+    await page.getByRole('link', { name: 'Overview' }).click();
 
     step('2');
     // 2. Register the Azure AD provider: first with the multi-tenant authority, refused inline; then right.

@@ -4,6 +4,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startTestApp, type TestApp } from '../support/app.ts';
+import { startDnsServer, type TestDnsServer } from '../support/dns-server.ts';
 import { type ScimTenant, scimTenant } from '../support/scim.ts';
 import { STORE_KINDS } from '../support/stores.ts';
 
@@ -53,12 +54,22 @@ describe.each(STORE_KINDS)('console sessions (%s)', (kind) => {
   let t: TestApp;
   let a: ScimTenant;
   let b: ScimTenant;
+  let dns: TestDnsServer;
+  /** TXT records by name, as a tenant publishes them (the Domains page verifies against this loopback server). */
+  const txt = new Map<string, string[][]>();
   beforeAll(async () => {
-    t = await startTestApp(kind);
+    dns = await startDnsServer(
+      () => [],
+      (name) => txt.get(name) ?? [],
+    );
+    t = await startTestApp(kind, { ROSTER_DNS_SERVERS: dns.address });
     a = await scimTenant(t.app, 'Contoso');
     b = await scimTenant(t.app, 'Fabrikam <b>&</b>');
   }, 60_000);
-  afterAll(async () => t?.dispose());
+  afterAll(async () => {
+    await t?.dispose();
+    await dns?.close();
+  });
 
   it('sets a __Host- cookie that is HttpOnly, Secure and SameSite=Strict, and never stores the token', async () => {
     const res = await signIn(t.app, a.adminToken);
@@ -196,5 +207,81 @@ describe.each(STORE_KINDS)('console sessions (%s)', (kind) => {
     expect(edit.statusCode).toBe(303);
     const bProvider = await call(t.app, 'GET', '/iam/v1/sso/entra', { token: b.adminToken });
     expect(bProvider.json().displayName).not.toBe('hijacked');
+  });
+
+  it('the Domains page claims, shows the TXT record, verifies, saves the policy and removes, all with CSRF', async () => {
+    const cookie = cookieOf(await signIn(t.app, a.adminToken));
+    let page = await get(t.app, '/console/domains', cookie);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('aria-current="page">Domains</a>');
+    const csrf = csrfOf(page.body);
+    // Without the synchronizer token nothing is claimed.
+    expect((await post(t.app, '/console/domains', cookie, { domain: 'contoso.test' })).statusCode).toBe(403);
+    const bad = await post(t.app, '/console/domains', cookie, { domain: 'not a domain', _csrf: csrf });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('aria-invalid="true"');
+    expect(bad.body).toContain('is not a valid domain name');
+    expect((await post(t.app, '/console/domains', cookie, { domain: 'Contoso.test', _csrf: csrf })).statusCode).toBe(
+      303,
+    );
+
+    const [claimed] = (await call(t.app, 'GET', '/iam/v1/domains', { token: a.adminToken })).json().items;
+    expect(claimed).toMatchObject({ domain: 'contoso.test', status: 'pending' });
+    page = await get(t.app, '/console/domains', cookie);
+    expect(page.body).toContain(`value="${claimed.verification.name}"`);
+    expect(page.body).toContain(`value="${claimed.verification.value}"`);
+    expect(page.body).toContain(`data-copy="txt-value-${claimed.id}"`);
+
+    // Verify before publishing: failed, with the reason in words; after publishing: verified.
+    const verify = () => post(t.app, `/console/domains/${claimed.id}/verify`, cookie, { _csrf: csrf });
+    expect((await verify()).statusCode).toBe(303);
+    expect((await get(t.app, '/console/domains', cookie)).body).toContain('No TXT record was found');
+    txt.set(claimed.verification.name, [[claimed.verification.value]]);
+    expect((await verify()).statusCode).toBe(303);
+    expect((await get(t.app, '/console/domains', cookie)).body).toContain(
+      'contoso.test <span class="muted">(verified)',
+    );
+
+    // The policy: a ticked box is on, an unticked one off.
+    const policy = await post(t.app, '/console/domains/policy', cookie, {
+      _csrf: csrf,
+      jitRestrictToVerifiedDomains: 'on',
+    });
+    expect(policy.statusCode).toBe(303);
+    const settings = (await call(t.app, 'GET', '/iam/v1/settings', { token: a.adminToken })).json();
+    expect(settings.domainPolicy).toEqual({
+      scimRestrictToVerifiedDomains: false,
+      jitRestrictToVerifiedDomains: true,
+      ssoRequiredForVerifiedDomains: false,
+    });
+    expect((await get(t.app, '/console/domains', cookie)).body).toContain(
+      'id="p-jitRestrictToVerifiedDomains" name="jitRestrictToVerifiedDomains" value="on" checked',
+    );
+
+    // Remove asks first, then removes.
+    const confirm = await get(t.app, `/console/domains/${claimed.id}/remove`, cookie);
+    expect(confirm.body).toContain('Remove contoso.test?');
+    expect((await post(t.app, `/console/domains/${claimed.id}/remove`, cookie, {})).statusCode).toBe(403);
+    expect((await post(t.app, `/console/domains/${claimed.id}/remove`, cookie, { _csrf: csrf })).statusCode).toBe(303);
+    expect((await call(t.app, 'GET', '/iam/v1/domains', { token: a.adminToken })).json().items).toEqual([]);
+    await post(t.app, '/console/domains/policy', cookie, { _csrf: csrf });
+  });
+
+  it('keeps a session of tenant A out of tenant B’s domains', async () => {
+    const claim = await call(t.app, 'POST', '/iam/v1/domains', {
+      token: b.adminToken,
+      body: { domain: 'fabrikam.test' },
+    });
+    expect(claim.statusCode).toBe(201);
+    const bDomain = claim.json().id as string;
+    const cookie = cookieOf(await signIn(t.app, a.adminToken));
+    const page = await get(t.app, '/console/domains', cookie);
+    expect(page.body).not.toContain('fabrikam.test');
+    const csrf = csrfOf(page.body);
+    expect((await get(t.app, `/console/domains/${bDomain}/remove`, cookie)).statusCode).toBe(404);
+    expect((await post(t.app, `/console/domains/${bDomain}/verify`, cookie, { _csrf: csrf })).statusCode).toBe(404);
+    expect((await post(t.app, `/console/domains/${bDomain}/remove`, cookie, { _csrf: csrf })).statusCode).toBe(404);
+    const still = await call(t.app, 'GET', `/iam/v1/domains/${bDomain}`, { token: b.adminToken });
+    expect(still.json().status).toBe('pending');
   });
 });

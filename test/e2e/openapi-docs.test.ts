@@ -98,6 +98,10 @@ describe('OpenAPI document and docs page', () => {
         'DELETE /iam/v1/role-mappings/{id}',
         'GET /iam/v1/settings',
         'PATCH /iam/v1/settings',
+        'GET /iam/v1/branding',
+        'PATCH /iam/v1/branding',
+        'GET /iam/v1/operator/branding',
+        'PATCH /iam/v1/operator/branding',
         'POST /iam/v1/admin-tokens',
         'GET /iam/v1/admin-tokens',
         'DELETE /iam/v1/admin-tokens/{id}',
@@ -113,7 +117,7 @@ describe('OpenAPI document and docs page', () => {
         ]),
       ]),
     );
-    expect(operations.length).toBe(73);
+    expect(operations.length).toBe(77);
     for (const [name, op] of operations) {
       expect(op.summary, name).toMatch(/\S/);
       const statuses = Object.keys(op.responses ?? {});

@@ -3,10 +3,13 @@
 
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { AxeBuilder } from '@axe-core/playwright';
 import * as oidc from 'openid-client';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call } from '../support/app.ts';
+import { PAGE_CSP } from '../../src/lib/html.ts';
+import { call, OPERATOR_TOKEN } from '../support/app.ts';
+import { computed, naturalWidth, PNG_LOGO } from '../support/branding.ts';
 import { entraUser, scim } from '../support/scim.ts';
 import { APP_REDIRECT, beginAppSignIn, type SignInRig, startSignInRig } from '../support/signin.ts';
 import { STORE_KINDS } from '../support/stores.ts';
@@ -29,6 +32,17 @@ describe.each(STORE_KINDS)('sign-in page in chromium (%s)', (kind) => {
       body: { scheme: 'entra-emea', ...rig.providerBody({ displayName: 'Contoso EMEA' }) },
     });
     expect(second.statusCode).toBe(201);
+    // Branded (ADR 0035): the operator's name and logo, the tenant's light accent (so the text over it is black).
+    const brand = await call(rig.t.app, 'PATCH', '/iam/v1/operator/branding', {
+      token: OPERATOR_TOKEN,
+      body: { productName: 'Northwind Identity', logoUrl: PNG_LOGO, accentColor: '#0b3d91' },
+    });
+    expect(brand.statusCode).toBe(200);
+    const override = await call(rig.t.app, 'PATCH', '/iam/v1/branding', {
+      token: rig.tenant.adminToken,
+      body: { accentColor: '#ffd54f' },
+    });
+    expect(override.statusCode).toBe(200);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
   }, 60_000);
   afterAll(async () => {
@@ -61,8 +75,19 @@ describe.each(STORE_KINDS)('sign-in page in chromium (%s)', (kind) => {
 
     const response = await page.goto(sign.authorizationUrl.href);
     expect(response?.status()).toBe(200);
-    expect(await page.title()).toBe('Sign in');
-    expect(response?.headers()['content-security-policy']).toContain("default-src 'none'");
+    expect(await page.title()).toBe('Sign in to Vendor app · Northwind Identity');
+    expect(response?.headers()['content-security-policy']).toBe(PAGE_CSP);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in to Vendor app');
+    expect(await page.getByText('with your Contoso account').isVisible()).toBe(true);
+    expect(await page.locator('header.brand').textContent()).toBe('Northwind Identity');
+    expect(await naturalWidth(page.locator('header.brand img'))).toBe(1);
+    const first = page.getByRole('link', { name: 'Sign in with Contoso Entra ID' });
+    expect(await computed(first, 'backgroundColor')).toBe('rgb(255, 213, 79)');
+    expect(await computed(first, 'color')).toBe('rgb(0, 0, 0)');
+    const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual(
+      [],
+    );
     const buttons = page.getByRole('link', { name: /^Sign in with/ });
     expect(await buttons.allTextContents()).toEqual(['Sign in with Contoso Entra ID', 'Sign in with Contoso EMEA']);
 

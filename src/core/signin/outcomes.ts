@@ -12,7 +12,13 @@ export interface ProviderChoice {
 export type ChoiceNotice = 'hint_unavailable';
 
 export type InteractionStep =
-  | { readonly kind: 'choose'; readonly choices: readonly ProviderChoice[]; readonly notice?: ChoiceNotice }
+  | {
+      readonly kind: 'choose';
+      readonly choices: readonly ProviderChoice[];
+      readonly notice?: ChoiceNotice;
+      /** The registered name of the app being signed in to (`client_name`), for the page's heading. */
+      readonly appName?: string;
+    }
   | { readonly kind: 'redirect'; readonly location: string }
   | { readonly kind: 'finished' };
 

@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { principalHook } from '../auth.ts';
 import { adminTokenRoutes } from './admin-token-routes.ts';
+import { operatorBrandingRoutes, tenantBrandingRoutes } from './branding-routes.ts';
 import { directoryRoutes } from './directory-routes.ts';
 import { domainRoutes } from './domain-routes.ts';
 import { operatorEventRoutes, tenantEventRoutes } from './event-routes.ts';
@@ -75,6 +76,7 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminSurfaceDeps):
     await operatorEventRoutes(scope, deps);
     await operatorWebhookRoutes(scope, deps);
     await setupLinkRoutes(scope, deps);
+    await operatorBrandingRoutes(scope, deps);
   });
   await app.register(async (scope) => {
     scope.addHook('onRequest', principalHook(deps, 'admin'));
@@ -89,6 +91,7 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminSurfaceDeps):
     await setupRoutes(scope, deps);
     await testSignInRoutes(scope, deps);
     await domainRoutes(scope, deps);
+    await tenantBrandingRoutes(scope, deps);
   });
   await app.register(async (scope) => {
     // Either role: the tenant's admin reads its own directory, the operator (the vendor's backend) any tenant's.

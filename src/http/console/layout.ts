@@ -6,7 +6,19 @@ import { html, type Markup } from './html.ts';
 export const CONSOLE_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
-export const PRODUCT = 'Roster';
+/** What the frame shows of the branding (ADR 0035); the colours come from /console/assets/brand.css. */
+export interface FrameBrand {
+  readonly productName: string;
+  readonly logoUrl: string | null;
+}
+
+const ROSTER: FrameBrand = { productName: 'Roster', logoUrl: null };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The colours live in a stylesheet (CSP `style-src 'self'`), one per tenant, the operator's without a tenant. */
+const brandSheet = (tenantId: string | undefined) =>
+  tenantId && UUID.test(tenantId) ? `/console/assets/brand.css?tenant=${tenantId}` : '/console/assets/brand.css';
 
 const NAV = [
   ['overview', 'Overview', '/console'],
@@ -15,6 +27,7 @@ const NAV = [
   ['logs', 'Provisioning log', '/console/logs'],
   ['users', 'Users', '/console/users'],
   ['groups', 'Groups', '/console/groups'],
+  ['domains', 'Domains', '/console/domains'],
   ['audit', 'Audit log', '/console/audit'],
   ['webhooks', 'Webhooks', '/console/webhooks'],
 ] as const;
@@ -22,17 +35,25 @@ const NAV = [
 export type Section = (typeof NAV)[number][0];
 
 export interface SessionFrame {
+  readonly tenantId: string;
   readonly tenantName: string;
+  readonly brand: FrameBrand;
   readonly csrf: string;
   readonly section: Section;
 }
 
-function document(title: string, body: Markup): string {
+function document(title: string, body: Markup, brand: FrameBrand, tenantId?: string): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="same-origin"><title>${title} · ${PRODUCT} console</title>
-<link rel="stylesheet" href="/console/assets/console.css"><script src="/console/assets/console.js" defer></script>
+<meta name="referrer" content="same-origin"><title>${title} · ${brand.productName} console</title>
+<link rel="stylesheet" href="/console/assets/console.css"><link rel="stylesheet" href="${brandSheet(tenantId)}">
+<script src="/console/assets/console.js" defer></script>
 </head><body>${body}</body></html>`.text;
+}
+
+/** The logo is decorative next to the product name, so its text alternative is empty. */
+function brandMark(brand: FrameBrand): Markup {
+  return html`${brand.logoUrl ? html`<img class="logo" src="${brand.logoUrl}" alt="" height="28">` : ''}${brand.productName} console`;
 }
 
 /** A page of a signed-in session. */
@@ -44,19 +65,22 @@ export function consolePage(frame: SessionFrame, title: string, content: Markup)
   return document(
     title,
     html`<a class="skip" href="#main">Skip to content</a>
-<header class="top"><p class="brand">${PRODUCT} console <span class="tenant">${frame.tenantName}</span></p>
+<header class="top"><p class="brand">${brandMark(frame.brand)} <span class="tenant">${frame.tenantName}</span></p>
 <form method="post" action="/console/logout"><input type="hidden" name="_csrf" value="${frame.csrf}">
 <button type="submit" class="link">Sign out</button></form></header>
 <div class="frame"><nav aria-label="Console sections"><ul>${links}</ul></nav>
 <main id="main" tabindex="-1"><h1>${title}</h1>${content}</main></div>`,
+    frame.brand,
+    frame.tenantId,
   );
 }
 
-/** A page outside a session: sign-in, setup links, errors. */
-export function plainPage(title: string, content: Markup): string {
+/** A page outside a session: sign-in, setup links, errors. Without a brand given, Roster's own. */
+export function plainPage(title: string, content: Markup, brand: FrameBrand = ROSTER): string {
   return document(
     title,
-    html`<header class="top"><p class="brand">${PRODUCT} console</p></header>
+    html`<header class="top"><p class="brand">${brandMark(brand)}</p></header>
 <main id="main" class="narrow"><h1>${title}</h1>${content}</main>`,
+    brand,
   );
 }

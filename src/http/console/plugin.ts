@@ -1,14 +1,17 @@
 // The admin console under /console (ADR 0028): server-rendered pages over the same core use cases as the admin
 // API. This module wires the shared parts: assets, headers, form bodies, sessions, CSRF and error pages.
+
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { endConsoleSession, startSessionWithAdminToken } from '../../core/console/sessions.ts';
 import { DomainError } from '../../core/errors.ts';
 import { statusOf } from '../problem.ts';
 import { auditPages } from './audit-pages.ts';
+import { brandCssRoute, operatorBrand } from './brand-css.ts';
 import { directoryPages } from './directory-pages.ts';
+import { domainPages } from './domain-pages.ts';
 import { html } from './html.ts';
-import { CONSOLE_CSP, plainPage } from './layout.ts';
+import { CONSOLE_CSP, type FrameBrand, plainPage } from './layout.ts';
 import { logPages } from './log-pages.ts';
 import { overviewPage } from './overview.ts';
 import { sendPage } from './render.ts';
@@ -71,8 +74,9 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
 
   app.get('/assets/console.css', async (_request, reply) => reply.type('text/css; charset=utf-8').send(css));
   app.get('/assets/console.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(js));
+  await brandCssRoute(app, deps);
 
-  app.get('/login', async (_request, reply) => sendPage(reply, loginForm()));
+  app.get('/login', async (_request, reply) => sendPage(reply, loginForm(await operatorBrand(deps))));
   app.post<{ Body: { token?: string } }>('/login', async (request, reply) => {
     if (!sameOrigin(request, deps.publicUrl)) return refuseForgery(reply);
     try {
@@ -81,7 +85,11 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
       return reply.redirect('/console', 303);
     } catch (error) {
       if (!(error instanceof DomainError) || !error.code.startsWith('auth.')) throw error;
-      return sendPage(reply, loginForm('That is not a valid admin token of any tenant.'), 401);
+      return sendPage(
+        reply,
+        loginForm(await operatorBrand(deps), 'That is not a valid admin token of any tenant.'),
+        401,
+      );
     }
   });
 
@@ -96,7 +104,11 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
       clearSessionCookie(reply, policy);
       return sendPage(
         reply,
-        plainPage('Signed out', html`<p>You have signed out.</p><p><a href="/console/login">Sign in again</a></p>`),
+        plainPage(
+          'Signed out',
+          html`<p>You have signed out.</p><p><a href="/console/login">Sign in again</a></p>`,
+          await operatorBrand(deps),
+        ),
       );
     });
     await overviewPage(scope, deps);
@@ -105,13 +117,14 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
     await tokenPages(scope, deps);
     await logPages(scope, deps);
     await directoryPages(scope, deps);
+    await domainPages(scope, deps);
     await auditPages(scope, deps);
   });
 }
 
 const back = html`<p><a href="/console">Back to the console</a></p>`;
 
-function loginForm(error?: string): string {
+function loginForm(brand: FrameBrand, error?: string): string {
   return plainPage(
     'Sign in to the console',
     html`<p>Paste a tenant admin token once. It starts a session; the token itself is not kept in this browser.</p>
@@ -121,5 +134,6 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
 <input id="token" name="token" type="password" autocomplete="off" required${error ? html` aria-invalid="true"` : ''}>
 <button type="submit">Sign in</button></form>
 <p class="muted">Received a setup link? Open it instead: it signs you in by itself.</p>`,
+    brand,
   );
 }

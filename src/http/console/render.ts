@@ -1,5 +1,6 @@
 // Rendering a signed-in page: the session's tenant and synchronizer token go into every frame and form.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { effectiveBranding } from '../../core/branding/branding.ts';
 import type { FieldProblem } from '../../core/errors.ts';
 import { html, type Markup } from './html.ts';
 import { consolePage, type Section } from './layout.ts';
@@ -16,9 +17,18 @@ export async function sendConsolePage(
   page: { section: Section; title: string; content: Markup; status?: number },
 ): Promise<FastifyReply> {
   const session = sessionOf(request);
-  const tenant = await deps.store.tenants.get(session.tenantId);
+  const [tenant, brand] = await Promise.all([
+    deps.store.tenants.get(session.tenantId),
+    effectiveBranding(deps.store, session.tenantId),
+  ]);
   const body = consolePage(
-    { tenantName: tenant?.name ?? session.tenantId, csrf: session.csrf, section: page.section },
+    {
+      tenantId: session.tenantId,
+      tenantName: tenant?.name ?? session.tenantId,
+      brand,
+      csrf: session.csrf,
+      section: page.section,
+    },
     page.title,
     page.content,
   );

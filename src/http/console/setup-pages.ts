@@ -1,8 +1,10 @@
 // Opening a setup link (ADR 0028): the GET shows a button, the POST redeems the link and starts the session.
 // Redeeming on the POST keeps mail scanners and link previews, which fetch URLs with GET, from spending the link.
+
 import type { FastifyInstance } from 'fastify';
 import { startConsoleSession } from '../../core/console/sessions.ts';
 import { redeemSetupLink, type SetupLinkRefusal } from '../../core/setup/setup-links.ts';
+import { operatorBrand } from './brand-css.ts';
 import { html } from './html.ts';
 import { plainPage } from './layout.ts';
 import { sendPage } from './render.ts';
@@ -47,6 +49,7 @@ export async function setupPages(app: FastifyInstance, deps: ConsoleDeps, policy
         html`<p>This link opens the console where you connect your Microsoft Entra ID: sign-in (SSO) and user provisioning (SCIM).</p>
 <p>It works <strong>once</strong>: after you continue, it cannot be used again. Your session then lasts while you work.</p>
 <form method="post" action="/console/setup/${request.params.secret}"><button type="submit">Open the console</button></form>`,
+        await operatorBrand(deps),
       ),
     ),
   );
@@ -61,6 +64,7 @@ export async function setupPages(app: FastifyInstance, deps: ConsoleDeps, policy
         plainPage(
           refusal.title,
           html`<p>${refusal.text}</p><p><a href="/console/login">Sign in with an admin token</a></p>`,
+          await operatorBrand(deps),
         ),
         refusal.status,
       );

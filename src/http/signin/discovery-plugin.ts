@@ -6,6 +6,7 @@
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { effectiveBranding } from '../../core/branding/branding.ts';
 import { discoverRealm } from '../../core/domains/discovery.ts';
 import type { Repositories } from '../../core/ports.ts';
 import { readCookie } from '../cookies.ts';
@@ -15,7 +16,7 @@ import type { SignInRateLimits } from './plugin.ts';
 import { sendPage } from './send-page.ts';
 
 export interface DiscoveryPluginOptions {
-  readonly store: Pick<Repositories, 'domains' | 'ssoProviders'>;
+  readonly store: Pick<Repositories, 'domains' | 'ssoProviders' | 'branding'>;
   readonly publicUrl: string;
   readonly initiateLoginUri: string;
   readonly limits: SignInRateLimits;
@@ -42,6 +43,9 @@ export async function discoveryPlugin(app: FastifyInstance, options: DiscoveryPl
     (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
 
+  // Before an address names a tenant, the page carries the operator's branding (ADR 0035).
+  const brand = () => effectiveBranding(options.store, null);
+
   app.setErrorHandler(async (error, request, reply) => {
     if (reply.sent) return;
     if (options.isStoreUnavailable(error)) {
@@ -50,7 +54,9 @@ export async function discoveryPlugin(app: FastifyInstance, options: DiscoveryPl
     }
     const status = (error as { statusCode?: number }).statusCode;
     // Fastify's own refusals (an oversized or unparseable body): the form again, never a 500.
-    if (status !== undefined && status >= 400 && status < 500) return sendPage(reply, 400, discoveryRefusedPage());
+    if (status !== undefined && status >= 400 && status < 500)
+      // The branding read may fail with the store; the refusal page then shows Roster's own.
+      return sendPage(reply, 400, discoveryRefusedPage(await brand().catch(() => undefined)));
     request.log.error({ err: { message: (error as Error).message } }, 'home-realm discovery failed');
     return sendPage(reply, 500, failedPage());
   });
@@ -75,7 +81,9 @@ export async function discoveryPlugin(app: FastifyInstance, options: DiscoveryPl
     return token;
   };
 
-  app.get('/signin', async (request, reply) => sendPage(reply, 200, discoveryPage(withToken(request, reply))));
+  app.get('/signin', async (request, reply) =>
+    sendPage(reply, 200, discoveryPage(withToken(request, reply), await brand())),
+  );
 
   app.post<{ Body: Record<string, string> | undefined }>('/signin', async (request, reply) => {
     const cookie = cookieToken(request);
@@ -87,11 +95,12 @@ export async function discoveryPlugin(app: FastifyInstance, options: DiscoveryPl
       !sameToken(cookie, body.csrf) ||
       (sentOrigin !== undefined && sentOrigin !== origin)
     ) {
-      return sendPage(reply, 403, discoveryRefusedPage());
+      return sendPage(reply, 403, discoveryRefusedPage(await brand()));
     }
     const email = typeof body.email === 'string' ? body.email.trim().slice(0, 320) : '';
     const realm = await discoverRealm(options.store, email);
-    if (realm.kind === 'none') return sendPage(reply, 200, discoveryPage(cookie, { message: NO_REALM_MESSAGE }));
+    if (realm.kind === 'none')
+      return sendPage(reply, 200, discoveryPage(cookie, await brand(), { message: NO_REALM_MESSAGE }));
     const target = new URL(options.initiateLoginUri);
     target.searchParams.set('iss', `${options.publicUrl}/${realm.tenantId}`);
     target.searchParams.set('login_hint', email);

@@ -2,7 +2,7 @@
 // pages for failures. The engine answers in codes (core/signin/outcomes.ts, DomainError); each maps here once.
 import type { DomainErrorCode } from '../../core/errors.ts';
 import type { ChoiceNotice, ProviderChoice, SignInRefusalReason } from '../../core/signin/outcomes.ts';
-import { escapeHtml, page } from '../../lib/html.ts';
+import { escapeHtml, type PageBrand, page } from '../../lib/html.ts';
 import { statusOf } from '../problem.ts';
 
 /** What a person reads when sign-in is refused; the precise reason goes to the audit log, not to the page. */
@@ -31,16 +31,29 @@ const NOTICES: Record<ChoiceNotice, string> = {
   hint_unavailable: 'The requested sign-in method is not available.',
 };
 
+/** Who a sign-in page speaks for (ADR 0035): the branding, the tenant's name and, once known, the app's. */
+export interface SignInContext {
+  readonly brand: PageBrand;
+  readonly tenantName: string;
+  readonly appName?: string | undefined;
+}
+
+function heading(context: SignInContext): string {
+  const app = context.appName ? `Sign in to ${escapeHtml(context.appName)}` : 'Sign in';
+  return `<h1>${app}</h1><p class="muted">with your ${escapeHtml(context.tenantName)} account</p>`;
+}
+
 export function choosePage(
   tenantId: string,
   uid: string,
   choices: readonly ProviderChoice[],
+  context: SignInContext,
   notice?: ChoiceNotice,
 ): string {
   const buttons = choices
     .map(
       (c) =>
-        `<a class="button" href="/${escapeHtml(tenantId)}/signin/${escapeHtml(uid)}/start/${encodeURIComponent(c.scheme)}">Sign in with ${escapeHtml(c.displayName)}</a>`,
+        `<a class="button primary" href="/${escapeHtml(tenantId)}/signin/${escapeHtml(uid)}/start/${encodeURIComponent(c.scheme)}">Sign in with ${escapeHtml(c.displayName)}</a>`,
     )
     .join('\n');
   const body =
@@ -48,17 +61,27 @@ export function choosePage(
       ? buttons
       : '<p>No sign-in method is available for this organisation. Ask your administrator.</p>';
   return page(
-    'Sign in',
-    `<h1>Sign in</h1>${notice ? `<p role="alert">${escapeHtml(NOTICES[notice])}</p>` : ''}${body}
+    context.appName ? `Sign in to ${context.appName}` : 'Sign in',
+    `${heading(context)}${notice ? `<p role="alert">${escapeHtml(NOTICES[notice])}</p>` : ''}${body}
 <p><a class="muted" href="/${escapeHtml(tenantId)}/signin/${escapeHtml(uid)}/abort">Cancel and return to the application</a></p>`,
+    context.brand,
   );
 }
 
-export function refusedPage(tenantId: string, uid: string | undefined, reason: SignInRefusalReason): string {
+export function refusedPage(
+  tenantId: string,
+  uid: string | undefined,
+  reason: SignInRefusalReason,
+  context: SignInContext,
+): string {
   const back = uid
     ? `<a class="button" href="/${escapeHtml(tenantId)}/signin/${escapeHtml(uid)}/abort">Return to the application</a>`
     : '';
-  return page('Sign-in refused', `<h1>You cannot sign in</h1><p>${escapeHtml(REFUSALS[reason])}</p>${back}`);
+  return page(
+    'Sign-in refused',
+    `<h1>You cannot sign in</h1><p class="muted">${escapeHtml(context.tenantName)}</p><p>${escapeHtml(REFUSALS[reason])}</p>${back}`,
+    context.brand,
+  );
 }
 
 function problemPage(title: string, message: string): string {

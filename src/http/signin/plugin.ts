@@ -1,8 +1,10 @@
 // Sign-in routes: each tenant's OpenID Provider protocol endpoints, and the pages and hops of the broker.
+
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../core/errors.ts';
 import type { Limiter } from '../../core/ratelimit/token-buckets.ts';
 import type { RateLimitScope, Telemetry } from '../../core/telemetry/ports.ts';
+import { type BrandingReader, signInContext } from './branding.ts';
 import {
   choosePage,
   errorPage,
@@ -32,6 +34,8 @@ export interface SignInPluginOptions {
   /** Cookies are Secure unless ROSTER_PUBLIC_URL is plain http. */
   readonly secureCookies?: boolean;
   readonly telemetry: Telemetry;
+  /** The branding and tenant name on the pages (ADR 0035). */
+  readonly store: BrandingReader;
 }
 
 const TENANT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -137,7 +141,17 @@ export async function signInPlugin(app: FastifyInstance, options: SignInPluginOp
     if (!checkParams(request.params)) return notFound(reply);
     const query = queryOf(request);
     const uid = await engine.interactionOfState(request.params.tenantId, query.get('state') ?? '');
-    if (!uid) return sendPage(reply, 400, refusedPage(request.params.tenantId, undefined, 'state_mismatch'));
+    if (!uid)
+      return sendPage(
+        reply,
+        400,
+        refusedPage(
+          request.params.tenantId,
+          undefined,
+          'state_mismatch',
+          await signInContext(options.store, request.params.tenantId),
+        ),
+      );
     // Continue under the interaction's path, where its cookie is sent: that binds the callback to this browser.
     return reply.code(303).header('location', `/${request.params.tenantId}/signin/${uid}/return?${query}`).send();
   });
@@ -148,7 +162,11 @@ export async function signInPlugin(app: FastifyInstance, options: SignInPluginOp
     const step = await engine.interaction(tenantId, request.raw, reply.raw, uid);
     if (step.kind === 'finished') return reply.hijack();
     if (step.kind === 'redirect') return reply.code(303).header('location', step.location).send();
-    return sendPage(reply, 200, choosePage(tenantId, uid, step.choices, step.notice));
+    return sendPage(
+      reply,
+      200,
+      choosePage(tenantId, uid, step.choices, await signInContext(options.store, tenantId, step.appName), step.notice),
+    );
   });
 
   app.get<{ Params: Params }>('/:tenantId/signin/:uid/start/:scheme', async (request, reply) => {
@@ -156,7 +174,7 @@ export async function signInPlugin(app: FastifyInstance, options: SignInPluginOp
     const { tenantId, uid, scheme } = request.params;
     const next = await engine.startUpstream(tenantId, request.raw, reply.raw, uid, scheme);
     if (next instanceof URL) return reply.code(303).header('location', next.href).send();
-    return sendPage(reply, 403, refusedPage(tenantId, uid, next.reason));
+    return sendPage(reply, 403, refusedPage(tenantId, uid, next.reason, await signInContext(options.store, tenantId)));
   });
 
   app.get<{ Params: Params }>('/:tenantId/signin/:uid/return', async (request, reply) => {
@@ -164,7 +182,11 @@ export async function signInPlugin(app: FastifyInstance, options: SignInPluginOp
     const { tenantId, uid } = request.params;
     const outcome = await engine.completeUpstream(tenantId, request.raw, reply.raw, uid, queryOf(request));
     if (outcome.kind === 'finished') return reply.hijack();
-    return sendPage(reply, 403, refusedPage(tenantId, uid, outcome.reason));
+    return sendPage(
+      reply,
+      403,
+      refusedPage(tenantId, uid, outcome.reason, await signInContext(options.store, tenantId)),
+    );
   });
 
   app.get<{ Params: Params }>('/:tenantId/signin/:uid/abort', async (request, reply) => {

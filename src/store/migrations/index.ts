@@ -13,6 +13,7 @@ import * as m0010 from './0010-setup.ts';
 import * as m0011 from './0011-domains.ts';
 import * as m0012 from './0012-roles.ts';
 import * as m0013 from './0013-console-sessions.ts';
+import * as m0014 from './0014-branding.ts';
 import type { MigrationContext } from './context.ts';
 
 interface MigrationModule {
@@ -33,6 +34,7 @@ const modules: Record<string, MigrationModule> = {
   '0011-domains': m0011,
   '0012-roles': m0012,
   '0013-console-sessions': m0013,
+  '0014-branding': m0014,
 };
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {
