@@ -4,6 +4,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleSessionRecord } from '../../core/console/ports.ts';
 import { type ConsoleSessionDeps, csrfMatches, resolveConsoleSession } from '../../core/console/sessions.ts';
+import { isLoopbackHost } from '../../core/sso/authority.ts';
 import type { AdminSurfaceDeps } from '../admin/surface.ts';
 import { readCookie } from '../cookies.ts';
 import { html } from './html.ts';
@@ -32,16 +33,12 @@ export interface CookiePolicy {
  */
 export function cookiePolicy(publicUrl: string, absoluteMs: number): CookiePolicy {
   const url = new URL(publicUrl);
-  const secure = url.protocol === 'https:' || !isLoopback(url.hostname);
+  const secure = url.protocol === 'https:' || !isLoopbackHost(url.hostname);
   return {
     name: secure ? '__Host-roster-console' : 'roster-console',
     secure,
     maxAgeSeconds: Math.floor(absoluteMs / 1000),
   };
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
 export function setSessionCookie(reply: FastifyReply, policy: CookiePolicy, value: string): void {
