@@ -1,5 +1,6 @@
-// Why a sign-in was refused, in words for the tenant's admin (a test sign-in's outcome): unlike the sign-in page's
-// words for the person signing in, these say what to check or change.
+// A test sign-in's outcome in words for the tenant's admin: why a sign-in was refused (unlike the sign-in page's
+// words for the person signing in, these say what to check or change), and how it reached its subject.
+import type { TestSignInOutcome } from '../setup/ports.ts';
 import type { SignInRefusalReason } from './outcomes.ts';
 
 const FOR_ADMINS: Record<SignInRefusalReason, string> = {
@@ -28,4 +29,18 @@ const FOR_ADMINS: Record<SignInRefusalReason, string> = {
 
 export function explainRefusal(reason: string): string {
   return Object.hasOwn(FOR_ADMINS, reason) ? FOR_ADMINS[reason as SignInRefusalReason] : reason;
+}
+
+type SubjectHow = NonNullable<TestSignInOutcome['subject']>['how'];
+
+const HOW: Record<SubjectHow, string> = {
+  bound: 'already linked to this identity',
+  'would link': 'would be linked at the first real sign-in',
+  'would be created': 'would be created at the first real sign-in (auto-provisioning)',
+  refused: 'refused',
+};
+
+/** How a test sign-in reached (or would reach) its subject, for the outcome page and the console. */
+export function explainHow(how: string): string {
+  return Object.hasOwn(HOW, how) ? HOW[how as SubjectHow] : how;
 }

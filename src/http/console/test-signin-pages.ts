@@ -6,18 +6,11 @@ import type { FastifyInstance } from 'fastify';
 import { DomainError } from '../../core/errors.ts';
 import type { TestSignInOutcome } from '../../core/setup/ports.ts';
 import { createTestSignIn, getTestSignIn } from '../../core/setup/test-signins.ts';
-import { explainRefusal } from '../../core/signin/refusal-explanations.ts';
+import { explainHow, explainRefusal } from '../../core/signin/refusal-explanations.ts';
 import { isUuid } from '../../lib/ids.ts';
 import { html, type Markup, when } from './html.ts';
 import { sendConsolePage } from './render.ts';
 import { type ConsoleDeps, sessionOf } from './session.ts';
-
-const HOW: Record<string, string> = {
-  bound: 'already linked to this Entra ID account',
-  'would link': 'would be linked at the first real sign-in',
-  'would be created': 'would be created at the first real sign-in (auto-provisioning)',
-  refused: 'refused',
-};
 
 function outcomeOf(outcome: TestSignInOutcome): Markup {
   const s = outcome.subject;
@@ -33,7 +26,7 @@ function outcomeOf(outcome: TestSignInOutcome): Markup {
     s
       ? html`<p>Subject: ${s.userName ? html`<strong>${s.userName}</strong>` : 'a new user'}${
           s.userId ? html` (<a href="/console/users/${encodeURIComponent(s.userId)}">user ${s.userId}</a>)` : ''
-        } — ${HOW[s.how] ?? s.how}${s.rule ? ` by ${s.rule}` : ''}.</p>`
+        } — ${explainHow(s.how)}${s.rule ? ` by ${s.rule}` : ''}.</p>`
       : ''
   }${claims.length ? html`<table><caption>Claims received</caption><tbody>${claims}</tbody></table>` : html`<p>No claims were received.</p>`}`;
 }

@@ -1,14 +1,7 @@
 // The page a test sign-in lands on (ADR 0029): what the IdP sent and what Roster made of it, escaped, no script.
 import type { TestSignInOutcome } from '../../core/setup/ports.ts';
-import { explainRefusal } from '../../core/signin/refusal-explanations.ts';
+import { explainHow, explainRefusal } from '../../core/signin/refusal-explanations.ts';
 import { escapeHtml, page } from '../../lib/html.ts';
-
-const HOW: Record<string, string> = {
-  bound: 'already linked to this identity',
-  'would link': 'would be linked at the first real sign-in',
-  'would be created': 'would be created at the first real sign-in (auto-provisioning)',
-  refused: 'refused',
-};
 
 function subjectLine(outcome: TestSignInOutcome): string {
   const s = outcome.subject;
@@ -16,7 +9,7 @@ function subjectLine(outcome: TestSignInOutcome): string {
   const who = s.userName ? `<strong>${escapeHtml(s.userName)}</strong>` : 'a new user';
   const id = s.userId ? ` <span class="muted">(id ${escapeHtml(s.userId)})</span>` : '';
   const rule = s.rule ? ` by ${escapeHtml(s.rule)}` : '';
-  return `<p>Subject: ${who}${id} — ${escapeHtml(HOW[s.how] ?? s.how)}${rule}.</p>`;
+  return `<p>Subject: ${who}${id} — ${escapeHtml(explainHow(s.how))}${rule}.</p>`;
 }
 
 function claimsTable(claims: Readonly<Record<string, unknown>> | undefined): string {
