@@ -1,7 +1,7 @@
 // Query spans for both stores (ADR 0034): a Kysely dialect wrapper, since better-sqlite3 has no instrumentation and
 // one wrapper keeps the two stores' spans alike. A span carries the SQL text Kysely compiled — placeholders, never
 // the parameter values — and an error's code, never its message (which can quote a value).
-import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { type Span, SpanKind, type SpanOptions, SpanStatusCode } from '@opentelemetry/api';
 import type {
   CompiledQuery,
   DatabaseConnection,
@@ -16,28 +16,38 @@ import type { Reader } from './fixed-queries.ts';
 
 type System = 'sqlite' | 'postgresql';
 
+/**
+ * A query's CLIENT span: named and labelled by its first keyword; the SQL text has placeholders, and parameter values
+ * are never read.
+ */
+function querySpan(system: string, sql: string): { name: string; options: SpanOptions } {
+  const operation = /^\s*(\w+)/.exec(sql)?.[1]?.toLowerCase() ?? 'query';
+  const attributes = { 'db.system.name': system, 'db.operation.name': operation, 'db.query.text': sql };
+  return { name: `${operation} ${system}`, options: { kind: SpanKind.CLIENT, attributes } };
+}
+
+/** A failed query: the driver's error code only, never its message (a unique violation's message can quote a value). */
+function recordQueryError(span: Span, error: unknown): void {
+  const code = (error as { code?: unknown }).code;
+  span.setStatus({ code: SpanStatusCode.ERROR });
+  span.setAttribute('error.type', typeof code === 'string' ? code : 'error');
+}
+
 function traced(inner: DatabaseConnection, system: System): DatabaseConnection {
   const tracer = rosterTracer();
   return {
     executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-      const operation = /^\s*(\w+)/.exec(query.sql)?.[1]?.toLowerCase() ?? 'query';
-      const attributes = { 'db.system.name': system, 'db.operation.name': operation, 'db.query.text': query.sql };
-      return tracer.startActiveSpan(
-        `${operation} ${system}`,
-        { kind: SpanKind.CLIENT, attributes },
-        async (span: Span) => {
-          try {
-            return await inner.executeQuery<R>(query);
-          } catch (error) {
-            const code = (error as { code?: unknown }).code;
-            span.setStatus({ code: SpanStatusCode.ERROR });
-            span.setAttribute('error.type', typeof code === 'string' ? code : 'error');
-            throw error;
-          } finally {
-            span.end();
-          }
-        },
-      );
+      const { name, options } = querySpan(system, query.sql);
+      return tracer.startActiveSpan(name, options, async (span: Span) => {
+        try {
+          return await inner.executeQuery<R>(query);
+        } catch (error) {
+          recordQueryError(span, error);
+          throw error;
+        } finally {
+          span.end();
+        }
+      });
     },
     streamQuery: (query, chunkSize) => inner.streamQuery(query, chunkSize),
   };
@@ -125,15 +135,12 @@ export function withReaderTracing<R extends Reader>(reader: R): R {
   const run =
     <T>(read: (sql: string, parameters: readonly unknown[]) => T) =>
     (sql: string, parameters: readonly unknown[]): T => {
-      const operation = /^\s*(\w+)/.exec(sql)?.[1]?.toLowerCase() ?? 'query';
-      const attributes = { 'db.system.name': 'sqlite', 'db.operation.name': operation, 'db.query.text': sql };
-      return tracer.startActiveSpan(`${operation} sqlite`, { kind: SpanKind.CLIENT, attributes }, (span) => {
+      const { name, options } = querySpan('sqlite', sql);
+      return tracer.startActiveSpan(name, options, (span) => {
         try {
           return read(sql, parameters);
         } catch (error) {
-          const code = (error as { code?: unknown }).code;
-          span.setStatus({ code: SpanStatusCode.ERROR });
-          span.setAttribute('error.type', typeof code === 'string' ? code : 'error');
+          recordQueryError(span, error);
           throw error;
         } finally {
           span.end();
