@@ -50,7 +50,11 @@ export type DomainErrorCode =
   | 'domains.not_found'
   | 'domains.exists'
   | 'domains.taken'
-  | 'domains.public_suffix';
+  | 'domains.public_suffix'
+  // Directory connections (src/core/directories, ADR 0043)
+  | 'directories.not_found'
+  | 'directories.scheme_taken'
+  | 'directories.has_scim_tokens';
 
 export interface FieldProblem {
   readonly field: string;

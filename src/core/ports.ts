@@ -2,6 +2,7 @@
 import type { Clock } from '../lib/clock.ts';
 import type { Digest, Keyring } from '../lib/keyring.ts';
 import type { BrandingRepository } from './branding/records.ts';
+import type { DirectoryConnectionRepository } from './directories/ports.ts';
 import type { DomainRepository, SettingsRepository } from './domains/ports.ts';
 import type { EventRepository } from './events/ports.ts';
 import type {
@@ -86,6 +87,8 @@ export interface Repositories {
   readonly roles: RoleRepository;
   /** Branding (ADR 0035): the operator's row and the tenants' overrides. */
   readonly branding: BrandingRepository;
+  /** Directory connections (ADR 0043): SCIM-only connections that SCIM tokens can name. */
+  readonly directoryConnections: DirectoryConnectionRepository;
 }
 
 /** Where a secret at rest is sealed: its kind and row decide the context (AAD) it is bound to. */

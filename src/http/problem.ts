@@ -52,6 +52,9 @@ const TITLES: Record<ProblemCode, { status: number; title: string }> = {
   'domains.exists': { status: 409, title: 'Domain already claimed' },
   'domains.taken': { status: 409, title: 'Domain verified by another tenant' },
   'domains.public_suffix': { status: 400, title: 'Public suffix refused' },
+  'directories.not_found': { status: 404, title: 'Directory connection not found' },
+  'directories.scheme_taken': { status: 409, title: 'Scheme already used by a directory connection' },
+  'directories.has_scim_tokens': { status: 409, title: 'Directory connection still has SCIM tokens' },
   // The SCIM use cases' codes: the SCIM surface sends them as SCIM errors (src/http/scim/errors.ts); here for the
   // day an admin route calls a SCIM use case.
   'scim.not_found': { status: 404, title: 'SCIM resource not found' },

@@ -11,6 +11,7 @@ import type {
   SsoProviderRecord,
 } from '../core/records.ts';
 import { createBrandingRepository } from './branding.ts';
+import { createDirectoryConnectionRepository } from './directory-connections.ts';
 import { createDomainRepository, createSettingsRepository } from './domains.ts';
 import { createEventRepository } from './events.ts';
 import { type FixedQueries, fixedQueries } from './fixed-queries.ts';
@@ -334,6 +335,7 @@ export function createRepositories(
     audit: createAuditRepository(db),
     roles: createRoleRepository(db, traits),
     branding: createBrandingRepository(db),
+    directoryConnections: createDirectoryConnectionRepository(db, traits),
   };
 }
 

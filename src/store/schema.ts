@@ -155,6 +155,7 @@ export interface Database extends ScimDatabase {
   tenant_role_settings: TenantRoleSettingsTable;
   operator_branding: OperatorBrandingTable;
   tenant_branding: TenantBrandingTable;
+  directory_connections: DirectoryConnectionsTable;
 }
 
 /** Migration 0013 (ADR 0028): console sessions. */
@@ -339,4 +340,15 @@ export interface OperatorBrandingTable extends BrandingColumns {
 
 export interface TenantBrandingTable extends BrandingColumns {
   tenant_id: string;
+}
+
+/** Migration 0018 (ADR 0043): SCIM-only directory connections, sharing the tenant's scheme namespace. */
+export interface DirectoryConnectionsTable {
+  id: string;
+  tenant_id: string;
+  scheme: string;
+  display_name: string;
+  type: string;
+  created_at: string;
+  updated_at: string;
 }

@@ -1,6 +1,7 @@
-// Okta's SCIM 2.0 requests (SPEC and CRUD test collections, Group Push), replayed against Roster.
+// Okta's SCIM 2.0 requests (SPEC and CRUD test collections, Group Push), replayed against Roster through a
+// directory connection (ADR 0043): the tenant has no SSO provider at all, as an Okta-only customer's wouldn't.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { call, startTestApp, type TestApp } from '../support/app.ts';
 import {
   CORE_GROUP,
   ERROR,
@@ -20,9 +21,20 @@ describe.each(STORE_KINDS)('Okta provisioning on %s', (kind) => {
   let tenant: ScimTenant;
   beforeAll(async () => {
     t = await startTestApp(kind);
-    tenant = await scimTenant(t.app, 'Okta tenant');
+    tenant = await scimTenant(t.app, 'Okta tenant', 'directory');
   });
   afterAll(() => t?.dispose());
+
+  it('runs on a directory connection, with no SSO provider of any kind in the tenant', async () => {
+    const providers = await t.db.store.db
+      .selectFrom('sso_providers')
+      .select('scheme')
+      .where('tenant_id', '=', tenant.tenantId)
+      .execute();
+    expect(providers).toEqual([]);
+    const tokens = await call(t.app, 'GET', '/iam/v1/scim', { token: tenant.adminToken });
+    expect(tokens.json().items).toEqual([expect.objectContaining({ id: tenant.scimTokenId, provider: 'okta' })]);
+  });
   const users = () => `${tenant.base}/Users`;
   const groups = () => `${tenant.base}/Groups`;
 

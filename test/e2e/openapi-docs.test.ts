@@ -115,9 +115,14 @@ describe('OpenAPI document and docs page', () => {
           `GET ${base}/{id}/deliveries`,
           `POST ${base}/{id}/deliveries/{deliveryId}/retry`,
         ]),
+        'POST /iam/v1/directories',
+        'GET /iam/v1/directories',
+        'GET /iam/v1/directories/{ref}',
+        'PATCH /iam/v1/directories/{ref}',
+        'DELETE /iam/v1/directories/{ref}',
       ]),
     );
-    expect(operations.length).toBe(77);
+    expect(operations.length).toBe(82);
     for (const [name, op] of operations) {
       expect(op.summary, name).toMatch(/\S/);
       const statuses = Object.keys(op.responses ?? {});

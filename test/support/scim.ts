@@ -1,4 +1,5 @@
-// A tenant with an Entra-style SSO provider and a SCIM token, and a small client for its SCIM endpoint.
+// A tenant with an Entra-style SSO provider (or, for SCIM-only tenants, a directory connection) and a SCIM token,
+// and a small client for its SCIM endpoint.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { call, createTenant, SEED_001_PROVIDER } from './app.ts';
 
@@ -11,15 +12,33 @@ export interface ScimTenant {
   readonly base: string;
 }
 
-export async function scimTenant(app: FastifyInstance, name = 'Contoso'): Promise<ScimTenant> {
+/**
+ * `connection`: what the token names. `sso` (default) registers an Entra SSO provider `entra`; `directory` registers
+ * only a directory connection `okta` of type okta (ADR 0043), so the tenant has no SSO provider at all.
+ */
+export async function scimTenant(
+  app: FastifyInstance,
+  name = 'Contoso',
+  connection: 'sso' | 'directory' = 'sso',
+): Promise<ScimTenant> {
   const tenant = await createTenant(app, name);
-  await call(app, 'POST', '/iam/v1/sso/azuread', {
-    token: tenant.adminToken,
-    body: { ...SEED_001_PROVIDER, scheme: 'entra' },
-  });
+  const linked =
+    connection === 'sso'
+      ? await call(app, 'POST', '/iam/v1/sso/azuread', {
+          token: tenant.adminToken,
+          body: { ...SEED_001_PROVIDER, scheme: 'entra' },
+        })
+      : await call(app, 'POST', '/iam/v1/directories', {
+          token: tenant.adminToken,
+          body: { scheme: 'okta', displayName: `${name} Okta`, type: 'okta' },
+        });
+  if (linked.statusCode !== 201) throw new Error(`${connection}: ${linked.statusCode} ${linked.body}`);
   const res = await call(app, 'POST', '/iam/v1/scim', {
     token: tenant.adminToken,
-    body: { provider: 'entra', providerDisplayName: 'Contoso Entra ID' },
+    body:
+      connection === 'sso'
+        ? { provider: 'entra', providerDisplayName: 'Contoso Entra ID' }
+        : { provider: 'okta', providerDisplayName: `${name} Okta provisioning` },
   });
   const token = res.json();
   return {

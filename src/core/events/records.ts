@@ -22,6 +22,9 @@ export const EVENT_TYPES = [
   'domain.verified',
   'domain.verification_failed',
   'domain.removed',
+  'directory.created',
+  'directory.updated',
+  'directory.deleted',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -2,6 +2,7 @@
 import { newId } from '../../lib/ids.ts';
 import { DecryptionError, decryptSecret, encryptSecret, type Keyring } from '../../lib/keyring.ts';
 import { recordAudit } from '../audit/audit.ts';
+import { assertSchemeFree } from '../directories/schemes.ts';
 import { DomainError, invalid } from '../errors.ts';
 import { newEvent } from '../events/records.ts';
 import type { CoreDeps } from '../ports.ts';
@@ -110,11 +111,8 @@ export async function createSsoProvider(
     updatedAt: now,
   };
   await deps.store.transaction(async (tx) => {
-    if (await tx.ssoProviders.get(tenantId, input.scheme)) {
-      throw new DomainError('sso.scheme_taken', `an SSO provider with scheme "${input.scheme}" already exists`, [
-        { field: 'scheme', message: 'already in use in this tenant' },
-      ]);
-    }
+    // One namespace for every provider kind and directory connection (ADR 0043).
+    await assertSchemeFree(tx, tenantId, input.scheme);
     await tx.ssoProviders.insert(record);
     await tx.events.append([
       newEvent(newId(), deps.clock.now(), tenantId, 'sso_provider.created', providerData(record)),
@@ -213,6 +211,8 @@ export async function deleteSsoProvider(
   scheme: string,
 ): Promise<void> {
   await deps.store.transaction(async (tx) => {
+    // The scheme lock stands in for the foreign key tokens no longer have (ADR 0043): no token slips in unseen.
+    await tx.directoryConnections.lockSchemes(tenantId);
     if (!(await tx.ssoProviders.get(tenantId, scheme))) {
       throw new DomainError('sso.not_found', `no SSO provider with scheme "${scheme}"`);
     }

@@ -1,9 +1,11 @@
-// SCIM bearer tokens: linked to one SSO provider of the tenant, shown once, stored as a keyed hash.
+// SCIM bearer tokens: linked to one connection of the tenant (an SSO provider of any kind or a directory connection,
+// ADR 0043) by its scheme, shown once, stored as a keyed hash.
 
 import { newId } from '../../lib/ids.ts';
 import { digestSecret } from '../../lib/keyring.ts';
 import { issueToken } from '../../lib/tokens.ts';
 import { recordAudit } from '../audit/audit.ts';
+import { lockSchemeOwner } from '../directories/schemes.ts';
 import { DomainError, invalid } from '../errors.ts';
 import { newEvent } from '../events/records.ts';
 import type { CoreDeps } from '../ports.ts';
@@ -38,11 +40,13 @@ export async function createScimToken(
   if (displayName.length === 0) throw invalid('providerDisplayName', 'must not be empty');
   const expiresAt = checkExpiry(input.expiresAt, now);
   return deps.store.transaction(async (tx) => {
-    if (!(await tx.ssoProviders.get(tenantId, input.provider))) {
+    // Under the scheme lock: the connection cannot be deleted between this check and the token's insert.
+    const owner = await lockSchemeOwner(tx, tenantId, input.provider);
+    if (!owner) {
       throw new DomainError(
         'scim_token.provider_unknown',
-        `provider "${input.provider}" does not match the scheme of any SSO provider of this tenant`,
-        [{ field: 'provider', message: `no SSO provider with scheme "${input.provider}"` }],
+        `provider "${input.provider}" does not match the scheme of any SSO provider or directory connection of this tenant`,
+        [{ field: 'provider', message: `no SSO provider or directory connection with scheme "${input.provider}"` }],
       );
     }
     const defaultRole = input.defaultRole ?? null;
@@ -79,7 +83,7 @@ export async function createScimToken(
       actor,
       action: 'scim_token.created',
       target: record.id,
-      data: { provider: record.provider, expiresAt, defaultRole },
+      data: { provider: record.provider, connection: owner.connection, kind: owner.kind, expiresAt, defaultRole },
     });
     return { record, value: token.value };
   });

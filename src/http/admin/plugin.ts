@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { principalHook } from '../auth.ts';
 import { adminTokenRoutes } from './admin-token-routes.ts';
 import { operatorBrandingRoutes, tenantBrandingRoutes } from './branding-routes.ts';
+import { directoryConnectionRoutes } from './directory-connection-routes.ts';
 import { directoryRoutes } from './directory-routes.ts';
 import { domainRoutes } from './domain-routes.ts';
 import { operatorEventRoutes, tenantEventRoutes } from './event-routes.ts';
@@ -92,6 +93,7 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminSurfaceDeps):
     await testSignInRoutes(scope, deps);
     await domainRoutes(scope, deps);
     await tenantBrandingRoutes(scope, deps);
+    await directoryConnectionRoutes(scope, deps);
   });
   await app.register(async (scope) => {
     // Either role: the tenant's admin reads its own directory, the operator (the vendor's backend) any tenant's.

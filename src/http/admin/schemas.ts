@@ -171,7 +171,12 @@ export const createScimTokenBody = {
   required: ['provider', 'providerDisplayName'],
   additionalProperties: false,
   properties: {
-    provider: { type: 'string', minLength: 1, maxLength: 63, description: 'The scheme of an SSO provider' },
+    provider: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 63,
+      description: 'The scheme of an SSO provider (any kind) or of a directory connection',
+    },
     providerDisplayName: { type: 'string', minLength: 1, maxLength: 200 },
     expiresAt: { type: ['string', 'null'], description: 'Optional RFC 3339 expiry; none by default' },
     defaultRole: {
@@ -238,5 +243,48 @@ export const scimLogSchema = {
       type: ['string', 'null'],
       description: 'A failed request in plain words for an IT admin (null for successes)',
     },
+  },
+} as const;
+
+/** Directory connections (ADR 0043). */
+export const DIRECTORY_TYPE_NAMES = ['okta', 'entra', 'generic'] as const;
+
+export const createDirectoryBody = {
+  type: 'object',
+  required: ['scheme', 'displayName', 'type'],
+  additionalProperties: false,
+  properties: {
+    scheme: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 63,
+      description: 'Unique in the tenant across SSO providers and directory connections; what SCIM tokens name',
+    },
+    displayName: { type: 'string', minLength: 1, maxLength: 200 },
+    type: {
+      type: 'string',
+      enum: DIRECTORY_TYPE_NAMES,
+      description: 'The identity provider that provisions through it (informational)',
+    },
+  },
+} as const;
+
+export const patchDirectoryBody = {
+  type: 'object',
+  required: ['displayName'],
+  additionalProperties: false,
+  properties: { displayName: { type: 'string', minLength: 1, maxLength: 200 } },
+} as const;
+
+export const directorySchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    scheme: { type: 'string' },
+    displayName: { type: 'string' },
+    type: { type: 'string', enum: DIRECTORY_TYPE_NAMES },
+    scimBaseUrl: { type: 'string', description: "The Tenant URL / SCIM base URL to enter in the IdP's SCIM app" },
+    createdAt: timestamp,
+    updatedAt: timestamp,
   },
 } as const;

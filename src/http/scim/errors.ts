@@ -114,6 +114,9 @@ export function domainToWire(error: DomainError): ScimWireError | undefined {
     case 'sso.has_scim_tokens':
     case 'scim_token.not_found':
     case 'scim_token.provider_unknown':
+    case 'directories.not_found':
+    case 'directories.scheme_taken':
+    case 'directories.has_scim_tokens':
     case 'audit.cursor_invalid':
     case 'events.cursor_invalid':
     case 'events.cursor_expired':
