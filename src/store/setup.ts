@@ -114,6 +114,14 @@ async function facts(db: Kysely<Database>, tenantId: string, now: string): Promi
         .limit(1),
     ),
   ]);
+  const directory = await oldest(
+    db
+      .selectFrom('directory_connections')
+      .select('created_at as at')
+      .where('tenant_id', '=', tenantId)
+      .orderBy('created_at')
+      .limit(1),
+  );
   return {
     firstProviderAt: provider,
     redirectUriConfirmedAt: confirmed?.at ?? null,
@@ -122,6 +130,7 @@ async function facts(db: Kysely<Database>, tenantId: string, now: string): Promi
     firstScimRequestAt: request,
     firstUserProvisionedAt: created ?? (used ? await scimCreatedUserAt(db, tenantId) : null),
     firstSignInAt: signIn,
+    firstDirectoryAt: directory,
   };
 }
 

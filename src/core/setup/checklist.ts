@@ -40,10 +40,28 @@ const step = (id: SetupStepId, title: string, done: boolean, at: string | null):
   at: done ? at : null,
 });
 
-/** Pure: the steps, in the order an admin takes them, from the facts. */
+/** The earlier of two optional times (ISO-8601 UTC text orders as time does). */
+const earliest = (a: string | null, b: string | null): string | null =>
+  a === null ? b : b === null ? a : a < b ? a : b;
+
+/** The steps that only sign-in needs: a SCIM-only tenant (a directory connection, no SSO provider) has none. */
+const SIGN_IN_STEPS: readonly SetupStepId[] = ['redirect_uri_registered', 'first_sign_in'];
+
+/**
+ * Pure: the steps, in the order an admin takes them, from the facts. A directory connection (ADR 0043) registers
+ * the IdP as well as an SSO provider does; while the tenant has no SSO provider, the sign-in steps are left out.
+ */
 export function checklistOf(facts: SetupFacts): SetupChecklist {
-  const steps = [
-    step('provider_registered', 'SSO provider registered', facts.firstProviderAt !== null, facts.firstProviderAt),
+  const directoryAt = facts.firstDirectoryAt ?? null;
+  const registeredAt = earliest(facts.firstProviderAt, directoryAt);
+  const scimOnly = facts.firstProviderAt === null && directoryAt !== null;
+  const all = [
+    step(
+      'provider_registered',
+      scimOnly ? 'Directory connection registered' : 'SSO provider registered',
+      registeredAt !== null,
+      registeredAt,
+    ),
     step(
       'redirect_uri_registered',
       'Redirect URI registered in the identity provider',
@@ -65,6 +83,7 @@ export function checklistOf(facts: SetupFacts): SetupChecklist {
     ),
     step('first_sign_in', 'First sign-in seen', facts.firstSignInAt !== null, facts.firstSignInAt),
   ];
+  const steps = scimOnly ? all.filter((s) => !SIGN_IN_STEPS.includes(s.id)) : all;
   return { steps, next: steps.find((s) => !s.done)?.id ?? null };
 }
 

@@ -85,6 +85,8 @@ export interface SetupFacts {
   readonly firstUserProvisionedAt: string | null;
   /** The first sign-in binding (an upstream identity linked or created at its first sign-in). */
   readonly firstSignInAt: string | null;
+  /** The oldest directory connection's creation (ADR 0043): a SCIM-only tenant's connection to its IdP. */
+  readonly firstDirectoryAt?: string | null | undefined;
 }
 
 export interface SetupProgressRepository {

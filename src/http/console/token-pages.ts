@@ -1,6 +1,7 @@
 // SCIM tokens: create (the token and the Tenant URL shown once, in that one response), list with last use and
 // expiry, and revoke after a confirmation page (which works without script; the script only asks sooner).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { listDirectoryConnections } from '../../core/directories/connections.ts';
 import { DomainError, type FieldProblem } from '../../core/errors.ts';
 import { listSsoProviders } from '../../core/sso/providers.ts';
 import { createScimToken, listScimTokens, revokeScimToken } from '../../core/tokens/scim-tokens.ts';
@@ -23,22 +24,34 @@ export async function tokenPages(app: FastifyInstance, deps: ConsoleDeps): Promi
     status = 200,
   ) => {
     const { tenantId } = sessionOf(request);
-    const [tokens, providers] = await Promise.all([listScimTokens(deps, tenantId), listSsoProviders(deps, tenantId)]);
+    const [tokens, providers, directories] = await Promise.all([
+      listScimTokens(deps, tenantId),
+      listSsoProviders(deps, tenantId),
+      listDirectoryConnections(deps, tenantId),
+    ]);
+    // A token names an SSO provider or a directory connection (ADR 0043); the list says which.
+    const directoryOf = new Map(directories.map((d) => [d.scheme, d]));
+    const linkOf = (t: { provider: string; providerDisplayName: string }) => {
+      const d = directoryOf.get(t.provider);
+      return html`${t.providerDisplayName} (<code>${t.provider}</code>${d ? html` — directory connection (${d.type})` : ''})`;
+    };
     const revoked = (request.query as { revoked?: string }).revoked;
     const rows = tokens.map(
-      (t) => html`<tr><td><code>${t.id}</code></td><td>${t.providerDisplayName} (<code>${t.provider}</code>)</td>
+      (t) => html`<tr><td><code>${t.id}</code></td><td>${linkOf(t)}</td>
 <td>${when(t.createdAt)}</td><td>${t.lastUsedAt ? when(t.lastUsedAt) : 'Never used'}</td><td>${t.expiresAt ? when(t.expiresAt) : 'Never'}</td>
 <td><a href="/console/scim-tokens/${encodeURIComponent(t.id)}/revoke">Revoke<span class="visually-hidden"> token ${t.id}</span></a></td></tr>`,
     );
-    const options = providers.map(
-      (p) =>
-        html`<option value="${p.scheme}"${form.provider === p.scheme ? html` selected` : ''}>${p.displayName} (${p.scheme})</option>`,
-    );
+    const choice = (scheme: string, label: string) =>
+      html`<option value="${scheme}"${form.provider === scheme ? html` selected` : ''}>${label}</option>`;
+    const options = [
+      ...providers.map((p) => choice(p.scheme, `${p.displayName} (${p.scheme})`)),
+      ...directories.map((d) => choice(d.scheme, `${d.displayName} (${d.scheme}, directory connection)`)),
+    ];
     const createForm =
-      providers.length === 0
-        ? html`<p>A SCIM token belongs to an SSO provider. <a href="/console/sso/new">Register the provider first</a>.</p>`
+      options.length === 0
+        ? html`<p>A SCIM token belongs to an SSO provider or a directory connection. <a href="/console/sso/new">Register the provider first</a>, or for provisioning without sign-in create a directory connection (<code>POST /iam/v1/directories</code>).</p>`
         : html`${formSummary(problems)}<form method="post" action="/console/scim-tokens" class="stack" novalidate>${csrfField(request)}
-<div class="field"><label for="f-provider">SSO provider <code>provider</code></label>
+<div class="field"><label for="f-provider">SSO provider or directory connection <code>provider</code></label>
 <select id="f-provider" name="provider"${invalidAttrs(problems, 'provider')}>${options}</select>${fieldError(problems, 'provider')}</div>
 <div class="field"><label for="f-providerDisplayName">Label <code>providerDisplayName</code></label>
 <p class="hint">What this token is for, e.g. "Entra ID provisioning".</p>
