@@ -80,6 +80,7 @@ describe.each(TARGETS)('tenant isolation on %s', (name) => {
   let a: TenantHandles;
   let b: TenantHandles;
   let bSecondToken: { id: string; token: string };
+  let bDirectoryId: string;
   let before: Awaited<ReturnType<typeof dumpTenant>>;
   let globalBefore: Record<string, string[]>;
   const secrets: Secrets = { values: new Set() };
@@ -142,15 +143,13 @@ describe.each(TARGETS)('tenant isolation on %s', (name) => {
     // B: everything an IdP leaves behind (the same replays A will run, so A reuses B's names: T4), ...
     // (The two replays touch disjoint names, so they run side by side.)
     await Promise.all([entraReplay(c, b), oktaReplay(c, b)]);
-    // ... a second SCIM connection on a second provider, with objects of its own, ...
-    expect(
-      (
-        await c.send('POST', '/iam/v1/sso/azuread', {
-          token: b.adminToken,
-          body: { ...SEED_001_PROVIDER, scheme: 'okta', displayName: 'B second IdP' },
-        })
-      ).status,
-    ).toBe(201);
+    // ... a second SCIM connection on a directory connection (SCIM only, ADR 0043), with objects of its own, ...
+    const directory = await c.send('POST', '/iam/v1/directories', {
+      token: b.adminToken,
+      body: { scheme: 'okta', displayName: 'B second IdP', type: 'okta' },
+    });
+    expect(directory.status).toBe(201);
+    bDirectoryId = directory.json().id;
     const second = await c.send('POST', '/iam/v1/scim', {
       token: b.adminToken,
       body: { provider: 'okta', providerDisplayName: 'B Okta' },
@@ -224,6 +223,7 @@ describe.each(TARGETS)('tenant isolation on %s', (name) => {
     secrets.values.add(b.tenantId);
     secrets.values.add(b.scimTokenId);
     secrets.values.add(bSecondToken.id);
+    secrets.values.add(bDirectoryId);
     client = watching(c, secrets);
 
     await flushLogs();
@@ -241,6 +241,7 @@ describe.each(TARGETS)('tenant isolation on %s', (name) => {
       'scim_group_members',
       'scim_log',
       'oidc_clients',
+      'directory_connections',
     ]) {
       expect(before.tables[table]?.length ?? 0, table).toBeGreaterThan(0);
     }
@@ -653,6 +654,32 @@ describe.each(TARGETS)('tenant isolation on %s', (name) => {
     expect((await entraSend('GET', `/Users/${byEntra.id}`)).status).toBe(401);
     const kept = (await oktaSend('GET', `/Groups/${group.id}`)).json();
     expect(kept.members.map((m: { value: string }) => m.value).sort()).toEqual([byEntra.id, byOkta.id].sort());
+    await expectBUnchanged();
+  });
+
+  it('A16: B’s directory connection is 404 to A by id and by scheme, and its scheme is B’s alone', async () => {
+    const asA = (method: HttpMethod, path: string, body?: unknown) =>
+      client.send(method, path, { token: a.adminToken, ...(body !== undefined ? { body } : {}) });
+    for (const ref of [bDirectoryId, 'okta']) {
+      for (const [method, body] of [
+        ['GET', undefined],
+        ['PATCH', { displayName: 'taken over' }],
+        ['DELETE', undefined],
+      ] as const) {
+        const res = await asA(method, `/iam/v1/directories/${ref}`, body);
+        expect(res.status, `${method} ${ref}`).toBe(404);
+        expect(res.json().code).toBe('directories.not_found');
+      }
+    }
+    expect((await asA('GET', '/iam/v1/directories')).json().items).toEqual([]);
+    // B's scheme names nothing in A: no token of A can be linked to B's connection ...
+    const token = await asA('POST', '/iam/v1/scim', { provider: 'okta', providerDisplayName: 'hijack' });
+    expect(token.status).toBe(422);
+    expect(token.json().code).toBe('scim_token.provider_unknown');
+    // ... and A may use the same scheme for a connection of its own.
+    const own = await asA('POST', '/iam/v1/directories', { scheme: 'okta', displayName: 'A Okta', type: 'okta' });
+    expect(own.status).toBe(201);
+    expect(own.json().id).not.toBe(bDirectoryId);
     await expectBUnchanged();
   });
 });
