@@ -155,6 +155,8 @@ export interface Database extends ScimDatabase {
   tenant_role_settings: TenantRoleSettingsTable;
   operator_branding: OperatorBrandingTable;
   tenant_branding: TenantBrandingTable;
+  operator_oidc_clients: OperatorOidcClientsTable;
+  operator_audit_events: OperatorAuditEventsTable;
 }
 
 /** Migration 0013 (ADR 0028): console sessions. */
@@ -339,4 +341,22 @@ export interface OperatorBrandingTable extends BrandingColumns {
 
 export interface TenantBrandingTable extends BrandingColumns {
   tenant_id: string;
+}
+
+/** Migration 0019 (ADR 0044): vendor-wide apps, known to every tenant's issuer, and the operator's audit trail. */
+export interface OperatorOidcClientsTable {
+  client_id: string;
+  metadata: JsonColumn;
+  secret_sealed: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OperatorAuditEventsTable {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  data: string;
 }
