@@ -223,6 +223,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     secureCookies: config.publicUrl.startsWith('https:'),
     telemetry,
     store,
+    homeRealmDiscovery: config.signinInitiateLoginUri !== undefined,
   });
   // Home-realm discovery at {ROSTER_PUBLIC_URL}/signin, when the vendor app's login-initiation URI is set (ADR 0031).
   if (config.signinInitiateLoginUri) {

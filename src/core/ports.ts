@@ -92,7 +92,13 @@ export interface Repositories {
 }
 
 /** Where a secret at rest is sealed: its kind and row decide the context (AAD) it is bound to. */
-export type SealedKind = 'sso_client_secret' | 'app_client_secret' | 'signing_key' | 'webhook_secret';
+export type SealedKind =
+  | 'sso_client_secret'
+  | 'app_client_secret'
+  | 'signing_key'
+  | 'webhook_secret'
+  /** A vendor-wide app's secret (ADR 0044); its tenantId is ''. */
+  | 'operator_app_client_secret';
 
 export interface SealedValue {
   readonly kind: SealedKind;

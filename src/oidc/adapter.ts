@@ -1,7 +1,8 @@
 // oidc-provider's storage adapter on Roster's store: one instance per model, bound to one tenant.
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { clientSecretContext } from '../core/signin/clients.ts';
-import type { SigninStore } from '../core/signin/ports.ts';
+import { operatorClientSecretContext } from '../core/signin/operator-clients.ts';
+import type { OidcClientRecord, SigninStore } from '../core/signin/ports.ts';
 import { DecryptionError, decryptSecret, type Keyring } from '../lib/keyring.ts';
 import { unstorableReason } from '../lib/storable-text.ts';
 
@@ -13,6 +14,25 @@ const epoch = () => Math.floor(Date.now() / 1000);
  */
 const unknowable = (id: string) => typeof id !== 'string' || unstorableReason(id) !== undefined;
 
+/** A registration as oidc-provider reads it, with the secret unsealed under the context it was sealed to. */
+function clientPayload(
+  id: string,
+  record: Pick<OidcClientRecord, 'metadata' | 'secretSealed'>,
+  context: string,
+  keyring: Keyring,
+): AdapterPayload | undefined {
+  let secret: string | undefined;
+  try {
+    secret = record.secretSealed ? decryptSecret(keyring, record.secretSealed, context) : undefined;
+  } catch (error) {
+    // A secret that does not decrypt here (moved from another app's row, or a retired key) makes the app
+    // unknown: its requests fail closed as invalid_client instead of as a server error.
+    if (error instanceof DecryptionError) return undefined;
+    throw error;
+  }
+  return { ...record.metadata, client_id: id, ...(secret ? { client_secret: secret } : {}) } as AdapterPayload;
+}
+
 export function adapterFor(store: SigninStore, keyring: Keyring, tenantId: string): new (model: string) => Adapter {
   return class RosterAdapter implements Adapter {
     readonly model: string;
@@ -22,7 +42,8 @@ export function adapterFor(store: SigninStore, keyring: Keyring, tenantId: strin
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-      if (this.model === 'Client') throw new Error('apps are registered through /iam/v1/clients');
+      if (this.model === 'Client')
+        throw new Error('apps are registered through /iam/v1/clients or /iam/v1/operator/clients');
       const expiresAt = typeof expiresIn === 'number' && expiresIn > 0 ? epoch() + expiresIn : null;
       await store.payloads.upsert(tenantId, this.model, id, payload as Record<string, unknown>, expiresAt);
     }
@@ -33,22 +54,15 @@ export function adapterFor(store: SigninStore, keyring: Keyring, tenantId: strin
       return (await store.payloads.find(tenantId, this.model, id)) as AdapterPayload | undefined;
     }
 
-    /** Apps live in their own table; the secret is decrypted here, for the OP's comparison only. */
+    /**
+     * Apps live in their own tables: the tenant's, then the vendor-wide ones every tenant's issuer knows (ADR 0044).
+     * The secret is decrypted here, for the OP's comparison only.
+     */
     private async findClient(id: string): Promise<AdapterPayload | undefined> {
-      const record = await store.clients.get(tenantId, id);
-      if (!record) return undefined;
-      let secret: string | undefined;
-      try {
-        secret = record.secretSealed
-          ? decryptSecret(keyring, record.secretSealed, clientSecretContext(tenantId, id))
-          : undefined;
-      } catch (error) {
-        // A secret that does not decrypt here (moved from another app's row, or a retired key) makes the app
-        // unknown: its requests fail closed as invalid_client instead of as a server error.
-        if (error instanceof DecryptionError) return undefined;
-        throw error;
-      }
-      return { ...record.metadata, client_id: id, ...(secret ? { client_secret: secret } : {}) } as AdapterPayload;
+      const own = await store.clients.get(tenantId, id);
+      if (own) return clientPayload(id, own, clientSecretContext(tenantId, id), keyring);
+      const shared = await store.operatorClients.get(id);
+      return shared && clientPayload(id, shared, operatorClientSecretContext(id), keyring);
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {

@@ -151,7 +151,10 @@ export class SignInEngine {
       const providers = await this.deps.store.ssoProviders.list(tenantId);
       const decision = chooseProvider(providers, typeof hint === 'string' ? hint : undefined);
       if (decision.kind === 'choose') {
-        const client = await this.deps.signin.clients.get(tenantId, String(details.params.client_id));
+        const clientId = String(details.params.client_id);
+        const client =
+          (await this.deps.signin.clients.get(tenantId, clientId)) ??
+          (await this.deps.signin.operatorClients.get(clientId));
         const name = client?.metadata.client_name;
         return typeof name === 'string' ? { ...decision, appName: name } : decision;
       }

@@ -1,7 +1,8 @@
 // One oidc-provider instance per tenant: issuer {publicUrl}/{tenantId}, its keys, its apps, its subjects.
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { effectiveRolesOf } from '../core/roles/roles.ts';
 import { accountClaims, CLAIMS_BY_SCOPE, isSignInAllowed } from '../core/signin/account.ts';
+import { TENANT_PARAM } from '../core/signin/outcomes.ts';
 import type { SigninStore } from '../core/signin/ports.ts';
 import type { SigningKey } from '../core/signin/signing-keys.ts';
 import { PAGE_CSP } from '../lib/html.ts';
@@ -89,7 +90,14 @@ export function createTenantProvider(options: TenantProviderOptions): Provider {
     scopes: ['openid', 'profile', 'email', 'groups', 'roles', 'offline_access', 'delegation'],
     // Apps get the profile in the ID token too (as Entra ID does), not only from userinfo.
     conformIdTokenClaims: false,
-    extraParams: [IDP_HINT],
+    extraParams: {
+      [IDP_HINT]: null,
+      async [TENANT_PARAM](_ctx, value) {
+        if (value !== undefined && value !== tenantId) {
+          throw new errors.InvalidRequest('the tenant parameter names another tenant than this issuer');
+        }
+      },
+    },
     routes: OIDC_ROUTES,
     responseTypes: ['code'],
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },

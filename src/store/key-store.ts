@@ -15,7 +15,7 @@ const json = (column: JsonColumn): Record<string, unknown> =>
 export function createKeyStore(db: Kysely<Database>): KeyStore {
   return {
     async sealedValues() {
-      const [providers, clients, keys, hooks] = await Promise.all([
+      const [providers, clients, keys, hooks, shared] = await Promise.all([
         db
           .selectFrom('sso_providers')
           .select(['tenant_id', 'id', 'client_secret_sealed'])
@@ -30,6 +30,11 @@ export function createKeyStore(db: Kysely<Database>): KeyStore {
         // The current secret only: a previous one signs for at most 24 hours after a rotation.
         sql<{ id: string; tenant_id: string | null; secret_sealed: string }>`
           select id, tenant_id, secret_sealed from webhooks`.execute(db),
+        db
+          .selectFrom('operator_oidc_clients')
+          .select(['client_id', 'secret_sealed'])
+          .where('secret_sealed', 'is not', null)
+          .execute(),
       ]);
       return [
         ...providers.map((r) => ({
@@ -55,6 +60,12 @@ export function createKeyStore(db: Kysely<Database>): KeyStore {
           tenantId: r.tenant_id ?? '',
           rowId: r.id,
           sealed: r.secret_sealed,
+        })),
+        ...shared.map((r) => ({
+          kind: 'operator_app_client_secret' as const,
+          tenantId: '',
+          rowId: r.client_id,
+          sealed: r.secret_sealed!,
         })),
       ];
     },
@@ -85,6 +96,13 @@ export function createKeyStore(db: Kysely<Database>): KeyStore {
             .where('tenant_id', '=', where.tenant)
             .where('kid', '=', where.row)
             .where('private_jwk_sealed', '=', where.sealed)
+            .executeTakeFirst(),
+        operator_app_client_secret: () =>
+          db
+            .updateTable('operator_oidc_clients')
+            .set({ secret_sealed: next })
+            .where('client_id', '=', where.row)
+            .where('secret_sealed', '=', where.sealed)
             .executeTakeFirst(),
         webhook_secret: async () => {
           const r = await sql`update webhooks set secret_sealed = ${next}

@@ -156,6 +156,8 @@ export interface Database extends ScimDatabase {
   operator_branding: OperatorBrandingTable;
   tenant_branding: TenantBrandingTable;
   directory_connections: DirectoryConnectionsTable;
+  operator_oidc_clients: OperatorOidcClientsTable;
+  operator_audit_events: OperatorAuditEventsTable;
 }
 
 /** Migration 0013 (ADR 0028): console sessions. */
@@ -351,4 +353,21 @@ export interface DirectoryConnectionsTable {
   type: string;
   created_at: string;
   updated_at: string;
+}
+/** Migration 0019 (ADR 0044): vendor-wide apps, known to every tenant's issuer, and the operator's audit trail. */
+export interface OperatorOidcClientsTable {
+  client_id: string;
+  metadata: JsonColumn;
+  secret_sealed: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OperatorAuditEventsTable {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  data: string;
 }

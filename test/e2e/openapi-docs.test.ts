@@ -105,6 +105,13 @@ describe('OpenAPI document and docs page', () => {
         'POST /iam/v1/admin-tokens',
         'GET /iam/v1/admin-tokens',
         'DELETE /iam/v1/admin-tokens/{id}',
+        'POST /iam/v1/operator/clients',
+        'GET /iam/v1/operator/clients',
+        'GET /iam/v1/operator/clients/{id}',
+        'PUT /iam/v1/operator/clients/{id}',
+        'POST /iam/v1/operator/clients/{id}/secret',
+        'DELETE /iam/v1/operator/clients/{id}',
+        'GET /iam/v1/operator/audit-events',
         ...['/iam/v1/webhooks', '/iam/v1/operator/webhooks'].flatMap((base) => [
           `POST ${base}`,
           `GET ${base}`,
@@ -122,7 +129,7 @@ describe('OpenAPI document and docs page', () => {
         'DELETE /iam/v1/directories/{ref}',
       ]),
     );
-    expect(operations.length).toBe(82);
+    expect(operations.length).toBe(89);
     for (const [name, op] of operations) {
       expect(op.summary, name).toMatch(/\S/);
       const statuses = Object.keys(op.responses ?? {});

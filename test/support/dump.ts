@@ -33,6 +33,9 @@ const NOT_TENANT_OWNED: Record<string, 'global'> = {
   kysely_migration_lock: 'global',
   // One row: how far the webhook fan-out has read the operator feed (of every tenant).
   webhook_dispatch: 'global',
+  // Vendor-wide apps and the operator's audit trail of them (ADR 0044): the operator's, of no tenant.
+  operator_oidc_clients: 'global',
+  operator_audit_events: 'global',
 };
 
 /** Tables without a tenant_id whose rows belong to a tenant through a parent row that has one. */

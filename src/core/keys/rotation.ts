@@ -4,6 +4,7 @@
 import { DecryptionError, decryptSecret, encryptSecret, type Keyring, sealedKeyId } from '../../lib/keyring.ts';
 import type { KeyStore, SealedKind, SealedValue, TokenKeyRef } from '../ports.ts';
 import { clientSecretContext } from '../signin/clients.ts';
+import { operatorClientSecretContext } from '../signin/operator-clients.ts';
 import { sealContext as signingKeyContext } from '../signin/signing-keys.ts';
 import { secretContext as ssoSecretContext } from '../sso/providers.ts';
 import { webhookSecretContext } from '../webhooks/signing.ts';
@@ -18,6 +19,7 @@ const CONTEXTS: Record<SealedKind, (v: SealedValue) => string> = {
   app_client_secret: (v) => clientSecretContext(v.tenantId, v.rowId),
   signing_key: (v) => signingKeyContext(v.tenantId, v.rowId),
   webhook_secret: (v) => webhookSecretContext(v.rowId),
+  operator_app_client_secret: (v) => operatorClientSecretContext(v.rowId),
 };
 
 export interface KeyUse {

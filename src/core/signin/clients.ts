@@ -70,7 +70,8 @@ function checkUris(field: string, uris: readonly string[], type: ClientType, req
   });
 }
 
-function metadataOf(input: ClientInput): Record<string, unknown> {
+/** The OIDC client metadata of a registration; shared with vendor-wide apps (operator-clients.ts). */
+export function metadataOf(input: ClientInput): Record<string, unknown> {
   const name = input.client_name.trim();
   if (name.length === 0 || name.length > 200) throw invalid('client_name', 'must be 1-200 characters');
   const confidential = input.type === 'confidential';
@@ -93,11 +94,11 @@ function metadataOf(input: ClientInput): Record<string, unknown> {
   };
 }
 
-export function clientTypeOf(record: OidcClientRecord): ClientType {
+export function clientTypeOf(record: Pick<OidcClientRecord, 'metadata'>): ClientType {
   return record.metadata.token_endpoint_auth_method === 'none' ? 'public' : 'confidential';
 }
 
-const newSecret = () => randomBytes(32).toString('base64url');
+export const newSecret = () => randomBytes(32).toString('base64url');
 const notFound = () => new DomainError('client.not_found', 'no such application');
 
 export async function createClient(

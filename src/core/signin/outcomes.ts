@@ -51,3 +51,9 @@ export const isRefusal = (value: unknown): value is Refusal =>
 export type DelegatedToken =
   | { readonly status: 200; readonly body: Record<string, unknown> }
   | { readonly status: 401 | 403 | 404; readonly error: string };
+
+/**
+ * The authorization-request parameter that names the tenant (ADR 0044): a vendor-wide app may send it to
+ * {publicUrl}/oidc/auth, which forwards to that tenant's issuer; the issuer refuses one naming another tenant.
+ */
+export const TENANT_PARAM = 'tenant';

@@ -52,6 +52,39 @@ export interface OidcClientRepository {
   delete(tenantId: string, clientId: string): Promise<boolean>;
 }
 
+/** A vendor-wide app (ADR 0044): registered by the operator, known to every tenant's issuer. */
+export interface OperatorClientRecord {
+  readonly clientId: string;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly secretSealed: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface OperatorClientRepository {
+  insert(client: OperatorClientRecord): Promise<void>;
+  get(clientId: string): Promise<OperatorClientRecord | undefined>;
+  list(): Promise<readonly OperatorClientRecord[]>;
+  update(client: OperatorClientRecord): Promise<boolean>;
+  delete(clientId: string): Promise<boolean>;
+}
+
+/** What the operator did (operator actions belong to no tenant, so not to a tenant's audit trail). */
+export interface OperatorAuditRecord {
+  readonly id: string;
+  readonly at: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly target: string | null;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+export interface OperatorAuditRepository {
+  append(entry: OperatorAuditRecord): Promise<void>;
+  /** Newest first; `before` is an id from a previous page. */
+  list(options: { limit: number; before?: string | undefined }): Promise<readonly OperatorAuditRecord[]>;
+}
+
 export interface SigningKeyRecord {
   readonly tenantId: string;
   readonly kid: string;
@@ -91,6 +124,9 @@ export interface SigninRepositories {
   readonly signingKeys: SigningKeyRepository;
   readonly identities: UpstreamIdentityRepository;
   readonly scim: ScimRepositories;
+  /** Vendor-wide apps and the operator's audit trail of them (ADR 0044). */
+  readonly operatorClients: OperatorClientRepository;
+  readonly operatorAudit: OperatorAuditRepository;
 }
 
 export interface SigninStore extends SigninRepositories {

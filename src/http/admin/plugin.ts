@@ -10,6 +10,7 @@ import { directoryRoutes } from './directory-routes.ts';
 import { domainRoutes } from './domain-routes.ts';
 import { operatorEventRoutes, tenantEventRoutes } from './event-routes.ts';
 import { logRoutes } from './log-routes.ts';
+import { operatorClientRoutes } from './operator-client-routes.ts';
 import { operatorRoutes } from './operator-routes.ts';
 import { roleRoutes } from './role-routes.ts';
 import { problemSchema } from './schemas.ts';
@@ -78,6 +79,7 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminSurfaceDeps):
     await operatorWebhookRoutes(scope, deps);
     await setupLinkRoutes(scope, deps);
     await operatorBrandingRoutes(scope, deps);
+    await operatorClientRoutes(scope, deps);
   });
   await app.register(async (scope) => {
     scope.addHook('onRequest', principalHook(deps, 'admin'));

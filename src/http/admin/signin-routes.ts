@@ -21,7 +21,8 @@ const admin = [{ adminToken: [] }];
 const timestamp = { type: 'string', format: 'date-time' } as const;
 const uris = { type: 'array', maxItems: 20, items: { type: 'string', minLength: 1, maxLength: 2000 } } as const;
 
-const clientBody = {
+/** Shared with the vendor-wide apps' routes (operator-client-routes.ts): one body, one answer. */
+export const clientBody = {
   type: 'object',
   required: ['client_name', 'type', 'redirect_uris'],
   additionalProperties: false,
@@ -34,7 +35,7 @@ const clientBody = {
   },
 } as const;
 
-const clientSchema = {
+export const clientSchema = {
   type: 'object',
   properties: {
     client_id: { type: 'string' },

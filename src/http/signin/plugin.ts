@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../core/errors.ts';
 import type { Limiter } from '../../core/ratelimit/token-buckets.ts';
+import { TENANT_PARAM } from '../../core/signin/outcomes.ts';
 import type { RateLimitScope, Telemetry } from '../../core/telemetry/ports.ts';
 import { type BrandingReader, signInContext } from './branding.ts';
 import {
@@ -36,6 +37,8 @@ export interface SignInPluginOptions {
   readonly telemetry: Telemetry;
   /** The branding and tenant name on the pages (ADR 0035). */
   readonly store: BrandingReader;
+  /** Home-realm discovery is on at /signin (ADR 0031): the vendor entry sends a request naming no tenant there. */
+  readonly homeRealmDiscovery?: boolean;
 }
 
 const TENANT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -130,6 +133,21 @@ export async function signInPlugin(app: FastifyInstance, options: SignInPluginOp
     handler: protocol,
   });
   app.route({ method: ['GET', 'POST', 'OPTIONS', 'DELETE'], url: '/:tenantId/oidc/*', handler: protocol });
+
+  /**
+   * The vendor-wide entry (ADR 0044): an app registered once by the operator names the tenant with `tenant` and is
+   * sent, request unchanged, to that tenant's issuer (which checks `tenant` again). Without one, home-realm
+   * discovery finds the tenant and restarts the app's login at the tenant's issuer (ADR 0031).
+   */
+  app.get('/oidc/auth', async (request, reply) => {
+    const query = queryOf(request);
+    const tenants = query.getAll(TENANT_PARAM);
+    if (tenants.length === 0 && options.homeRealmDiscovery) return reply.code(303).header('location', '/signin').send();
+    if (tenants.length !== 1 || !TENANT.test(tenants[0]!)) {
+      throw new DomainError('validation.failed', 'the tenant parameter must name one tenant');
+    }
+    return reply.code(303).header('location', `/${tenants[0]}/oidc/auth?${query}`).send();
+  });
 
   /** Runs an engine step that may answer the browser itself (oidc-provider's 303s). */
   const raw = async (reply: FastifyReply, step: () => Promise<void>) => {

@@ -15,6 +15,7 @@ import * as m0012 from './0012-roles.ts';
 import * as m0013 from './0013-console-sessions.ts';
 import * as m0014 from './0014-branding.ts';
 import * as m0018 from './0018-directory-connections.ts';
+import * as m0019 from './0019-operator-clients.ts';
 import type { MigrationContext } from './context.ts';
 
 interface MigrationModule {
@@ -37,6 +38,7 @@ const modules: Record<string, MigrationModule> = {
   '0013-console-sessions': m0013,
   '0014-branding': m0014,
   '0018-directory-connections': m0018,
+  '0019-operator-clients': m0019,
 };
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {

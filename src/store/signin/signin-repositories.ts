@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { ScimRepositories } from '../../core/scim/ports.ts';
 import type { OidcClientRecord, SigninRepositories } from '../../core/signin/ports.ts';
 import type { Database, JsonColumn, OidcClientsTable } from '../schema.ts';
+import { createOperatorAuditRepository, createOperatorClientRepository } from './operator-clients.ts';
 import { createSubjectSessions } from './subject-sessions.ts';
 
 const json = (value: JsonColumn): Record<string, unknown> =>
@@ -39,6 +40,8 @@ export function createSigninRepositories(db: Kysely<Database>, scim: ScimReposit
 
   return {
     scim,
+    operatorClients: createOperatorClientRepository(db),
+    operatorAudit: createOperatorAuditRepository(db),
     payloads: {
       async upsert(tenantId, model, id, payload, expiresAt) {
         const values = {
