@@ -3,6 +3,9 @@
 // ever redeemed as tenant B. One Roster, two stand-in Entra IDs (one per tenant), per store.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resealSecrets } from '../../src/core/keys/rotation.ts';
+import { operatorClientSecretContext } from '../../src/core/signin/operator-clients.ts';
+import { decryptSecret, generateKeyText, parseKeyring, sealedKeyId } from '../../src/lib/keyring.ts';
 import { call, OPERATOR_TOKEN } from '../support/app.ts';
 import { Browser } from '../support/browser.ts';
 import { type FakeEntra, startFakeEntra } from '../support/fake-entra.ts';
@@ -85,7 +88,7 @@ describe.each(STORE_KINDS)('vendor-wide apps (%s)', (kind) => {
     fetch(`${rig.publicUrl}/${tenant.tenantId}/oidc/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });
 
   beforeAll(async () => {
-    rig = await startSignInRig(kind);
+    rig = await startSignInRig(kind, {}, false, { ROSTER_SIGNIN_INITIATE_LOGIN_URI: 'http://127.0.0.1:9/app/login' });
     tenantB = await scimTenant(rig.t.app, 'Fabrikam');
     entraB = await startFakeEntra({
       clientId: 'entra-app-id',
@@ -159,8 +162,13 @@ describe.each(STORE_KINDS)('vendor-wide apps (%s)', (kind) => {
     expect(b.claims.iss).toBe(`${rig.publicUrl}/${tenantB.tenantId}`);
   });
 
-  it('the vendor entry refuses a missing or malformed tenant, and an issuer refuses a tenant parameter naming another', async () => {
-    for (const query of ['client_id=x', `tenant=not-a-tenant&client_id=x`, `tenant=${tenantB.tenantId}&tenant=x`]) {
+  it('the vendor entry sends a request naming no tenant to home-realm discovery, refuses a malformed one, and an issuer refuses a tenant parameter naming another', async () => {
+    const none = await fetch(`${rig.publicUrl}/oidc/auth?client_id=${vendorApp.clientId}`, { redirect: 'manual' });
+    expect(none.status).toBe(303);
+    expect(none.headers.get('location')).toBe('/signin');
+    const page = await fetch(new URL('/signin', rig.publicUrl));
+    expect(page.status).toBe(200);
+    for (const query of ['tenant=not-a-tenant&client_id=x', `tenant=${tenantB.tenantId}&tenant=x`, 'tenant=']) {
       const res = await fetch(`${rig.publicUrl}/oidc/auth?${query}`, { redirect: 'manual' });
       expect(res.status, query).toBe(400);
       expect(res.headers.get('content-type')).toContain('text/html');
@@ -283,5 +291,25 @@ describe.each(STORE_KINDS)('vendor-wide apps (%s)', (kind) => {
     const text = JSON.stringify(rows);
     expect(text).not.toContain(vendorApp.clientSecret);
     expect(text).not.toContain(old.clientSecret);
+  });
+
+  it("key rotation re-seals the vendor-wide app's secret under the new key, and back, and it still authenticates", async () => {
+    const k1 = rig.t.secretKey;
+    const k2 = generateKeyText('k2');
+    const keys = rig.t.db.store.keys;
+    const sealedOf = async () =>
+      (await keys.sealedValues()).find(
+        (v) => v.kind === 'operator_app_client_secret' && v.rowId === vendorApp.clientId,
+      )!.sealed;
+    expect(sealedKeyId(await sealedOf())).toBe('k1');
+    const toK2 = parseKeyring(`${k2},${k1}`);
+    expect((await resealSecrets({ keys, keyring: toK2 })).unreadable).toEqual([]);
+    const underK2 = await sealedOf();
+    expect(sealedKeyId(underK2)).toBe('k2');
+    expect(decryptSecret(toK2, underK2, operatorClientSecretContext(vendorApp.clientId))).toBe(vendorApp.clientSecret);
+    await resealSecrets({ keys, keyring: parseKeyring(`${k1},${k2}`) });
+    expect(sealedKeyId(await sealedOf())).toBe('k1');
+    const authenticated = await tokenRequest(tenantA(), { grant_type: 'refresh_token', refresh_token: 'x' });
+    expect(authenticated.body.error).toBe('invalid_grant');
   });
 });
