@@ -249,6 +249,7 @@ describe.each(STORE_KINDS)('console sessions (%s)', (kind) => {
     const edit = await get(t.app, '/console/sso/okta', cookie);
     expect(edit.body).toContain('value="https://contoso.okta.example"');
     expect(edit.body).toContain('name="properties.subjectClaim"');
+    expect(edit.body).toContain('I have registered this redirect URI in your identity provider');
   });
 
   it('the Domains page claims, shows the TXT record, verifies, saves the policy and removes, all with CSRF', async () => {

@@ -253,7 +253,7 @@ ${
       title: NEW_PAGES[kind].title,
       status,
       content: html`${NEW_PAGES[kind].intro}
-${redirectUriBlock(deps, tenantOf(request))}${providerForm(request, form, problems, undefined, kind)}`,
+${redirectUriBlock(deps, tenantOf(request), kind)}${providerForm(request, form, problems, undefined, kind)}`,
     });
 
   for (const [path, kind] of [
@@ -286,6 +286,7 @@ ${redirectUriBlock(deps, tenantOf(request))}${providerForm(request, form, proble
     const record = await getSsoProvider(deps, tenantOf(request), request.params.scheme);
     const saved = (request.query as { saved?: string }).saved;
     const warnings = providerWarnings(deps, record);
+    const idp = record.kind === 'oidc' ? 'your identity provider' : 'Entra ID';
     const confirmed = (await setupChecklist(deps, record.tenantId)).steps.find(
       (step) => step.id === 'redirect_uri_registered',
     )?.done;
@@ -295,14 +296,14 @@ ${redirectUriBlock(deps, tenantOf(request))}${providerForm(request, form, proble
       status,
       content: html`${saved ? html`<p class="ok" role="status">${saved === 'created' ? 'Provider registered.' : saved === 'confirmed' ? 'Redirect URI confirmed.' : 'Changes saved.'}</p>` : ''}
 ${warnings.map((w) => html`<p class="warning">${w}</p>`)}
-${redirectUriBlock(deps, record.tenantId)}
+${redirectUriBlock(deps, record.tenantId, record.kind)}
 ${
   confirmed
-    ? html`<p class="ok">You confirmed the redirect URI is registered in Entra ID.</p>`
+    ? html`<p class="ok">You confirmed the redirect URI is registered in ${idp}.</p>`
     : html`<form method="post" action="/console/sso/${encodeURIComponent(record.scheme)}/redirect-uri-confirmed">${csrfField(request)}
-<button type="submit">I have registered this redirect URI in Entra ID</button></form>`
+<button type="submit">I have registered this redirect URI in ${idp}</button></form>`
 }
-<h2>Test sign-in</h2><p>Run a real sign-in through this provider in a new tab and see what Entra ID sends and which user it resolves to. Nobody is signed in to an application.</p>
+<h2>Test sign-in</h2><p>Run a real sign-in through this provider in a new tab and see what ${idp} sends and which user it resolves to. Nobody is signed in to an application.</p>
 <form method="post" action="/console/sso/${encodeURIComponent(record.scheme)}/test-signin">${csrfField(request)}<button type="submit">Test sign-in</button></form>
 <h2>Settings</h2>${providerForm(request, form ?? formOf(record), problems, record)}`,
     });
@@ -330,8 +331,12 @@ ${
   });
 }
 
-function redirectUriBlock(deps: ConsoleDeps, tenantId: string): Markup {
+function redirectUriBlock(deps: ConsoleDeps, tenantId: string, kind: SsoKind = 'azuread'): Markup {
+  const where =
+    kind === 'oidc'
+      ? html`<p>Register this as the sign-in redirect URI of the app at your identity provider (Okta: Sign-in redirect URIs; Google: Authorized redirect URIs; see docs/providers.md).</p>`
+      : html`<p>Register this in Entra ID: App registrations → your app → Authentication → Add a platform → Web → Redirect URIs.</p>`;
   return html`<section aria-labelledby="redirect-heading" class="panel"><h2 id="redirect-heading">Redirect URI</h2>
-<p>Register this in Entra ID: App registrations → your app → Authentication → Add a platform → Web → Redirect URIs.</p>
+${where}
 ${copyable('redirect-uri', 'Redirect URI', signInRedirectUri(deps.publicUrl, tenantId))}</section>`;
 }
