@@ -209,6 +209,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     publicUrl: config.publicUrl,
     clockToleranceSeconds: config.oidcClockToleranceSeconds,
     pages: providerPages,
+    jwksCooldownSeconds: config.oidcJwksCooldownSeconds,
     telemetry,
   });
   // Sign-in traffic is unauthenticated: its buckets stay in process memory, never a database write (ADR 0016).

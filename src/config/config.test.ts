@@ -59,6 +59,8 @@ describe('loadConfig', () => {
     expect(loadConfig({}).oidcClockToleranceSeconds).toBe(30);
     const c = loadConfig({ ROSTER_DB_STATEMENT_TIMEOUT_MS: '250', ROSTER_OIDC_CLOCK_TOLERANCE_SECONDS: '120' });
     expect([c.dbStatementTimeoutMs, c.oidcClockToleranceSeconds]).toEqual([250, 120]);
+    expect(loadConfig({}).oidcJwksCooldownSeconds).toBe(30);
+    expect(loadConfig({ ROSTER_OIDC_JWKS_COOLDOWN_SECONDS: '0' }).oidcJwksCooldownSeconds).toBe(0);
   });
 
   it('shares rate limits through PostgreSQL by default, and keeps them per process on SQLite', () => {
@@ -117,6 +119,7 @@ describe('loadConfig', () => {
     [{ ROSTER_WEBHOOK_DNS_SERVERS: '127.0.0.1:99999' }, 'ROSTER_WEBHOOK_DNS_SERVERS'],
     [{ ROSTER_DB_STATEMENT_TIMEOUT_MS: '10' }, 'ROSTER_DB_STATEMENT_TIMEOUT_MS'],
     [{ ROSTER_OIDC_CLOCK_TOLERANCE_SECONDS: '-1' }, 'ROSTER_OIDC_CLOCK_TOLERANCE_SECONDS'],
+    [{ ROSTER_OIDC_JWKS_COOLDOWN_SECONDS: '-1' }, 'ROSTER_OIDC_JWKS_COOLDOWN_SECONDS'],
     [{ ROSTER_RATE_LIMIT_SCOPE: 'cluster' }, 'needs PostgreSQL'],
     [{ ROSTER_RATE_LIMIT_SCOPE: 'global' }, 'cluster or process'],
     [{ ROSTER_RATE_LIMIT_MAX_BATCH: '0' }, 'ROSTER_RATE_LIMIT_MAX_BATCH'],

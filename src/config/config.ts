@@ -37,6 +37,8 @@ export interface Config {
   readonly dbStatementTimeoutMs: number;
   /** Leeway for exp/nbf/iat of upstream ID tokens, for clocks that disagree with the identity provider's. */
   readonly oidcClockToleranceSeconds: number;
+  /** Least time between two upstream JWKS refetches on an unknown `kid` (ROSTER_OIDC_JWKS_COOLDOWN_SECONDS). */
+  readonly oidcJwksCooldownSeconds: number;
   /** Slow clients: the whole request, and its headers, must arrive within these (408 and the socket closed). */
   readonly timeouts: { readonly requestMs: number; readonly headersMs: number };
   readonly scimLogRetentionDays: number;
@@ -127,6 +129,7 @@ export const defaults = {
   SHUTDOWN_GRACE_MS: 10_000,
   DB_STATEMENT_TIMEOUT_MS: 10_000,
   OIDC_CLOCK_TOLERANCE_SECONDS: 30,
+  OIDC_JWKS_COOLDOWN_SECONDS: 30,
   REQUEST_TIMEOUT_MS: 30_000,
   HEADERS_TIMEOUT_MS: 10_000,
   SCIM_LOG_RETENTION_DAYS: 30,
@@ -316,6 +319,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       defaults.OIDC_CLOCK_TOLERANCE_SECONDS,
       0,
       600,
+    ),
+    oidcJwksCooldownSeconds: integer(
+      env,
+      'ROSTER_OIDC_JWKS_COOLDOWN_SECONDS',
+      defaults.OIDC_JWKS_COOLDOWN_SECONDS,
+      0,
+      3600,
     ),
     timeouts: {
       requestMs: integer(env, 'ROSTER_REQUEST_TIMEOUT_MS', defaults.REQUEST_TIMEOUT_MS, 100, 600_000),

@@ -40,15 +40,25 @@ export interface SsoProperties {
   readonly autoProvisioningEnabled: boolean;
   readonly clientId: string;
   readonly usePkce: boolean;
+  /** Entra ID: the authority. Generic OIDC (kind 'oidc'): the issuer, shown as `properties.issuer` (ADR 0036). */
   readonly authority: string;
   readonly responseType: string;
   readonly scope: string;
+  /** Generic OIDC only: the claim matched to SCIM externalId (default `sub`). */
+  readonly subjectClaim?: string | undefined;
+  /** Generic OIDC only: the claim matched to SCIM userName when no externalId matches (default `preferred_username`). */
+  readonly userNameClaim?: string | undefined;
+  /** Generic OIDC only: the `hd` pin — a domain, or "verified" (one of the tenant's verified domains); ADR 0036. */
+  readonly hostedDomain?: string | undefined;
 }
+
+/** Which rules a provider follows: Entra ID's (tid/oid pin) or any OpenID Connect issuer's (iss/sub). */
+export type SsoKind = 'azuread' | 'oidc';
 
 export interface SsoProviderRecord {
   readonly id: string;
   readonly tenantId: string;
-  readonly kind: 'azuread';
+  readonly kind: SsoKind;
   readonly scheme: string;
   readonly displayName: string;
   readonly enabled: boolean;

@@ -31,6 +31,8 @@ export interface SignInEngineDeps {
   readonly publicUrl: string;
   /** Leeway for the upstream ID token's exp/nbf/iat (ROSTER_OIDC_CLOCK_TOLERANCE_SECONDS). */
   readonly clockToleranceSeconds?: number | undefined;
+  /** Least time between two JWKS refetches of one IdP on an unknown `kid` (ROSTER_OIDC_JWKS_COOLDOWN_SECONDS). */
+  readonly jwksCooldownSeconds?: number | undefined;
   /** The pages oidc-provider renders itself (logout, protocol errors). */
   readonly pages: ProviderPages;
   /** Counts finished sign-ins (ADR 0033). */
@@ -58,9 +60,10 @@ export class SignInEngine {
   constructor(deps: SignInEngineDeps) {
     this.deps = deps;
     this.base = new URL(deps.publicUrl);
-    const upstream = new UpstreamClient(
-      deps.clockToleranceSeconds === undefined ? {} : { clockToleranceSeconds: deps.clockToleranceSeconds },
-    );
+    const upstream = new UpstreamClient({
+      ...(deps.clockToleranceSeconds === undefined ? {} : { clockToleranceSeconds: deps.clockToleranceSeconds }),
+      ...(deps.jwksCooldownSeconds === undefined ? {} : { jwksCooldownSeconds: deps.jwksCooldownSeconds }),
+    });
     const callbackUrl = (tenantId: string) => this.callbackUrl(tenantId);
     this.login = new UpstreamLogin({ ...deps, upstream, callbackUrl });
     // A test's refusals are its outcome, not sign-in refusals: that login audits none of them.

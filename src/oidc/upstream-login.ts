@@ -5,11 +5,13 @@ import * as oidc from 'openid-client';
 import type { Store } from '../core/ports.ts';
 import type { SsoProviderRecord } from '../core/records.ts';
 import { entraIdentity } from '../core/signin/entra.ts';
+import { oidcIdentity } from '../core/signin/generic-oidc.ts';
 import type { UpstreamIdentity } from '../core/signin/identity.ts';
 import { isRefusal, type Refusal, refusal, type SignInRefusalReason } from '../core/signin/outcomes.ts';
 import type { SigninStore } from '../core/signin/ports.ts';
 import { finishRefusal, startRefusal, stateRefusal, upstreamAuditReason } from '../core/signin/refusal-rules.ts';
 import { completeSignIn, recordRefusal } from '../core/signin/sign-in.ts';
+import { HD_VERIFIED } from '../core/sso/issuer.ts';
 import { secretContext as ssoSecretContext } from '../core/sso/providers.ts';
 import type { Clock } from '../lib/clock.ts';
 import { DecryptionError, decryptSecret, encryptSecret, type Keyring } from '../lib/keyring.ts';
@@ -216,13 +218,23 @@ export class UpstreamLogin {
     }
   }
 
-  /** The Entra ID pin: the configured issuer and directory, and an object id (core/signin/entra.ts). */
+  /**
+   * The provider's pin: Entra ID's configured issuer, directory and object id (core/signin/entra.ts), or a generic
+   * issuer's `iss`, `sub`, subject claim and `hd` (core/signin/generic-oidc.ts).
+   */
   private async pinDirectory(
     tenantId: string,
     sso: SsoProviderRecord,
     claims: UpstreamResult['claims'],
   ): Promise<UpstreamIdentity | Refusal> {
-    const identity = entraIdentity(sso.properties.authority, claims);
+    const identity =
+      sso.kind === 'azuread'
+        ? entraIdentity(sso.properties.authority, claims)
+        : oidcIdentity(
+            sso.properties,
+            claims,
+            sso.properties.hostedDomain === HD_VERIFIED ? await this.deps.store.domains.verifiedOf(tenantId) : [],
+          );
     if ('refused' in identity) return this.refuse(tenantId, sso.scheme, identity.refused);
     return identity;
   }

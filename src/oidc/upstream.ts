@@ -40,31 +40,44 @@ const TIMEOUT_SECONDS = 10;
 /** Default leeway for exp, nbf and iat (ROSTER_OIDC_CLOCK_TOLERANCE_SECONDS), openid-client's own default. */
 export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
 
+/** Default least time between two JWKS fetches of one IdP (ROSTER_OIDC_JWKS_COOLDOWN_SECONDS), jose's own default. */
+export const DEFAULT_JWKS_COOLDOWN_SECONDS = 30;
+
 export interface UpstreamClientOptions {
   /** One leeway for every time check of an ID token, in both libraries that make them (openid-client, jose). */
   readonly clockToleranceSeconds?: number;
+  /**
+   * An ID token signed with an unknown `kid` (the IdP rotated its keys) refetches the JWKS, but not more often than
+   * this: a stream of tokens with made-up kids must not turn Roster into a fetch loop against the IdP.
+   */
+  readonly jwksCooldownSeconds?: number;
 }
 
 export class UpstreamClient {
   private readonly metadata = new Map<string, { at: number; server: oidc.ServerMetadata }>();
   private readonly keySets = new Map<string, JWTVerifyGetKey>();
   private readonly tolerance: number;
+  private readonly jwksCooldownMs: number;
 
   constructor(options: UpstreamClientOptions = {}) {
     this.tolerance = options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
+    this.jwksCooldownMs = (options.jwksCooldownSeconds ?? DEFAULT_JWKS_COOLDOWN_SECONDS) * 1000;
   }
 
   /**
    * The ID token's signature is checked against the directory's JWKS even though it came over the back channel:
-   * only RS256 (Entra's algorithm), so `alg: none` or an HMAC forged with the public key cannot pass. jose refetches
-   * the key set on an unknown `kid`, at most every 30 s.
+   * only RS256 (the algorithm Entra ID, Okta and Google sign with), so `alg: none` or an HMAC forged with the public
+   * key cannot pass. jose refetches the key set on an unknown `kid`, at most once per cooldown (default 30 s).
    */
   private async verifySignature(provider: UpstreamProvider, idToken: string): Promise<void> {
     const server = await this.server(provider.authority);
     if (!server.jwks_uri) throw new UpstreamError('token_rejected', 'no_jwks_uri');
     let keys = this.keySets.get(server.jwks_uri);
     if (!keys) {
-      keys = createRemoteJWKSet(new URL(server.jwks_uri), { timeoutDuration: TIMEOUT_SECONDS * 1000 });
+      keys = createRemoteJWKSet(new URL(server.jwks_uri), {
+        timeoutDuration: TIMEOUT_SECONDS * 1000,
+        cooldownDuration: this.jwksCooldownMs,
+      });
       this.keySets.set(server.jwks_uri, keys);
     }
     let iat: number | undefined;

@@ -27,7 +27,8 @@ function toProvider(row: SsoProvidersTable): SsoProviderRecord {
   return {
     id: row.id,
     tenantId: row.tenant_id,
-    kind: 'azuread',
+    // Rows written before generic OIDC providers existed all say 'azuread' (the column has been there since 0001).
+    kind: row.kind === 'oidc' ? 'oidc' : 'azuread',
     scheme: row.scheme,
     displayName: row.display_name,
     enabled: row.enabled === 1,

@@ -209,6 +209,49 @@ describe.each(STORE_KINDS)('console sessions (%s)', (kind) => {
     expect(bProvider.json().displayName).not.toBe('hijacked');
   });
 
+  it('registers a generic OpenID Connect provider from its form, refuses an email claim, and lists it', async () => {
+    const cookie = cookieOf(await signIn(t.app, a.adminToken));
+    const page = await get(t.app, '/console/sso/new-oidc', cookie);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('name="properties.issuer"');
+    expect(page.body).not.toContain('name="properties.authority"');
+    const fields = {
+      _csrf: csrfOf(page.body),
+      scheme: 'okta',
+      displayName: 'Contoso Okta',
+      enabled: 'on',
+      'properties.loginEnabled': 'on',
+      'properties.clientId': '0oa-console',
+      'properties.clientSecret': 'okta-console-secret',
+      'properties.usePkce': 'on',
+      'properties.issuer': 'https://contoso.okta.example',
+      'properties.scope': 'openid profile email',
+      'properties.responseType': 'code',
+    };
+    const refused = await post(t.app, '/console/sso/new-oidc', cookie, {
+      ...fields,
+      'properties.userNameClaim': 'email',
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain('aria-invalid="true"');
+    expect(refused.body).toContain('nOAuth');
+    const created = await post(t.app, '/console/sso/new-oidc', cookie, fields);
+    expect(created.statusCode, created.body).toBe(303);
+    expect(created.headers.location).toBe('/console/sso/okta?saved=created');
+    const shown = await call(t.app, 'GET', '/iam/v1/sso/okta', { token: a.adminToken });
+    expect(shown.json()).toMatchObject({
+      kind: 'oidc',
+      properties: { issuer: 'https://contoso.okta.example', subjectClaim: 'sub', clientSecretSet: true },
+    });
+    const list = await get(t.app, '/console/sso', cookie);
+    expect(list.body).toContain('OpenID Connect');
+    expect(list.body).toContain('https://contoso.okta.example');
+    const edit = await get(t.app, '/console/sso/okta', cookie);
+    expect(edit.body).toContain('value="https://contoso.okta.example"');
+    expect(edit.body).toContain('name="properties.subjectClaim"');
+    expect(edit.body).toContain('I have registered this redirect URI in your identity provider');
+  });
+
   it('the Domains page claims, shows the TXT record, verifies, saves the policy and removes, all with CSRF', async () => {
     const cookie = cookieOf(await signIn(t.app, a.adminToken));
     let page = await get(t.app, '/console/domains', cookie);

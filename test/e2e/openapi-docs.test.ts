@@ -58,6 +58,7 @@ describe('OpenAPI document and docs page', () => {
         'GET /iam/v1/tenants/{tenantId}',
         'DELETE /iam/v1/tenants/{tenantId}/admin-tokens/{tokenId}',
         'POST /iam/v1/sso/azuread',
+        'POST /iam/v1/sso/oidc',
         'GET /iam/v1/sso',
         'GET /iam/v1/sso/{scheme}',
         'PUT /iam/v1/sso/{scheme}',
@@ -129,7 +130,7 @@ describe('OpenAPI document and docs page', () => {
         'DELETE /iam/v1/directories/{ref}',
       ]),
     );
-    expect(operations.length).toBe(89);
+    expect(operations.length).toBe(90);
     for (const [name, op] of operations) {
       expect(op.summary, name).toMatch(/\S/);
       const statuses = Object.keys(op.responses ?? {});

@@ -1,7 +1,7 @@
 // Identity resolution as data: which Roster subject an upstream identity is, decided by a pure function.
 //
 // The rule (docs/signin.md): an upstream identity is keyed on (provider, directory, subject) — Entra: (tid, oid),
-// other OIDC providers: ('', sub). Once bound, only the binding counts. The first sign-in binds to a subject the same
+// other OIDC providers: (iss, sub). Once bound, only the binding counts. The first sign-in binds to a subject the same
 // provider provisioned: externalId equal to the oid, else userName equal to the UPN (preferred_username), which is
 // trusted only because the directory is pinned. Email is never used. A subject already bound to another identity is
 // a conflict, refused rather than relinked.
@@ -10,6 +10,8 @@ import type { StoredUser } from '../scim/records.ts';
 export interface UpstreamIdentity {
   readonly directory: string;
   readonly subject: string;
+  /** The value matched to SCIM externalId when it is not `subject` (generic OIDC's subjectClaim, ADR 0036). */
+  readonly externalId?: string | undefined;
   /** preferred_username (the UPN for Entra). */
   readonly userName: string | undefined;
   readonly name: string | undefined;

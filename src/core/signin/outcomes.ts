@@ -26,7 +26,10 @@ export type InteractionStep =
 export type UpstreamFailure = 'discovery_failed' | 'issuer_mismatch' | 'upstream_error' | 'token_rejected';
 
 /** The Entra ID pin (entra.ts): the token must come from the configured directory and name an object id. */
-export type PinRefusal = 'issuer_mismatch' | 'directory_mismatch' | 'missing_oid';
+export type PinRefusal = 'issuer_mismatch' | 'directory_mismatch' | 'missing_oid' | OidcPinRefusal;
+
+/** The generic OIDC pin (generic-oidc.ts): the issuer, a `sub`, the configured subject claim, the `hd` pin. */
+export type OidcPinRefusal = 'missing_sub' | 'missing_subject_claim' | 'hosted_domain_mismatch';
 
 /** Every reason a sign-in is refused; the audit entry carries it (and the upstream's OAuth code, if any). */
 export type SignInRefusalReason =

@@ -12,11 +12,16 @@ const FOR_ADMINS: Record<SignInRefusalReason, string> = {
     'a Roster user with this userName exists, but another provider (or an admin) created it; it is not linked automatically',
   ambiguous_external_id: 'more than one Roster user has this externalId',
   no_username_claim:
-    'the ID token has no preferred_username, so no user can be created: add it to the token configuration',
+    "the ID token has no preferred_username (or the provider's userNameClaim), so no user can be created: add it to the token configuration",
   provider_unavailable: 'the provider is disabled, login is turned off, or its configuration has warnings',
   directory_mismatch: "the account belongs to another directory than the provider's authority names",
   issuer_mismatch: "the ID token's issuer is not the configured authority",
   missing_oid: 'the ID token carries no oid claim',
+  missing_sub: 'the ID token carries no sub claim',
+  missing_subject_claim:
+    "the ID token lacks the provider's subjectClaim (properties.subjectClaim): add it to the token or change the setting",
+  hosted_domain_mismatch:
+    "the ID token's hd (hosted domain) claim is missing or is not the provider's hostedDomain (or, with \"verified\", one of the tenant's verified domains)",
   state_mismatch:
     'the sign-in came back to another browser, or its state was already used or expired: start the test again',
   upstream_error: 'the identity provider answered with an error instead of a sign-in (see the audit log)',

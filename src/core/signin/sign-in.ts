@@ -58,7 +58,7 @@ function provisionedUser(tenantId: string, scheme: string, identity: UpstreamIde
   const data: ResourceData = {
     schemas: [URN.user],
     userName: identity.userName,
-    externalId: identity.subject,
+    externalId: identity.externalId ?? identity.subject,
     active: true,
     ...(identity.name ? { displayName: identity.name } : {}),
     ...(Object.keys(name).length > 0 ? { name } : {}),
@@ -120,7 +120,7 @@ export async function decide(
   const boundUser = boundId === undefined ? undefined : ((await tx.scim.users.get(tenantId, boundId)) ?? null);
   const byExternalId = boundId
     ? []
-    : await tx.scim.users.findByExternalId(tenantId, identity.subject, EXTERNAL_ID_PROBE);
+    : await tx.scim.users.findByExternalId(tenantId, identity.externalId ?? identity.subject, EXTERNAL_ID_PROBE);
   const byUserNameUser =
     boundId || byExternalId.length > 0 || !identity.userName
       ? undefined

@@ -6,15 +6,32 @@ import { assertSchemeFree } from '../directories/schemes.ts';
 import { DomainError, invalid } from '../errors.ts';
 import { newEvent } from '../events/records.ts';
 import type { CoreDeps } from '../ports.ts';
-import type { SsoProperties, SsoProviderRecord } from '../records.ts';
+import type { SsoKind, SsoProperties, SsoProviderRecord } from '../records.ts';
 import { checkEntraAuthority } from './authority.ts';
+import {
+  checkClaimName,
+  checkHostedDomain,
+  checkIssuer,
+  DEFAULT_SUBJECT_CLAIM,
+  DEFAULT_USERNAME_CLAIM,
+} from './issuer.ts';
+
+/** The properties as the API speaks them: Entra ID providers name an `authority`, generic OIDC ones an `issuer`. */
+export type SsoPropertiesInput = Omit<SsoProperties, 'authority' | 'hostedDomain'> & {
+  readonly authority?: string | undefined;
+  readonly issuer?: string | undefined;
+  readonly hostedDomain?: string | null | undefined;
+  readonly clientSecret?: string | undefined;
+};
 
 export interface SsoProviderInput {
+  /** Which rules apply; 'azuread' when omitted. Fixed at creation. */
+  readonly kind?: SsoKind | undefined;
   readonly scheme: string;
   readonly displayName: string;
   readonly enabled: boolean;
   readonly type: 'oidc';
-  readonly properties: SsoProperties & { readonly clientSecret?: string | undefined };
+  readonly properties: SsoPropertiesInput;
 }
 
 export interface SsoProviderView {
@@ -30,7 +47,44 @@ export function secretContext(record: Pick<SsoProviderRecord, 'tenantId' | 'id'>
   return `sso-client-secret:${record.tenantId}:${record.id}`;
 }
 
-function checkInput(input: SsoProviderInput): { properties: SsoProperties; warnings: string[] } {
+const OIDC_ONLY = ['issuer', 'subjectClaim', 'userNameClaim', 'hostedDomain'] as const;
+
+/** The kind-specific part: where the provider's tokens come from, and (generic OIDC) which claims link people. */
+function checkSource(kind: SsoKind, p: SsoPropertiesInput): { source: Partial<SsoProperties>; warning?: string } {
+  if (kind === 'azuread') {
+    for (const name of OIDC_ONLY) {
+      if (p[name] !== undefined && p[name] !== null) {
+        throw invalid(`properties.${name}`, 'applies to generic OpenID Connect providers (POST /iam/v1/sso/oidc) only');
+      }
+    }
+    if (p.authority === undefined) throw invalid('properties.authority', 'is required');
+    const authority = checkEntraAuthority(p.authority);
+    return { source: { authority: authority.authority }, ...(authority.warning ? { warning: authority.warning } : {}) };
+  }
+  if (p.authority !== undefined) {
+    throw invalid('properties.authority', 'a generic OpenID Connect provider names its properties.issuer instead');
+  }
+  if (p.issuer === undefined) throw invalid('properties.issuer', 'is required');
+  const issuer = checkIssuer(p.issuer);
+  const hostedDomain = checkHostedDomain(p.hostedDomain, issuer);
+  return {
+    source: {
+      authority: issuer,
+      subjectClaim: checkClaimName('properties.subjectClaim', p.subjectClaim, DEFAULT_SUBJECT_CLAIM),
+      userNameClaim: checkClaimName('properties.userNameClaim', p.userNameClaim, DEFAULT_USERNAME_CLAIM),
+      ...(hostedDomain ? { hostedDomain } : {}),
+    },
+  };
+}
+
+/** The stored properties back in the API's words (the input a PUT or PATCH starts from). */
+export function propertiesInputOf(record: Pick<SsoProviderRecord, 'kind' | 'properties'>): SsoPropertiesInput {
+  if (record.kind === 'azuread') return record.properties;
+  const { authority, ...rest } = record.properties;
+  return { ...rest, issuer: authority };
+}
+
+function checkInput(kind: SsoKind, input: SsoProviderInput): { properties: SsoProperties; warnings: string[] } {
   if (!SCHEME.test(input.scheme)) {
     throw invalid('scheme', 'must be 1-63 characters of letters, digits, "-" and "_", starting with a letter or digit');
   }
@@ -42,7 +96,7 @@ function checkInput(input: SsoProviderInput): { properties: SsoProperties; warni
   }
   const scopes = p.scope.split(' ').filter(Boolean);
   if (!scopes.includes('openid')) throw invalid('properties.scope', 'must include "openid"');
-  const authority = checkEntraAuthority(p.authority);
+  const { source, warning } = checkSource(kind, p);
   const properties: SsoProperties = {
     loginEnabled: p.loginEnabled,
     visible: p.visible,
@@ -50,14 +104,17 @@ function checkInput(input: SsoProviderInput): { properties: SsoProperties; warni
     autoProvisioningEnabled: p.autoProvisioningEnabled,
     clientId: p.clientId.trim(),
     usePkce: p.usePkce,
-    authority: authority.authority,
+    authority: '',
     responseType: p.responseType,
     scope: scopes.join(' '),
+    ...source,
   };
-  return { properties, warnings: authority.warning ? [authority.warning] : [] };
+  return { properties, warnings: warning ? [warning] : [] };
 }
 
 export function warningsOf(record: SsoProviderRecord): string[] {
+  // A generic issuer is checked in full when stored; only Entra's `{TenantId}` placeholder can leave one unusable.
+  if (record.kind !== 'azuread') return [];
   const warning = checkEntraAuthority(record.properties.authority).warning;
   return warning ? [warning] : [];
 }
@@ -94,13 +151,14 @@ export async function createSsoProvider(
   tenantId: string,
   input: SsoProviderInput,
 ): Promise<SsoProviderView> {
-  const { properties, warnings } = checkInput(input);
+  const kind = input.kind ?? 'azuread';
+  const { properties, warnings } = checkInput(kind, input);
   const now = deps.clock.now().toISOString();
   const id = newId();
   const record: SsoProviderRecord = {
     id,
     tenantId,
-    kind: 'azuread',
+    kind,
     scheme: input.scheme,
     displayName: input.displayName.trim(),
     enabled: input.enabled,
@@ -162,10 +220,10 @@ export async function updateSsoProvider(
       displayName: current.displayName,
       enabled: current.enabled,
       type: current.type,
-      properties: current.properties,
+      properties: propertiesInputOf(current),
     });
     if (input.scheme !== current.scheme) throw invalid('scheme', 'cannot be changed; create a new provider instead');
-    const { properties, warnings } = checkInput(input);
+    const { properties, warnings } = checkInput(current.kind, input);
     const secret = input.properties.clientSecret;
     const record: SsoProviderRecord = {
       ...current,

@@ -79,7 +79,6 @@ const ssoPropertiesIn = {
     'autoProvisioningEnabled',
     'clientId',
     'usePkce',
-    'authority',
     'responseType',
     'scope',
   ],
@@ -101,9 +100,54 @@ const ssoPropertiesIn = {
       maxLength: 512,
       description: 'https://login.microsoftonline.com/{directory-id}/v2.0 — one directory, never /common',
     },
+    issuer: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 512,
+      description:
+        'Generic OIDC only: the issuer exactly as its discovery document announces it, e.g. https://your-org.okta.com or https://accounts.google.com',
+    },
+    subjectClaim: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
+      description:
+        'Generic OIDC only: the ID token claim matched to SCIM externalId (default "sub"); never an email claim',
+    },
+    userNameClaim: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 128,
+      description:
+        'Generic OIDC only: the claim matched to SCIM userName when no externalId matches (default "preferred_username"); never an email claim',
+    },
+    hostedDomain: {
+      type: ['string', 'null'],
+      maxLength: 253,
+      description:
+        'Generic OIDC only (Google Workspace): the `hd` claim must equal this domain, or with "verified" be one of the tenant\'s verified domains; Google\'s issuer defaults to "verified"',
+    },
     responseType: { type: 'string', enum: ['code'] },
     scope: { type: 'string', minLength: 1, maxLength: 512 },
   },
+} as const;
+
+const OIDC_ONLY_PROPERTIES = ['issuer', 'subjectClaim', 'userNameClaim', 'hostedDomain'] as const;
+const omit = <T extends Record<string, unknown>>(o: T, keys: readonly string[]) =>
+  Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
+
+/** POST /sso/azuread: Entra ID names its authority. */
+const azureadPropertiesIn = {
+  ...ssoPropertiesIn,
+  required: [...ssoPropertiesIn.required, 'authority'],
+  properties: omit(ssoPropertiesIn.properties, OIDC_ONLY_PROPERTIES),
+} as const;
+
+/** POST /sso/oidc: a generic OpenID Connect provider names its issuer instead. */
+const oidcPropertiesIn = {
+  ...ssoPropertiesIn,
+  required: [...ssoPropertiesIn.required, 'issuer'],
+  properties: omit(ssoPropertiesIn.properties, ['authority']),
 } as const;
 
 export const ssoProviderBody = {
@@ -117,6 +161,18 @@ export const ssoProviderBody = {
     type: { type: 'string', enum: ['oidc'] },
     properties: ssoPropertiesIn,
   },
+} as const;
+
+/** POST /sso/azuread. PUT takes ssoProviderBody: the provider's kind says whether authority or issuer is required. */
+export const azureadProviderBody = {
+  ...ssoProviderBody,
+  properties: { ...ssoProviderBody.properties, properties: azureadPropertiesIn },
+} as const;
+
+/** POST /sso/oidc: the azuread body with `properties.issuer` in place of `authority` (ADR 0036). */
+export const oidcProviderBody = {
+  ...ssoProviderBody,
+  properties: { ...ssoProviderBody.properties, properties: oidcPropertiesIn },
 } as const;
 
 /** PATCH: a JSON merge patch (RFC 7396) of the provider; scheme cannot change. */
@@ -136,6 +192,11 @@ export const ssoProviderSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' },
+    kind: {
+      type: 'string',
+      enum: ['azuread', 'oidc'],
+      description: 'Which rules apply: Entra ID (tid/oid) or a generic OpenID Connect issuer (iss/sub)',
+    },
     scheme: { type: 'string' },
     displayName: { type: 'string' },
     enabled: { type: 'boolean' },
@@ -155,7 +216,11 @@ export const ssoProviderSchema = {
         clientId: { type: 'string' },
         clientSecretSet: { type: 'boolean' },
         usePkce: { type: 'boolean' },
-        authority: { type: 'string' },
+        authority: { type: 'string', description: 'Entra ID providers' },
+        issuer: { type: 'string', description: 'Generic OIDC providers' },
+        subjectClaim: { type: 'string', description: 'Generic OIDC providers' },
+        userNameClaim: { type: 'string', description: 'Generic OIDC providers' },
+        hostedDomain: { type: ['string', 'null'], description: 'Generic OIDC providers' },
         responseType: { type: 'string' },
         scope: { type: 'string' },
       },

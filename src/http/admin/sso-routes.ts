@@ -1,7 +1,8 @@
-// Tenant admin API: the tenant's SSO providers (Entra ID over OpenID Connect). The tenant is the admin token's.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+// Tenant admin API: the tenant's SSO providers (Entra ID, or any OpenID Connect issuer). The tenant is the admin
+// token's.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { actorOf } from '../../core/auth/principal.ts';
-import type { SsoProviderRecord } from '../../core/records.ts';
+import type { SsoKind, SsoProviderRecord } from '../../core/records.ts';
 import { mergeSsoProviderPatch, type SsoProviderPatch } from '../../core/sso/merge-patch.ts';
 import {
   createSsoProvider,
@@ -14,7 +15,15 @@ import {
 } from '../../core/sso/providers.ts';
 import { signInRedirectUri } from '../../core/sso/redirect-uri.ts';
 import { tenantOf } from '../auth.ts';
-import { idParam, listOf, ssoProviderBody, ssoProviderPatchBody, ssoProviderSchema } from './schemas.ts';
+import {
+  azureadProviderBody,
+  idParam,
+  listOf,
+  oidcProviderBody,
+  ssoProviderBody,
+  ssoProviderPatchBody,
+  ssoProviderSchema,
+} from './schemas.ts';
 import { type AdminSurfaceDeps, errorResponses } from './surface.ts';
 import { ssoProviderView } from './views.ts';
 
@@ -37,6 +46,15 @@ export async function ssoRoutes(app: FastifyInstance, deps: AdminSurfaceDeps): P
     );
     return view(updated.record, updated.warnings);
   };
+  const create =
+    (kind: SsoKind) => async (request: FastifyRequest<{ Body: SsoProviderInput }>, reply: FastifyReply) => {
+      const input = { ...request.body, kind };
+      const created = await createSsoProvider(deps, actorOf(request.principal!), tenantOf(request), input);
+      return reply
+        .code(201)
+        .header('location', `/iam/v1/sso/${encodeURIComponent(created.record.scheme)}`)
+        .send(view(created.record, created.warnings));
+    };
   app.post<{ Body: SsoProviderInput }>(
     '/sso/azuread',
     {
@@ -44,17 +62,26 @@ export async function ssoRoutes(app: FastifyInstance, deps: AdminSurfaceDeps): P
         tags: ['sso'],
         summary: 'Register a Microsoft Entra ID (Azure AD) OpenID Connect provider',
         security: admin,
-        body: ssoProviderBody,
+        body: azureadProviderBody,
         response: { 201: ssoProviderSchema, ...errorResponses },
       },
     },
-    async (request, reply) => {
-      const created = await createSsoProvider(deps, actorOf(request.principal!), tenantOf(request), request.body);
-      return reply
-        .code(201)
-        .header('location', `/iam/v1/sso/${encodeURIComponent(created.record.scheme)}`)
-        .send(view(created.record, created.warnings));
+    create('azuread'),
+  );
+  app.post<{ Body: SsoProviderInput }>(
+    '/sso/oidc',
+    {
+      schema: {
+        tags: ['sso'],
+        summary: 'Register a generic OpenID Connect provider (Okta, Google Workspace, …) by its issuer',
+        description:
+          'The azuread body with properties.issuer in place of authority, and optional subjectClaim, userNameClaim and hostedDomain. Identity is (provider, iss, sub); people are linked by externalId = subjectClaim, else userName = userNameClaim, never by email (docs/providers.md).',
+        security: admin,
+        body: oidcProviderBody,
+        response: { 201: ssoProviderSchema, ...errorResponses },
+      },
     },
+    create('oidc'),
   );
 
   app.get(
@@ -94,7 +121,7 @@ export async function ssoRoutes(app: FastifyInstance, deps: AdminSurfaceDeps): P
     {
       schema: {
         tags: ['sso'],
-        summary: 'Replace an SSO provider (omit clientSecret to keep the stored one)',
+        summary: 'Replace an SSO provider (omit clientSecret to keep the stored one; its kind cannot change)',
         security: admin,
         params: idParam('scheme'),
         body: ssoProviderBody,

@@ -32,6 +32,7 @@ export function ssoProviderView(
   const { properties: q } = p;
   return {
     id: p.id,
+    kind: p.kind,
     scheme: p.scheme,
     displayName: p.displayName,
     enabled: p.enabled,
@@ -45,7 +46,15 @@ export function ssoProviderView(
       clientId: q.clientId,
       clientSecretSet: p.clientSecretSealed !== null,
       usePkce: q.usePkce,
-      authority: q.authority,
+      // Generic OIDC providers speak of their issuer, and say which claims link people (ADR 0036).
+      ...(p.kind === 'azuread'
+        ? { authority: q.authority }
+        : {
+            issuer: q.authority,
+            subjectClaim: q.subjectClaim,
+            userNameClaim: q.userNameClaim,
+            hostedDomain: q.hostedDomain ?? null,
+          }),
       responseType: q.responseType,
       scope: q.scope,
     },

@@ -2,11 +2,12 @@
 // here too, with the message shown next to the field (the console adds no rules of its own).
 import { Ajv, type ErrorObject } from 'ajv';
 import type { FieldProblem } from '../../core/errors.ts';
-import { createScimTokenBody, ssoProviderBody } from '../admin/schemas.ts';
+import { azureadProviderBody, createScimTokenBody, oidcProviderBody } from '../admin/schemas.ts';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validators = {
-  ssoProvider: ajv.compile(ssoProviderBody),
+  ssoProvider: ajv.compile(azureadProviderBody),
+  oidcProvider: ajv.compile(oidcProviderBody),
   scimToken: ajv.compile(createScimTokenBody),
 };
 
