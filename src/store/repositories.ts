@@ -109,7 +109,8 @@ export function createRepositories(
         return rows.map((row) => ({ id: row.id, name: row.name, createdAt: row.created_at }));
       },
       async delete(id) {
-        // SCIM tokens reference providers (not tenants), so they go first; the rest cascades from tenants.
+        // Tokens and providers explicitly (tokens referenced providers, not tenants, until migration 0018); the rest
+        // cascades from tenants.
         await db.deleteFrom('scim_tokens').where('tenant_id', '=', id).execute();
         await db.deleteFrom('sso_providers').where('tenant_id', '=', id).execute();
         const result = await db.deleteFrom('tenants').where('id', '=', id).executeTakeFirst();
