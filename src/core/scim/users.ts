@@ -78,7 +78,7 @@ export async function createUser(deps: ScimDeps, caller: ScimCaller, body: unkno
 }
 
 export function getUser(deps: ScimDeps, caller: ScimCaller, id: string): Promise<StoredUser> {
-  return existing(deps.scim.users, caller.tenantId, id, notFound);
+  return existing({ get: deps.scim.users.getWithGroups }, caller.tenantId, id, notFound);
 }
 
 /** PUT (RFC 7644 §3.5.1): replaces every writable attribute; readOnly ones are ignored, immutable ones checked. */
