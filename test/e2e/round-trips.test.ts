@@ -2,9 +2,9 @@
 // the token's read plus ONE statement that reads the user with its direct groups — on PostgreSQL every statement is
 // a round trip. The groups read that way must be the groups a separate read gives, in the same order, per tenant.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { call, startTestApp, type TestApp } from '../support/app.ts';
 import { recordQueries } from '../support/query-log.ts';
-import { CORE_GROUP, entraUser, type ScimTenant, scim, scimTenant } from '../support/scim.ts';
+import { CORE_GROUP, entraUser, patch, type ScimTenant, scim, scimTenant } from '../support/scim.ts';
 import { STORE_KINDS } from '../support/stores.ts';
 
 /** The statements of SCIM resources and tokens (background work — log flushes, webhook rounds — filtered out). */
@@ -89,5 +89,47 @@ describe.each(STORE_KINDS)('statements per SCIM read on %s', (kind) => {
     const viaPage = page.Resources.find((u: { id: string }) => u.id === member).groups;
     expect(viaGet).toEqual(viaPage);
     expect(viaGet.map((g: { display: string }) => g.display).sort()).toEqual(['Alpha', 'Mid "quoted" é', 'Zeta']);
+  });
+
+  it('a user write reads the domain policy in the token statement, never apart, and a policy change holds on the next request', async () => {
+    const restrict = async (tenant: ScimTenant, on: boolean) =>
+      expect(
+        (
+          await call(t.app, 'PATCH', '/iam/v1/settings', {
+            token: tenant.adminToken,
+            body: { domainPolicy: { scimRestrictToVerifiedDomains: on } },
+          })
+        ).statusCode,
+      ).toBe(200);
+    const writes = [
+      () =>
+        scim(t.app, a, 'POST', `${a.base}/Users`, entraUser(`w${Math.random()}@contoso.example`, `w-${Math.random()}`)),
+      () =>
+        scim(
+          t.app,
+          a,
+          'PATCH',
+          `${a.base}/Users/${loner}`,
+          patch({ op: 'Replace', path: 'userName', value: `l${Math.random()}@contoso.example` }),
+        ),
+    ];
+    for (const write of writes) {
+      const queries = recordQueries();
+      expect((await write()).statusCode).toBeLessThan(300);
+      const reads = queries.all().filter((q) => /^\s*select\b/i.test(q.sql));
+      expect(reads.filter((q) => mainTable(q.sql) === 'tenant_settings')).toEqual([]);
+      expect(reads.find((q) => mainTable(q.sql) === 'scim_tokens')?.sql).toMatch(/tenant_settings/);
+      // Another tenant's policy is not this tenant's.
+      await restrict(other, true);
+      expect((await write()).statusCode).toBeLessThan(300);
+      // This tenant's policy, switched on, refuses the very next write (no verified domain); off, accepts it.
+      await restrict(a, true);
+      const refused = await write();
+      expect(refused.statusCode, refused.body).toBe(400);
+      expect(refused.json().detail).toContain('scimRestrictToVerifiedDomains');
+      await restrict(a, false);
+      await restrict(other, false);
+      expect((await write()).statusCode).toBeLessThan(300);
+    }
   });
 });

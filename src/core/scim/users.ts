@@ -37,7 +37,8 @@ async function endSessionsOnDeactivation(tx: ScimRepositories, before: StoredUse
  * domainPolicy.scimRestrictToVerifiedDomains: the tenant's verified domains when the rule is on, read before the
  * write's transaction (on SQLite that transaction holds the one write connection, which the read would wait for).
  */
-const domainsToEnforce = (deps: ScimDeps, caller: ScimCaller) => deps.domainGate?.(caller.tenantId);
+const domainsToEnforce = (deps: ScimDeps, caller: ScimCaller) =>
+  deps.domainGate?.(caller.tenantId, caller.domainPolicy);
 
 /**
  * A write that sets the userName or primary email must keep both in the verified domains. A write that leaves
