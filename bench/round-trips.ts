@@ -1,8 +1,8 @@
 // `npx tsx bench/round-trips.ts [--store postgres]`: the SQL statements (and, on PostgreSQL, the pool checkouts)
 // each SCIM request of an IdP's sync costs, counted exactly at the driver (test/support/query-log.ts), not timed:
 // exact counts survive a loaded machine. Each request is injected in process and waited for, then the
-// provisioning log is flushed so its batched writes are counted too (amortised per request). Prints a table per
-// workload with the statements of one request, in order, then JSON.
+// provisioning log is flushed so its batched writes are counted too (amortised per request). Prints per workload
+// the fewest statements a request made, with that request's statements in order, then JSON.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,7 +78,10 @@ async function main(): Promise<void> {
         }),
       }),
     };
-    const result: Record<string, { statements: number; checkouts: number; logStatements: number; one: string[] }> = {};
+    const result: Record<
+      string,
+      { statements: number; meanStatements: number; checkouts: number; logStatements: number; one: string[] }
+    > = {};
     // Start-up background work (purges, re-checks) is let finish first; background pollers (webhook rounds, the
     // feed) may still run now and then, so a request's figure is the median over the requests.
     await new Promise((r) => setTimeout(r, 1_000));
@@ -101,14 +104,17 @@ async function main(): Promise<void> {
         if (response.statusCode >= 300) throw new Error(`${name}: ${response.statusCode} ${response.body}`);
         const mine = queries.all().slice(before);
         counts.push(mine.length);
-        if (i === 1) one = mine.map((q) => label(q.sql));
+        if (one.length === 0 || mine.length < one.length) one = mine.map((q) => label(q.sql));
       }
       const checkoutsInRequests = checkouts - checkouts0;
       await logFlushed(queries);
       const logWrites = queries.all().filter((q) => /scim_log/.test(q.sql)).length;
       counts.sort((a, b) => a - b);
       result[name] = {
-        statements: counts[Math.floor(ops / 2)] ?? 0,
+        // The fewest a request made: background work (webhook rounds, rate-limit leases, the log's flush) lands in
+        // some requests' windows on a loaded machine; the mean, with it, is printed beside.
+        statements: counts[0] ?? 0,
+        meanStatements: counts.reduce((a, b) => a + b, 0) / ops,
         checkouts: checkoutsInRequests / ops,
         logStatements: logWrites / ops,
         one,
@@ -118,7 +124,7 @@ async function main(): Promise<void> {
     await store.close();
     for (const [name, r] of Object.entries(result)) {
       process.stderr.write(
-        `${args.store} ${name}: ${r.statements} statements (median), ${r.checkouts} pool checkouts, +${r.logStatements.toFixed(2)} provisioning-log inserts (batched, amortised; each flush adds its BEGIN and COMMIT)\n  ${r.one.join(' → ')}\n`,
+        `${args.store} ${name}: ${r.statements} statements (fewest; mean ${r.meanStatements.toFixed(2)}), ${r.checkouts.toFixed(2)} pool checkouts (mean), +${r.logStatements.toFixed(2)} provisioning-log inserts (batched, amortised; each flush adds its BEGIN and COMMIT)\n  ${r.one.join(' → ')}\n`,
       );
     }
     process.stdout.write(`${JSON.stringify({ store: args.store, ops, perRequest: result })}\n`);
