@@ -1,6 +1,8 @@
-// The statements a SCIM read costs, counted at the driver (ADR 0045): a GET of a user and an IdP's `eq` lookup are
-// the token's read plus ONE statement that reads the user with its direct groups — on PostgreSQL every statement is
-// a round trip. The groups read that way must be the groups a separate read gives, in the same order, per tenant.
+// The statements a SCIM request costs, counted at the driver (ADR 0045). On PostgreSQL, where every statement is a
+// round trip, a GET of a user and an IdP's `eq` lookup are the token's read plus ONE statement that reads the user
+// with its direct groups, which must be the groups a separate read gives, in the same order, per tenant. SQLite
+// reads the groups apart (three synchronous statements). On both, a user write reads the domain policy in the
+// token's statement.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startTestApp, type TestApp } from '../support/app.ts';
 import { recordQueries } from '../support/query-log.ts';
@@ -61,26 +63,32 @@ describe.each(STORE_KINDS)('statements per SCIM read on %s', (kind) => {
     ],
   ];
 
-  it.each(reads)('%s: the token, then the user with its groups in one statement', async (_name, ofMember, ofLoner) => {
-    // The groups as a separate read orders them: by group id.
-    const expected = [...groupIds].sort();
-    for (const [url, groups] of [
-      [ofMember(), expected],
-      [ofLoner(), []],
-    ] as const) {
-      await scim(t.app, a, 'GET', url); // the lookup's shape is compiled on first sight
-      const queries = recordQueries();
-      const res = await scim(t.app, a, 'GET', url);
-      expect(res.statusCode).toBe(200);
-      const body = res.json();
-      const user = body.Resources ? body.Resources[0] : body;
-      if (body.Resources) expect(body.totalResults).toBe(1);
-      expect((user.groups ?? []).map((g: { value: string }) => g.value)).toEqual(groups);
-      const statements = queries.all().filter((q) => scimReads(q.sql));
-      expect(statements.map((q) => mainTable(q.sql))).toEqual(['scim_tokens', 'scim_users']);
-      expect(statements[1]!.sql).toMatch(/scim_group_members/);
-    }
-  });
+  const expectedReads =
+    kind === 'postgres' ? ['scim_tokens', 'scim_users'] : ['scim_tokens', 'scim_users', 'scim_group_members'];
+
+  it.each(reads)(
+    '%s: the token, then the user with its groups (one statement on PostgreSQL)',
+    async (_name, ofMember, ofLoner) => {
+      // The groups as a separate read orders them: by group id.
+      const expected = [...groupIds].sort();
+      for (const [url, groups] of [
+        [ofMember(), expected],
+        [ofLoner(), []],
+      ] as const) {
+        await scim(t.app, a, 'GET', url); // the lookup's shape is compiled on first sight
+        const queries = recordQueries();
+        const res = await scim(t.app, a, 'GET', url);
+        expect(res.statusCode).toBe(200);
+        const body = res.json();
+        const user = body.Resources ? body.Resources[0] : body;
+        if (body.Resources) expect(body.totalResults).toBe(1);
+        expect((user.groups ?? []).map((g: { value: string }) => g.value)).toEqual(groups);
+        const statements = queries.all().filter((q) => scimReads(q.sql));
+        expect(statements.map((q) => mainTable(q.sql))).toEqual(expectedReads);
+        if (kind === 'postgres') expect(statements[1]!.sql).toMatch(/scim_group_members/);
+      }
+    },
+  );
 
   it('renders the groups read in the statement exactly as a separate read does (names, $ref, order)', async () => {
     const viaGet = (await scim(t.app, a, 'GET', `${a.base}/Users/${member}`)).json().groups;

@@ -10,7 +10,7 @@ import { createAuditRepository } from '../repositories.ts';
 import { createRoleRepository } from '../roles.ts';
 import type { Database, ScimUsersTable } from '../schema.ts';
 import { createSubjectSessions } from '../signin/subject-sessions.ts';
-import { directGroupsColumn } from './direct-groups.ts';
+import { directGroupsColumn, groupsRideAlong } from './direct-groups.ts';
 import { createMemberships } from './memberships.ts';
 import { createProvisioningLog } from './provisioning-log.ts';
 import { resourceTable, type ScimDialect } from './resources.ts';
@@ -80,6 +80,8 @@ export function createScimRepositories(
         return rows.map(toUser);
       },
       async getWithGroups(tenantId, id) {
+        // SQLite: the plain read; the response reads the groups apart, on the synchronous read connection.
+        if (!groupsRideAlong(d.dialect)) return users.get(tenantId, id);
         const key = { tenantId, id };
         const row = await q.first<ScimUsersTable & { direct_groups: unknown }, typeof key>(
           'scim_users.getWithGroups',
@@ -87,7 +89,7 @@ export function createScimRepositories(
             db
               .selectFrom('scim_users as r')
               .select(readColumns('scim_users').map((c) => `r.${c}` as 'r.id'))
-              .select(directGroupsColumn(d.dialect).as('direct_groups'))
+              .select(directGroupsColumn().as('direct_groups'))
               .where('r.tenant_id', '=', p('tenantId'))
               .where('r.id', '=', p('id')) as unknown as Compilable<ScimUsersTable & { direct_groups: unknown }>,
           key,
