@@ -2,6 +2,8 @@
 // merged statements of ADR 0045 against the separate statements they replace, through the store's own repositories:
 //   read:  users.get + users.groupsOf (two statements)  vs  users.getWithGroups (one);
 //   token: scimTokens.get + settings.domainPolicy       vs  scimTokens.getWithDomainPolicy (one).
+// On SQLite getWithGroups is the plain read since the merged groups read was measured there and dropped (ADR 0045),
+// so the `read` pair means something on PostgreSQL only.
 // The sides alternate in blocks of `ops` calls, each side first in half the rounds, so a loaded, shared machine's
 // drift falls on both alike. Prints Roster's CPU µs per call of each side per round, then the medians, as JSON.
 import { mkdtempSync, rmSync } from 'node:fs';
