@@ -4,6 +4,7 @@ import type { Digest, Keyring } from '../lib/keyring.ts';
 import type { BrandingRepository } from './branding/records.ts';
 import type { DirectoryConnectionRepository } from './directories/ports.ts';
 import type { DomainRepository, SettingsRepository } from './domains/ports.ts';
+import type { DomainPolicy } from './domains/records.ts';
 import type { EventRepository } from './events/ports.ts';
 import type {
   AdminTokenRecord,
@@ -54,6 +55,13 @@ export interface SsoProviderRepository {
 export interface ScimTokenRepository {
   insert(token: ScimTokenRecord): Promise<void>;
   get(id: string): Promise<ScimTokenRecord | undefined>;
+  /**
+   * The token with its tenant's stored domain policy (null: none stored), in one statement (ADR 0045): a SCIM
+   * request authenticates with it, and a user write then needs no read of its own for the policy.
+   */
+  getWithDomainPolicy(
+    id: string,
+  ): Promise<(ScimTokenRecord & { readonly domainPolicy: DomainPolicy | null }) | undefined>;
   list(tenantId: string): Promise<readonly ScimTokenRecord[]>;
   countForProvider(tenantId: string, provider: string): Promise<number>;
   delete(tenantId: string, id: string): Promise<boolean>;

@@ -1,6 +1,7 @@
 // The foundation repositories on Kysely: every query names its tenant (except lookups by a token's own id).
 
 import type { Kysely } from 'kysely';
+import type { DomainPolicy } from '../core/domains/records.ts';
 import { DomainError } from '../core/errors.ts';
 import type { AuditRepository, Repositories } from '../core/ports.ts';
 import type {
@@ -278,6 +279,30 @@ export function createRepositories(
           { id },
         );
         return row && toScimToken(row);
+      },
+      async getWithDomainPolicy(id) {
+        const row = await q.first(
+          'scim_tokens.getWithDomainPolicy',
+          (p) =>
+            db
+              .selectFrom('scim_tokens as t')
+              .selectAll('t')
+              .select((eb) =>
+                eb
+                  .selectFrom('tenant_settings as s')
+                  .select('s.domain_policy')
+                  .whereRef('s.tenant_id', '=', 't.tenant_id')
+                  .as('domain_policy'),
+              )
+              .where('t.id', '=', p('id')),
+          { id },
+        );
+        if (!row) return undefined;
+        const { domain_policy, ...token } = row;
+        return {
+          ...toScimToken(token),
+          domainPolicy: domain_policy === null ? null : (JSON.parse(domain_policy) as DomainPolicy),
+        };
       },
       async list(tenantId) {
         const rows = await db

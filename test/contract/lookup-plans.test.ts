@@ -168,4 +168,20 @@ describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
     expect(plan).toContain('scim_group_members_member');
     expect(plan).not.toMatch(/\bSCAN\b|Seq Scan/);
   });
+
+  // PostgreSQL only: SQLite reads the groups apart (the test above).
+  it.skipIf(kind !== 'postgres')(
+    'reads a user with its direct groups in one statement (ADR 0045) on the primary key and the member index',
+    async () => {
+      const log = recordQueries();
+      const user = await t.store.scim.users.getWithGroups(tenantId, userIds[7]!);
+      expect(user?.directGroups).toHaveLength(2);
+      const statement = log.all().find((q) => q.sql.includes('scim_group_members'));
+      expect(statement).toBeDefined();
+      const plan = await explainOn(t, kind)(statement!);
+      expect(plan).toContain('scim_group_members_member');
+      expect(plan).toContain('scim_users_pk');
+      expect(plan).not.toMatch(/\bSCAN\b|Seq Scan/);
+    },
+  );
 });

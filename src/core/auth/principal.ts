@@ -2,6 +2,7 @@
 import type { Digest } from '../../lib/keyring.ts';
 import { digestSecret, verifySecret } from '../../lib/keyring.ts';
 import { parseToken } from '../../lib/tokens.ts';
+import { DEFAULT_DOMAIN_POLICY, type DomainPolicy } from '../domains/records.ts';
 import { DomainError } from '../errors.ts';
 import type { CoreDeps, TokenKind } from '../ports.ts';
 import type { AdminScope } from '../records.ts';
@@ -21,6 +22,8 @@ export type Principal =
       readonly tenantId: string;
       readonly provider: string;
       readonly defaultRole: string | null;
+      /** The tenant's domain policy, read in the token's statement (ADR 0045). */
+      readonly domainPolicy: DomainPolicy;
     };
 
 export function actorOf(principal: Principal): string {
@@ -97,7 +100,8 @@ export async function authenticate(deps: AuthDeps, bearer: string | undefined): 
       break;
     }
     case 'scim': {
-      const row = await deps.store.scimTokens.get(token.id);
+      // The tenant's domain policy rides along: a user write then needs no statement of its own for it.
+      const row = await deps.store.scimTokens.getWithDomainPolicy(token.id);
       if (row && verifySecret(deps.keyring, token.secret, row.secret)) {
         if (hasExpired(row.expiresAt, now)) break;
         if (stale(row.lastUsedAt, now)) touch(() => deps.store.scimTokens.touch(row.id, now.toISOString()));
@@ -108,6 +112,7 @@ export async function authenticate(deps: AuthDeps, bearer: string | undefined): 
           tenantId: row.tenantId,
           provider: row.provider,
           defaultRole: row.defaultRole,
+          domainPolicy: row.domainPolicy ?? DEFAULT_DOMAIN_POLICY,
         };
       }
       break;

@@ -35,12 +35,15 @@ export async function patchDomainPolicy(deps: CoreDeps, actor: string, tenantId:
   });
 }
 
-/** What a SCIM write checks: only under scimRestrictToVerifiedDomains does it read the verified domains. */
-export type DomainGate = (tenantId: string) => Promise<ReadonlySet<string> | undefined>;
+/**
+ * What a SCIM write checks: only under scimRestrictToVerifiedDomains does it read the verified domains. `known`:
+ * the policy the request's authentication already read (ADR 0045), else it is read here.
+ */
+export type DomainGate = (tenantId: string, known?: DomainPolicy) => Promise<ReadonlySet<string> | undefined>;
 
 export function scimDomainGate(repos: Pick<Repositories, 'settings' | 'domains'>): DomainGate {
-  return async (tenantId) => {
-    const policy = await readDomainPolicy(repos, tenantId);
+  return async (tenantId, known) => {
+    const policy = known ?? (await readDomainPolicy(repos, tenantId));
     if (!policy.scimRestrictToVerifiedDomains) return undefined;
     return new Set(await repos.domains.verifiedOf(tenantId));
   };

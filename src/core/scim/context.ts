@@ -1,6 +1,7 @@
 // Who is provisioning: the SCIM token's tenant, token id and SSO provider, plus the store and clock.
 import type { Clock } from '../../lib/clock.ts';
 import type { DomainGate } from '../domains/policy.ts';
+import type { DomainPolicy } from '../domains/records.ts';
 import type { ScimStore } from './ports.ts';
 
 export interface ScimDeps {
@@ -21,4 +22,6 @@ export interface ScimCaller {
   readonly provider: string;
   /** The token's default role for the users it creates (ADR 0032); null or absent: the tenant's default. */
   readonly defaultRole?: string | null | undefined;
+  /** The tenant's domain policy as the request's authentication read it (ADR 0045); absent: the gate reads it. */
+  readonly domainPolicy?: DomainPolicy | undefined;
 }

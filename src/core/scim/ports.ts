@@ -41,6 +41,11 @@ export interface UserRepository {
   findByUserName(tenantId: string, userName: string): Promise<StoredUser | undefined>;
   /** Sign-in's binding rules: subjects with this externalId (not unique in SCIM, so possibly several). */
   findByExternalId(tenantId: string, externalId: string, limit: number): Promise<readonly StoredUser[]>;
+  /**
+   * A read outside a write. Where a statement is a round trip (PostgreSQL), the user with `directGroups` set, read
+   * in one statement with the user (ADR 0045), so a GET costs one round trip after the token's; elsewhere as `get`.
+   */
+  getWithGroups(tenantId: string, id: string): Promise<StoredUser | undefined>;
   /** Direct group memberships of each user, for the read-only `groups` attribute. */
   groupsOf(tenantId: string, userIds: readonly string[]): Promise<ReadonlyMap<string, readonly GroupRef[]>>;
 }

@@ -22,8 +22,9 @@ export interface StoredResource {
 export interface StoredUser extends StoredResource {
   readonly passwordHash: string | null;
   /**
-   * The user's direct groups as the write's own transaction read them (for its event), set only on what a write
-   * returns: the response renders them instead of reading them again. Never stored.
+   * The user's direct groups as the write's own transaction read them (for its event), or as a read fetched them
+   * in the same statement as the user (ADR 0045): the response renders them instead of reading them again. Never
+   * stored.
    */
   readonly directGroups?: readonly GroupRef[];
 }

@@ -37,7 +37,8 @@ async function endSessionsOnDeactivation(tx: ScimRepositories, before: StoredUse
  * domainPolicy.scimRestrictToVerifiedDomains: the tenant's verified domains when the rule is on, read before the
  * write's transaction (on SQLite that transaction holds the one write connection, which the read would wait for).
  */
-const domainsToEnforce = (deps: ScimDeps, caller: ScimCaller) => deps.domainGate?.(caller.tenantId);
+const domainsToEnforce = (deps: ScimDeps, caller: ScimCaller) =>
+  deps.domainGate?.(caller.tenantId, caller.domainPolicy);
 
 /**
  * A write that sets the userName or primary email must keep both in the verified domains. A write that leaves
@@ -78,7 +79,7 @@ export async function createUser(deps: ScimDeps, caller: ScimCaller, body: unkno
 }
 
 export function getUser(deps: ScimDeps, caller: ScimCaller, id: string): Promise<StoredUser> {
-  return existing(deps.scim.users, caller.tenantId, id, notFound);
+  return existing({ get: deps.scim.users.getWithGroups }, caller.tenantId, id, notFound);
 }
 
 /** PUT (RFC 7644 §3.5.1): replaces every writable attribute; readOnly ones are ignored, immutable ones checked. */

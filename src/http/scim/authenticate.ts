@@ -69,6 +69,7 @@ export function authenticationHook(deps: ScimSurfaceDeps) {
       tokenId: scim.tokenId,
       provider: scim.provider,
       defaultRole: scim.defaultRole,
+      domainPolicy: scim.domainPolicy,
     };
     request.log = request.log.child({ tenantId: scim.tenantId });
     // Per token, then per tenant (a request the token's bucket refuses costs the tenant nothing), so one

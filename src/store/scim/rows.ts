@@ -4,6 +4,7 @@ import { withStoredText } from '../../core/scim/records.ts';
 import { foldCase, userNameKey } from '../../scim/resource/normalize.ts';
 import { scimRegistry } from '../../scim/schema/registry.ts';
 import type { JsonColumn, ScimGroupsTable, ScimUsersTable } from '../schema.ts';
+import { parseDirectGroups } from './direct-groups.ts';
 import { toSearchDocument } from './search-document.ts';
 
 export type ResourceTable = 'scim_users' | 'scim_groups';
@@ -54,8 +55,11 @@ const GROUP_COLUMNS = [
 const USER_COLUMNS = [...GROUP_COLUMNS, 'password_hash'] as const;
 export const readColumns = (table: ResourceTable) => (table === 'scim_users' ? USER_COLUMNS : GROUP_COLUMNS);
 
-export function toUser(row: ScimUsersTable): StoredUser {
-  return toRecord<StoredUser>(row, { passwordHash: row.password_hash });
+/** A user row; with `direct_groups` (direct-groups.ts) when the read fetched the groups in the same statement. */
+export function toUser(row: ScimUsersTable & { direct_groups?: unknown }): StoredUser {
+  const extra = { passwordHash: row.password_hash };
+  if (row.direct_groups === undefined) return toRecord<StoredUser>(row, extra);
+  return toRecord<StoredUser>(row, { ...extra, directGroups: parseDirectGroups(row.direct_groups) });
 }
 
 function sharedColumns(r: StoredGroup, resourceTypeId: 'User' | 'Group') {

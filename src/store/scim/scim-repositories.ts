@@ -1,6 +1,6 @@
 // SCIM users, groups, memberships and the provisioning log on Kysely, composed from one module per concern.
 // Every statement is tenant-scoped.
-import type { Kysely } from 'kysely';
+import type { Compilable, Kysely } from 'kysely';
 import { DomainError } from '../../core/errors.ts';
 import type { ScimRepositories } from '../../core/scim/ports.ts';
 import { userNameKey } from '../../scim/resource/normalize.ts';
@@ -8,12 +8,13 @@ import { createEventRepository } from '../events.ts';
 import { type FixedQueries, fixedQueries } from '../fixed-queries.ts';
 import { createAuditRepository } from '../repositories.ts';
 import { createRoleRepository } from '../roles.ts';
-import type { Database } from '../schema.ts';
+import type { Database, ScimUsersTable } from '../schema.ts';
 import { createSubjectSessions } from '../signin/subject-sessions.ts';
+import { directGroupsColumn, groupsRideAlong } from './direct-groups.ts';
 import { createMemberships } from './memberships.ts';
 import { createProvisioningLog } from './provisioning-log.ts';
 import { resourceTable, type ScimDialect } from './resources.ts';
-import { groupRow, toGroup, toUser, userRow } from './rows.ts';
+import { groupRow, readColumns, toGroup, toUser, userRow } from './rows.ts';
 import { createUserEmails, emailKeys } from './user-emails.ts';
 
 export function createScimRepositories(
@@ -77,6 +78,23 @@ export function createScimRepositories(
           .limit(limit)
           .execute();
         return rows.map(toUser);
+      },
+      async getWithGroups(tenantId, id) {
+        // SQLite: the plain read; the response reads the groups apart, on the synchronous read connection.
+        if (!groupsRideAlong(d.dialect)) return users.get(tenantId, id);
+        const key = { tenantId, id };
+        const row = await q.first<ScimUsersTable & { direct_groups: unknown }, typeof key>(
+          'scim_users.getWithGroups',
+          (p) =>
+            db
+              .selectFrom('scim_users as r')
+              .select(readColumns('scim_users').map((c) => `r.${c}` as 'r.id'))
+              .select(directGroupsColumn().as('direct_groups'))
+              .where('r.tenant_id', '=', p('tenantId'))
+              .where('r.id', '=', p('id')) as unknown as Compilable<ScimUsersTable & { direct_groups: unknown }>,
+          key,
+        );
+        return row && toUser(row);
       },
       groupsOf,
     },

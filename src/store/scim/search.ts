@@ -4,6 +4,7 @@ import type { CursorPosition, SearchQuery, SearchResult } from '../../core/scim/
 import { scimRegistry } from '../../scim/schema/registry.ts';
 import type { FixedQueries } from '../fixed-queries.ts';
 import type { Database } from '../schema.ts';
+import { directGroupsColumn, groupsRideAlong } from './direct-groups.ts';
 import type { FilterSqlContext } from './filter-attributes.ts';
 import { FILTER_DIALECTS } from './filter-dialect.ts';
 import { compileFilter } from './filter-sql.ts';
@@ -93,6 +94,10 @@ async function cachedLookup<Row>(
         .where('r.tenant_id', '=', r.tenantId)
         .where(compileFilter(r.filter, { ...ctx, tenantId: r.tenantId }))
         .select(readColumns(table).map((c) => `r.${c}` as 'r.id'))
+        // On PostgreSQL a user's groups in the same statement (ADR 0045): a lookup is one round trip, as a GET is.
+        .$if(table === 'scim_users' && groupsRideAlong(ctx.dialect), (b) =>
+          b.select(directGroupsColumn().as('direct_groups')),
+        )
         .orderBy(sql`r.id asc`)
         .offset(r.offset)
         .limit(r.limit),
