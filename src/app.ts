@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.ts';
 import { bootstrapDigestOf } from './core/auth/principal.ts';
+import { MailOutbox } from './core/credentials/mail-outbox.ts';
 import { scimDomainGate } from './core/domains/policy.ts';
 import { DomainRechecker } from './core/domains/recheck.ts';
 import { pruneEvents } from './core/events/feed.ts';
@@ -26,6 +27,7 @@ import { providerPages } from './http/signin/pages.ts';
 import { signInPlugin } from './http/signin/plugin.ts';
 import type { Clock } from './lib/clock.ts';
 import type { Keyring } from './lib/keyring.ts';
+import { createSmtpMailer } from './mail/smtp.ts';
 import { SignInEngine } from './oidc/engine.ts';
 import type { OpenedStore } from './store/open-store.ts';
 import { PrometheusTelemetry } from './telemetry/prometheus.ts';
@@ -133,6 +135,23 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   server.addHook('onReady', async () => rechecker.start());
   server.addHook('onClose', async () => rechecker.stop());
+  // Roster ID mail (ADR 0040): invitation and reset links leave through the outbox, after commit, with retries.
+  const mailer = config.credentials.smtpUrl
+    ? createSmtpMailer(config.credentials.smtpUrl, config.credentials.smtpFrom)
+    : undefined;
+  const outbox = mailer
+    ? new MailOutbox({ store, credentials: store.credentials, keyring, clock }, mailer, 5_000, (error) =>
+        server.log.warn({ err: { message: (error as Error).message } }, 'mail outbox round failed'),
+      )
+    : undefined;
+  if (outbox && mailer) {
+    server.addHook('onReady', async () => outbox.start());
+    server.addHook('onClose', async () => {
+      await outbox.stop();
+      mailer.close();
+    });
+  }
+  const mailQueued = outbox ? () => outbox.kick() : undefined;
   await registerOpenApi(server, config.publicUrl);
   // What the admin API and the console both act through: the console adds no rules of its own (ADR 0028).
   const surfaceDeps = {
@@ -148,6 +167,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     publicUrl: config.publicUrl,
     lookupTxt,
     credentials: store.credentials,
+    mailer,
+    mailQueued,
   };
   await server.register(adminPlugin, { prefix: '/iam/v1', ...surfaceDeps });
   // The admin console (ADR 0028): the same use cases as the admin API, behind a server-side session.
@@ -234,6 +255,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     publicUrl: config.publicUrl,
     limits: { address: signInLimits.address, account: new TokenBuckets(config.credentials.account, clock) },
     isStoreUnavailable: (error) => store.isUnavailable(error),
+    mailQueued,
   });
   // Home-realm discovery at {ROSTER_PUBLIC_URL}/signin, when the vendor app's login-initiation URI is set (ADR 0031).
   if (config.signinInitiateLoginUri) {
