@@ -305,6 +305,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
         new Date(clock.now().getTime() - config.eventRetentionDays * 86_400_000).toISOString(),
       ),
       purgeExpiredSignIn(store.signin.payloads, Math.floor(Date.now() / 1000)),
+      store.credentials.enrolments.purgeBefore(clock.now().toISOString()),
       ...shared.map((buckets) => buckets.purge()),
     ]).catch((error: unknown) =>
       server.log.warn({ err: { message: (error as Error).message } }, 'retention purge failed'),
