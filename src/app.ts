@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.ts';
 import { bootstrapDigestOf } from './core/auth/principal.ts';
+import { activateNewUsers } from './core/credentials/activation.ts';
+import { MailOutbox } from './core/credentials/mail-outbox.ts';
 import { scimDomainGate } from './core/domains/policy.ts';
 import { DomainRechecker } from './core/domains/recheck.ts';
 import { pruneEvents } from './core/events/feed.ts';
@@ -20,11 +22,14 @@ import { consolePlugin } from './http/console/plugin.ts';
 import { createMetricsServer, registerMetricsRoute } from './http/metrics.ts';
 import { scimPlugin } from './http/scim/plugin.ts';
 import { createServer } from './http/server.ts';
+import { credentialPlugin } from './http/signin/credential-plugin.ts';
 import { discoveryPlugin } from './http/signin/discovery-plugin.ts';
 import { providerPages } from './http/signin/pages.ts';
 import { signInPlugin } from './http/signin/plugin.ts';
 import type { Clock } from './lib/clock.ts';
 import type { Keyring } from './lib/keyring.ts';
+import { KickableLoop } from './lib/kickable-loop.ts';
+import { createSmtpMailer } from './mail/smtp.ts';
 import { SignInEngine } from './oidc/engine.ts';
 import type { OpenedStore } from './store/open-store.ts';
 import { PrometheusTelemetry } from './telemetry/prometheus.ts';
@@ -122,6 +127,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     transaction: (work) =>
       store.scim.transaction(work).then((result) => {
         webhookRunner.afterCommit();
+        activation?.kick();
         return result;
       }),
   };
@@ -132,6 +138,45 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   server.addHook('onReady', async () => rechecker.start());
   server.addHook('onClose', async () => rechecker.stop());
+  // Roster ID mail (ADR 0040): invitation and reset links leave through the outbox, after commit, with retries.
+  const mailer = config.credentials.smtpUrl
+    ? createSmtpMailer(config.credentials.smtpUrl, config.credentials.smtpFrom)
+    : undefined;
+  const outbox = mailer
+    ? new MailOutbox({ store, credentials: store.credentials, keyring, clock }, mailer, 5_000, (error) =>
+        server.log.warn({ err: { message: (error as Error).message } }, 'mail outbox round failed'),
+      )
+    : undefined;
+  if (outbox && mailer) {
+    server.addHook('onReady', async () => outbox.start());
+    server.addHook('onClose', async () => {
+      await outbox.stop();
+      mailer.close();
+    });
+  }
+  const mailQueued = outbox ? () => outbox.kick() : undefined;
+  // SCIM-alone activation (ADR 0040): new SCIM users' invitations, read from the committed feed after each SCIM commit.
+  const activation =
+    outbox &&
+    new KickableLoop(
+      async () => {
+        const deps = {
+          store,
+          credentials: store.credentials,
+          keyring,
+          clock,
+          publicUrl: config.publicUrl,
+          feed: store.feed,
+        };
+        if ((await activateNewUsers(deps)) > 0) outbox.kick();
+      },
+      5_000,
+      (error) => server.log.warn({ err: { message: (error as Error).message } }, 'SCIM-alone activation round failed'),
+    );
+  if (activation) {
+    server.addHook('onReady', async () => activation.start());
+    server.addHook('onClose', async () => activation.stop());
+  }
   await registerOpenApi(server, config.publicUrl);
   // What the admin API and the console both act through: the console adds no rules of its own (ADR 0028).
   const surfaceDeps = {
@@ -146,6 +191,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     scimLog,
     publicUrl: config.publicUrl,
     lookupTxt,
+    credentials: store.credentials,
+    mailer,
+    mailQueued,
   };
   await server.register(adminPlugin, { prefix: '/iam/v1', ...surfaceDeps });
   // The admin console (ADR 0028): the same use cases as the admin API, behind a server-side session.
@@ -211,6 +259,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     pages: providerPages,
     jwksCooldownSeconds: config.oidcJwksCooldownSeconds,
     telemetry,
+    credentials: store.credentials,
   });
   // Sign-in traffic is unauthenticated: its buckets stay in process memory, never a database write (ADR 0016).
   const signInLimits = {
@@ -225,6 +274,15 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     telemetry,
     store,
     homeRealmDiscovery: config.signinInitiateLoginUri !== undefined,
+  });
+  // Roster ID's own credentials (ADR 0040): sign-in pages beside the OP's interaction, links, enrolment.
+  await server.register(credentialPlugin, {
+    engine,
+    deps: { store, credentials: store.credentials, keyring, clock },
+    publicUrl: config.publicUrl,
+    limits: { address: signInLimits.address, account: new TokenBuckets(config.credentials.account, clock) },
+    isStoreUnavailable: (error) => store.isUnavailable(error),
+    mailQueued,
   });
   // Home-realm discovery at {ROSTER_PUBLIC_URL}/signin, when the vendor app's login-initiation URI is set (ADR 0031).
   if (config.signinInitiateLoginUri) {
@@ -249,6 +307,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
         new Date(clock.now().getTime() - config.eventRetentionDays * 86_400_000).toISOString(),
       ),
       purgeExpiredSignIn(store.signin.payloads, Math.floor(Date.now() / 1000)),
+      store.credentials.enrolments.purgeBefore(clock.now().toISOString()),
       ...shared.map((buckets) => buckets.purge()),
     ]).catch((error: unknown) =>
       server.log.warn({ err: { message: (error as Error).message } }, 'retention purge failed'),

@@ -54,7 +54,12 @@ export type DomainErrorCode =
   // Directory connections (src/core/directories, ADR 0043)
   | 'directories.not_found'
   | 'directories.scheme_taken'
-  | 'directories.has_scim_tokens';
+  | 'directories.has_scim_tokens'
+  // Roster ID invitations (src/core/credentials, ADR 0040)
+  | 'invitations.mail_not_configured'
+  | 'invitations.sso_required'
+  | 'invitations.not_found'
+  | 'invitations.not_revocable';
 
 export interface FieldProblem {
   readonly field: string;

@@ -55,6 +55,10 @@ const TITLES: Record<ProblemCode, { status: number; title: string }> = {
   'directories.not_found': { status: 404, title: 'Directory connection not found' },
   'directories.scheme_taken': { status: 409, title: 'Scheme already used by a directory connection' },
   'directories.has_scim_tokens': { status: 409, title: 'Directory connection still has SCIM tokens' },
+  'invitations.mail_not_configured': { status: 409, title: 'Mail is not configured' },
+  'invitations.sso_required': { status: 409, title: 'SSO required for this person' },
+  'invitations.not_found': { status: 404, title: 'Invitation not found' },
+  'invitations.not_revocable': { status: 409, title: 'Invitation already spent' },
   // The SCIM use cases' codes: the SCIM surface sends them as SCIM errors (src/http/scim/errors.ts); here for the
   // day an admin route calls a SCIM use case.
   'scim.not_found': { status: 404, title: 'SCIM resource not found' },

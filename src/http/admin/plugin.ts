@@ -9,6 +9,7 @@ import { directoryConnectionRoutes } from './directory-connection-routes.ts';
 import { directoryRoutes } from './directory-routes.ts';
 import { domainRoutes } from './domain-routes.ts';
 import { operatorEventRoutes, tenantEventRoutes } from './event-routes.ts';
+import { invitationRoutes } from './invitation-routes.ts';
 import { logRoutes } from './log-routes.ts';
 import { operatorClientRoutes } from './operator-client-routes.ts';
 import { operatorRoutes } from './operator-routes.ts';
@@ -96,6 +97,7 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminSurfaceDeps):
     await domainRoutes(scope, deps);
     await tenantBrandingRoutes(scope, deps);
     await directoryConnectionRoutes(scope, deps);
+    await invitationRoutes(scope, deps);
   });
   await app.register(async (scope) => {
     // Either role: the tenant's admin reads its own directory, the operator (the vendor's backend) any tenant's.
