@@ -365,6 +365,19 @@ export interface OperatorOidcClientsTable {
   client_id: string;
   metadata: JsonColumn;
   secret_sealed: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OperatorAuditEventsTable {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  data: string;
+}
+
 /** Migration 0015 (ADR 0040): invitation and reset links; the secret only as a keyed digest. */
 export interface CredentialLinksTable {
   id: string;
@@ -396,13 +409,6 @@ export interface PasswordCredentialsTable {
   updated_at: string;
 }
 
-export interface OperatorAuditEventsTable {
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  target: string | null;
-  data: string;
 export interface TotpFactorsTable {
   tenant_id: string;
   user_id: string;
