@@ -5,6 +5,7 @@ import type { Config } from './config/config.ts';
 import { bootstrapDigestOf } from './core/auth/principal.ts';
 import { scimDomainGate } from './core/domains/policy.ts';
 import { DomainRechecker } from './core/domains/recheck.ts';
+import { invalid } from './core/errors.ts';
 import { pruneEvents } from './core/events/feed.ts';
 import { SharedBuckets } from './core/ratelimit/shared-buckets.ts';
 import { type BucketRule, type Limiter, TokenBuckets } from './core/ratelimit/token-buckets.ts';
@@ -26,8 +27,10 @@ import { signInPlugin } from './http/signin/plugin.ts';
 import type { Clock } from './lib/clock.ts';
 import type { Keyring } from './lib/keyring.ts';
 import { SignInEngine } from './oidc/engine.ts';
+import { parseIdpMetadata } from './oidc/saml/metadata.ts';
 import type { OpenedStore } from './store/open-store.ts';
 import { PrometheusTelemetry } from './telemetry/prometheus.ts';
+import { createDocumentFetcher, DocumentFetchError } from './webhooks/fetch-document.ts';
 import { checkWebhookUrl, createWebhookSender } from './webhooks/outbound.ts';
 
 export interface AppDeps {
@@ -132,6 +135,22 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   server.addHook('onReady', async () => rechecker.start());
   server.addHook('onClose', async () => rechecker.stop());
+  // SAML IdP metadata (ADR 0038): fetched under the webhooks' SSRF policy and ROSTER_WEBHOOK_ALLOW_PRIVATE.
+  const documents = createDocumentFetcher({
+    allowPrivate: config.webhooks.allowPrivate,
+    timeoutMs: config.webhooks.timeoutMs,
+    maxBytes: 256 * 1024,
+    dnsServers: config.webhooks.dnsServers,
+  });
+  server.addHook('onClose', async () => documents.close());
+  const samlMetadata = {
+    fetch: (url: string) =>
+      documents.fetch(url).catch((error: unknown) => {
+        if (error instanceof DocumentFetchError) throw invalid('properties.metadataUrl', error.message);
+        throw error;
+      }),
+    parse: parseIdpMetadata,
+  };
   await registerOpenApi(server, config.publicUrl);
   // What the admin API and the console both act through: the console adds no rules of its own (ADR 0028).
   const surfaceDeps = {
@@ -146,6 +165,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     scimLog,
     publicUrl: config.publicUrl,
     lookupTxt,
+    samlMetadata,
   };
   await server.register(adminPlugin, { prefix: '/iam/v1', ...surfaceDeps });
   // The admin console (ADR 0028): the same use cases as the admin API, behind a server-side session.
@@ -247,6 +267,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
         new Date(clock.now().getTime() - config.eventRetentionDays * 86_400_000).toISOString(),
       ),
       purgeExpiredSignIn(store.signin.payloads, Math.floor(Date.now() / 1000)),
+      // SAML assertion ids past their NotOnOrAfter (ADR 0038): a replay of those is refused by time anyway.
+      store.samlAssertions.purgeExpired(Math.floor(Date.now() / 1000)),
       ...shared.map((buckets) => buckets.purge()),
     ]).catch((error: unknown) =>
       server.log.warn({ err: { message: (error as Error).message } }, 'retention purge failed'),

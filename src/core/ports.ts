@@ -13,6 +13,7 @@ import type {
   TenantRecord,
 } from './records.ts';
 import type { RoleRepository } from './roles/ports.ts';
+import type { SamlAssertionRepository, SamlProviderRepository } from './saml/records.ts';
 
 export interface Page<T> {
   readonly items: readonly T[];
@@ -86,6 +87,10 @@ export interface Repositories {
   readonly roles: RoleRepository;
   /** Branding (ADR 0035): the operator's row and the tenants' overrides. */
   readonly branding: BrandingRepository;
+  /** SAML identity providers (ADR 0038), beside the OIDC ones; one scheme namespace. */
+  readonly samlProviders: SamlProviderRepository;
+  /** The SAML assertion-id replay cache (ADR 0038). */
+  readonly samlAssertions: SamlAssertionRepository;
 }
 
 /** Where a secret at rest is sealed: its kind and row decide the context (AAD) it is bound to. */

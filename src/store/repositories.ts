@@ -15,6 +15,7 @@ import { createDomainRepository, createSettingsRepository } from './domains.ts';
 import { createEventRepository } from './events.ts';
 import { type FixedQueries, fixedQueries } from './fixed-queries.ts';
 import { createRoleRepository } from './roles.ts';
+import { createSamlAssertionRepository, createSamlProviderRepository } from './saml.ts';
 import type { Database, ScimTokensTable, SsoProvidersTable } from './schema.ts';
 
 export interface DialectTraits {
@@ -334,6 +335,8 @@ export function createRepositories(
     audit: createAuditRepository(db),
     roles: createRoleRepository(db, traits),
     branding: createBrandingRepository(db),
+    samlProviders: createSamlProviderRepository(db, traits),
+    samlAssertions: createSamlAssertionRepository(db),
   };
 }
 

@@ -155,6 +155,8 @@ export interface Database extends ScimDatabase {
   tenant_role_settings: TenantRoleSettingsTable;
   operator_branding: OperatorBrandingTable;
   tenant_branding: TenantBrandingTable;
+  saml_providers: SamlProvidersTable;
+  saml_assertion_ids: SamlAssertionIdsTable;
 }
 
 /** Migration 0013 (ADR 0028): console sessions. */
@@ -339,4 +341,25 @@ export interface OperatorBrandingTable extends BrandingColumns {
 
 export interface TenantBrandingTable extends BrandingColumns {
   tenant_id: string;
+}
+
+/** Migration 0017 (ADR 0038): SAML identity providers; `properties` and `idp` are JSON (no secrets: certificates only). */
+export interface SamlProvidersTable {
+  id: string;
+  tenant_id: string;
+  scheme: string;
+  display_name: string;
+  enabled: number;
+  properties: string;
+  idp: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Migration 0017: the replay cache, one row per accepted assertion id until it expires (epoch seconds). */
+export interface SamlAssertionIdsTable {
+  provider_id: string;
+  assertion_id: string;
+  tenant_id: string;
+  expires_at: number | string;
 }

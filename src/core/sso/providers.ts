@@ -110,7 +110,8 @@ export async function createSsoProvider(
     updatedAt: now,
   };
   await deps.store.transaction(async (tx) => {
-    if (await tx.ssoProviders.get(tenantId, input.scheme)) {
+    // One scheme namespace per tenant: SAML providers (ADR 0038) live in their own table.
+    if ((await tx.ssoProviders.get(tenantId, input.scheme)) || (await tx.samlProviders.get(tenantId, input.scheme))) {
       throw new DomainError('sso.scheme_taken', `an SSO provider with scheme "${input.scheme}" already exists`, [
         { field: 'scheme', message: 'already in use in this tenant' },
       ]);

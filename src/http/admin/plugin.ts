@@ -11,6 +11,7 @@ import { operatorEventRoutes, tenantEventRoutes } from './event-routes.ts';
 import { logRoutes } from './log-routes.ts';
 import { operatorRoutes } from './operator-routes.ts';
 import { roleRoutes } from './role-routes.ts';
+import { samlRoutes } from './saml-routes.ts';
 import { problemSchema } from './schemas.ts';
 import { scimTokenRoutes } from './scim-token-routes.ts';
 import { setupLinkRoutes } from './setup-link-routes.ts';
@@ -92,6 +93,7 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminSurfaceDeps):
     await testSignInRoutes(scope, deps);
     await domainRoutes(scope, deps);
     await tenantBrandingRoutes(scope, deps);
+    await samlRoutes(scope, deps);
   });
   await app.register(async (scope) => {
     // Either role: the tenant's admin reads its own directory, the operator (the vendor's backend) any tenant's.

@@ -4,6 +4,7 @@ import type { AuthDeps } from '../../core/auth/principal.ts';
 import type { DirectoryStore } from '../../core/directory/ports.ts';
 import type { TxtLookup } from '../../core/domains/ports.ts';
 import type { EventFeedStore } from '../../core/events/ports.ts';
+import type { SamlMetadataReader } from '../../core/saml/providers.ts';
 import type { ScimLogBuffer } from '../../core/scim/log.ts';
 import type { ScimStore } from '../../core/scim/ports.ts';
 import type { SetupStore } from '../../core/setup/ports.ts';
@@ -26,6 +27,8 @@ export interface AdminSurfaceDeps extends AuthDeps {
   /** DNS TXT lookups of domain verification (ROSTER_DNS_SERVERS). */
   readonly lookupTxt: TxtLookup;
   readonly telemetry?: Telemetry | undefined;
+  /** Reads SAML IdP metadata (ADR 0038): fetched under the outbound SSRF policy, parsed without DTDs. */
+  readonly samlMetadata: SamlMetadataReader;
 }
 
 const problemRef = { $ref: 'Problem#' };
