@@ -222,13 +222,15 @@ export function createRepositories(
               .where('scheme', '=', p('scheme')),
           { tenantId, scheme },
         );
-        return row && toProvider(row);
+        // SAML providers share the table (ADR 0038) but not this repository: store/saml.ts reads them.
+        return row && row.kind !== 'saml' ? toProvider(row) : undefined;
       },
       async list(tenantId) {
         const rows = await db
           .selectFrom('sso_providers')
           .selectAll()
           .where('tenant_id', '=', tenantId)
+          .where('kind', '!=', 'saml')
           .orderBy('scheme')
           .execute();
         return rows.map(toProvider);
@@ -240,6 +242,7 @@ export function createRepositories(
           .set(rest)
           .where('tenant_id', '=', tenant_id)
           .where('scheme', '=', scheme)
+          .where('kind', '!=', 'saml')
           .execute();
       },
       async delete(tenantId, scheme) {
@@ -247,6 +250,7 @@ export function createRepositories(
           .deleteFrom('sso_providers')
           .where('tenant_id', '=', tenantId)
           .where('scheme', '=', scheme)
+          .where('kind', '!=', 'saml')
           .executeTakeFirst();
         return Number(r.numDeletedRows) > 0;
       },

@@ -1,5 +1,5 @@
-// SAML providers and the assertion-id replay cache on Kysely (ADR 0038). Every provider query names its tenant; the
-// replay cache is keyed by provider, and a duplicate insert is the replay signal on both stores.
+// SAML providers and the assertion-id replay cache on Kysely (ADR 0038). Every provider query names its tenant and
+// kind 'saml'; the replay cache is keyed by provider, and a duplicate insert is the replay signal on both stores.
 import type { Kysely } from 'kysely';
 import { DomainError } from '../core/errors.ts';
 import type {
@@ -9,29 +9,37 @@ import type {
   SamlProviderRecord,
   SamlProviderRepository,
 } from '../core/saml/records.ts';
-import type { Database, SamlProvidersTable } from './schema.ts';
+import type { Database, SsoProvidersTable } from './schema.ts';
 
-const toRecord = (row: SamlProvidersTable): SamlProviderRecord => ({
-  id: row.id,
-  tenantId: row.tenant_id,
-  scheme: row.scheme,
-  displayName: row.display_name,
-  enabled: Boolean(Number(row.enabled)),
-  type: 'saml',
-  properties: JSON.parse(row.properties) as SamlProperties,
-  idp: JSON.parse(row.idp) as SamlIdpDescriptor,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-});
+/** SAML providers are sso_providers rows of kind 'saml' (ADR 0038); the JSON column holds properties and the IdP. */
+const SAML = 'saml';
 
-const toRow = (r: SamlProviderRecord): SamlProvidersTable => ({
+const toRecord = (row: SsoProvidersTable): SamlProviderRecord => {
+  const stored = JSON.parse(row.properties) as { properties: SamlProperties; idp: SamlIdpDescriptor };
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    scheme: row.scheme,
+    displayName: row.display_name,
+    enabled: Boolean(Number(row.enabled)),
+    type: 'saml',
+    properties: stored.properties,
+    idp: stored.idp,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+};
+
+const toRow = (r: SamlProviderRecord): SsoProvidersTable => ({
   id: r.id,
   tenant_id: r.tenantId,
+  kind: SAML,
   scheme: r.scheme,
   display_name: r.displayName,
   enabled: r.enabled ? 1 : 0,
-  properties: JSON.stringify(r.properties),
-  idp: JSON.stringify(r.idp),
+  type: SAML,
+  properties: JSON.stringify({ properties: r.properties, idp: r.idp }),
+  client_secret_sealed: null,
   created_at: r.createdAt,
   updated_at: r.updatedAt,
 });
@@ -43,7 +51,7 @@ export function createSamlProviderRepository(
   return {
     async insert(record) {
       try {
-        await db.insertInto('saml_providers').values(toRow(record)).execute();
+        await db.insertInto('sso_providers').values(toRow(record)).execute();
       } catch (error) {
         if (!traits.isUniqueViolation(error)) throw error;
         throw new DomainError('sso.scheme_taken', `an SSO provider with scheme "${record.scheme}" already exists`, [
@@ -53,18 +61,20 @@ export function createSamlProviderRepository(
     },
     async get(tenantId, scheme) {
       const row = await db
-        .selectFrom('saml_providers')
+        .selectFrom('sso_providers')
         .selectAll()
         .where('tenant_id', '=', tenantId)
         .where('scheme', '=', scheme)
+        .where('kind', '=', SAML)
         .executeTakeFirst();
       return row && toRecord(row);
     },
     async list(tenantId) {
       const rows = await db
-        .selectFrom('saml_providers')
+        .selectFrom('sso_providers')
         .selectAll()
         .where('tenant_id', '=', tenantId)
+        .where('kind', '=', SAML)
         .orderBy('scheme')
         .execute();
       return rows.map(toRecord);
@@ -72,17 +82,19 @@ export function createSamlProviderRepository(
     async update(record) {
       const { tenant_id, scheme, id, created_at, ...rest } = toRow(record);
       await db
-        .updateTable('saml_providers')
+        .updateTable('sso_providers')
         .set(rest)
         .where('tenant_id', '=', tenant_id)
         .where('id', '=', id)
+        .where('kind', '=', SAML)
         .execute();
     },
     async delete(tenantId, scheme) {
       const r = await db
-        .deleteFrom('saml_providers')
+        .deleteFrom('sso_providers')
         .where('tenant_id', '=', tenantId)
         .where('scheme', '=', scheme)
+        .where('kind', '=', SAML)
         .executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
     },

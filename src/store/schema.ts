@@ -155,7 +155,6 @@ export interface Database extends ScimDatabase {
   tenant_role_settings: TenantRoleSettingsTable;
   operator_branding: OperatorBrandingTable;
   tenant_branding: TenantBrandingTable;
-  saml_providers: SamlProvidersTable;
   saml_assertion_ids: SamlAssertionIdsTable;
 }
 
@@ -341,19 +340,6 @@ export interface OperatorBrandingTable extends BrandingColumns {
 
 export interface TenantBrandingTable extends BrandingColumns {
   tenant_id: string;
-}
-
-/** Migration 0017 (ADR 0038): SAML identity providers; `properties` and `idp` are JSON (no secrets: certificates only). */
-export interface SamlProvidersTable {
-  id: string;
-  tenant_id: string;
-  scheme: string;
-  display_name: string;
-  enabled: number;
-  properties: string;
-  idp: string;
-  created_at: string;
-  updated_at: string;
 }
 
 /** Migration 0017: the replay cache, one row per accepted assertion id until it expires (epoch seconds). */

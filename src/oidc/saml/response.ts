@@ -102,7 +102,7 @@ function checkStructure(doc: Document): void {
   if (descendants(doc, NS.saml, 'EncryptedAssertion').length > 0) throw new SamlRefusal('saml_encrypted_unsupported');
   const assertions = descendants(doc, NS.saml, 'Assertion');
   if (assertions.length !== 1 || assertions[0]!.parentNode !== root) throw new SamlRefusal('saml_structure');
-  if (descendants(doc, NS.samlp, 'Response').length > 0) throw new SamlRefusal('saml_structure');
+  if (descendants(root, NS.samlp, 'Response').length > 0) throw new SamlRefusal('saml_structure');
   const ids = new Set<string>();
   for (const element of allElements(doc)) {
     for (const name of ['ID', 'Id', 'id']) {

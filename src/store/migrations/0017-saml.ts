@@ -1,22 +1,11 @@
-// SAML 2.0 service provider (issue 16 item 2, ADR 0038): the tenant's SAML identity providers, and the replay cache
-// of assertion ids. A replayed assertion is refused by the primary key, so two processes on one PostgreSQL cannot
-// both accept it; rows are purged once the assertion could no longer be accepted anyway.
+// SAML 2.0 service provider (issue 16 item 2, ADR 0038): the replay cache of assertion ids. SAML providers are rows
+// of sso_providers (kind 'saml'), so schemes share one namespace and identity bindings one foreign key. A replayed
+// assertion is refused by the primary key, so two processes on one PostgreSQL cannot both accept it; rows are purged
+// once the assertion could no longer be accepted anyway.
 import { type Kysely, sql } from 'kysely';
 import type { MigrationContext } from './context.ts';
 
 export async function up(db: Kysely<unknown>, _ctx: MigrationContext): Promise<void> {
-  await sql`create table saml_providers (
-    id text primary key,
-    tenant_id text not null references tenants (id) on delete cascade,
-    scheme text not null,
-    display_name text not null,
-    enabled integer not null,
-    properties text not null,
-    idp text not null,
-    created_at text not null,
-    updated_at text not null,
-    constraint saml_providers_tenant_scheme unique (tenant_id, scheme)
-  )`.execute(db);
   await sql`create table saml_assertion_ids (
     provider_id text not null,
     assertion_id text not null,
