@@ -102,6 +102,11 @@ describe('OpenAPI document and docs page', () => {
         'PATCH /iam/v1/branding',
         'GET /iam/v1/operator/branding',
         'PATCH /iam/v1/operator/branding',
+        'POST /iam/v1/sso/saml',
+        'GET /iam/v1/sso/saml',
+        'GET /iam/v1/sso/saml/{scheme}',
+        'PATCH /iam/v1/sso/saml/{scheme}',
+        'DELETE /iam/v1/sso/saml/{scheme}',
         'POST /iam/v1/admin-tokens',
         'GET /iam/v1/admin-tokens',
         'DELETE /iam/v1/admin-tokens/{id}',
@@ -117,7 +122,7 @@ describe('OpenAPI document and docs page', () => {
         ]),
       ]),
     );
-    expect(operations.length).toBe(77);
+    expect(operations.length).toBe(82);
     for (const [name, op] of operations) {
       expect(op.summary, name).toMatch(/\S/);
       const statuses = Object.keys(op.responses ?? {});
