@@ -147,6 +147,18 @@ describe.each(STORE_KINDS)('SAML 2.0 service provider (%s)', (kind) => {
     expect(entraClash.statusCode).toBe(409);
   });
 
+  it('answers an ACS post for an unknown tenant or scheme with the refusal page, never a 500', async () => {
+    const unknownTenant = await postAcs(
+      'PHg+',
+      `${rig.publicUrl}/00000000-0000-4000-8000-000000000000/signin/saml/okta/acs`,
+    );
+    expect(unknownTenant.status).toBe(403);
+    const unknownScheme = await postAcs('PHg+', sp.acsUrl.replace('/okta/', '/nope/'));
+    expect(unknownScheme.status).toBe(403);
+    const notFound = await fetch(sp.metadataUrl.replace('/okta/', '/nope/'));
+    expect(notFound.status).toBe(404);
+  });
+
   it('refuses metadata with a DTD, without an IdP descriptor, or from an unanswering URL, with problem+json', async () => {
     const base = { displayName: 'Bad', enabled: true, type: 'saml' };
     const props = { loginEnabled: true, visible: true, autoProvisioningEnabled: false };

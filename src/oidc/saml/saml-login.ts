@@ -101,6 +101,8 @@ export class SamlLogin {
    */
   async acs(tenantId: string, scheme: string, samlResponse: string | undefined): Promise<AcsOutcome> {
     const sso = await this.deps.store.samlProviders.get(tenantId, scheme);
+    // No audit entry for a tenant that does not exist: there is no trail to write it to.
+    if (!sso && !(await this.deps.store.tenants.get(tenantId))) return refusal('provider_unavailable');
     if (!sso || !usable(sso)) return this.refuse(tenantId, scheme, 'provider_unavailable');
     try {
       if (!samlResponse) throw new SamlRefusal('saml_malformed');
