@@ -147,6 +147,44 @@ describe.each(STORE_KINDS)('SAML 2.0 service provider (%s)', (kind) => {
     expect(entraClash.statusCode).toBe(409);
   });
 
+  it('changes a provider by merge patch (metadata read again only when named) and deletes it', async () => {
+    const token = rig.tenant.adminToken;
+    const body = {
+      scheme: 'adfs',
+      displayName: 'ADFS',
+      enabled: true,
+      type: 'saml',
+      properties: {
+        metadataXml: idp.metadataXml(),
+        loginEnabled: true,
+        visible: false,
+        autoProvisioningEnabled: false,
+      },
+    };
+    expect((await call(rig.t.app, 'POST', '/iam/v1/sso/saml', { token, body })).statusCode).toBe(201);
+    const patched = await call(rig.t.app, 'PATCH', '/iam/v1/sso/saml/adfs', {
+      token,
+      body: { displayName: 'Contoso ADFS', properties: { attributeMapping: { externalId: 'objectGUID' } } },
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(patched.json()).toMatchObject({
+      displayName: 'Contoso ADFS',
+      properties: { metadataUrl: null, visible: false, attributeMapping: { externalId: 'objectGUID' } },
+      identityProvider: { entityId: idp.entityId },
+    });
+    const refetched = await call(rig.t.app, 'PATCH', '/iam/v1/sso/saml/adfs', {
+      token,
+      body: { properties: { metadataUrl: idp.metadataUrl } },
+    });
+    expect(refetched.json().properties.metadataUrl).toBe(idp.metadataUrl);
+    const listed = await call(rig.t.app, 'GET', '/iam/v1/sso/saml', { token });
+    expect(listed.json().items.map((p: { scheme: string }) => p.scheme)).toEqual(['adfs', SCHEME]);
+    const oidcList = await call(rig.t.app, 'GET', '/iam/v1/sso', { token });
+    expect(oidcList.json().items.map((p: { scheme: string }) => p.scheme)).toEqual(['entra']);
+    expect((await call(rig.t.app, 'DELETE', '/iam/v1/sso/saml/adfs', { token })).statusCode).toBe(204);
+    expect((await call(rig.t.app, 'GET', '/iam/v1/sso/saml/adfs', { token })).statusCode).toBe(404);
+  });
+
   it('answers an ACS post for an unknown tenant or scheme with the refusal page, never a 500', async () => {
     const unknownTenant = await postAcs(
       'PHg+',
