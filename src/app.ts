@@ -7,6 +7,7 @@ import { activateNewUsers } from './core/credentials/activation.ts';
 import { MailOutbox } from './core/credentials/mail-outbox.ts';
 import { scimDomainGate } from './core/domains/policy.ts';
 import { DomainRechecker } from './core/domains/recheck.ts';
+import { invalid } from './core/errors.ts';
 import { pruneEvents } from './core/events/feed.ts';
 import { SharedBuckets } from './core/ratelimit/shared-buckets.ts';
 import { type BucketRule, type Limiter, TokenBuckets } from './core/ratelimit/token-buckets.ts';
@@ -31,8 +32,10 @@ import type { Keyring } from './lib/keyring.ts';
 import { KickableLoop } from './lib/kickable-loop.ts';
 import { createSmtpMailer } from './mail/smtp.ts';
 import { SignInEngine } from './oidc/engine.ts';
+import { parseIdpMetadata } from './oidc/saml/metadata.ts';
 import type { OpenedStore } from './store/open-store.ts';
 import { PrometheusTelemetry } from './telemetry/prometheus.ts';
+import { createDocumentFetcher, DocumentFetchError } from './webhooks/fetch-document.ts';
 import { checkWebhookUrl, createWebhookSender } from './webhooks/outbound.ts';
 
 export interface AppDeps {
@@ -177,6 +180,22 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     server.addHook('onReady', async () => activation.start());
     server.addHook('onClose', async () => activation.stop());
   }
+  // SAML IdP metadata (ADR 0038): fetched under the webhooks' SSRF policy and ROSTER_WEBHOOK_ALLOW_PRIVATE.
+  const documents = createDocumentFetcher({
+    allowPrivate: config.webhooks.allowPrivate,
+    timeoutMs: config.webhooks.timeoutMs,
+    maxBytes: 256 * 1024,
+    dnsServers: config.webhooks.dnsServers,
+  });
+  server.addHook('onClose', async () => documents.close());
+  const samlMetadata = {
+    fetch: (url: string) =>
+      documents.fetch(url).catch((error: unknown) => {
+        if (error instanceof DocumentFetchError) throw invalid('properties.metadataUrl', error.message);
+        throw error;
+      }),
+    parse: parseIdpMetadata,
+  };
   await registerOpenApi(server, config.publicUrl);
   // What the admin API and the console both act through: the console adds no rules of its own (ADR 0028).
   const surfaceDeps = {
@@ -194,6 +213,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     credentials: store.credentials,
     mailer,
     mailQueued,
+    samlMetadata,
   };
   await server.register(adminPlugin, { prefix: '/iam/v1', ...surfaceDeps });
   // The admin console (ADR 0028): the same use cases as the admin API, behind a server-side session.
@@ -308,6 +328,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       ),
       purgeExpiredSignIn(store.signin.payloads, Math.floor(Date.now() / 1000)),
       store.credentials.enrolments.purgeBefore(clock.now().toISOString()),
+      // SAML assertion ids past their NotOnOrAfter (ADR 0038): a replay of those is refused by time anyway.
+      store.samlAssertions.purgeExpired(Math.floor(Date.now() / 1000)),
       ...shared.map((buckets) => buckets.purge()),
     ]).catch((error: unknown) =>
       server.log.warn({ err: { message: (error as Error).message } }, 'retention purge failed'),

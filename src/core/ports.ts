@@ -15,6 +15,7 @@ import type {
   TenantRecord,
 } from './records.ts';
 import type { RoleRepository } from './roles/ports.ts';
+import type { SamlAssertionRepository, SamlProviderRepository } from './saml/records.ts';
 
 export interface Page<T> {
   readonly items: readonly T[];
@@ -97,6 +98,10 @@ export interface Repositories {
   readonly branding: BrandingRepository;
   /** Directory connections (ADR 0043): SCIM-only connections that SCIM tokens can name. */
   readonly directoryConnections: DirectoryConnectionRepository;
+  /** SAML identity providers (ADR 0038), beside the OIDC ones; one scheme namespace. */
+  readonly samlProviders: SamlProviderRepository;
+  /** The SAML assertion-id replay cache (ADR 0038). */
+  readonly samlAssertions: SamlAssertionRepository;
 }
 
 /** Where a secret at rest is sealed: its kind and row decide the context (AAD) it is bound to. */

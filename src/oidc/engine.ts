@@ -11,13 +11,14 @@ import type { SetupStore } from '../core/setup/ports.ts';
 import type { TestReturnStep, TestStartStep } from '../core/setup/test-signins.ts';
 import type { DelegatedToken, InteractionStep, Refusal } from '../core/signin/outcomes.ts';
 import type { SigninStore } from '../core/signin/ports.ts';
-import { chooseProvider } from '../core/signin/provider-choice.ts';
+import { chooseAmong, oidcCandidate } from '../core/signin/provider-choice.ts';
 import { signingKeys, signingKeyVersion } from '../core/signin/signing-keys.ts';
 import { signInRedirectUri } from '../core/sso/redirect-uri.ts';
 import type { Telemetry } from '../core/telemetry/ports.ts';
 import type { Clock } from '../lib/clock.ts';
 import { cookieKeys, type Keyring } from '../lib/keyring.ts';
 import { delegatedToken } from './delegation.ts';
+import { type AcsOutcome, SamlLogin, usable as samlUsable } from './saml/saml-login.ts';
 import { createTenantProvider, IDP_HINT, type ProviderPages } from './tenant-provider.ts';
 import { TestSignIns } from './test-signin.ts';
 import { UpstreamClient } from './upstream.ts';
@@ -57,6 +58,7 @@ type OnMismatch = 'throw' | 'step decides';
 export class SignInEngine {
   private readonly deps: SignInEngineDeps;
   private readonly login: UpstreamLogin;
+  private readonly saml: SamlLogin;
   private readonly tests: TestSignIns;
   private readonly providers = new Map<string, { version: string; provider: Provider }>();
   private readonly base: URL;
@@ -73,6 +75,7 @@ export class SignInEngine {
     // A test's refusals are its outcome, not sign-in refusals: that login audits none of them.
     const testLogin = new UpstreamLogin({ ...deps, upstream, callbackUrl, auditRefusals: false });
     this.tests = new TestSignIns({ ...deps, login: testLogin });
+    this.saml = new SamlLogin({ ...deps, clockSkewSeconds: deps.clockToleranceSeconds ?? 30 });
   }
 
   /** The tenant's OP, rebuilt when its signing keys changed (here or in another process). Undefined: no tenant. */
@@ -156,9 +159,19 @@ export class SignInEngine {
       if (details.prompt.name === 'consent') return this.impliedConsent(provider, details, req, res);
       const hint = details.params[IDP_HINT];
       const providers = await this.deps.store.ssoProviders.list(tenantId);
+      const samlProviders = await this.deps.store.samlProviders.list(tenantId);
+      const candidates = [
+        ...providers.map(oidcCandidate),
+        ...samlProviders.map((p) => ({
+          scheme: p.scheme,
+          displayName: p.displayName,
+          usable: samlUsable(p),
+          visible: p.properties.visible,
+        })),
+      ];
       const credentials = this.deps.credentials;
       const local = credentials !== undefined && (await isScimAlone({ store: this.deps.store, credentials }, tenantId));
-      const decision = chooseProvider(providers, typeof hint === 'string' ? hint : undefined, local);
+      const decision = chooseAmong(candidates, typeof hint === 'string' ? hint : undefined, local);
       if (decision.kind === 'local') return { kind: 'redirect', location: this.localPath(tenantId, uid) };
       if (decision.kind === 'choose') {
         const clientId = String(details.params.client_id);
@@ -238,7 +251,48 @@ export class SignInEngine {
     uid: string,
     scheme: string,
   ): Promise<URL | Refusal> {
-    return this.withInteraction(tenantId, req, res, uid, () => this.login.start(tenantId, uid, scheme));
+    return this.withInteraction(tenantId, req, res, uid, async () => {
+      const saml = await this.saml.provider(tenantId, scheme);
+      return saml ? this.saml.start(saml, uid) : this.login.start(tenantId, uid, scheme);
+    });
+  }
+
+  /** The SP metadata of a tenant's SAML provider (ADR 0038); undefined when there is none. */
+  samlMetadata(tenantId: string, scheme: string): Promise<string | undefined> {
+    return this.saml.metadata(tenantId, scheme);
+  }
+
+  /** The SAML ACS: a verified assertion continues under its interaction's path (where the cookie is sent). */
+  samlAcs(tenantId: string, scheme: string, samlResponse: string | undefined): Promise<AcsOutcome> {
+    return this.saml.acs(tenantId, scheme, samlResponse);
+  }
+
+  /** The SAML return step: as completeUpstream, with the ACS's one-time handle in place of the OAuth callback. */
+  completeSaml(
+    tenantId: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    uid: string,
+    handle: string,
+  ): Promise<Refusal | { kind: 'finished' }> {
+    return this.withInteraction(
+      tenantId,
+      req,
+      res,
+      uid,
+      async ({ provider, details }) => {
+        const outcome = await this.saml.finish(tenantId, { uid, cookieUid: details.uid }, handle);
+        if (outcome.kind === 'refused') return outcome;
+        await provider.interactionFinished(
+          req,
+          res,
+          { login: { accountId: outcome.userId, amr: ['fed'], remember: true } },
+          { mergeWithLastSubmission: false },
+        );
+        return { kind: 'finished' } as const;
+      },
+      'step decides',
+    );
   }
 
   /**

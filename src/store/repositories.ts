@@ -17,6 +17,7 @@ import { createDomainRepository, createSettingsRepository } from './domains.ts';
 import { createEventRepository } from './events.ts';
 import { type FixedQueries, fixedQueries } from './fixed-queries.ts';
 import { createRoleRepository } from './roles.ts';
+import { createSamlAssertionRepository, createSamlProviderRepository } from './saml.ts';
 import type { Database, ScimTokensTable, SsoProvidersTable } from './schema.ts';
 
 export interface DialectTraits {
@@ -225,13 +226,15 @@ export function createRepositories(
               .where('scheme', '=', p('scheme')),
           { tenantId, scheme },
         );
-        return row && toProvider(row);
+        // SAML providers share the table (ADR 0038) but not this repository: store/saml.ts reads them.
+        return row && row.kind !== 'saml' ? toProvider(row) : undefined;
       },
       async list(tenantId) {
         const rows = await db
           .selectFrom('sso_providers')
           .selectAll()
           .where('tenant_id', '=', tenantId)
+          .where('kind', '!=', 'saml')
           .orderBy('scheme')
           .execute();
         return rows.map(toProvider);
@@ -243,6 +246,7 @@ export function createRepositories(
           .set(rest)
           .where('tenant_id', '=', tenant_id)
           .where('scheme', '=', scheme)
+          .where('kind', '!=', 'saml')
           .execute();
       },
       async delete(tenantId, scheme) {
@@ -250,6 +254,7 @@ export function createRepositories(
           .deleteFrom('sso_providers')
           .where('tenant_id', '=', tenantId)
           .where('scheme', '=', scheme)
+          .where('kind', '!=', 'saml')
           .executeTakeFirst();
         return Number(r.numDeletedRows) > 0;
       },
@@ -363,6 +368,8 @@ export function createRepositories(
     roles: createRoleRepository(db, traits),
     branding: createBrandingRepository(db),
     directoryConnections: createDirectoryConnectionRepository(db, traits),
+    samlProviders: createSamlProviderRepository(db, traits),
+    samlAssertions: createSamlAssertionRepository(db),
   };
 }
 

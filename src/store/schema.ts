@@ -164,6 +164,7 @@ export interface Database extends ScimDatabase {
   enrolment_sessions: EnrolmentSessionsTable;
   tenant_credential_settings: TenantCredentialSettingsTable;
   credential_activation_cursor: CredentialActivationCursorTable;
+  saml_assertion_ids: SamlAssertionIdsTable;
 }
 
 /** Migration 0013 (ADR 0028): console sessions. */
@@ -439,4 +440,12 @@ export interface CredentialActivationCursorTable {
   xid: string;
   seq: string;
   lease_until: string | null;
+}
+
+/** Migration 0017: the replay cache, one row per accepted assertion id until it expires (epoch seconds). */
+export interface SamlAssertionIdsTable {
+  provider_id: string;
+  assertion_id: string;
+  tenant_id: string;
+  expires_at: number | string;
 }

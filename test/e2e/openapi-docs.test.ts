@@ -103,6 +103,11 @@ describe('OpenAPI document and docs page', () => {
         'PATCH /iam/v1/branding',
         'GET /iam/v1/operator/branding',
         'PATCH /iam/v1/operator/branding',
+        'POST /iam/v1/sso/saml',
+        'GET /iam/v1/sso/saml',
+        'GET /iam/v1/sso/saml/{scheme}',
+        'PATCH /iam/v1/sso/saml/{scheme}',
+        'DELETE /iam/v1/sso/saml/{scheme}',
         'POST /iam/v1/admin-tokens',
         'GET /iam/v1/admin-tokens',
         'DELETE /iam/v1/admin-tokens/{id}',
@@ -130,8 +135,8 @@ describe('OpenAPI document and docs page', () => {
         'DELETE /iam/v1/directories/{ref}',
       ]),
     );
-    // 77 before this session; +5 directories, +7 operator clients, +1 /sso/oidc, +3 invitations.
-    expect(operations.length).toBe(93);
+    // 77 before this session; +5 directories, +7 operator clients, +1 /sso/oidc, +3 invitations, +5 SAML.
+    expect(operations.length).toBe(98);
     for (const [name, op] of operations) {
       expect(op.summary, name).toMatch(/\S/);
       const statuses = Object.keys(op.responses ?? {});

@@ -43,7 +43,7 @@ export async function ownCredentialsAllowed(
  */
 export async function isScimAlone(
   deps: {
-    readonly store: Pick<Repositories, 'ssoProviders'>;
+    readonly store: Pick<Repositories, 'ssoProviders' | 'samlProviders'>;
     readonly credentials: { readonly credentialSettings: CredentialSettingsRepository };
   },
   tenantId: string,
@@ -51,6 +51,10 @@ export async function isScimAlone(
   if (await deps.credentials.credentialSettings.scimAloneMode(tenantId)) return true;
   // loginEnabled, not usability: a provider switched off for a while (enabled: false, or an authority to fix) does
   // not turn the tenant into a password tenant; only a tenant without sign-in by SSO is one.
-  const providers = await deps.store.ssoProviders.list(tenantId);
-  return !providers.some((p) => p.properties.loginEnabled);
+  // SAML providers (ADR 0038) are listed apart from the OIDC ones, and sign people in just the same.
+  const [oidc, saml] = await Promise.all([
+    deps.store.ssoProviders.list(tenantId),
+    deps.store.samlProviders.list(tenantId),
+  ]);
+  return ![...oidc, ...saml].some((p) => p.properties.loginEnabled);
 }

@@ -23,6 +23,9 @@ export async function lockSchemeOwner(
   await tx.directoryConnections.lockSchemes(tenantId);
   const provider = await tx.ssoProviders.get(tenantId, scheme);
   if (provider) return { connection: 'sso_provider', kind: provider.kind, displayName: provider.displayName };
+  // SAML providers are rows of the same table that the OIDC repository does not read (ADR 0038).
+  const saml = await tx.samlProviders.get(tenantId, scheme);
+  if (saml) return { connection: 'sso_provider', kind: 'saml', displayName: saml.displayName };
   const directory = await tx.directoryConnections.get(tenantId, scheme);
   if (directory) return { connection: 'directory', kind: directory.type, displayName: directory.displayName };
   return undefined;

@@ -23,6 +23,19 @@ export type ProviderDecision =
   /** Roster ID's own credentials are the only way in: straight to their page. */
   | { readonly kind: 'local' };
 
+/** A provider as the choice sees it, whatever its protocol (OIDC here, SAML in core/saml, ADR 0038). */
+export interface ChoiceCandidate extends ProviderChoice {
+  readonly usable: boolean;
+  readonly visible: boolean;
+}
+
+export const oidcCandidate = (p: SsoProviderRecord): ChoiceCandidate => ({
+  scheme: p.scheme,
+  displayName: p.displayName,
+  usable: isUsable(p),
+  visible: p.properties.visible,
+});
+
 /**
  * The page lists the usable, visible providers; with exactly one, the person goes straight to it. `idp_hint`
  * reaches a usable provider even when it is not visible; a hint that names none shows the list with a notice.
@@ -34,12 +47,21 @@ export function chooseProvider(
   hint: string | undefined,
   local = false,
 ): ProviderDecision {
-  const choices = providers
-    .filter((p) => isUsable(p) && p.properties.visible)
+  return chooseAmong(providers.map(oidcCandidate), hint, local);
+}
+
+/** chooseProvider's rule over providers of any protocol. */
+export function chooseAmong(
+  candidates: readonly ChoiceCandidate[],
+  hint: string | undefined,
+  local = false,
+): ProviderDecision {
+  const choices = candidates
+    .filter((p) => p.usable && p.visible)
     .map((p) => ({ scheme: p.scheme, displayName: p.displayName }));
   const offer = local ? { local: true } : {};
   if (hint !== undefined) {
-    const hinted = providers.find((p) => p.scheme === hint && isUsable(p));
+    const hinted = candidates.find((p) => p.scheme === hint && p.usable);
     if (hinted) return { kind: 'start', scheme: hinted.scheme };
     return { kind: 'choose', choices, notice: 'hint_unavailable', ...offer };
   }

@@ -32,6 +32,11 @@ export interface SignInDeps {
   readonly telemetry?: Pick<Telemetry, 'signIn'> | undefined;
 }
 
+/** What resolution needs of a provider: an OIDC provider (SsoProviderRecord) and a SAML one (ADR 0038) both fit. */
+export type SignInProvider = Pick<SsoProviderRecord, 'id' | 'tenantId' | 'scheme'> & {
+  readonly properties: Pick<SsoProviderRecord['properties'], 'autoProvisioningEnabled'>;
+};
+
 export type SignInOutcome =
   | { readonly kind: 'signed-in'; readonly userId: string; readonly how: 'bound' | 'linked' | 'provisioned' }
   | { readonly kind: 'refused'; readonly reason: RefusalReason };
@@ -106,7 +111,7 @@ interface Attempt {
  */
 export async function decide(
   tx: SigninRepositories,
-  provider: SsoProviderRecord,
+  provider: SignInProvider,
   identity: UpstreamIdentity,
 ): Promise<{ readonly key: UpstreamIdentityKey; readonly decision: Resolution }> {
   const tenantId = provider.tenantId;
@@ -135,7 +140,7 @@ export async function decide(
   return { key, decision };
 }
 
-async function attempt(deps: SignInDeps, provider: SsoProviderRecord, identity: UpstreamIdentity): Promise<Attempt> {
+async function attempt(deps: SignInDeps, provider: SignInProvider, identity: UpstreamIdentity): Promise<Attempt> {
   const tenantId = provider.tenantId;
   // Read before the transaction: on SQLite it holds the one write connection, which this read would wait for.
   const jitPermitted = provider.properties.autoProvisioningEnabled
@@ -178,7 +183,7 @@ async function attempt(deps: SignInDeps, provider: SsoProviderRecord, identity: 
  */
 export async function completeSignIn(
   deps: SignInDeps,
-  provider: SsoProviderRecord,
+  provider: SignInProvider,
   identity: UpstreamIdentity,
 ): Promise<SignInOutcome> {
   let result: Attempt | undefined;

@@ -169,7 +169,8 @@ export async function createSsoProvider(
     updatedAt: now,
   };
   await deps.store.transaction(async (tx) => {
-    // One namespace for every provider kind and directory connection (ADR 0043).
+    // One namespace for every provider kind (SAML ones are kind-'saml' rows of the same table, ADR 0038) and
+    // directory connections (ADR 0043).
     await assertSchemeFree(tx, tenantId, input.scheme);
     await tx.ssoProviders.insert(record);
     await tx.events.append([

@@ -14,6 +14,7 @@ import { logRoutes } from './log-routes.ts';
 import { operatorClientRoutes } from './operator-client-routes.ts';
 import { operatorRoutes } from './operator-routes.ts';
 import { roleRoutes } from './role-routes.ts';
+import { samlRoutes } from './saml-routes.ts';
 import { problemSchema } from './schemas.ts';
 import { scimTokenRoutes } from './scim-token-routes.ts';
 import { setupLinkRoutes } from './setup-link-routes.ts';
@@ -98,6 +99,7 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminSurfaceDeps):
     await tenantBrandingRoutes(scope, deps);
     await directoryConnectionRoutes(scope, deps);
     await invitationRoutes(scope, deps);
+    await samlRoutes(scope, deps);
   });
   await app.register(async (scope) => {
     // Either role: the tenant's admin reads its own directory, the operator (the vendor's backend) any tenant's.

@@ -6,6 +6,7 @@ import type { CredentialStore } from '../../core/credentials/ports.ts';
 import type { DirectoryStore } from '../../core/directory/ports.ts';
 import type { TxtLookup } from '../../core/domains/ports.ts';
 import type { EventFeedStore } from '../../core/events/ports.ts';
+import type { SamlMetadataReader } from '../../core/saml/providers.ts';
 import type { ScimLogBuffer } from '../../core/scim/log.ts';
 import type { ScimStore } from '../../core/scim/ports.ts';
 import type { SetupStore } from '../../core/setup/ports.ts';
@@ -34,6 +35,8 @@ export interface AdminSurfaceDeps extends AuthDeps {
   readonly mailer?: Mailer | undefined;
   /** Asks the mail outbox for a round now (a link was queued). */
   readonly mailQueued?: (() => void) | undefined;
+  /** Reads SAML IdP metadata (ADR 0038): fetched under the outbound SSRF policy, parsed without DTDs. */
+  readonly samlMetadata: SamlMetadataReader;
 }
 
 const problemRef = { $ref: 'Problem#' };

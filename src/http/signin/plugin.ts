@@ -16,6 +16,7 @@ import {
   tooManyRequestsPage,
   unavailablePage,
 } from './pages.ts';
+import { samlRoutes } from './saml-routes.ts';
 import { sendPage } from './send-page.ts';
 import type { SignInSurface } from './surface.ts';
 import { testSignInRoutes } from './test-signin-routes.ts';
@@ -220,6 +221,8 @@ export async function signInPlugin(app: FastifyInstance, options: SignInPluginOp
   });
 
   await testSignInRoutes(app, { engine, secureCookies: options.secureCookies !== false, sendPage });
+  // SAML 2.0 (ADR 0038): its own scope, for the ACS's form parser.
+  await app.register(samlRoutes, { engine, store: options.store, checkParams });
 
   app.get<{ Params: Params }>('/:tenantId/delegation/token', async (request, reply) => {
     if (!checkParams(request.params)) return notFound(reply);

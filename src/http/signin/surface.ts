@@ -43,4 +43,18 @@ export interface SignInSurface {
     cookie: string | undefined,
     query: URLSearchParams,
   ): Promise<TestReturnStep>;
+  /** SAML (ADR 0038): the SP metadata, the ACS, and the return step under the interaction's path. */
+  samlMetadata(tenantId: string, scheme: string): Promise<string | undefined>;
+  samlAcs(
+    tenantId: string,
+    scheme: string,
+    samlResponse: string | undefined,
+  ): Promise<Refusal | { readonly kind: 'continue'; readonly uid: string; readonly handle: string }>;
+  completeSaml(
+    tenantId: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    uid: string,
+    handle: string,
+  ): Promise<Refusal | { readonly kind: 'finished' }>;
 }
