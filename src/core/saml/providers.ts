@@ -1,8 +1,8 @@
 // SAML identity providers (ADR 0038): create, read, change and delete, beside the OIDC ones and in the same scheme
 // namespace. The IdP's metadata is read at create and whenever a change names it again, never at sign-in time.
 import { newId } from '../../lib/ids.ts';
-import { assertSchemeFree } from '../directories/schemes.ts';
 import { recordAudit } from '../audit/audit.ts';
+import { assertSchemeFree } from '../directories/schemes.ts';
 import { DomainError, invalid } from '../errors.ts';
 import { newEvent } from '../events/records.ts';
 import type { CoreDeps, Repositories } from '../ports.ts';
