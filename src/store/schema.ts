@@ -155,6 +155,8 @@ export interface Database extends ScimDatabase {
   tenant_role_settings: TenantRoleSettingsTable;
   operator_branding: OperatorBrandingTable;
   tenant_branding: TenantBrandingTable;
+  passkey_credentials: PasskeyCredentialsTable;
+  webauthn_challenges: WebauthnChallengesTable;
 }
 
 /** Migration 0013 (ADR 0028): console sessions. */
@@ -339,4 +341,30 @@ export interface OperatorBrandingTable extends BrandingColumns {
 
 export interface TenantBrandingTable extends BrandingColumns {
   tenant_id: string;
+}
+
+/** Migration 0016 (ADR 0042): passkeys of Roster ID users. */
+export interface PasskeyCredentialsTable {
+  tenant_id: string;
+  id: string;
+  user_id: string;
+  credential_id: string;
+  public_key: string;
+  /** pg returns int8 as a string. */
+  sign_count: number | string;
+  transports: string;
+  device_type: string;
+  backed_up: number;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+/** Migration 0016 (ADR 0042): single-use WebAuthn challenges. */
+export interface WebauthnChallengesTable {
+  tenant_id: string;
+  challenge: string;
+  purpose: string;
+  bound_to: string;
+  expires_at: string;
 }
