@@ -20,6 +20,7 @@ import { consolePlugin } from './http/console/plugin.ts';
 import { createMetricsServer, registerMetricsRoute } from './http/metrics.ts';
 import { scimPlugin } from './http/scim/plugin.ts';
 import { createServer } from './http/server.ts';
+import { credentialPlugin } from './http/signin/credential-plugin.ts';
 import { discoveryPlugin } from './http/signin/discovery-plugin.ts';
 import { providerPages } from './http/signin/pages.ts';
 import { signInPlugin } from './http/signin/plugin.ts';
@@ -146,6 +147,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     scimLog,
     publicUrl: config.publicUrl,
     lookupTxt,
+    credentials: store.credentials,
   };
   await server.register(adminPlugin, { prefix: '/iam/v1', ...surfaceDeps });
   // The admin console (ADR 0028): the same use cases as the admin API, behind a server-side session.
@@ -210,6 +212,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     clockToleranceSeconds: config.oidcClockToleranceSeconds,
     pages: providerPages,
     telemetry,
+    credentials: store.credentials,
   });
   // Sign-in traffic is unauthenticated: its buckets stay in process memory, never a database write (ADR 0016).
   const signInLimits = {
@@ -223,6 +226,14 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     secureCookies: config.publicUrl.startsWith('https:'),
     telemetry,
     store,
+  });
+  // Roster ID's own credentials (ADR 0040): sign-in pages beside the OP's interaction, links, enrolment.
+  await server.register(credentialPlugin, {
+    engine,
+    deps: { store, credentials: store.credentials, keyring, clock },
+    publicUrl: config.publicUrl,
+    limits: { address: signInLimits.address, account: new TokenBuckets(config.credentials.account, clock) },
+    isStoreUnavailable: (error) => store.isUnavailable(error),
   });
   // Home-realm discovery at {ROSTER_PUBLIC_URL}/signin, when the vendor app's login-initiation URI is set (ADR 0031).
   if (config.signinInitiateLoginUri) {

@@ -112,6 +112,15 @@ export interface Config {
     /** Adds a `tenant` label to the HTTP metrics: one series per tenant, so off by default. */
     readonly tenantLabel: boolean;
   };
+  /** Roster ID's own credentials (ADR 0040): mail for invitations and resets, and the per-account bucket. */
+  readonly credentials: {
+    /** ROSTER_SMTP_URL (smtp:// or smtps://, nodemailer's form); undefined: invitations are refused. */
+    readonly smtpUrl: string | undefined;
+    /** ROSTER_SMTP_FROM: the From address of the mails. */
+    readonly smtpFrom: string;
+    /** Attempts per account (tenant + address) on sign-in, TOTP and reset: a burst, then per hour. */
+    readonly account: { readonly rate: number; readonly burst: number };
+  };
 }
 
 export const defaults = {
@@ -392,6 +401,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       host: env.ROSTER_METRICS_HOST || defaults.METRICS_HOST,
       tenantLabel: parseBoolean(env, 'ROSTER_METRICS_TENANT_LABEL', false),
     },
+    credentials: {
+      smtpUrl: parseSmtpUrl(env.ROSTER_SMTP_URL),
+      smtpFrom: env.ROSTER_SMTP_FROM || `Roster <no-reply@${new URL(publicUrlForMail(env)).hostname}>`,
+      account: {
+        rate: integer(env, 'ROSTER_CREDENTIAL_PER_HOUR_ACCOUNT', 30, 1, 1_000_000) / 3600,
+        burst: integer(env, 'ROSTER_CREDENTIAL_BURST_ACCOUNT', 10, 1, 1_000_000),
+      },
+    },
   };
   if (
     config.bootstrapToken !== undefined &&
@@ -414,4 +431,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   return Object.freeze(config);
+}
+
+/** ROSTER_SMTP_URL: smtp:// or smtps:// only (nodemailer would also take other transports' URLs). */
+function parseSmtpUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('ROSTER_SMTP_URL must be a URL such as smtp://user:pass@mail.example.com:587');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
+    throw new ConfigError('ROSTER_SMTP_URL must start with smtp:// or smtps://');
+  }
+  return raw;
+}
+
+/** The host the default From address names: ROSTER_PUBLIC_URL's, or localhost. */
+function publicUrlForMail(env: NodeJS.ProcessEnv): string {
+  try {
+    return new URL(env.ROSTER_PUBLIC_URL ?? 'http://localhost').href;
+  } catch {
+    return 'http://localhost';
+  }
 }

@@ -3,6 +3,8 @@
 // interaction the same way (withInteraction); the broker's own steps are in upstream-login.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors, type default as Provider } from 'oidc-provider';
+import { isScimAlone } from '../core/credentials/policy.ts';
+import type { CredentialStore } from '../core/credentials/ports.ts';
 import { DomainError } from '../core/errors.ts';
 import type { Store } from '../core/ports.ts';
 import type { SetupStore } from '../core/setup/ports.ts';
@@ -35,6 +37,8 @@ export interface SignInEngineDeps {
   readonly pages: ProviderPages;
   /** Counts finished sign-ins (ADR 0033). */
   readonly telemetry?: Pick<Telemetry, 'signIn'> | undefined;
+  /** Roster ID's own credentials (ADR 0040): without it the chooser never offers them. */
+  readonly credentials?: CredentialStore | undefined;
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -149,7 +153,10 @@ export class SignInEngine {
       if (details.prompt.name === 'consent') return this.impliedConsent(provider, details, req, res);
       const hint = details.params[IDP_HINT];
       const providers = await this.deps.store.ssoProviders.list(tenantId);
-      const decision = chooseProvider(providers, typeof hint === 'string' ? hint : undefined);
+      const credentials = this.deps.credentials;
+      const local = credentials !== undefined && (await isScimAlone({ store: this.deps.store, credentials }, tenantId));
+      const decision = chooseProvider(providers, typeof hint === 'string' ? hint : undefined, local);
+      if (decision.kind === 'local') return { kind: 'redirect', location: this.localPath(tenantId, uid) };
       if (decision.kind === 'choose') {
         const client = await this.deps.signin.clients.get(tenantId, String(details.params.client_id));
         const name = client?.metadata.client_name;
@@ -174,6 +181,38 @@ export class SignInEngine {
     const grantId = await grant.save();
     await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
     return { kind: 'finished' };
+  }
+
+  private localPath(tenantId: string, uid: string): string {
+    return `/${tenantId}/signin/${uid}/local`;
+  }
+
+  /** Whether the interaction in the browser's cookie is `uid` and still open (the Roster ID page shows it). */
+  checkInteraction(tenantId: string, req: IncomingMessage, res: ServerResponse, uid: string): Promise<void> {
+    return this.withInteraction(tenantId, req, res, uid, async () => undefined);
+  }
+
+  /**
+   * Ends the interaction for a person who proved Roster ID credentials (ADR 0040), exactly as an SSO sign-in does:
+   * the app gets a code for the same subject. `amr` (RFC 8176) says how: ['pwd'], ['pwd', 'otp'], ['hwk'], ….
+   */
+  completeLocal(
+    tenantId: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    uid: string,
+    userId: string,
+    amr: string[],
+  ): Promise<{ kind: 'finished' }> {
+    return this.withInteraction(tenantId, req, res, uid, async ({ provider }) => {
+      await provider.interactionFinished(
+        req,
+        res,
+        { login: { accountId: userId, amr, remember: true } },
+        { mergeWithLastSubmission: false },
+      );
+      return { kind: 'finished' } as const;
+    });
   }
 
   private startPath(tenantId: string, uid: string, scheme: string): string {

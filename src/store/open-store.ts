@@ -3,6 +3,7 @@ import { type Kysely, Migrator } from 'kysely';
 import type pg from 'pg';
 import type { ConsoleSessionRepository } from '../core/console/ports.ts';
 import type { PasskeyStore } from '../core/credentials/passkey-ports.ts';
+import type { CredentialStore } from '../core/credentials/ports.ts';
 import type { DirectoryStore } from '../core/directory/ports.ts';
 import type { EventFeedStore } from '../core/events/ports.ts';
 import type { Store } from '../core/ports.ts';
@@ -12,6 +13,7 @@ import type { SetupStore } from '../core/setup/ports.ts';
 import type { OidcPayloadRepository, SigninRepositories, SigninStore } from '../core/signin/ports.ts';
 import type { WebhookStore } from '../core/webhooks/ports.ts';
 import { createConsoleSessionRepository } from './console-sessions.ts';
+import { createCredentialStore } from './credentials.ts';
 import { createDirectoryStore } from './directory.ts';
 import { createEventFeedStore } from './events.ts';
 import { fixedQueries, type Reader } from './fixed-queries.ts';
@@ -45,6 +47,8 @@ export interface OpenedStore extends Store {
   readonly consoleSessions: ConsoleSessionRepository;
   /** Setup links, test sign-ins and the setup checklist's facts (ADR 0029). */
   readonly setup: SetupStore;
+  /** Roster ID credentials: links, passwords, TOTP, enrolment sessions (ADR 0040). */
+  readonly credentials: CredentialStore;
   /** Passkeys of Roster ID users and WebAuthn challenges (ADR 0042). */
   readonly passkeys: PasskeyStore;
   /** SQLite group commit: commits issued for SCIM write transactions (undefined on PostgreSQL). */
@@ -169,6 +173,10 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
     directory: createDirectoryStore(db, location.kind, scim.users.groupsOf, reads),
     consoleSessions: createConsoleSessionRepository(db),
     setup: createSetupStore(db, (trx) => createRepositories(trx, traits)),
+    credentials: createCredentialStore(db, (handle) => ({
+      base: createRepositories(handle, traits),
+      scim: createScimRepositories(handle, scimDialect),
+    })),
     passkeys: createPasskeyStore(db, traits),
     groupCommits: () => committer?.commits,
     groupCommitMs: () => committer?.commitMs,

@@ -155,6 +155,11 @@ export interface Database extends ScimDatabase {
   tenant_role_settings: TenantRoleSettingsTable;
   operator_branding: OperatorBrandingTable;
   tenant_branding: TenantBrandingTable;
+  credential_links: CredentialLinksTable;
+  password_credentials: PasswordCredentialsTable;
+  totp_factors: TotpFactorsTable;
+  enrolment_sessions: EnrolmentSessionsTable;
+  tenant_credential_settings: TenantCredentialSettingsTable;
   passkey_credentials: PasskeyCredentialsTable;
   webauthn_challenges: WebauthnChallengesTable;
 }
@@ -343,6 +348,61 @@ export interface TenantBrandingTable extends BrandingColumns {
   tenant_id: string;
 }
 
+/** Migration 0015 (ADR 0040): invitation and reset links; the secret only as a keyed digest. */
+export interface CredentialLinksTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  email: string;
+  purpose: string;
+  digest: string;
+  key_id: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  revoked_at: string | null;
+  mail_sealed: string | null;
+  mail_status: string;
+  mail_attempts: number;
+  mail_next_at: string | null;
+  mail_lease_until: string | null;
+}
+
+export interface PasswordCredentialsTable {
+  tenant_id: string;
+  user_id: string;
+  /** The folded address the person signs in with. */
+  login_key: string;
+  hash: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TotpFactorsTable {
+  tenant_id: string;
+  user_id: string;
+  secret_sealed: string;
+  created_at: string;
+  confirmed_at: string | null;
+  last_used_step: number | null;
+}
+
+export interface EnrolmentSessionsTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  digest: string;
+  key_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface TenantCredentialSettingsTable {
+  tenant_id: string;
+  scim_alone_mode: number;
+  updated_at: string;
+}
 /** Migration 0016 (ADR 0042): passkeys of Roster ID users. */
 export interface PasskeyCredentialsTable {
   tenant_id: string;

@@ -18,6 +18,8 @@ export type InteractionStep =
       readonly notice?: ChoiceNotice;
       /** The registered name of the app being signed in to (`client_name`), for the page's heading. */
       readonly appName?: string;
+      /** Roster ID's own credentials are offered beside the providers (SCIM-alone mode, ADR 0040). */
+      readonly local?: boolean;
     }
   | { readonly kind: 'redirect'; readonly location: string }
   | { readonly kind: 'finished' };

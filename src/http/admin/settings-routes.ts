@@ -3,6 +3,7 @@
 // schema property, its read and its write here.
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../../core/auth/principal.ts';
+import { readScimAloneMode, setScimAloneMode } from '../../core/credentials/settings.ts';
 import { patchDomainPolicy, readDomainPolicy } from '../../core/domains/policy.ts';
 import { DEFAULT_DOMAIN_POLICY } from '../../core/domains/records.ts';
 import { roleSettings, setDefaultRole } from '../../core/roles/roles.ts';
@@ -30,12 +31,18 @@ const settingsSchema = {
       properties: policyProperties,
       description: 'What verified domains restrict (docs/domains.md)',
     },
+    scimAloneMode: {
+      type: 'boolean',
+      description:
+        'Users sign in with Roster ID credentials (password, TOTP, passkeys) and SCIM-created users get an activation invitation; also in effect while no SSO provider is loginEnabled (docs/accounts.md)',
+    },
   },
 } as const;
 
 interface SettingsPatch {
   readonly defaultRole?: string | null;
   readonly domainPolicy?: unknown;
+  readonly scimAloneMode?: boolean;
 }
 
 async function readSettings(deps: AdminSurfaceDeps, tenantId: string) {
@@ -43,7 +50,9 @@ async function readSettings(deps: AdminSurfaceDeps, tenantId: string) {
     roleSettings(deps, tenantId),
     readDomainPolicy(deps.store, tenantId),
   ]);
-  return { ...roles, domainPolicy };
+  const credentials = deps.credentials;
+  const scimAloneMode = credentials ? await readScimAloneMode({ credentials }, tenantId) : false;
+  return { ...roles, domainPolicy, scimAloneMode };
 }
 
 export async function settingsRoutes(app: FastifyInstance, deps: AdminSurfaceDeps): Promise<void> {
@@ -73,6 +82,7 @@ export async function settingsRoutes(app: FastifyInstance, deps: AdminSurfaceDep
           properties: {
             defaultRole: { type: ['string', 'null'], maxLength: 64 },
             domainPolicy: { type: 'object', additionalProperties: false, properties: policyProperties },
+            scimAloneMode: { type: 'boolean' },
           },
         },
         response: { 200: settingsSchema, ...errorResponses },
@@ -84,6 +94,9 @@ export async function settingsRoutes(app: FastifyInstance, deps: AdminSurfaceDep
       const patch = request.body ?? {};
       if (patch.defaultRole !== undefined) await setDefaultRole(deps, actor, tenantId, patch.defaultRole);
       if (patch.domainPolicy !== undefined) await patchDomainPolicy(deps, actor, tenantId, patch.domainPolicy);
+      if (patch.scimAloneMode !== undefined && deps.credentials) {
+        await setScimAloneMode({ ...deps, credentials: deps.credentials }, actor, tenantId, patch.scimAloneMode);
+      }
       return readSettings(deps, tenantId);
     },
   );

@@ -1,6 +1,8 @@
 // What every admin route module shares: the surface's dependencies and its problem+json error responses. Kept apart
 // from plugin.ts, which registers the route modules, so that they do not import the module that imports them.
 import type { AuthDeps } from '../../core/auth/principal.ts';
+import type { Mailer } from '../../core/credentials/mail.ts';
+import type { CredentialStore } from '../../core/credentials/ports.ts';
 import type { DirectoryStore } from '../../core/directory/ports.ts';
 import type { TxtLookup } from '../../core/domains/ports.ts';
 import type { EventFeedStore } from '../../core/events/ports.ts';
@@ -26,6 +28,10 @@ export interface AdminSurfaceDeps extends AuthDeps {
   /** DNS TXT lookups of domain verification (ROSTER_DNS_SERVERS). */
   readonly lookupTxt: TxtLookup;
   readonly telemetry?: Telemetry | undefined;
+  /** Roster ID credentials (ADR 0040): invitations, the scimAloneMode setting. */
+  readonly credentials?: CredentialStore | undefined;
+  /** Sends invitation mails (ADR 0040); undefined without ROSTER_SMTP_URL. */
+  readonly mailer?: Mailer | undefined;
 }
 
 const problemRef = { $ref: 'Problem#' };

@@ -30,12 +30,13 @@ export interface CookiePolicy {
  * (development, tests): browsers refuse that prefix without Secure and a Secure cookie over plain http, so there
  * the cookie is unprefixed and not Secure, with the same other flags. Plain http elsewhere still gets a Secure
  * cookie, which the browser will not send back: the console then refuses to work rather than run insecurely.
+ * `baseName` lets other cookies follow the same rule (Roster ID's enrolment cookie, `roster-enrol`, ADR 0040).
  */
-export function cookiePolicy(publicUrl: string, absoluteMs: number): CookiePolicy {
+export function cookiePolicy(publicUrl: string, absoluteMs: number, baseName = 'roster-console'): CookiePolicy {
   const url = new URL(publicUrl);
   const secure = url.protocol === 'https:' || !isLoopbackHost(url.hostname);
   return {
-    name: secure ? '__Host-roster-console' : 'roster-console',
+    name: secure ? `__Host-${baseName}` : baseName,
     secure,
     maxAgeSeconds: Math.floor(absoluteMs / 1000),
   };

@@ -49,17 +49,21 @@ export function choosePage(
   choices: readonly ProviderChoice[],
   context: SignInContext,
   notice?: ChoiceNotice,
+  local = false,
 ): string {
-  const buttons = choices
-    .map(
-      (c) =>
-        `<a class="button primary" href="/${escapeHtml(tenantId)}/signin/${escapeHtml(uid)}/start/${encodeURIComponent(c.scheme)}">Sign in with ${escapeHtml(c.displayName)}</a>`,
-    )
-    .join('\n');
+  const links = choices.map(
+    (c) =>
+      `<a class="button primary" href="/${escapeHtml(tenantId)}/signin/${escapeHtml(uid)}/start/${encodeURIComponent(c.scheme)}">Sign in with ${escapeHtml(c.displayName)}</a>`,
+  );
+  // Roster ID's own credentials (ADR 0040), offered in SCIM-alone mode.
+  if (local) {
+    links.push(
+      `<a class="button" href="/${escapeHtml(tenantId)}/signin/${escapeHtml(uid)}/local">Sign in with Roster ID</a>`,
+    );
+  }
+  const buttons = links.join('\n');
   const body =
-    choices.length > 0
-      ? buttons
-      : '<p>No sign-in method is available for this organisation. Ask your administrator.</p>';
+    links.length > 0 ? buttons : '<p>No sign-in method is available for this organisation. Ask your administrator.</p>';
   return page(
     context.appName ? `Sign in to ${context.appName}` : 'Sign in',
     `${heading(context)}${notice ? `<p role="alert">${escapeHtml(NOTICES[notice])}</p>` : ''}${body}

@@ -165,7 +165,14 @@ export async function signInPlugin(app: FastifyInstance, options: SignInPluginOp
     return sendPage(
       reply,
       200,
-      choosePage(tenantId, uid, step.choices, await signInContext(options.store, tenantId, step.appName), step.notice),
+      choosePage(
+        tenantId,
+        uid,
+        step.choices,
+        await signInContext(options.store, tenantId, step.appName),
+        step.notice,
+        step.local === true,
+      ),
     );
   });
 

@@ -24,6 +24,17 @@ export interface SignInSurface {
     query: URLSearchParams,
   ): Promise<Refusal | { readonly kind: 'finished' }>;
   abort(tenantId: string, req: IncomingMessage, res: ServerResponse, uid: string): Promise<void>;
+  /** Throws signin.interaction_expired / _mismatch unless the browser's interaction is `uid` (ADR 0040). */
+  checkInteraction(tenantId: string, req: IncomingMessage, res: ServerResponse, uid: string): Promise<void>;
+  /** Ends the interaction for a person who proved Roster ID credentials, as SSO does (ADR 0040). */
+  completeLocal(
+    tenantId: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    uid: string,
+    userId: string,
+    amr: string[],
+  ): Promise<{ readonly kind: 'finished' }>;
   delegatedToken(tenantId: string, accessToken: string): Promise<DelegatedToken>;
   startTestSignIn(tenantId: string, id: string, key: string): Promise<TestStartStep>;
   finishTestSignIn(

@@ -14,6 +14,7 @@ import * as m0011 from './0011-domains.ts';
 import * as m0012 from './0012-roles.ts';
 import * as m0013 from './0013-console-sessions.ts';
 import * as m0014 from './0014-branding.ts';
+import * as m0015 from './0015-credentials.ts';
 import * as m0016 from './0016-passkeys.ts';
 import type { MigrationContext } from './context.ts';
 
@@ -36,6 +37,7 @@ const modules: Record<string, MigrationModule> = {
   '0012-roles': m0012,
   '0013-console-sessions': m0013,
   '0014-branding': m0014,
+  '0015-credentials': m0015,
   '0016-passkeys': m0016,
 };
 
