@@ -3,6 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.ts';
 import { bootstrapDigestOf } from './core/auth/principal.ts';
+import { endEnrolment, readEnrolment } from './core/credentials/enrolment.ts';
+import { relyingPartyOf } from './core/credentials/passkeys.ts';
+import { ownCredentialsAllowed } from './core/credentials/policy.ts';
 import { scimDomainGate } from './core/domains/policy.ts';
 import { DomainRechecker } from './core/domains/recheck.ts';
 import { pruneEvents } from './core/events/feed.ts';
@@ -23,6 +26,7 @@ import { createServer } from './http/server.ts';
 import { credentialPlugin } from './http/signin/credential-plugin.ts';
 import { discoveryPlugin } from './http/signin/discovery-plugin.ts';
 import { providerPages } from './http/signin/pages.ts';
+import { passkeyRoutes } from './http/signin/passkey-routes.ts';
 import { signInPlugin } from './http/signin/plugin.ts';
 import type { Clock } from './lib/clock.ts';
 import type { Keyring } from './lib/keyring.ts';
@@ -233,6 +237,26 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     deps: { store, credentials: store.credentials, keyring, clock },
     publicUrl: config.publicUrl,
     limits: { address: signInLimits.address, account: new TokenBuckets(config.credentials.account, clock) },
+    isStoreUnavailable: (error) => store.isUnavailable(error),
+  });
+  // Passkeys of Roster ID (ADR 0042): enrolment with an activation link's session, usernameless sign-in.
+  const credentialDeps = { store, credentials: store.credentials, keyring, clock };
+  await server.register(passkeyRoutes, {
+    passkeys: {
+      store: { audit: store.audit, ...store.passkeys },
+      clock,
+      rp: relyingPartyOf(config.publicUrl),
+    },
+    engine,
+    enrolment: {
+      read: (tenantId, cookie) => readEnrolment(credentialDeps, tenantId, cookie),
+      end: (tenantId, cookie) => endEnrolment(credentialDeps, tenantId, cookie),
+    },
+    users: { get: (tenantId, id) => store.scim.users.get(tenantId, id) },
+    ownCredentialsAllowed: async (tenantId, user) => (await ownCredentialsAllowed({ store }, tenantId, user)).allowed,
+    limits: signInLimits,
+    store,
+    publicUrl: config.publicUrl,
     isStoreUnavailable: (error) => store.isUnavailable(error),
   });
   // Home-realm discovery at {ROSTER_PUBLIC_URL}/signin, when the vendor app's login-initiation URI is set (ADR 0031).

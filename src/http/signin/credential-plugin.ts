@@ -11,6 +11,7 @@ import { type BrandingReader, signInContext } from './branding.ts';
 import { CredentialCsrf } from './credential-csrf.ts';
 import { localSignInPage } from './credential-pages.ts';
 import { errorPage, failedPage, isPageErrorCode, notFoundPage, tooManyRequestsPage, unavailablePage } from './pages.ts';
+import { PASSKEY_PAGE_CSP } from './passkey-pages.ts';
 import { sendPage } from './send-page.ts';
 import type { SignInSurface } from './surface.ts';
 
@@ -86,6 +87,8 @@ export async function credentialPlugin(app: FastifyInstance, options: Credential
       localSignInPage(tenantId, uid, await signInContext(options.deps.store, tenantId), {
         csrf: csrf.token(request, reply),
       }),
+      // The page carries "Sign in with a passkey", whose glue is a script file (ADR 0042).
+      PASSKEY_PAGE_CSP,
     );
   });
 

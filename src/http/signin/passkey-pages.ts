@@ -7,26 +7,40 @@ export const PASSKEY_PAGE_CSP = `${PAGE_CSP}; script-src 'self'; connect-src 'se
 
 const SCRIPTS = '<script src="/signin-assets/webauthn.js"></script><script src="/signin-assets/passkey.js"></script>';
 
+const hidden = (csrf: string) =>
+  `<input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><input type="hidden" name="response" value="">`;
+
 /** "Sign in with a passkey" for the Roster ID sign-in page of interaction `uid` (usernameless). */
-export function passkeySignInForm(tenantId: string, uid: string): string {
+export function passkeySignInForm(tenantId: string, uid: string, csrf: string): string {
   const base = `/${escapeHtml(tenantId)}/signin/${escapeHtml(uid)}/passkey`;
   return `<form method="post" action="${base}/verify" data-passkey="signin" data-options="${base}/options">
-<input type="hidden" name="response" value="">
+${hidden(csrf)}
 <button type="submit" class="primary">Sign in with a passkey</button>
 <p class="muted" role="status" data-passkey-status></p>
 </form>${SCRIPTS}`;
 }
 
-/** "Create a passkey" for the activation page, while an enrolment cookie is held. */
-export function passkeyEnrolForm(tenantId: string): string {
+/** "Create a passkey", while an enrolment cookie is held (the activation pages link or embed it). */
+export function passkeyEnrolForm(tenantId: string, csrf: string): string {
   const base = `/${escapeHtml(tenantId)}/signin/passkey/register`;
   return `<form method="post" action="${base}/verify" data-passkey="register" data-options="${base}/options">
-<input type="hidden" name="response" value="">
-<label for="passkey-name">Name for this passkey (optional)</label>
-<input id="passkey-name" name="name" maxlength="100" autocomplete="off">
+${hidden(csrf)}
+<p><label for="passkey-name">Name for this passkey (optional)</label><br>
+<input id="passkey-name" name="name" maxlength="100" autocomplete="off"></p>
 <button type="submit" class="primary">Create a passkey</button>
 <p class="muted" role="status" data-passkey-status></p>
 </form>${SCRIPTS}`;
+}
+
+/** The enrolment page of the passkey: one button, the ceremony runs in passkey.js. */
+export function passkeyEnrolPage(tenantId: string, brand: PageBrand, csrf: string): string {
+  return page(
+    'Create a passkey',
+    `<h1>Create a passkey</h1>
+<p>Sign in with your fingerprint, face, screen lock or security key instead of a password.</p>
+${passkeyEnrolForm(tenantId, csrf)}`,
+    brand,
+  );
 }
 
 export function passkeyCreatedPage(brand: PageBrand, tenantName: string): string {

@@ -1,8 +1,9 @@
 // Passkey routes of Roster ID (ADR 0042). Sign-in: POST /{tenantId}/signin/{uid}/passkey/options (JSON, for the
 // browser's navigator.credentials.get) and …/verify (the form the page posts, ending the interaction as SSO does).
-// Enrolment: POST /{tenantId}/signin/passkey/register/options and …/verify, with the enrolment cookie an
-// activation link set. Static glue at /signin-assets/. Every POST must come from ROSTER_PUBLIC_URL's origin (CSRF),
-// every request passes the sign-in surface's per-address and per-tenant buckets first, every outcome is audited.
+// Enrolment: GET /{tenantId}/signin/passkey/register (the "Create a passkey" page), POST …/options and …/verify,
+// with the enrolment cookie an activation link set. Static glue at /signin-assets/. Every POST passes the Roster ID
+// forms' CSRF check (double-submit token and Origin, credential-csrf.ts); every request passes the sign-in
+// surface's per-address and per-tenant buckets first; every outcome is audited.
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
@@ -19,19 +20,19 @@ import {
 import { DomainError } from '../../core/errors.ts';
 import type { Limiter } from '../../core/ratelimit/token-buckets.ts';
 import type { StoredUser } from '../../core/scim/records.ts';
+import { clearSessionCookie, cookiePolicy } from '../console/session.ts';
 import { readCookie } from '../cookies.ts';
 import { type BrandingReader, signInContext } from './branding.ts';
+import { CredentialCsrf } from './credential-csrf.ts';
 import { errorPage, failedPage, isPageErrorCode, notFoundPage, tooManyRequestsPage, unavailablePage } from './pages.ts';
 import {
   ENROLMENT_EXPIRED_MESSAGE,
   PASSKEY_PAGE_CSP,
   passkeyCreatedPage,
+  passkeyEnrolPage,
   passkeyRefusedPage,
   SSO_REQUIRED_MESSAGE,
 } from './passkey-pages.ts';
-
-/** The enrolment cookie an activation or reset link sets (docs/accounts.md). */
-export const ENROLMENT_COOKIE = '__Host-roster-enrol';
 
 export interface PasskeyRoutesOptions {
   readonly passkeys: PasskeyDeps;
@@ -92,7 +93,10 @@ function displayNameOf(user: StoredUser): string {
 }
 
 export async function passkeyRoutes(app: FastifyInstance, options: PasskeyRoutesOptions): Promise<void> {
-  const origin = new URL(options.publicUrl).origin;
+  const csrf = new CredentialCsrf(options.publicUrl);
+  // The enrolment cookie an activation or reset link sets (docs/accounts.md): __Host-roster-enrol, or
+  // roster-enrol on plain-http loopback. Its lifetime is the server-side session's; clearing needs only the name.
+  const enrolCookie = cookiePolicy(options.publicUrl, 0, 'roster-enrol');
   const bundle = webauthnBundle();
   const glue = readFileSync(new URL('./assets/passkey.js', import.meta.url), 'utf8');
 
@@ -156,13 +160,14 @@ export async function passkeyRoutes(app: FastifyInstance, options: PasskeyRoutes
     }
   });
 
-  // CSRF: a POST must say it comes from this origin (every browser sends Origin on POST).
+  // CSRF: a POST repeats the browser's token and comes from ROSTER_PUBLIC_URL's origin. The options fetch sends the
+  // token in its JSON body, the forms in a hidden field.
   app.addHook('preHandler', async (request, reply) => {
     const { tenantId, uid } = request.params as Partial<Params>;
     if (tenantId !== undefined && (!TENANT.test(tenantId) || (uid !== undefined && !UID.test(uid)))) {
       return isJsonRoute(request) ? sendJson(reply, 404, { error: 'not_found' }) : sendPage(reply, 404, notFoundPage());
     }
-    if (request.method === 'POST' && request.headers.origin !== origin) {
+    if (request.method === 'POST' && !csrf.check(request)) {
       return isJsonRoute(request)
         ? sendJson(reply, 403, { error: 'origin_refused' })
         : sendPage(reply, 403, notFoundPage());
@@ -214,7 +219,7 @@ export async function passkeyRoutes(app: FastifyInstance, options: PasskeyRoutes
 
   /** The enrolling user, if the enrolment cookie names a live session of this tenant and the user may enrol. */
   const enrolling = async (request: FastifyRequest, tenantId: string) => {
-    const cookie = readCookie(request, ENROLMENT_COOKIE);
+    const cookie = readCookie(request, enrolCookie.name);
     const enrolment = await options.enrolment.read(tenantId, cookie);
     if (!enrolment) return { kind: 'expired' } as const;
     const user = await options.users.get(tenantId, enrolment.userId);
@@ -222,6 +227,17 @@ export async function passkeyRoutes(app: FastifyInstance, options: PasskeyRoutes
     if (!(await options.ownCredentialsAllowed(tenantId, user))) return { kind: 'sso_required', user } as const;
     return { kind: 'ok', user, cookie } as const;
   };
+
+  app.get<{ Params: Params }>('/:tenantId/signin/passkey/register', async (request, reply) => {
+    const { tenantId } = request.params;
+    const context = await pageContext(tenantId);
+    const who = await enrolling(request, tenantId);
+    if (who.kind !== 'ok') {
+      const message = who.kind === 'sso_required' ? SSO_REQUIRED_MESSAGE : ENROLMENT_EXPIRED_MESSAGE;
+      return sendPage(reply, 403, passkeyRefusedPage(context.brand, context.tenantName, undefined, message));
+    }
+    return sendPage(reply, 200, passkeyEnrolPage(tenantId, context.brand, csrf.token(request, reply)));
+  });
 
   app.post<{ Params: Params }>('/:tenantId/signin/passkey/register/options', async (request, reply) => {
     const { tenantId } = request.params;
@@ -270,7 +286,7 @@ export async function passkeyRoutes(app: FastifyInstance, options: PasskeyRoutes
       }
       // The enrolment's purpose is served: the link set up a credential and cannot set up another.
       await options.enrolment.end(tenantId, who.cookie);
-      reply.header('set-cookie', `${ENROLMENT_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure`);
+      clearSessionCookie(reply, enrolCookie);
       return sendPage(reply, 200, passkeyCreatedPage(context.brand, context.tenantName));
     },
   );

@@ -23,7 +23,7 @@
           method: 'POST',
           credentials: 'same-origin',
           headers: { 'content-type': 'application/json', accept: 'application/json' },
-          body: '{}',
+          body: JSON.stringify({ csrf: form.querySelector('input[name="csrf"]').value }),
         });
         if (!res.ok) throw new Error(res.status === 429 ? 'Too many attempts. Try again shortly.' : 'Start again.');
         const optionsJSON = await res.json();
