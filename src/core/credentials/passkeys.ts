@@ -52,7 +52,14 @@ export type PasskeyRefusal =
   /** The signature counter went backwards or stood still: a cloned authenticator is suspected (ADR 0042). */
   | 'clone_suspected'
   | 'already_registered'
-  | 'malformed';
+  | 'malformed'
+  /** The passkey verified, but its user is disabled or gone. */
+  | 'subject_inactive'
+  /** The passkey verified, but own credentials are refused to this person (ssoRequiredForVerifiedDomains). */
+  | 'sso_required';
+
+/** Whether the user a passkey verified for may sign in now; a refusal is audited as the sign-in's outcome. */
+export type AdmitUser = (userId: string) => Promise<'subject_inactive' | 'sso_required' | null>;
 
 export type Outcome<T> =
   | { readonly ok: true; readonly value: T }
@@ -230,6 +237,7 @@ export async function verifyAuthentication(
   tenantId: string,
   interactionUid: string,
   response: unknown,
+  admit: AdmitUser,
 ): Promise<Outcome<PasskeySignIn>> {
   const refuse = async (
     reason: PasskeyRefusal,
@@ -283,6 +291,8 @@ export async function verifyAuthentication(
   }
   if (!verified.verified) return refuse('verification_failed', passkey.userId);
   const info = verified.authenticationInfo;
+  // The assertion is genuine and its challenge spent; the counter still advances when the person is refused.
+  const refusal = await admit(passkey.userId);
   const at = deps.clock.now().toISOString();
   const recorded = await deps.store.passkeys.recordUse(tenantId, passkey.id, passkey.signCount, {
     signCount: info.newCounter,
@@ -290,6 +300,7 @@ export async function verifyAuthentication(
     at,
   });
   if (!recorded) return refuse('clone_suspected', passkey.userId, 'a concurrent use advanced the counter first');
+  if (refusal) return refuse(refusal, passkey.userId);
   const amr = amrOf({ deviceType: passkey.deviceType, backedUp: info.credentialBackedUp });
   await audit(deps, tenantId, 'passkey.signed_in', `user:${passkey.userId}`, passkey.userId, {
     passkeyId: passkey.id,

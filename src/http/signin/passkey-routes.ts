@@ -193,26 +193,31 @@ export async function passkeyRoutes(app: FastifyInstance, options: PasskeyRoutes
     async (request, reply) => {
       const { tenantId, uid } = request.params;
       const retry = `/${tenantId}/signin/${uid}`;
-      const outcome = await verifyAuthentication(options.passkeys, tenantId, uid, parseJson(request.body?.response));
+      const admit = async (userId: string) => {
+        const user = await options.users.get(tenantId, userId);
+        if (!isActive(user)) return 'subject_inactive' as const;
+        return (await options.ownCredentialsAllowed(tenantId, user)) ? null : ('sso_required' as const);
+      };
+      const outcome = await verifyAuthentication(
+        options.passkeys,
+        tenantId,
+        uid,
+        parseJson(request.body?.response),
+        admit,
+      );
       if (!outcome.ok) {
         const context = await pageContext(tenantId);
-        return sendPage(reply, 403, passkeyRefusedPage(context.brand, context.tenantName, retry));
+        const message =
+          outcome.reason === 'sso_required'
+            ? SSO_REQUIRED_MESSAGE
+            : outcome.reason === 'subject_inactive'
+              ? 'Your account is disabled. Ask your administrator.'
+              : undefined;
+        return sendPage(reply, 403, passkeyRefusedPage(context.brand, context.tenantName, retry, message));
       }
-      const user = await options.users.get(tenantId, outcome.value.userId);
-      const context = await pageContext(tenantId);
-      if (!isActive(user)) {
-        await recordRefusedUser(options.passkeys, tenantId, outcome.value.userId, 'subject_inactive');
-        return sendPage(
-          reply,
-          403,
-          passkeyRefusedPage(context.brand, context.tenantName, undefined, 'Your account is disabled.'),
-        );
-      }
-      if (!(await options.ownCredentialsAllowed(tenantId, user))) {
-        await recordRefusedUser(options.passkeys, tenantId, user.id, 'sso_required');
-        return sendPage(reply, 403, passkeyRefusedPage(context.brand, context.tenantName, retry, SSO_REQUIRED_MESSAGE));
-      }
-      await options.engine.completeLocal(tenantId, request.raw, reply.raw, uid, user.id, [...outcome.value.amr]);
+      await options.engine.completeLocal(tenantId, request.raw, reply.raw, uid, outcome.value.userId, [
+        ...outcome.value.amr,
+      ]);
       return reply.hijack();
     },
   );
