@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.ts';
 import { bootstrapDigestOf } from './core/auth/principal.ts';
+import { activateNewUsers } from './core/credentials/activation.ts';
 import { MailOutbox } from './core/credentials/mail-outbox.ts';
 import { scimDomainGate } from './core/domains/policy.ts';
 import { DomainRechecker } from './core/domains/recheck.ts';
@@ -26,6 +27,7 @@ import { discoveryPlugin } from './http/signin/discovery-plugin.ts';
 import { providerPages } from './http/signin/pages.ts';
 import { signInPlugin } from './http/signin/plugin.ts';
 import type { Clock } from './lib/clock.ts';
+import { KickableLoop } from './lib/kickable-loop.ts';
 import type { Keyring } from './lib/keyring.ts';
 import { createSmtpMailer } from './mail/smtp.ts';
 import { SignInEngine } from './oidc/engine.ts';
@@ -125,6 +127,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     transaction: (work) =>
       store.scim.transaction(work).then((result) => {
         webhookRunner.afterCommit();
+        activation?.kick();
         return result;
       }),
   };
@@ -152,6 +155,21 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     });
   }
   const mailQueued = outbox ? () => outbox.kick() : undefined;
+  // SCIM-alone activation (ADR 0040): new SCIM users' invitations, read from the committed feed after each SCIM commit.
+  const activation =
+    outbox &&
+    new KickableLoop(
+      async () => {
+        const deps = { store, credentials: store.credentials, keyring, clock, publicUrl: config.publicUrl, feed: store.feed };
+        if ((await activateNewUsers(deps)) > 0) outbox.kick();
+      },
+      5_000,
+      (error) => server.log.warn({ err: { message: (error as Error).message } }, 'SCIM-alone activation round failed'),
+    );
+  if (activation) {
+    server.addHook('onReady', async () => activation.start());
+    server.addHook('onClose', async () => activation.stop());
+  }
   await registerOpenApi(server, config.publicUrl);
   // What the admin API and the console both act through: the console adds no rules of its own (ADR 0028).
   const surfaceDeps = {

@@ -160,6 +160,7 @@ export interface Database extends ScimDatabase {
   totp_factors: TotpFactorsTable;
   enrolment_sessions: EnrolmentSessionsTable;
   tenant_credential_settings: TenantCredentialSettingsTable;
+  credential_activation_cursor: CredentialActivationCursorTable;
 }
 
 /** Migration 0013 (ADR 0028): console sessions. */
@@ -400,4 +401,11 @@ export interface TenantCredentialSettingsTable {
   tenant_id: string;
   scim_alone_mode: number;
   updated_at: string;
+}
+
+export interface CredentialActivationCursorTable {
+  id: string;
+  xid: string;
+  seq: string;
+  lease_until: string | null;
 }

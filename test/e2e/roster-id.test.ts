@@ -125,14 +125,14 @@ describe.each(STORE_KINDS)('Roster ID credentials (%s)', (kind) => {
     );
   }
 
-  it('invitation mail → link → password → sign-in to the app: sub is the SCIM id; the link cannot be replayed', async () => {
+  it('SCIM alone: SCIM creates a user → activation mail → password → sign-in to the app: sub is the SCIM id', async () => {
     const email = 'ann@scimalone.test';
     const id = await provision(email);
-    const invitation = await invite(email);
-    expect(invitation).toMatchObject({ email, userId: id, state: 'active' });
+    // Sent after the SCIM request was answered, from the committed feed.
     const mail = await smtp.waitFor(email);
     const link = linkOf(mail.text);
     expect(link).toContain(`/${rig.tenant.tenantId}/signin/activate/`);
+    expect((await audit('credentials.activation_queued')).some((e) => e.data.userId === id)).toBe(true);
 
     const { browser, pressed } = await redeem(link);
     expect(pressed.status).toBe(303);
@@ -155,16 +155,29 @@ describe.each(STORE_KINDS)('Roster ID credentials (%s)', (kind) => {
     const claims = await finish(sign, answer.location!);
     expect(claims.sub).toBe(id);
     const listed = await call(rig.t.app, 'GET', '/iam/v1/invitations', { token: rig.tenant.adminToken });
-    expect(listed.json().items.find((i: { id: string }) => i.id === invitation.id)).toMatchObject({
+    expect(listed.json().items.find((i: { userId: string }) => i.userId === id)).toMatchObject({
       state: 'used',
       mail: 'sent',
+      createdBy: 'activation',
     });
+  });
+
+  it('an admin invitation creates the subject; revoked, its link opens nothing', async () => {
+    const first = await invite('ivan@scimalone.test');
+    expect(first).toMatchObject({ email: 'ivan@scimalone.test', state: 'active' });
+    const firstLink = linkOf((await smtp.waitFor('ivan@scimalone.test')).text);
+    const revoked = await call(rig.t.app, 'DELETE', `/iam/v1/invitations/${first.id}`, {
+      token: rig.tenant.adminToken,
+    });
+    expect(revoked.statusCode).toBe(204);
+    expect((await redeem(firstLink)).pressed.status).toBe(410);
+    const user = await scim(rig.t.app, rig.tenant, 'GET', `${rig.tenant.base}/Users/${first.userId}`);
+    expect(user.json().userName).toBe('ivan@scimalone.test');
   });
 
   it('a password user with TOTP must pass both; a used code cannot be replayed', async () => {
     const email = 'tom@scimalone.test';
-    const id = await provision(email);
-    await invite(email);
+    const id = (await invite(email)).userId as string;
     const { browser } = await redeem(linkOf((await smtp.waitFor(email)).text));
     const totpPage = await enrolPassword(browser, 'a long enough passphrase');
     const secret = /<code>([A-Z2-7]+)<\/code>/.exec(totpPage.body)![1]!;
@@ -210,7 +223,6 @@ describe.each(STORE_KINDS)('Roster ID credentials (%s)', (kind) => {
 
   it('password reset: one answer for every address; the link works once; the new password signs in', async () => {
     const email = 'rita@scimalone.test';
-    await provision(email);
     await invite(email);
     const { browser } = await redeem(linkOf((await smtp.waitFor(email)).text));
     await enrolPassword(browser, 'first password here');
@@ -242,7 +254,6 @@ describe.each(STORE_KINDS)('Roster ID credentials (%s)', (kind) => {
 
   it('enumeration: unknown accounts get the same page, after Argon2 work as a wrong password does', async () => {
     const email = 'eve@scimalone.test';
-    await provision(email);
     await invite(email);
     const { browser } = await redeem(linkOf((await smtp.waitFor(email)).text));
     await enrolPassword(browser, 'eves real password');
@@ -309,7 +320,6 @@ describe.each(STORE_KINDS)('Roster ID credentials (%s)', (kind) => {
 
   it('ssoRequiredForVerifiedDomains refuses the password and the invitation', async () => {
     const email = 'sam@sso-only.test';
-    await provision(email);
     await invite(email);
     const { browser } = await redeem(linkOf((await smtp.waitFor(email)).text));
     await enrolPassword(browser, 'sams good password');
