@@ -3,7 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.ts';
 import { bootstrapDigestOf } from './core/auth/principal.ts';
+import { activateNewUsers } from './core/credentials/activation.ts';
 import { endEnrolment, readEnrolment } from './core/credentials/enrolment.ts';
+import { MailOutbox } from './core/credentials/mail-outbox.ts';
 import { relyingPartyOf } from './core/credentials/passkeys.ts';
 import { ownCredentialsAllowed } from './core/credentials/policy.ts';
 import { scimDomainGate } from './core/domains/policy.ts';
@@ -30,6 +32,8 @@ import { passkeyRoutes } from './http/signin/passkey-routes.ts';
 import { signInPlugin } from './http/signin/plugin.ts';
 import type { Clock } from './lib/clock.ts';
 import type { Keyring } from './lib/keyring.ts';
+import { KickableLoop } from './lib/kickable-loop.ts';
+import { createSmtpMailer } from './mail/smtp.ts';
 import { SignInEngine } from './oidc/engine.ts';
 import type { OpenedStore } from './store/open-store.ts';
 import { PrometheusTelemetry } from './telemetry/prometheus.ts';
@@ -127,6 +131,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     transaction: (work) =>
       store.scim.transaction(work).then((result) => {
         webhookRunner.afterCommit();
+        activation?.kick();
         return result;
       }),
   };
@@ -137,6 +142,45 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   server.addHook('onReady', async () => rechecker.start());
   server.addHook('onClose', async () => rechecker.stop());
+  // Roster ID mail (ADR 0040): invitation and reset links leave through the outbox, after commit, with retries.
+  const mailer = config.credentials.smtpUrl
+    ? createSmtpMailer(config.credentials.smtpUrl, config.credentials.smtpFrom)
+    : undefined;
+  const outbox = mailer
+    ? new MailOutbox({ store, credentials: store.credentials, keyring, clock }, mailer, 5_000, (error) =>
+        server.log.warn({ err: { message: (error as Error).message } }, 'mail outbox round failed'),
+      )
+    : undefined;
+  if (outbox && mailer) {
+    server.addHook('onReady', async () => outbox.start());
+    server.addHook('onClose', async () => {
+      await outbox.stop();
+      mailer.close();
+    });
+  }
+  const mailQueued = outbox ? () => outbox.kick() : undefined;
+  // SCIM-alone activation (ADR 0040): new SCIM users' invitations, read from the committed feed after each SCIM commit.
+  const activation =
+    outbox &&
+    new KickableLoop(
+      async () => {
+        const deps = {
+          store,
+          credentials: store.credentials,
+          keyring,
+          clock,
+          publicUrl: config.publicUrl,
+          feed: store.feed,
+        };
+        if ((await activateNewUsers(deps)) > 0) outbox.kick();
+      },
+      5_000,
+      (error) => server.log.warn({ err: { message: (error as Error).message } }, 'SCIM-alone activation round failed'),
+    );
+  if (activation) {
+    server.addHook('onReady', async () => activation.start());
+    server.addHook('onClose', async () => activation.stop());
+  }
   await registerOpenApi(server, config.publicUrl);
   // What the admin API and the console both act through: the console adds no rules of its own (ADR 0028).
   const surfaceDeps = {
@@ -152,6 +196,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     publicUrl: config.publicUrl,
     lookupTxt,
     credentials: store.credentials,
+    mailer,
+    mailQueued,
   };
   await server.register(adminPlugin, { prefix: '/iam/v1', ...surfaceDeps });
   // The admin console (ADR 0028): the same use cases as the admin API, behind a server-side session.
@@ -238,6 +284,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     publicUrl: config.publicUrl,
     limits: { address: signInLimits.address, account: new TokenBuckets(config.credentials.account, clock) },
     isStoreUnavailable: (error) => store.isUnavailable(error),
+    mailQueued,
   });
   // Passkeys of Roster ID (ADR 0042): enrolment with an activation link's session, usernameless sign-in.
   const credentialDeps = { store, credentials: store.credentials, keyring, clock };

@@ -50,7 +50,12 @@ export type DomainErrorCode =
   | 'domains.not_found'
   | 'domains.exists'
   | 'domains.taken'
-  | 'domains.public_suffix';
+  | 'domains.public_suffix'
+  // Roster ID invitations (src/core/credentials, ADR 0040)
+  | 'invitations.mail_not_configured'
+  | 'invitations.sso_required'
+  | 'invitations.not_found'
+  | 'invitations.not_revocable';
 
 export interface FieldProblem {
   readonly field: string;

@@ -52,6 +52,10 @@ const TITLES: Record<ProblemCode, { status: number; title: string }> = {
   'domains.exists': { status: 409, title: 'Domain already claimed' },
   'domains.taken': { status: 409, title: 'Domain verified by another tenant' },
   'domains.public_suffix': { status: 400, title: 'Public suffix refused' },
+  'invitations.mail_not_configured': { status: 409, title: 'Mail is not configured' },
+  'invitations.sso_required': { status: 409, title: 'SSO required for this person' },
+  'invitations.not_found': { status: 404, title: 'Invitation not found' },
+  'invitations.not_revocable': { status: 409, title: 'Invitation already spent' },
   // The SCIM use cases' codes: the SCIM surface sends them as SCIM errors (src/http/scim/errors.ts); here for the
   // day an admin route calls a SCIM use case.
   'scim.not_found': { status: 404, title: 'SCIM resource not found' },

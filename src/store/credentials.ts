@@ -105,6 +105,16 @@ function credentialRepositories(
           .executeTakeFirst();
         return changed(r);
       },
+      async hasActivation(tenantId, userId) {
+        const row = await db
+          .selectFrom('credential_links')
+          .select('id')
+          .where('tenant_id', '=', tenantId)
+          .where('user_id', '=', userId)
+          .where('created_by', '=', 'activation')
+          .executeTakeFirst();
+        return row !== undefined;
+      },
       async revokeOthers(tenantId, userId, purpose, keepId, at) {
         await db
           .updateTable('credential_links')
@@ -292,6 +302,35 @@ function credentialRepositories(
       async purgeBefore(at) {
         const r = await db.deleteFrom('enrolment_sessions').where('expires_at', '<', at).executeTakeFirst();
         return Number(r.numDeletedRows);
+      },
+    },
+    activationCursor: {
+      async claim(at, until) {
+        await db
+          .insertInto('credential_activation_cursor')
+          .values({ id: 'feed', xid: '0', seq: '0', lease_until: null })
+          .onConflict((oc) => oc.column('id').doNothing())
+          .execute();
+        const r = await db
+          .updateTable('credential_activation_cursor')
+          .set({ lease_until: until })
+          .where('id', '=', 'feed')
+          .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', at)]))
+          .executeTakeFirst();
+        if (!changed(r)) return undefined;
+        const row = await db
+          .selectFrom('credential_activation_cursor')
+          .select(['xid', 'seq'])
+          .where('id', '=', 'feed')
+          .executeTakeFirstOrThrow();
+        return { xid: row.xid, seq: row.seq };
+      },
+      async advance(position) {
+        await db
+          .updateTable('credential_activation_cursor')
+          .set({ xid: position.xid, seq: position.seq, lease_until: null })
+          .where('id', '=', 'feed')
+          .execute();
       },
     },
     credentialSettings: {

@@ -160,6 +160,7 @@ export interface Database extends ScimDatabase {
   totp_factors: TotpFactorsTable;
   enrolment_sessions: EnrolmentSessionsTable;
   tenant_credential_settings: TenantCredentialSettingsTable;
+  credential_activation_cursor: CredentialActivationCursorTable;
   passkey_credentials: PasskeyCredentialsTable;
   webauthn_challenges: WebauthnChallengesTable;
 }
@@ -403,6 +404,14 @@ export interface TenantCredentialSettingsTable {
   scim_alone_mode: number;
   updated_at: string;
 }
+
+export interface CredentialActivationCursorTable {
+  id: string;
+  xid: string;
+  seq: string;
+  lease_until: string | null;
+}
+
 /** Migration 0016 (ADR 0042): passkeys of Roster ID users. */
 export interface PasskeyCredentialsTable {
   tenant_id: string;

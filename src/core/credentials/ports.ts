@@ -38,6 +38,8 @@ export interface CredentialLinkRepository {
   /** Marks the link used if it is still unused, unrevoked and unexpired at `at`: true for exactly one caller. */
   markUsed(id: string, at: string): Promise<boolean>;
   markRevoked(tenantId: string, id: string, at: string): Promise<boolean>;
+  /** Whether the user already has a link made by SCIM-alone activation (each user gets one). */
+  hasActivation(tenantId: string, userId: string): Promise<boolean>;
   /** Revokes the user's other live links of this purpose (a new reset link replaces the older ones). */
   revokeOthers(tenantId: string, userId: string, purpose: LinkPurpose, keepId: string, at: string): Promise<void>;
   /** Queued mails due at `at` whose lease is free: at most `limit`. */
@@ -100,6 +102,14 @@ export interface EnrolmentRepository {
   purgeBefore(at: string): Promise<number>;
 }
 
+/** The SCIM-alone activation reader's place in the event feed, moved by one lease holder at a time. */
+export interface ActivationCursorRepository {
+  /** Takes the lease (creating the row at the feed's start if missing): the position, or undefined when held. */
+  claim(at: string, until: string): Promise<{ xid: string; seq: string } | undefined>;
+  /** Stores the new position and releases the lease. */
+  advance(position: { xid: string; seq: string }): Promise<void>;
+}
+
 export interface CredentialSettingsRepository {
   scimAloneMode(tenantId: string): Promise<boolean | undefined>;
   putScimAloneMode(tenantId: string, on: boolean, at: string): Promise<void>;
@@ -111,6 +121,7 @@ export interface CredentialRepositories extends Repositories {
   readonly totp: TotpRepository;
   readonly enrolments: EnrolmentRepository;
   readonly credentialSettings: CredentialSettingsRepository;
+  readonly activationCursor: ActivationCursorRepository;
   /** The tenant's users, to resolve a login address or create an invited subject. */
   readonly users: ScimRepositories['users'];
 }

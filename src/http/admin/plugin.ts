@@ -8,6 +8,7 @@ import { operatorBrandingRoutes, tenantBrandingRoutes } from './branding-routes.
 import { directoryRoutes } from './directory-routes.ts';
 import { domainRoutes } from './domain-routes.ts';
 import { operatorEventRoutes, tenantEventRoutes } from './event-routes.ts';
+import { invitationRoutes } from './invitation-routes.ts';
 import { logRoutes } from './log-routes.ts';
 import { operatorRoutes } from './operator-routes.ts';
 import { roleRoutes } from './role-routes.ts';
@@ -92,6 +93,7 @@ export async function adminPlugin(app: FastifyInstance, deps: AdminSurfaceDeps):
     await testSignInRoutes(scope, deps);
     await domainRoutes(scope, deps);
     await tenantBrandingRoutes(scope, deps);
+    await invitationRoutes(scope, deps);
   });
   await app.register(async (scope) => {
     // Either role: the tenant's admin reads its own directory, the operator (the vendor's backend) any tenant's.

@@ -32,6 +32,8 @@ export interface AdminSurfaceDeps extends AuthDeps {
   readonly credentials?: CredentialStore | undefined;
   /** Sends invitation mails (ADR 0040); undefined without ROSTER_SMTP_URL. */
   readonly mailer?: Mailer | undefined;
+  /** Asks the mail outbox for a round now (a link was queued). */
+  readonly mailQueued?: (() => void) | undefined;
 }
 
 const problemRef = { $ref: 'Problem#' };

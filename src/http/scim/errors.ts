@@ -138,6 +138,10 @@ export function domainToWire(error: DomainError): ScimWireError | undefined {
     case 'domains.exists':
     case 'domains.taken':
     case 'domains.public_suffix':
+    case 'invitations.mail_not_configured':
+    case 'invitations.sso_required':
+    case 'invitations.not_found':
+    case 'invitations.not_revocable':
       return undefined;
   }
   // No default branch: after the cases above `code` is `never`, so a new code fails to compile until placed.

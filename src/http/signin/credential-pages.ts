@@ -84,7 +84,8 @@ export function setPasswordPage(tenantId: string, brand: PageBrand, csrf: string
 <form method="post" action="/${e(tenantId)}/signin/enrol/password">${hidden(csrf)}
 ${input('password', 'New password', 'password', 'new-password', 'minlength="8" maxlength="1024"')}
 <button type="submit" class="primary">Save password</button>
-</form>`,
+</form>
+<p><a class="button" href="/${e(tenantId)}/signin/passkey/register">Create a passkey instead</a></p>`,
     brand,
   );
 }

@@ -112,4 +112,14 @@ export async function up(db: Kysely<unknown>, _ctx: MigrationContext): Promise<v
     .addColumn('scim_alone_mode', 'integer', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
+
+  // SCIM-alone activation (docs/accounts.md): where the reader of the `user.created` feed has got to, and the lease
+  // that lets one process at a time move it.
+  await db.schema
+    .createTable('credential_activation_cursor')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('xid', 'text', (c) => c.notNull())
+    .addColumn('seq', 'text', (c) => c.notNull())
+    .addColumn('lease_until', 'text')
+    .execute();
 }
