@@ -1,8 +1,8 @@
 // Passkeys in a real browser (Debian's chromium through playwright-core, with chromium's virtual authenticator over
 // the DevTools protocol), on both stores. The SCIM-alone path: SCIM creates a user with a primary email → the
-// activation link → "Create a passkey" → the user signs in to a registered app with it and the ID token's `sub` is
-// the SCIM id. Then the refusals: the same assertion posted again (its challenge is spent), the tenant-A passkey
-// offered to tenant B (unknown there), a cloned authenticator (its counter went back), and
+// activation mail, caught by a real SMTP server on loopback → "Create a passkey" → the user signs in to a registered
+// app with it and the ID token's `sub` is the SCIM id. Then the refusals: the same assertion posted again (its
+// challenge is spent), the tenant-A passkey offered to tenant B (unknown there), and
 // domainPolicy.ssoRequiredForVerifiedDomains (a passkey is an own credential). Every outcome is in the audit log.
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -11,12 +11,11 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEnrolment } from '../../src/core/credentials/enrolment.ts';
-import { parseKeyring } from '../../src/lib/keyring.ts';
 import { call, startTestApp, type TestApp } from '../support/app.ts';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server.ts';
 import { freePort } from '../support/free-port.ts';
 import { entraUser, type ScimTenant, scim, scimTenant } from '../support/scim.ts';
+import { type SmtpCapture, startSmtpCapture } from '../support/smtp-capture.ts';
 import { STORE_KINDS } from '../support/stores.ts';
 import { addVirtualAuthenticator, type VirtualAuthenticator } from '../support/virtual-authenticator.ts';
 
@@ -43,6 +42,7 @@ describe.each(STORE_KINDS)('passkeys in chromium (%s)', (kind) => {
   let t: TestApp;
   let publicUrl: string;
   let dns: TestDnsServer;
+  let smtp: SmtpCapture;
   const txt = new Map<string, string[][]>();
   /** The app's redirect URI: a real listener on loopback (a route handler would not see the 303's target). */
   let appServer: Server;
@@ -77,6 +77,7 @@ describe.each(STORE_KINDS)('passkeys in chromium (%s)', (kind) => {
       () => [],
       (name) => txt.get(name) ?? [],
     );
+    smtp = await startSmtpCapture();
     appServer = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('app'));
     await new Promise<void>((resolve) => appServer.listen(0, '127.0.0.1', resolve));
     APP_CALLBACK = `http://127.0.0.1:${(appServer.address() as AddressInfo).port}/app/callback`;
@@ -85,6 +86,8 @@ describe.each(STORE_KINDS)('passkeys in chromium (%s)', (kind) => {
     t = await startTestApp(kind, {
       ROSTER_PUBLIC_URL: publicUrl,
       ROSTER_DNS_SERVERS: dns.address,
+      ROSTER_SMTP_URL: smtp.url,
+      ROSTER_SMTP_FROM: 'Roster <id@roster.test>',
       ROSTER_SIGNIN_BURST_ADDRESS: '1000000',
       ROSTER_SIGNIN_BURST_TENANT: '1000000',
     });
@@ -101,6 +104,7 @@ describe.each(STORE_KINDS)('passkeys in chromium (%s)', (kind) => {
     await t?.dispose();
     await dns?.close();
     appServer?.close();
+    await smtp?.close();
   });
 
   /** The app's side: discovery on the tenant's issuer and an authorization request with state, nonce and PKCE. */
@@ -151,15 +155,16 @@ describe.each(STORE_KINDS)('passkeys in chromium (%s)', (kind) => {
     expect(created.statusCode, created.body).toBe(201);
     scimId = created.json().id;
 
-    // The activation: the enrolment session an invitation link opens.
-    const { cookieValue } = await startEnrolment(
-      { store: t.db.store, credentials: t.db.store.credentials, keyring: parseKeyring(t.secretKey), clock: t.clock },
-      { tenantId: a.tenant.tenantId, userId: scimId },
-    );
-    await context.addCookies([{ name: 'roster-enrol', value: cookieValue, url: publicUrl }]);
+    // The activation mail, caught by the SMTP server on loopback; its link opens a page with one button.
+    const mail = await smtp.waitFor('ada@contoso.example');
+    const link = /(http:\/\/\S+\/signin\/activate\/\S+)/.exec(mail.text)?.[1];
+    expect(link, mail.text).toBeTruthy();
+    await page.goto(link!);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForURL(/\/signin\/enrol$/);
+    await page.getByRole('link', { name: 'Create a passkey instead' }).click();
+    await page.waitForURL(/\/signin\/passkey\/register$/);
 
-    const enrol = await page.goto(`${publicUrl}/${a.tenant.tenantId}/signin/passkey/register`);
-    expect(enrol?.headers()['content-security-policy']).toContain("script-src 'self'");
     await page.getByLabel('Name for this passkey (optional)').fill('Work laptop');
     await page.getByRole('button', { name: 'Create a passkey' }).click();
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Your passkey is ready');
