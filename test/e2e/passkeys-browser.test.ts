@@ -2,8 +2,9 @@
 // the DevTools protocol), on both stores. The SCIM-alone path: SCIM creates a user with a primary email → the
 // activation mail, caught by a real SMTP server on loopback → "Create a passkey" → the user signs in to a registered
 // app with it and the ID token's `sub` is the SCIM id. Then the refusals: the same assertion posted again (its
-// challenge is spent), the tenant-A passkey offered to tenant B (unknown there), and
-// domainPolicy.ssoRequiredForVerifiedDomains (a passkey is an own credential). Every outcome is in the audit log.
+// challenge is spent), the tenant-A passkey offered to tenant B (unknown there),
+// domainPolicy.ssoRequiredForVerifiedDomains (a passkey is an own credential) and a cloned authenticator (its
+// counter behind the stored one). Every outcome is in the audit log.
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -248,6 +249,27 @@ describe.each(STORE_KINDS)('passkeys in chromium (%s)', (kind) => {
     expect(await page.getByText('Your organisation requires you to sign in with its single sign-on.').count()).toBe(1);
     expect(await audit(a.tenant, 'passkey.signin_refused')).toContainEqual(
       expect.objectContaining({ reason: 'sso_required' }),
+    );
+    expect(await audit(a.tenant, 'passkey.signed_in')).toHaveLength(1);
+  }, 60_000);
+  it('refuses a cloned authenticator whose counter is behind the stored one', async () => {
+    // The same key pair put back with an older signature counter: what a copy made earlier would present.
+    const { session, authenticatorId } = authenticator;
+    const { credentials } = await session.send('WebAuthn.getCredentials', { authenticatorId });
+    const original = credentials[0]!;
+    expect(original.signCount).toBeGreaterThan(1);
+    await session.send('WebAuthn.removeCredential', { authenticatorId, credentialId: original.credentialId });
+    await session.send('WebAuthn.addCredential', { authenticatorId, credential: { ...original, signCount: 1 } });
+    const policy = await call(t.app, 'PATCH', '/iam/v1/settings', {
+      token: a.tenant.adminToken,
+      body: { domainPolicy: { ssoRequiredForVerifiedDomains: false } },
+    });
+    expect(policy.statusCode, policy.body).toBe(200);
+
+    await pressPasskey(a);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Passkey not accepted');
+    expect(await audit(a.tenant, 'passkey.signin_refused')).toContainEqual(
+      expect.objectContaining({ reason: 'clone_suspected' }),
     );
     expect(await audit(a.tenant, 'passkey.signed_in')).toHaveLength(1);
   }, 60_000);
