@@ -329,6 +329,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
         new Date(clock.now().getTime() - config.eventRetentionDays * 86_400_000).toISOString(),
       ),
       purgeExpiredSignIn(store.signin.payloads, Math.floor(Date.now() / 1000)),
+      store.credentials.enrolments.purgeBefore(clock.now().toISOString()),
       // Spent or abandoned WebAuthn challenges (ADR 0042): a ceremony lives 5 minutes.
       store.passkeys.challenges.purgeExpired(clock.now().toISOString(), 10_000),
       ...shared.map((buckets) => buckets.purge()),

@@ -3,9 +3,12 @@
 /** A setup link's path carries its secret (ADR 0029): `/console/setup/<secret>` is logged without it. */
 const SETUP_LINK = /^(\/console\/setup\/)[^/?#]+/;
 
+/** Roster ID's invitation and reset links carry theirs too (ADR 0040): `/{tenantId}/signin/activate|reset/<secret>`. */
+const CREDENTIAL_LINK = /^(\/[^/?#]+\/signin\/(?:activate|reset)\/)[^/?#]+/;
+
 /** `/Users?filter=userName eq "bob"&count=5` → `/Users?filter=[redacted]&count=[redacted]`. */
 export function redactUrl(raw: string): string {
-  const url = raw.replace(SETUP_LINK, '$1[redacted]');
+  const url = raw.replace(SETUP_LINK, '$1[redacted]').replace(CREDENTIAL_LINK, '$1[redacted]');
   const q = url.indexOf('?');
   if (q === -1) return url;
   const names = url

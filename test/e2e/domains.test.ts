@@ -224,6 +224,8 @@ describe.each(STORE_KINDS)('verified domains (%s)', (kind) => {
         jitRestrictToVerifiedDomains: false,
         ssoRequiredForVerifiedDomains: false,
       },
+      // Roster ID's SCIM-alone setting (ADR 0040), off by default.
+      scimAloneMode: false,
     });
     const res = await admin(b, 'PATCH', '/settings', { domainPolicy: { ssoRequiredForVerifiedDomains: true } });
     expect(res.json().domainPolicy).toMatchObject({

@@ -359,6 +359,23 @@ describe.each(STORE_KINDS)('Roster ID credentials (%s)', (kind) => {
     });
   });
 
+  it('outside SCIM-alone mode the Roster ID page opens nothing, even by its URL', async () => {
+    const off = async (scimAloneMode: boolean) =>
+      call(rig.t.app, 'PATCH', '/iam/v1/settings', { token: rig.tenant.adminToken, body: { scimAloneMode } });
+    await off(false);
+    try {
+      const b = new Browser();
+      const sign = await beginAppSignIn(rig, {}, b);
+      const toEntra = await b.follow(sign.authorizationUrl, (u) => u.origin === new URL(rig.entra.authority).origin);
+      expect(toEntra.stopped).toBe(true);
+      const uid = /signin\/([A-Za-z0-9_-]+)\/start/.exec(toEntra.hops.map((h) => h.url.pathname).join(' '))![1]!;
+      const page = await b.get(`${tenantPath()}/signin/${uid}/local`);
+      expect(page.status).toBe(404);
+    } finally {
+      await off(true);
+    }
+  });
+
   it('without ROSTER_SMTP_URL, invitations are refused with a clear problem', async () => {
     const t = await startTestApp(kind);
     try {

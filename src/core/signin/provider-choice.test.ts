@@ -92,4 +92,24 @@ describe('chooseProvider', () => {
   ] as const)('%s', (_name, providers, hint, expected) => {
     expect(chooseProvider(providers, hint)).toEqual(expected);
   });
+
+  // Roster ID offered (SCIM-alone mode, ADR 0040).
+  it.each([
+    ['no provider to list: straight to Roster ID', [off], undefined, { kind: 'local' }],
+    [
+      'one provider: the list, with Roster ID beside it',
+      [a],
+      undefined,
+      { kind: 'choose', choices: view(a), local: true },
+    ],
+    ['a hint still reaches its provider', [a, b], 'b', { kind: 'start', scheme: 'b' }],
+    [
+      'a hint naming nothing: the list with the notice, and Roster ID',
+      [a],
+      'nope',
+      { kind: 'choose', choices: view(a), notice: 'hint_unavailable', local: true },
+    ],
+  ] as const)('with Roster ID: %s', (_name, providers, hint, expected) => {
+    expect(chooseProvider(providers, hint, true)).toEqual(expected);
+  });
 });

@@ -11,6 +11,7 @@ import { endEnrolment, readEnrolment } from '../../core/credentials/enrolment.ts
 import { redeemLink } from '../../core/credentials/links.ts';
 import { signInWithPassword } from '../../core/credentials/password-sign-in.ts';
 import { loginKeyOf, PASSWORD_PROBLEMS, setPassword } from '../../core/credentials/passwords.ts';
+import { isScimAlone } from '../../core/credentials/policy.ts';
 import { requestReset } from '../../core/credentials/reset.ts';
 import { beginTotp, confirmTotp, hasConfirmedTotp, verifyTotp } from '../../core/credentials/totp.ts';
 import { DomainError } from '../../core/errors.ts';
@@ -172,8 +173,15 @@ export async function credentialPlugin(app: FastifyInstance, options: Credential
     );
   };
 
+  /** Roster ID signs people in only where the chooser offers it (SCIM-alone mode): a typed URL opens nothing else. */
+  const offered = async (request: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
+    if (await isScimAlone(deps, request.params.tenantId)) return true;
+    await sendPage(reply, 404, notFoundPage());
+    return false;
+  };
+
   app.get<{ Params: Params }>('/:tenantId/signin/:uid/local', async (request, reply) => {
-    if (!(await admit(request, reply))) return reply;
+    if (!(await admit(request, reply)) || !(await offered(request, reply))) return reply;
     await engine.checkInteraction(request.params.tenantId, request.raw, reply.raw, request.params.uid);
     return signInPage(request, reply, 200);
   });
@@ -181,7 +189,7 @@ export async function credentialPlugin(app: FastifyInstance, options: Credential
   const pendingContext = (tenantId: string, uid: string) => `roster-mfa:${tenantId}:${uid}`;
 
   app.post<{ Params: Params }>('/:tenantId/signin/:uid/local', async (request, reply) => {
-    if (!(await admit(request, reply))) return reply;
+    if (!(await admit(request, reply)) || !(await offered(request, reply))) return reply;
     const { tenantId, uid } = request.params;
     await engine.checkInteraction(tenantId, request.raw, reply.raw, uid);
     const email = field(request, 'email', 320);
