@@ -4,7 +4,10 @@ import type { Logger } from 'pino';
 import type { Config } from './config/config.ts';
 import { bootstrapDigestOf } from './core/auth/principal.ts';
 import { activateNewUsers } from './core/credentials/activation.ts';
+import { endEnrolment, readEnrolment } from './core/credentials/enrolment.ts';
 import { MailOutbox } from './core/credentials/mail-outbox.ts';
+import { relyingPartyOf } from './core/credentials/passkeys.ts';
+import { ownCredentialsAllowed } from './core/credentials/policy.ts';
 import { scimDomainGate } from './core/domains/policy.ts';
 import { DomainRechecker } from './core/domains/recheck.ts';
 import { invalid } from './core/errors.ts';
@@ -26,6 +29,7 @@ import { createServer } from './http/server.ts';
 import { credentialPlugin } from './http/signin/credential-plugin.ts';
 import { discoveryPlugin } from './http/signin/discovery-plugin.ts';
 import { providerPages } from './http/signin/pages.ts';
+import { passkeyRoutes } from './http/signin/passkey-routes.ts';
 import { signInPlugin } from './http/signin/plugin.ts';
 import type { Clock } from './lib/clock.ts';
 import type { Keyring } from './lib/keyring.ts';
@@ -304,6 +308,26 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     isStoreUnavailable: (error) => store.isUnavailable(error),
     mailQueued,
   });
+  // Passkeys of Roster ID (ADR 0042): enrolment with an activation link's session, usernameless sign-in.
+  const credentialDeps = { store, credentials: store.credentials, keyring, clock };
+  await server.register(passkeyRoutes, {
+    passkeys: {
+      store: { audit: store.audit, ...store.passkeys },
+      clock,
+      rp: relyingPartyOf(config.publicUrl),
+    },
+    engine,
+    enrolment: {
+      read: (tenantId, cookie) => readEnrolment(credentialDeps, tenantId, cookie),
+      end: (tenantId, cookie) => endEnrolment(credentialDeps, tenantId, cookie),
+    },
+    users: { get: (tenantId, id) => store.scim.users.get(tenantId, id) },
+    ownCredentialsAllowed: async (tenantId, user) => (await ownCredentialsAllowed({ store }, tenantId, user)).allowed,
+    limits: signInLimits,
+    store,
+    publicUrl: config.publicUrl,
+    isStoreUnavailable: (error) => store.isUnavailable(error),
+  });
   // Home-realm discovery at {ROSTER_PUBLIC_URL}/signin, when the vendor app's login-initiation URI is set (ADR 0031).
   if (config.signinInitiateLoginUri) {
     await server.register(discoveryPlugin, {
@@ -330,6 +354,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       store.credentials.enrolments.purgeBefore(clock.now().toISOString()),
       // SAML assertion ids past their NotOnOrAfter (ADR 0038): a replay of those is refused by time anyway.
       store.samlAssertions.purgeExpired(Math.floor(Date.now() / 1000)),
+      // Spent or abandoned WebAuthn challenges (ADR 0042): a ceremony lives 5 minutes.
+      store.passkeys.challenges.purgeExpired(clock.now().toISOString(), 10_000),
       ...shared.map((buckets) => buckets.purge()),
     ]).catch((error: unknown) =>
       server.log.warn({ err: { message: (error as Error).message } }, 'retention purge failed'),

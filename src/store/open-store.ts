@@ -2,6 +2,7 @@
 import { type Kysely, Migrator } from 'kysely';
 import type pg from 'pg';
 import type { ConsoleSessionRepository } from '../core/console/ports.ts';
+import type { PasskeyStore } from '../core/credentials/passkey-ports.ts';
 import type { CredentialStore } from '../core/credentials/ports.ts';
 import type { DirectoryStore } from '../core/directory/ports.ts';
 import type { EventFeedStore } from '../core/events/ports.ts';
@@ -19,6 +20,7 @@ import { fixedQueries, type Reader } from './fixed-queries.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { createKeyStore } from './key-store.ts';
 import { migrationProvider } from './migrations/index.ts';
+import { createPasskeyStore } from './passkeys.ts';
 import { isPostgresUnavailable, isPostgresUniqueViolation, openPostgres } from './postgres.ts';
 import { postgresRateLimits } from './rate-limits.ts';
 import { createRepositories, type DialectTraits } from './repositories.ts';
@@ -47,6 +49,8 @@ export interface OpenedStore extends Store {
   readonly setup: SetupStore;
   /** Roster ID credentials: links, passwords, TOTP, enrolment sessions (ADR 0040). */
   readonly credentials: CredentialStore;
+  /** Passkeys of Roster ID users and WebAuthn challenges (ADR 0042). */
+  readonly passkeys: PasskeyStore;
   /** SQLite group commit: commits issued for SCIM write transactions (undefined on PostgreSQL). */
   groupCommits(): number | undefined;
   /** Wall milliseconds the writer has spent blocked inside COMMIT (SQLite only). */
@@ -173,6 +177,7 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
       base: createRepositories(handle, traits),
       scim: createScimRepositories(handle, scimDialect),
     })),
+    passkeys: createPasskeyStore(db, traits),
     groupCommits: () => committer?.commits,
     groupCommitMs: () => committer?.commitMs,
     onGroupCommit(listener) {

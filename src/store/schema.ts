@@ -165,6 +165,8 @@ export interface Database extends ScimDatabase {
   tenant_credential_settings: TenantCredentialSettingsTable;
   credential_activation_cursor: CredentialActivationCursorTable;
   saml_assertion_ids: SamlAssertionIdsTable;
+  passkey_credentials: PasskeyCredentialsTable;
+  webauthn_challenges: WebauthnChallengesTable;
 }
 
 /** Migration 0013 (ADR 0028): console sessions. */
@@ -448,4 +450,30 @@ export interface SamlAssertionIdsTable {
   assertion_id: string;
   tenant_id: string;
   expires_at: number | string;
+}
+
+/** Migration 0016 (ADR 0042): passkeys of Roster ID users. */
+export interface PasskeyCredentialsTable {
+  tenant_id: string;
+  id: string;
+  user_id: string;
+  credential_id: string;
+  public_key: string;
+  /** pg returns int8 as a string. */
+  sign_count: number | string;
+  transports: string;
+  device_type: string;
+  backed_up: number;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+/** Migration 0016 (ADR 0042): single-use WebAuthn challenges. */
+export interface WebauthnChallengesTable {
+  tenant_id: string;
+  challenge: string;
+  purpose: string;
+  bound_to: string;
+  expires_at: string;
 }

@@ -8,6 +8,16 @@ import { readCookie } from '../cookies.ts';
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
+/**
+ * The pages carry `<meta name="referrer" content="no-referrer">`, under which a browser's form POST sends
+ * `Origin: null` and no Referer, even to its own origin (Fetch, "serializing a request origin"). Such a POST is
+ * same-origin when the browser's own Fetch Metadata says so (`Sec-Fetch-Site: same-origin`, which a page cannot
+ * set); the double-submit token is checked as well.
+ */
+function sameOriginByFetchMetadata(request: FastifyRequest): boolean {
+  return request.headers.origin === 'null' && request.headers['sec-fetch-site'] === 'same-origin';
+}
+
 export class CredentialCsrf {
   private readonly name: string;
   private readonly secure: boolean;
@@ -40,6 +50,9 @@ export class CredentialCsrf {
     const cookie = this.current(request);
     const sent = (request.body as Record<string, unknown> | undefined)?.csrf;
     if (!cookie || typeof sent !== 'string' || sent.length !== cookie.length) return false;
-    return sameOrigin(request, this.publicUrl) && timingSafeEqual(Buffer.from(cookie), Buffer.from(sent));
+    return (
+      (sameOrigin(request, this.publicUrl) || sameOriginByFetchMetadata(request)) &&
+      timingSafeEqual(Buffer.from(cookie), Buffer.from(sent))
+    );
   }
 }

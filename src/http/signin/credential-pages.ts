@@ -3,6 +3,7 @@
 // no scripts (the sign-in CSP), every value escaped.
 import { escapeHtml as e, type PageBrand, page } from '../../lib/html.ts';
 import type { SignInContext } from './pages.ts';
+import { passkeySignInForm } from './passkey-pages.ts';
 
 const FIELD = 'style="width:100%;box-sizing:border-box;padding:10px;font-size:1rem"';
 
@@ -38,7 +39,7 @@ ${input('email', 'Email address', 'email', 'username', 'maxlength="320"')}
 ${input('password', 'Password', 'password', 'current-password', 'maxlength="1024"')}
 <button type="submit" class="primary">Sign in</button>
 </form>
-<div id="passkey-slot">${o.passkeySlot ?? ''}</div>
+<div id="passkey-slot">${o.passkeySlot ?? passkeySignInForm(tenantId, uid, o.csrf)}</div>
 <p><a class="muted" href="${base}/reset">Forgot your password?</a></p>
 <p><a class="muted" href="${base}/${e(uid)}/abort">Cancel and return to the application</a></p>`,
     context.brand,
@@ -83,7 +84,8 @@ export function setPasswordPage(tenantId: string, brand: PageBrand, csrf: string
 <form method="post" action="/${e(tenantId)}/signin/enrol/password">${hidden(csrf)}
 ${input('password', 'New password', 'password', 'new-password', 'minlength="8" maxlength="1024"')}
 <button type="submit" class="primary">Save password</button>
-</form>`,
+</form>
+<p><a class="button" href="/${e(tenantId)}/signin/passkey/register">Create a passkey instead</a></p>`,
     brand,
   );
 }

@@ -34,6 +34,7 @@ import {
   totpPromptPage,
 } from './credential-pages.ts';
 import { errorPage, failedPage, isPageErrorCode, notFoundPage, tooManyRequestsPage, unavailablePage } from './pages.ts';
+import { PASSKEY_PAGE_CSP } from './passkey-pages.ts';
 import { sendPage } from './send-page.ts';
 import type { SignInSurface } from './surface.ts';
 
@@ -167,6 +168,8 @@ export async function credentialPlugin(app: FastifyInstance, options: Credential
         csrf: csrf.token(request, reply),
         message,
       }),
+      // The page carries "Sign in with a passkey", whose glue is a script file (ADR 0042).
+      PASSKEY_PAGE_CSP,
     );
   };
 

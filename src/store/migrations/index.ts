@@ -15,6 +15,7 @@ import * as m0012 from './0012-roles.ts';
 import * as m0013 from './0013-console-sessions.ts';
 import * as m0014 from './0014-branding.ts';
 import * as m0015 from './0015-credentials.ts';
+import * as m0016 from './0016-passkeys.ts';
 import * as m0017 from './0017-saml.ts';
 import * as m0018 from './0018-directory-connections.ts';
 import * as m0019 from './0019-operator-clients.ts';
@@ -40,6 +41,7 @@ const modules: Record<string, MigrationModule> = {
   '0013-console-sessions': m0013,
   '0014-branding': m0014,
   '0015-credentials': m0015,
+  '0016-passkeys': m0016,
   '0017-saml': m0017,
   '0018-directory-connections': m0018,
   '0019-operator-clients': m0019,
