@@ -145,6 +145,48 @@ describe.each(STORE_KINDS)('SAML 2.0 service provider (%s)', (kind) => {
       body: { scheme: SCHEME, ...(rig.providerBody() as object) },
     });
     expect(entraClash.statusCode).toBe(409);
+    // One namespace with directory connections too (ADR 0043), both ways.
+    const dirClash = await call(rig.t.app, 'POST', '/iam/v1/directories', {
+      token: rig.tenant.adminToken,
+      body: { scheme: SCHEME, displayName: 'Clash', type: 'okta' },
+    });
+    expect(dirClash.statusCode, dirClash.body).toBe(409);
+    expect(dirClash.json()).toMatchObject({ code: 'sso.scheme_taken' });
+    const dir = await call(rig.t.app, 'POST', '/iam/v1/directories', {
+      token: rig.tenant.adminToken,
+      body: { scheme: 'saml-dir', displayName: 'Directory', type: 'generic' },
+    });
+    expect(dir.statusCode, dir.body).toBe(201);
+    const samlOnDir = await call(rig.t.app, 'POST', '/iam/v1/sso/saml', {
+      token: rig.tenant.adminToken,
+      body: {
+        scheme: 'saml-dir',
+        displayName: 'Clash',
+        enabled: true,
+        type: 'saml',
+        properties: {
+          metadataXml: idp.metadataXml(),
+          loginEnabled: true,
+          visible: true,
+          autoProvisioningEnabled: false,
+        },
+      },
+    });
+    expect(samlOnDir.statusCode, samlOnDir.body).toBe(409);
+    expect(samlOnDir.json()).toMatchObject({ code: 'directories.scheme_taken' });
+    // A SCIM token can name the SAML provider's scheme (issue 16 item 3).
+    const token = await call(rig.t.app, 'POST', '/iam/v1/scim', {
+      token: rig.tenant.adminToken,
+      body: { provider: SCHEME, providerDisplayName: 'Okta provisioning' },
+    });
+    expect(token.statusCode, token.body).toBe(201);
+    const revoked = await call(rig.t.app, 'DELETE', `/iam/v1/scim/${token.json().id}`, {
+      token: rig.tenant.adminToken,
+    });
+    expect(revoked.statusCode).toBe(204);
+    expect(
+      (await call(rig.t.app, 'DELETE', '/iam/v1/directories/saml-dir', { token: rig.tenant.adminToken })).statusCode,
+    ).toBe(204);
   });
 
   it('changes a provider by merge patch (metadata read again only when named) and deletes it', async () => {
