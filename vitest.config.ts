@@ -11,6 +11,7 @@ const PARALLEL_FILES = Number(process.env.ROSTER_TEST_WORKERS ?? 3);
 export const ALONE = [
   'test/e2e/crash-safety.test.ts',
   'test/e2e/disk-full.test.ts',
+  'test/e2e/domains-signin.test.ts',
   'test/e2e/graceful-shutdown.test.ts',
   'test/e2e/http-limits.test.ts',
   'test/e2e/load-smoke.test.ts',
