@@ -17,6 +17,7 @@ import { WebhookRunner } from './core/webhooks/worker.ts';
 import { createTxtLookup } from './dns/txt-lookup.ts';
 import { adminPlugin, registerOpenApi } from './http/admin/plugin.ts';
 import { consolePlugin } from './http/console/plugin.ts';
+import { secureCookies } from './http/cookies.ts';
 import { createMetricsServer, registerMetricsRoute } from './http/metrics.ts';
 import { scimPlugin } from './http/scim/plugin.ts';
 import { createServer } from './http/server.ts';
@@ -207,6 +208,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     keyring,
     clock,
     publicUrl: config.publicUrl,
+    secureCookies: secureCookies(config.publicUrl),
     clockToleranceSeconds: config.oidcClockToleranceSeconds,
     pages: providerPages,
     telemetry,
@@ -220,7 +222,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     engine,
     limits: signInLimits,
     isStoreUnavailable: (error) => store.isUnavailable(error),
-    secureCookies: config.publicUrl.startsWith('https:'),
+    secureCookies: secureCookies(config.publicUrl),
     telemetry,
     store,
   });
