@@ -13,7 +13,7 @@ import {
   updateSsoProvider,
 } from '../../core/sso/providers.ts';
 import { signInRedirectUri } from '../../core/sso/redirect-uri.ts';
-import { html, type Markup } from './html.ts';
+import { checkedIf, html, type Markup } from './html.ts';
 import { copyable, csrfField, fieldError, formSummary, invalidAttrs, sendConsolePage } from './render.ts';
 import { type ConsoleDeps, sessionOf } from './session.ts';
 import { schemaProblems } from './validate.ts';
@@ -112,7 +112,7 @@ function providerForm(
   const action = editing ? `/console/sso/${encodeURIComponent(editing.scheme)}` : '/console/sso/new';
   const flags = FLAGS.map(([name, label, hint]) => {
     const id = `f-${name.replaceAll('.', '-')}`;
-    return html`<div class="check"><input id="${id}" name="${name}" type="checkbox"${form[name] === 'on' ? html` checked` : ''}>
+    return html`<div class="check"><input id="${id}" name="${name}" type="checkbox"${checkedIf(form[name] === 'on')}>
 <label for="${id}">${label} <code>${name}</code></label><span class="hint">${hint}</span>${fieldError(problems, name)}</div>`;
   });
   const secretHint = editing

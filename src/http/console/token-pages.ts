@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, type FieldProblem } from '../../core/errors.ts';
 import { listSsoProviders } from '../../core/sso/providers.ts';
 import { createScimToken, listScimTokens, revokeScimToken } from '../../core/tokens/scim-tokens.ts';
-import { html, when } from './html.ts';
+import { html, selectedIf, when } from './html.ts';
 import { copyable, csrfField, fieldError, formSummary, invalidAttrs, sendConsolePage } from './render.ts';
 import { type ConsoleDeps, sessionOf } from './session.ts';
 import { schemaProblems } from './validate.ts';
@@ -32,7 +32,7 @@ export async function tokenPages(app: FastifyInstance, deps: ConsoleDeps): Promi
     );
     const options = providers.map(
       (p) =>
-        html`<option value="${p.scheme}"${form.provider === p.scheme ? html` selected` : ''}>${p.displayName} (${p.scheme})</option>`,
+        html`<option value="${p.scheme}"${selectedIf(form.provider === p.scheme)}>${p.displayName} (${p.scheme})</option>`,
     );
     const createForm =
       providers.length === 0
