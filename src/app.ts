@@ -11,7 +11,7 @@ import { type BucketRule, type Limiter, TokenBuckets } from './core/ratelimit/to
 import { purgeScimLog, ScimLogBuffer } from './core/scim/log.ts';
 import type { ScimStore } from './core/scim/ports.ts';
 import { IndexSeekCache } from './core/scim/search.ts';
-import { purgeExpiredSignIn } from './core/signin/purge-expired.ts';
+import { purgeExpiredSetup, purgeExpiredSignIn } from './core/signin/purge-expired.ts';
 import { notifyExpiringScimTokens } from './core/tokens/scim-tokens.ts';
 import { WebhookRunner } from './core/webhooks/worker.ts';
 import { createTxtLookup } from './dns/txt-lookup.ts';
@@ -249,6 +249,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
         new Date(clock.now().getTime() - config.eventRetentionDays * 86_400_000).toISOString(),
       ),
       purgeExpiredSignIn(store.signin.payloads, Math.floor(Date.now() / 1000)),
+      purgeExpiredSetup(store.setup, clock.now()),
       ...shared.map((buckets) => buckets.purge()),
     ]).catch((error: unknown) =>
       server.log.warn({ err: { message: (error as Error).message } }, 'retention purge failed'),
