@@ -3,9 +3,8 @@
 // chromium), so files run PARALLEL_FILES at a time. The few files whose assertions are about time or that fill the
 // machine on purpose (crashes, a full disk, load, deadlines) run afterwards, one at a time (ADR 0047).
 import { defineConfig } from 'vitest/config';
-
-/** Files run together in the first group; ROSTER_TEST_WORKERS overrides it (1 gives the old serial run). */
-const PARALLEL_FILES = Number(process.env.ROSTER_TEST_WORKERS ?? 3);
+// Files run together in the first group; ROSTER_TEST_WORKERS overrides it (1 gives the old serial run).
+import { PARALLEL_FILES } from './test/support/workers.ts';
 
 /** Files that must run alone: they assert deadlines, kill or starve their own servers, or load the machine. */
 export const ALONE = [
