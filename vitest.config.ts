@@ -1,6 +1,6 @@
 // The full suite (`npm test`). Vitest 4 runs `maxWorkers` files at once and defaults it to cores − 1, which is one
 // file at a time on a 2-core CI box; most of a file's time here is I/O wait (fsync, PostgreSQL, child processes,
-// chromium), so files run PARALLEL_FILES at a time. The few files whose assertions are about time or that fill the
+// chromium), so files run PARALLEL_FILES (2) at a time. The few files whose assertions are about time or that fill the
 // machine on purpose (crashes, a full disk, load, deadlines) run afterwards, one at a time (ADR 0047).
 import { defineConfig } from 'vitest/config';
 // Files run together in the first group; ROSTER_TEST_WORKERS overrides it (1 gives the old serial run).
@@ -8,6 +8,8 @@ import { PARALLEL_FILES } from './test/support/workers.ts';
 
 /** Files that must run alone: they assert deadlines, kill or starve their own servers, or load the machine. */
 export const ALONE = [
+  'test/e2e/bad-inputs.test.ts',
+  'test/e2e/concurrency.test.ts',
   'test/e2e/crash-safety.test.ts',
   'test/e2e/disk-full.test.ts',
   'test/e2e/domains-signin.test.ts',
