@@ -1,11 +1,53 @@
+// The full suite (`npm test`). Vitest 4 runs `maxWorkers` files at once and defaults it to cores − 1, which is one
+// file at a time on a 2-core CI box; most of a file's time here is I/O wait (fsync, PostgreSQL, child processes,
+// chromium), so files run PARALLEL_FILES (2) at a time. The few files whose assertions are about time or that fill the
+// machine on purpose (crashes, a full disk, load, deadlines) run afterwards, one at a time (ADR 0047).
 import { defineConfig } from 'vitest/config';
+// Files run together in the first group; ROSTER_TEST_WORKERS overrides it (1 gives the old serial run).
+import { PARALLEL_FILES } from './test/support/workers.ts';
+
+/** Files that must run alone: they assert deadlines, kill or starve their own servers, or load the machine. */
+export const ALONE = [
+  'test/e2e/bad-inputs.test.ts',
+  'test/e2e/concurrency.test.ts',
+  'test/e2e/crash-safety.test.ts',
+  'test/e2e/disk-full.test.ts',
+  'test/e2e/domains-signin.test.ts',
+  'test/e2e/graceful-shutdown.test.ts',
+  'test/e2e/http-limits.test.ts',
+  'test/e2e/load-smoke.test.ts',
+  'test/e2e/postgres-outage.test.ts',
+  'test/e2e/slow-database.test.ts',
+  'test/contract/store-unavailable.test.ts',
+];
+
+const common = { testTimeout: 30_000, hookTimeout: 60_000, pool: 'forks' } as const;
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // The root project's global setup runs once and its provided context (the PostgreSQL URL) reaches every project;
+    // the projects below do not extend the root, so they do not start a server each.
     globalSetup: ['test/support/global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    pool: 'forks',
+    projects: [
+      {
+        test: {
+          ...common,
+          name: 'parallel',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: ALONE,
+          maxWorkers: PARALLEL_FILES,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: {
+          ...common,
+          name: 'alone',
+          include: ALONE,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

@@ -5,13 +5,12 @@
 // send (`emails.value eq`, Entra's `emails[type eq "work"].value eq`) with a SCIM token.
 import { parseArgs } from 'node:util';
 import { createApp } from '../src/app.ts';
-import { createSsoProvider } from '../src/core/sso/providers.ts';
-import { createScimToken } from '../src/core/tokens/scim-tokens.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { newId } from '../src/lib/ids.ts';
 import { parseKeyring } from '../src/lib/keyring.ts';
 import { URN } from '../src/scim/schema/urns.ts';
 import { BENCH_OPERATOR_TOKEN, openBenchStore } from './bench-store.ts';
+import { seedTenant } from './seed.ts';
 
 const { values: args } = parseArgs({
   options: { users: { type: 'string', default: '100000' }, store: { type: 'string', default: 'sqlite' } },
@@ -29,33 +28,10 @@ const get = async (path: string) => {
   if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
   return res.json() as Promise<{ data: { id: string }[]; nextCursor: string | null }>;
 };
-const tenant = await fetch(`${origin}/iam/v1/tenants`, {
-  method: 'POST',
-  headers: { authorization: `Bearer ${OPERATOR}`, 'content-type': 'application/json' },
-  body: JSON.stringify({ name: 'Bench' }),
-});
-const tenantId = ((await tenant.json()) as { id: string }).id;
 const adminDeps = { store, keyring, clock: systemClock };
-await createSsoProvider(adminDeps, 'bench', tenantId, {
-  scheme: 'entra',
-  displayName: 'Entra',
-  enabled: true,
-  type: 'oidc',
-  properties: {
-    loginEnabled: true,
-    visible: true,
-    delegationEnabled: false,
-    autoProvisioningEnabled: false,
-    clientId: 'bench',
-    usePkce: true,
-    authority: 'https://login.microsoftonline.com/7f2c5f9e-1111-4a0e-9d8a-0123456789ab/v2.0',
-    responseType: 'code',
-    scope: 'openid profile email',
-  },
-});
-const scimToken = (
-  await createScimToken(adminDeps, 'bench', tenantId, { provider: 'entra', providerDisplayName: 'Entra' })
-).value;
+const seeded = await seedTenant(adminDeps);
+const tenantId = seeded.tenant.id;
+const scimToken = seeded.token.value;
 
 let t0 = performance.now();
 const now = new Date().toISOString();

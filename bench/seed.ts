@@ -1,5 +1,6 @@
 // Seeds a fresh store for the benchmark: one tenant, an Entra provider, a SCIM token and N users.
 import { sql } from 'kysely';
+import type { CoreDeps } from '../src/core/ports.ts';
 import type { StoredUser } from '../src/core/scim/records.ts';
 import { createSsoProvider } from '../src/core/sso/providers.ts';
 import { createTenant } from '../src/core/tenants/tenants.ts';
@@ -33,15 +34,9 @@ export function benchUser(i: number) {
   };
 }
 
-export async function seed(
-  location: StoreLocation,
-  keyring: Keyring,
-  users: number,
-  log: (s: string) => void,
-): Promise<Seeded> {
-  const store = await openStore(location);
-  const deps = { store, keyring, clock: systemClock };
-  const { tenant } = await createTenant(deps, 'bench', { name: 'Bench' });
+/** What every bench starts from: a tenant with an Entra provider and a SCIM token for it. */
+export async function seedTenant(deps: CoreDeps, name = 'Bench') {
+  const { tenant } = await createTenant(deps, 'bench', { name });
   await createSsoProvider(deps, 'bench', tenant.id, {
     scheme: 'entra',
     displayName: 'Entra',
@@ -60,6 +55,18 @@ export async function seed(
     },
   });
   const token = await createScimToken(deps, 'bench', tenant.id, { provider: 'entra', providerDisplayName: 'Entra' });
+  return { tenant, token };
+}
+
+export async function seed(
+  location: StoreLocation,
+  keyring: Keyring,
+  users: number,
+  log: (s: string) => void,
+): Promise<Seeded> {
+  const store = await openStore(location);
+  const deps = { store, keyring, clock: systemClock };
+  const { tenant, token } = await seedTenant(deps);
   const userIds: string[] = [];
   const userNames: string[] = [];
   const now = new Date().toISOString();

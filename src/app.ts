@@ -17,12 +17,13 @@ import { type BucketRule, type Limiter, TokenBuckets } from './core/ratelimit/to
 import { purgeScimLog, ScimLogBuffer } from './core/scim/log.ts';
 import type { ScimStore } from './core/scim/ports.ts';
 import { IndexSeekCache } from './core/scim/search.ts';
-import { purgeExpiredSignIn } from './core/signin/purge-expired.ts';
+import { purgeExpiredSetup, purgeExpiredSignIn } from './core/signin/purge-expired.ts';
 import { notifyExpiringScimTokens } from './core/tokens/scim-tokens.ts';
 import { WebhookRunner } from './core/webhooks/worker.ts';
 import { createTxtLookup } from './dns/txt-lookup.ts';
 import { adminPlugin, registerOpenApi } from './http/admin/plugin.ts';
 import { consolePlugin } from './http/console/plugin.ts';
+import { secureCookies } from './http/cookies.ts';
 import { createMetricsServer, registerMetricsRoute } from './http/metrics.ts';
 import { scimPlugin } from './http/scim/plugin.ts';
 import { createServer } from './http/server.ts';
@@ -279,6 +280,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     keyring,
     clock,
     publicUrl: config.publicUrl,
+    secureCookies: secureCookies(config.publicUrl),
     clockToleranceSeconds: config.oidcClockToleranceSeconds,
     pages: providerPages,
     jwksCooldownSeconds: config.oidcJwksCooldownSeconds,
@@ -294,7 +296,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     engine,
     limits: signInLimits,
     isStoreUnavailable: (error) => store.isUnavailable(error),
-    secureCookies: config.publicUrl.startsWith('https:'),
+    secureCookies: secureCookies(config.publicUrl),
     telemetry,
     store,
     homeRealmDiscovery: config.signinInitiateLoginUri !== undefined,
@@ -356,6 +358,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       store.samlAssertions.purgeExpired(Math.floor(Date.now() / 1000)),
       // Spent or abandoned WebAuthn challenges (ADR 0042): a ceremony lives 5 minutes.
       store.passkeys.challenges.purgeExpired(clock.now().toISOString(), 10_000),
+      purgeExpiredSetup(store.setup, clock.now()),
       ...shared.map((buckets) => buckets.purge()),
     ]).catch((error: unknown) =>
       server.log.warn({ err: { message: (error as Error).message } }, 'retention purge failed'),

@@ -32,6 +32,8 @@ export interface SignInEngineDeps {
   readonly keyring: Keyring;
   readonly clock: Clock;
   readonly publicUrl: string;
+  /** Whether the provider's cookies are Secure: src/http/cookies.ts's policy, which app.ts applies. */
+  readonly secureCookies: boolean;
   /** Leeway for the upstream ID token's exp/nbf/iat (ROSTER_OIDC_CLOCK_TOLERANCE_SECONDS). */
   readonly clockToleranceSeconds?: number | undefined;
   /** Least time between two JWKS refetches of one IdP on an unknown `kid` (ROSTER_OIDC_JWKS_COOLDOWN_SECONDS). */
@@ -92,7 +94,7 @@ export class SignInEngine {
       keyring: this.deps.keyring,
       keys,
       cookieKeys: cookieKeys(this.deps.keyring, `oidc:${tenantId}`),
-      secureCookies: this.base.protocol === 'https:',
+      secureCookies: this.deps.secureCookies,
       pages: this.deps.pages,
     });
     if (this.providers.size >= 1_000) this.providers.delete(this.providers.keys().next().value!);

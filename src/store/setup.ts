@@ -209,6 +209,12 @@ function setupRepositories(db: Kysely<Database>) {
             .executeTakeFirst(),
         );
       },
+      // A few rows per tenant, so no expiry index: the batch's select walks a small table.
+      async purgeExpired(before: string, limit: number) {
+        const batch = db.selectFrom('setup_links').select('id').where('expires_at', '<', before).limit(limit);
+        const r = await db.deleteFrom('setup_links').where('id', 'in', batch).executeTakeFirst();
+        return Number(r.numDeletedRows);
+      },
     },
     testSignIns: {
       async insert(r: TestSignInRecord) {
@@ -269,6 +275,18 @@ function setupRepositories(db: Kysely<Database>) {
             .where('status', '=', 'started')
             .executeTakeFirst(),
         );
+      },
+      async purgeExpired(before: string, limit: number) {
+        const batch = db
+          .selectFrom('sso_test_signins')
+          .select(['tenant_id', 'id'])
+          .where('expires_at', '<', before)
+          .limit(limit);
+        const r = await db
+          .deleteFrom('sso_test_signins')
+          .where((eb) => eb(eb.refTuple('tenant_id', 'id'), 'in', batch.$asTuple('tenant_id', 'id')))
+          .executeTakeFirst();
+        return Number(r.numDeletedRows);
       },
     },
     setupProgress: {

@@ -2,8 +2,8 @@
 // "unavailable" (→ 503), never crashes the process, and the pool recovers with fresh connections by itself.
 import { sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { openTestStore, type TestStore } from '../support/stores.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestStore, postgresAdminUrl, type TestStore } from '../support/stores.ts';
 
 describe('PostgreSQL connection loss', () => {
   let t: TestStore;
@@ -14,7 +14,7 @@ describe('PostgreSQL connection loss', () => {
 
   async function terminateAll(): Promise<number> {
     if (t.location.kind !== 'postgres') throw new Error('postgres only');
-    const admin = new pg.Client({ connectionString: inject('postgresUrl') });
+    const admin = new pg.Client({ connectionString: postgresAdminUrl() });
     await admin.connect();
     const db = new URL(t.location.url).pathname.slice(1);
     const r = await admin.query(

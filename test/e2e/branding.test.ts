@@ -144,4 +144,40 @@ describe.each(STORE_KINDS)('branding (%s)', (kind) => {
     expect(hrd.body).toContain('Northwind &lt;Identity&gt;');
     expect(hrd.body).toContain(`<img src="${PNG_LOGO}"`);
   });
+  it("a setup link's pages wear its tenant's branding; unknown links and error pages the operator's", async () => {
+    expect((await tenant('PATCH', other.adminToken, { productName: 'Fabrikam Portal' })).statusCode).toBe(200);
+    const created = await call(rig.t.app, 'POST', `/iam/v1/tenants/${other.id}/setup-links`, {
+      token: OPERATOR_TOKEN,
+      body: {},
+    });
+    expect(created.statusCode).toBe(201);
+    const path = new URL(created.json().url).pathname;
+    const tenantSheet = `<link rel="stylesheet" href="/console/assets/brand.css?tenant=${other.id}">`;
+    const operatorSheet = '<link rel="stylesheet" href="/console/assets/brand.css">';
+
+    const open = await call(rig.t.app, 'GET', path);
+    expect(open.statusCode).toBe(200);
+    expect(open.body).toContain('Fabrikam Portal');
+    expect(open.body).toContain(tenantSheet);
+
+    // Spent: the refusal still knows whose link it was.
+    const origin = { origin: new URL(rig.publicUrl).origin };
+    expect((await call(rig.t.app, 'POST', path, { headers: origin })).statusCode).toBe(303);
+    const spent = await call(rig.t.app, 'POST', path, { headers: origin });
+    expect(spent.statusCode).toBe(410);
+    expect(spent.body).toContain('Fabrikam Portal');
+    expect(spent.body).toContain(tenantSheet);
+
+    // A guessed link learns nothing about any tenant: the operator's branding, as on the console's error pages.
+    const guessed = `${path.slice(0, -4)}AAAA`;
+    for (const res of [
+      await call(rig.t.app, 'GET', guessed),
+      await call(rig.t.app, 'POST', guessed, { headers: origin }),
+      await call(rig.t.app, 'GET', '/console/no-such-page'),
+    ]) {
+      expect(res.body).toContain('Northwind &lt;Identity&gt;');
+      expect(res.body).not.toContain('Fabrikam Portal');
+      expect(res.body).toContain(operatorSheet);
+    }
+  });
 });

@@ -6,6 +6,7 @@ import type { StoreLocation } from '../../src/store/open-store.ts';
 import { OPERATOR_TOKEN, SEED_001_PROVIDER } from './app.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+const READY_MS = 60_000;
 
 export interface RosterProcess {
   readonly child: ChildProcess;
@@ -45,7 +46,9 @@ export async function startRoster(env: Record<string, string>, entry?: string): 
   });
   const exit = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
   const origin = `http://127.0.0.1:${env.PORT}`;
-  for (let i = 0; i < 400; i++) {
+  // Readiness is waited for, not asserted: with test files sharing a loaded 2-core box a start can take 30 s.
+  const deadline = Date.now() + READY_MS;
+  while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`roster exited with ${child.exitCode}: ${output}`);
     try {
       if ((await fetch(`${origin}/readyz`)).ok) {

@@ -29,6 +29,17 @@ export interface TestStore {
 
 let counter = 0;
 
+/**
+ * The PostgreSQL server of this file's worker slot: files running at the same time never share a server (see
+ * test/support/global-setup.ts). Undefined in the SQLite-only fast lane.
+ */
+export function postgresAdminUrl(): string | undefined {
+  const urls = inject('postgresUrls');
+  if (!urls || urls.length === 0) return inject('postgresUrl') || undefined;
+  const slot = Number(process.env.VITEST_POOL_ID ?? 1) - 1;
+  return urls[(slot >= 0 ? slot : 0) % urls.length];
+}
+
 /** A fresh, empty location of the given kind (its own SQLite file or its own PostgreSQL database). */
 export async function freshLocation(kind: StoreKind): Promise<{ location: StoreLocation; drop(): Promise<void> }> {
   if (kind === 'sqlite') {
@@ -38,7 +49,7 @@ export async function freshLocation(kind: StoreKind): Promise<{ location: StoreL
       drop: async () => rmSync(dir, { recursive: true, force: true }),
     };
   }
-  const admin = inject('postgresUrl');
+  const admin = postgresAdminUrl();
   if (!admin) throw new Error('no PostgreSQL in this run: the fast lane (npm run test:unit) is SQLite only');
   const name = `t_${process.pid}_${Date.now().toString(36)}_${counter++}`;
   const client = new pg.Client({ connectionString: admin });

@@ -24,6 +24,8 @@ export interface SetupLinkRepository {
   markUsed(id: string, at: string): Promise<boolean>;
   /** Marks an unused, unrevoked link revoked; false when there is no such link of the tenant or it is spent. */
   markRevoked(tenantId: string, id: string, at: string): Promise<boolean>;
+  /** Deletes up to `limit` links, of any tenant, that expired before `before`; answers how many went. */
+  purgeExpired(before: string, limit: number): Promise<number>;
 }
 
 /** The outcome of a test sign-in, as recorded for the admin (no tokens, no secrets). */
@@ -69,6 +71,8 @@ export interface TestSignInRepository {
   markStarted(tenantId: string, id: string, browserKey: Digest, at: string): Promise<boolean>;
   /** started → finished with its outcome, once: true for one caller. */
   markFinished(tenantId: string, id: string, outcome: TestSignInOutcome, at: string): Promise<boolean>;
+  /** Deletes up to `limit` test sign-ins, of any tenant, that expired before `before`; answers how many went. */
+  purgeExpired(before: string, limit: number): Promise<number>;
 }
 
 /** The facts the setup checklist is computed from: each one indexed query, none growing with the tenant. */

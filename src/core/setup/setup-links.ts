@@ -108,6 +108,13 @@ export type Redemption =
   | { readonly kind: 'redeemed'; readonly tenantId: string; readonly linkId: string }
   | { readonly kind: 'refused'; readonly reason: SetupLinkRefusal };
 
+/** The tenant of the link `secret` names, in whatever state it is; undefined for a wrong or malformed secret. */
+export async function setupLinkTenant(deps: SetupDeps, secret: string): Promise<string | undefined> {
+  const parsed = parseSetupSecret(secret);
+  const link = parsed && (await deps.setup.setupLinks.get(parsed.id));
+  return link && verifySecret(deps.keyring, secret, link.secret) ? link.tenantId : undefined;
+}
+
 /**
  * Opens a link exactly once: the digest is checked in constant time, then one conditional update marks it used —
  * of two concurrent redemptions exactly one gets the tenant. Refusals of a known link are audited too (a second

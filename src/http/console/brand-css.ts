@@ -27,7 +27,18 @@ export async function brandCssRoute(app: FastifyInstance, deps: ConsoleDeps): Pr
   });
 }
 
-/** The pages before a session (sign-in, setup links) speak for the operator, who sent the link. */
+/** The pages before a session (sign-in, unknown setup links) speak for the operator, who sent the link. */
 export function operatorBrand(deps: ConsoleDeps): Promise<EffectiveBranding> {
   return effectiveBranding(deps.store, null);
+}
+
+/**
+ * The branding of an error page: the tenant's when the request has one (a session, a resolved setup link), else the
+ * operator's; Roster's own when the store cannot say (the page may be reporting exactly that).
+ */
+export async function errorPageBrand(
+  deps: ConsoleDeps,
+  tenantId: string | undefined,
+): Promise<EffectiveBranding | undefined> {
+  return effectiveBranding(deps.store, tenantId ?? null).catch(() => undefined);
 }

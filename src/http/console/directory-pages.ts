@@ -12,7 +12,7 @@ import {
 import { DomainError } from '../../core/errors.ts';
 import { listScimLog } from '../../core/scim/log.ts';
 import { isUuid } from '../../lib/ids.ts';
-import { html, type Markup, when } from './html.ts';
+import { html, type Markup, selectedIf, when } from './html.ts';
 import { failureDetail } from './log-pages.ts';
 import { sendConsolePage } from './render.ts';
 import { type ConsoleDeps, sessionOf } from './session.ts';
@@ -51,7 +51,6 @@ export async function directoryPages(app: FastifyInstance, deps: ConsoleDeps): P
         ) => html`<tr${u.active === false ? html` class="inactive"` : ''}><td><a href="/console/users/${encodeURIComponent(s(u.id))}">${s(u.userName)}</a></td>
 <td>${s(u.displayName)}</td><td>${s(u.email)}</td><td>${status(u.active !== false)}</td></tr>`,
       );
-      const sel = (a: string | undefined, b: string) => (a === b ? html` selected` : '');
       const next = page.nextCursor
         ? html`<p><a href="/console/users?${new URLSearchParams({ q, by, ...(active === undefined ? {} : { active: String(active) }), cursor: page.nextCursor }).toString()}">Next page</a></p>`
         : '';
@@ -60,10 +59,10 @@ export async function directoryPages(app: FastifyInstance, deps: ConsoleDeps): P
         title: 'Users',
         content: html`<form method="get" action="/console/users" class="filters" role="search" aria-label="Search users">
 <div class="field"><label for="f-q">Search</label><input id="f-q" name="q" type="search" value="${q}"></div>
-<div class="field"><label for="f-by">By</label><select id="f-by" name="by"><option value="userName"${sel(by, 'userName')}>userName (exact)</option>
-<option value="email"${sel(by, 'email')}>email (exact)</option><option value="externalId"${sel(by, 'externalId')}>externalId</option></select></div>
+<div class="field"><label for="f-by">By</label><select id="f-by" name="by"><option value="userName"${selectedIf(by === 'userName')}>userName (exact)</option>
+<option value="email"${selectedIf(by === 'email')}>email (exact)</option><option value="externalId"${selectedIf(by === 'externalId')}>externalId</option></select></div>
 <div class="field"><label for="f-active">Status</label><select id="f-active" name="active"><option value="">All</option>
-<option value="true"${sel(request.query.active, 'true')}>Active</option><option value="false"${sel(request.query.active, 'false')}>Deactivated</option></select></div>
+<option value="true"${selectedIf(request.query.active === 'true')}>Active</option><option value="false"${selectedIf(request.query.active === 'false')}>Deactivated</option></select></div>
 <button type="submit">Search</button></form>
 ${
   rows.length === 0

@@ -8,7 +8,7 @@ import type { DomainFailure, DomainPolicy, DomainRecord } from '../../core/domai
 import { DEFAULT_DOMAIN_POLICY } from '../../core/domains/records.ts';
 import { challengeName } from '../../core/domains/verification.ts';
 import { DomainError, type FieldProblem } from '../../core/errors.ts';
-import { html, type Markup, when } from './html.ts';
+import { checkedIf, html, type Markup, when } from './html.ts';
 import { copyable, csrfField, fieldError, formSummary, invalidAttrs, sendConsolePage } from './render.ts';
 import { type ConsoleDeps, sessionOf } from './session.ts';
 
@@ -55,7 +55,7 @@ export async function domainPages(app: FastifyInstance, deps: ConsoleDeps): Prom
     const notice = (request.query as { done?: string }).done;
     const boxes = (Object.keys(DEFAULT_DOMAIN_POLICY) as (keyof DomainPolicy)[]).map(
       (key) =>
-        html`<div class="field"><input type="checkbox" id="p-${key}" name="${key}" value="on"${policy[key] ? html` checked` : ''}> <label for="p-${key}">${POLICY_LABELS[key]} <code>${key}</code></label></div>`,
+        html`<div class="field"><input type="checkbox" id="p-${key}" name="${key}" value="on"${checkedIf(policy[key] === true)}> <label for="p-${key}">${POLICY_LABELS[key]} <code>${key}</code></label></div>`,
     );
     return sendConsolePage(deps, request, reply, {
       section: 'domains',

@@ -24,6 +24,16 @@ export function html(strings: TemplateStringsArray, ...values: Value[]): Markup 
   return new Markup(out);
 }
 
+/** ` selected` on an <option> whose value is the one chosen, nothing otherwise. */
+export function selectedIf(on: boolean): Markup {
+  return on ? html` selected` : html``;
+}
+
+/** ` checked` on a checkbox that is ticked, nothing otherwise. */
+export function checkedIf(on: boolean): Markup {
+  return on ? html` checked` : html``;
+}
+
 /** Formats an ISO time for people, in UTC (the server does not know the reader's zone). */
 export function when(iso: string | null | undefined): string {
   if (!iso) return '—';

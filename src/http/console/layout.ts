@@ -76,11 +76,13 @@ export function consolePage(frame: SessionFrame, title: string, content: Markup)
 }
 
 /** A page outside a session: sign-in, setup links, errors. Without a brand given, Roster's own. */
-export function plainPage(title: string, content: Markup, brand: FrameBrand = ROSTER): string {
+/** A page outside a session; with `tenantId`, its colours are that tenant's (brand.css?tenant=…). */
+export function plainPage(title: string, content: Markup, brand: FrameBrand = ROSTER, tenantId?: string): string {
   return document(
     title,
     html`<header class="top"><p class="brand">${brandMark(brand)}</p></header>
 <main id="main" class="narrow"><h1>${title}</h1>${content}</main>`,
     brand,
+    tenantId,
   );
 }

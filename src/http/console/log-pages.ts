@@ -5,7 +5,7 @@ import { listScimLog } from '../../core/scim/log.ts';
 import type { ScimLogEntry } from '../../core/scim/records.ts';
 import { scimLogView } from '../admin/views.ts';
 import { bucketize, requestChart } from './chart.ts';
-import { html, type Markup, when } from './html.ts';
+import { html, type Markup, selectedIf, when } from './html.ts';
 import { sendConsolePage } from './render.ts';
 import { type ConsoleDeps, sessionOf } from './session.ts';
 
@@ -49,7 +49,6 @@ ${typeof e.summary.userName === 'string' ? html`<br>${e.summary.userName}` : ''}
 <td>${failed ? html`<strong>${e.status} failed</strong>` : html`${e.status}`}</td>
 <td>${failed ? failureDetail(e) : ''}</td></tr>`;
     });
-    const selected = (a: string | undefined, b: string) => (a === b ? html` selected` : '');
     const next = page.nextCursor
       ? html`<p><a href="/console/logs?${new URLSearchParams({ ...(outcome ? { outcome } : {}), ...(operation ? { operation } : {}), ...(resourceId ? { resourceId } : {}), before: page.nextCursor }).toString()}">Older entries</a></p>`
       : '';
@@ -59,9 +58,9 @@ ${typeof e.summary.userName === 'string' ? html`<br>${e.summary.userName}` : ''}
       content: html`<p>Every SCIM request Entra ID made to this tenant, newest first.</p>
 <form method="get" action="/console/logs" class="filters" role="search" aria-label="Filter the provisioning log">
 <div class="field"><label for="f-outcome">Outcome</label><select id="f-outcome" name="outcome"><option value="">All</option>
-<option value="failure"${selected(outcome, 'failure')}>Failures only</option><option value="success"${selected(outcome, 'success')}>Successes only</option></select></div>
+<option value="failure"${selectedIf(outcome === 'failure')}>Failures only</option><option value="success"${selectedIf(outcome === 'success')}>Successes only</option></select></div>
 <div class="field"><label for="f-operation">Operation</label><select id="f-operation" name="operation"><option value="">All</option>
-${OPERATIONS.map((o) => html`<option value="${o}"${selected(operation, o)}>${o}</option>`)}</select></div>
+${OPERATIONS.map((o) => html`<option value="${o}"${selectedIf(operation === o)}>${o}</option>`)}</select></div>
 <div class="field"><label for="f-resource">Resource id</label><input id="f-resource" name="resourceId" type="text" value="${resourceId ?? ''}"></div>
 <button type="submit">Filter</button></form>
 ${chart}

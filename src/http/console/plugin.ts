@@ -2,15 +2,15 @@
 // API. This module wires the shared parts: assets, headers, form bodies, sessions, CSRF and error pages.
 
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { endConsoleSession, startSessionWithAdminToken } from '../../core/console/sessions.ts';
 import { DomainError } from '../../core/errors.ts';
 import { statusOf } from '../problem.ts';
 import { auditPages } from './audit-pages.ts';
-import { brandCssRoute, operatorBrand } from './brand-css.ts';
+import { brandCssRoute, errorPageBrand, operatorBrand } from './brand-css.ts';
 import { directoryPages } from './directory-pages.ts';
 import { domainPages } from './domain-pages.ts';
-import { html } from './html.ts';
+import { html, type Markup } from './html.ts';
 import { CONSOLE_CSP, type FrameBrand, plainPage } from './layout.ts';
 import { logPages } from './log-pages.ts';
 import { overviewPage } from './overview.ts';
@@ -53,23 +53,32 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
     { parseAs: 'string', bodyLimit: FORM_BYTES },
     (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
-  app.setErrorHandler((error, request, reply) => {
+  // Error pages wear the session's tenant's branding, or the operator's (Roster's own when the store is down).
+  const errorPage = async (request: FastifyRequest, title: string, content: Markup) => {
+    const tenantId = request.consoleSession?.tenantId;
+    return plainPage(title, content, await errorPageBrand(deps, tenantId), tenantId);
+  };
+  app.setErrorHandler(async (error, request, reply) => {
     if (error instanceof DomainError) {
       const status = statusOf(error.code);
-      return sendPage(reply, plainPage('Something is not right', html`<p>${error.message}</p>${back}`), status);
+      const page = await errorPage(request, 'Something is not right', html`<p>${error.message}</p>${back}`);
+      return sendPage(reply, page, status);
     }
     if (deps.isStoreUnavailable(error)) {
-      return sendPage(reply, plainPage('Try again shortly', html`<p>The database is unavailable.</p>${back}`), 503);
+      const page = await errorPage(request, 'Try again shortly', html`<p>The database is unavailable.</p>${back}`);
+      return sendPage(reply, page, 503);
     }
     const status = (error as { statusCode?: number }).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
-      return sendPage(reply, plainPage('Request refused', html`<p>The request could not be read.</p>${back}`), status);
+      const page = await errorPage(request, 'Request refused', html`<p>The request could not be read.</p>${back}`);
+      return sendPage(reply, page, status);
     }
     request.log.error({ err: error }, 'unhandled console error');
-    return sendPage(reply, plainPage('Something went wrong', html`<p>It was logged with the request id.</p>`), 500);
+    const page = await errorPage(request, 'Something went wrong', html`<p>It was logged with the request id.</p>`);
+    return sendPage(reply, page, 500);
   });
-  app.setNotFoundHandler((_request, reply) =>
-    sendPage(reply, plainPage('Page not found', html`<p>There is no such page.</p>${back}`), 404),
+  app.setNotFoundHandler(async (request, reply) =>
+    sendPage(reply, await errorPage(request, 'Page not found', html`<p>There is no such page.</p>${back}`), 404),
   );
 
   app.get('/assets/console.css', async (_request, reply) => reply.type('text/css; charset=utf-8').send(css));

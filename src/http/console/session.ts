@@ -4,9 +4,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleSessionRecord } from '../../core/console/ports.ts';
 import { type ConsoleSessionDeps, csrfMatches, resolveConsoleSession } from '../../core/console/sessions.ts';
-import { isLoopbackHost } from '../../core/sso/authority.ts';
 import type { AdminSurfaceDeps } from '../admin/surface.ts';
-import { readCookie } from '../cookies.ts';
+import { readCookie, secureCookies, siteCookieName } from '../cookies.ts';
 import { html } from './html.ts';
 import { plainPage } from './layout.ts';
 
@@ -26,18 +25,13 @@ export interface CookiePolicy {
 }
 
 /**
- * `__Host-` (Secure, Path=/, no Domain) always, except when ROSTER_PUBLIC_URL is plain http on a loopback host
- * (development, tests): browsers refuse that prefix without Secure and a Secure cookie over plain http, so there
- * the cookie is unprefixed and not Secure, with the same other flags. Plain http elsewhere still gets a Secure
- * cookie, which the browser will not send back: the console then refuses to work rather than run insecurely.
- * `baseName` lets other cookies follow the same rule (Roster ID's enrolment cookie, `roster-enrol`, ADR 0040).
+ * The site-wide session cookie, Secure and `__Host-` by the one policy of src/http/cookies.ts. `baseName` lets other
+ * cookies follow the same rule (Roster ID's enrolment cookie, `roster-enrol`, ADR 0040).
  */
 export function cookiePolicy(publicUrl: string, absoluteMs: number, baseName = 'roster-console'): CookiePolicy {
-  const url = new URL(publicUrl);
-  const secure = url.protocol === 'https:' || !isLoopbackHost(url.hostname);
   return {
-    name: secure ? `__Host-${baseName}` : baseName,
-    secure,
+    name: siteCookieName(publicUrl, baseName),
+    secure: secureCookies(publicUrl),
     maxAgeSeconds: Math.floor(absoluteMs / 1000),
   };
 }

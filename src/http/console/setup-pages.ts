@@ -2,9 +2,9 @@
 // Redeeming on the POST keeps mail scanners and link previews, which fetch URLs with GET, from spending the link.
 
 import type { FastifyInstance } from 'fastify';
+import { effectiveBranding } from '../../core/branding/branding.ts';
 import { startConsoleSession } from '../../core/console/sessions.ts';
-import { redeemSetupLink, type SetupLinkRefusal } from '../../core/setup/setup-links.ts';
-import { operatorBrand } from './brand-css.ts';
+import { redeemSetupLink, type SetupLinkRefusal, setupLinkTenant } from '../../core/setup/setup-links.ts';
 import { html } from './html.ts';
 import { plainPage } from './layout.ts';
 import { sendPage } from './render.ts';
@@ -41,30 +41,43 @@ const REFUSALS: Record<SetupLinkRefusal, { status: number; title: string; text: 
 };
 
 export async function setupPages(app: FastifyInstance, deps: ConsoleDeps, policy: CookiePolicy): Promise<void> {
-  app.get<{ Params: { secret: string } }>('/setup/:secret', async (request, reply) =>
-    sendPage(
+  /**
+   * A link that resolves speaks for its tenant (the person holding it is that tenant's admin, and the console they
+   * open wears the tenant's branding); an unknown one stays the operator's, so a guess learns nothing.
+   */
+  const linkBrand = async (secret: string) => {
+    const tenantId = await setupLinkTenant(deps, secret);
+    return { brand: await effectiveBranding(deps.store, tenantId ?? null), tenantId };
+  };
+
+  app.get<{ Params: { secret: string } }>('/setup/:secret', async (request, reply) => {
+    const { brand, tenantId } = await linkBrand(request.params.secret);
+    return sendPage(
       reply,
       plainPage(
         'Set up single sign-on and provisioning',
         html`<p>This link opens the console where you connect your Microsoft Entra ID: sign-in (SSO) and user provisioning (SCIM).</p>
 <p>It works <strong>once</strong>: after you continue, it cannot be used again. Your session then lasts while you work.</p>
 <form method="post" action="/console/setup/${request.params.secret}"><button type="submit">Open the console</button></form>`,
-        await operatorBrand(deps),
+        brand,
+        tenantId,
       ),
-    ),
-  );
+    );
+  });
 
   app.post<{ Params: { secret: string } }>('/setup/:secret', async (request, reply) => {
     if (!sameOrigin(request, deps.publicUrl)) return refuseForgery(reply);
     const redemption = await redeemSetupLink(deps, request.params.secret, request.ip);
     if (redemption.kind === 'refused') {
       const refusal = REFUSALS[redemption.reason];
+      const { brand, tenantId } = await linkBrand(request.params.secret);
       return sendPage(
         reply,
         plainPage(
           refusal.title,
           html`<p>${refusal.text}</p><p><a href="/console/login">Sign in with an admin token</a></p>`,
-          await operatorBrand(deps),
+          brand,
+          tenantId,
         ),
         refusal.status,
       );

@@ -14,7 +14,7 @@ import {
   updateSsoProvider,
 } from '../../core/sso/providers.ts';
 import { signInRedirectUri } from '../../core/sso/redirect-uri.ts';
-import { html, type Markup } from './html.ts';
+import { checkedIf, html, type Markup } from './html.ts';
 import { copyable, csrfField, fieldError, formSummary, invalidAttrs, sendConsolePage } from './render.ts';
 import { type ConsoleDeps, sessionOf } from './session.ts';
 import { schemaProblems } from './validate.ts';
@@ -166,7 +166,7 @@ function providerForm(
       : '/console/sso/new';
   const flags = FLAGS.map(([name, label, hint]) => {
     const id = `f-${name.replaceAll('.', '-')}`;
-    return html`<div class="check"><input id="${id}" name="${name}" type="checkbox"${form[name] === 'on' ? html` checked` : ''}>
+    return html`<div class="check"><input id="${id}" name="${name}" type="checkbox"${checkedIf(form[name] === 'on')}>
 <label for="${id}">${label} <code>${name}</code></label><span class="hint">${hint}</span>${fieldError(problems, name)}</div>`;
   });
   const secretHint = editing

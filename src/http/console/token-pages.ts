@@ -5,7 +5,7 @@ import { listDirectoryConnections } from '../../core/directories/connections.ts'
 import { DomainError, type FieldProblem } from '../../core/errors.ts';
 import { listSsoProviders } from '../../core/sso/providers.ts';
 import { createScimToken, listScimTokens, revokeScimToken } from '../../core/tokens/scim-tokens.ts';
-import { html, when } from './html.ts';
+import { html, selectedIf, when } from './html.ts';
 import { copyable, csrfField, fieldError, formSummary, invalidAttrs, sendConsolePage } from './render.ts';
 import { type ConsoleDeps, sessionOf } from './session.ts';
 import { schemaProblems } from './validate.ts';
@@ -42,7 +42,7 @@ export async function tokenPages(app: FastifyInstance, deps: ConsoleDeps): Promi
 <td><a href="/console/scim-tokens/${encodeURIComponent(t.id)}/revoke">Revoke<span class="visually-hidden"> token ${t.id}</span></a></td></tr>`,
     );
     const choice = (scheme: string, label: string) =>
-      html`<option value="${scheme}"${form.provider === scheme ? html` selected` : ''}>${label}</option>`;
+      html`<option value="${scheme}"${selectedIf(form.provider === scheme)}>${label}</option>`;
     const options = [
       ...providers.map((p) => choice(p.scheme, `${p.displayName} (${p.scheme})`)),
       ...directories.map((d) => choice(d.scheme, `${d.displayName} (${d.scheme}, directory connection)`)),

@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { effectiveBranding } from '../../core/branding/branding.ts';
 import { discoverRealm } from '../../core/domains/discovery.ts';
 import type { Repositories } from '../../core/ports.ts';
-import { readCookie } from '../cookies.ts';
+import { readCookie, secureCookies } from '../cookies.ts';
 import { discoveryPage, discoveryRefusedPage, NO_REALM_MESSAGE } from './discovery-pages.ts';
 import { failedPage, tooManyRequestsPage, unavailablePage } from './pages.ts';
 import type { SignInRateLimits } from './plugin.ts';
@@ -34,7 +34,7 @@ function cookieToken(request: FastifyRequest): string | undefined {
 const sameToken = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 export async function discoveryPlugin(app: FastifyInstance, options: DiscoveryPluginOptions): Promise<void> {
-  const secure = options.publicUrl.startsWith('https:');
+  const secure = secureCookies(options.publicUrl);
   const origin = new URL(options.publicUrl).origin;
 
   app.addContentTypeParser(
