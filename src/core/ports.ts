@@ -111,7 +111,9 @@ export type SealedKind =
   | 'signing_key'
   | 'webhook_secret'
   /** A vendor-wide app's secret (ADR 0044); its tenantId is ''. */
-  | 'operator_app_client_secret';
+  | 'operator_app_client_secret'
+  /** A Roster ID user's TOTP secret (ADR 0041); rowId is the user id. */
+  | 'totp_secret';
 
 export interface SealedValue {
   readonly kind: SealedKind;

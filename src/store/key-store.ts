@@ -15,7 +15,7 @@ const json = (column: JsonColumn): Record<string, unknown> =>
 export function createKeyStore(db: Kysely<Database>): KeyStore {
   return {
     async sealedValues() {
-      const [providers, clients, keys, hooks, shared] = await Promise.all([
+      const [providers, clients, keys, hooks, shared, totp] = await Promise.all([
         db
           .selectFrom('sso_providers')
           .select(['tenant_id', 'id', 'client_secret_sealed'])
@@ -35,6 +35,7 @@ export function createKeyStore(db: Kysely<Database>): KeyStore {
           .select(['client_id', 'secret_sealed'])
           .where('secret_sealed', 'is not', null)
           .execute(),
+        db.selectFrom('totp_factors').select(['tenant_id', 'user_id', 'secret_sealed']).execute(),
       ]);
       return [
         ...providers.map((r) => ({
@@ -66,6 +67,12 @@ export function createKeyStore(db: Kysely<Database>): KeyStore {
           tenantId: '',
           rowId: r.client_id,
           sealed: r.secret_sealed!,
+        })),
+        ...totp.map((r) => ({
+          kind: 'totp_secret' as const,
+          tenantId: r.tenant_id,
+          rowId: r.user_id,
+          sealed: r.secret_sealed,
         })),
       ];
     },
@@ -102,6 +109,14 @@ export function createKeyStore(db: Kysely<Database>): KeyStore {
             .updateTable('operator_oidc_clients')
             .set({ secret_sealed: next })
             .where('client_id', '=', where.row)
+            .where('secret_sealed', '=', where.sealed)
+            .executeTakeFirst(),
+        totp_secret: () =>
+          db
+            .updateTable('totp_factors')
+            .set({ secret_sealed: next })
+            .where('tenant_id', '=', where.tenant)
+            .where('user_id', '=', where.row)
             .where('secret_sealed', '=', where.sealed)
             .executeTakeFirst(),
         webhook_secret: async () => {

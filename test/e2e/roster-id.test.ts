@@ -6,6 +6,9 @@ import { randomUUID } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { totpSecretContext } from '../../src/core/credentials/totp.ts';
+import { resealSecrets } from '../../src/core/keys/rotation.ts';
+import { decryptSecret, generateKeyText, parseKeyring, sealedKeyId } from '../../src/lib/keyring.ts';
 import { call, startTestApp } from '../support/app.ts';
 import { Browser } from '../support/browser.ts';
 import { entraUser, scim } from '../support/scim.ts';
@@ -219,6 +222,21 @@ describe.each(STORE_KINDS)('Roster ID credentials (%s)', (kind) => {
       code,
     });
     expect(refused.status).toBe(401);
+
+    // Rotating ROSTER_SECRET_KEY re-seals the TOTP secret too (keys:reencrypt), so the old key can go.
+    const keys = rig.t.db.store.keys;
+    const sealedOf = async () =>
+      (await keys.sealedValues()).find((v) => v.kind === 'totp_secret' && v.rowId === id)!.sealed;
+    const k1 = rig.t.secretKey;
+    const k2 = generateKeyText('k2');
+    const toK2 = parseKeyring(`${k2},${k1}`);
+    expect(sealedKeyId(await sealedOf())).toBe('k1');
+    expect((await resealSecrets({ keys, keyring: toK2 })).unreadable).toEqual([]);
+    const underK2 = await sealedOf();
+    expect(sealedKeyId(underK2)).toBe('k2');
+    expect(decryptSecret(toK2, underK2, totpSecretContext(rig.tenant.tenantId, id))).toBe(fresh);
+    await resealSecrets({ keys, keyring: parseKeyring(`${k1},${k2}`) });
+    expect(sealedKeyId(await sealedOf())).toBe('k1');
   });
 
   it('password reset: one answer for every address; the link works once; the new password signs in', async () => {

@@ -5,7 +5,9 @@ import { decryptSecret, encryptSecret } from '../../lib/keyring.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { CredentialDeps } from './deps.ts';
 
-const context = (tenantId: string, userId: string) => `totp:${tenantId}:${userId}`;
+/** The context a TOTP secret is sealed to (exported for key rotation, src/core/keys/rotation.ts). */
+export const totpSecretContext = (tenantId: string, userId: string) => `totp:${tenantId}:${userId}`;
+const context = totpSecretContext;
 const CODE = /^[0-9]{6}$/;
 
 const epochOf = (deps: CredentialDeps) => Math.floor(deps.clock.now().getTime() / 1000);

@@ -2,6 +2,7 @@
 // rest under the active key so an old key can be removed. Token digests move to the active key when tokens are
 // used (principal.ts); tokens never presented since the rotation are listed for the operator to reissue.
 import { DecryptionError, decryptSecret, encryptSecret, type Keyring, sealedKeyId } from '../../lib/keyring.ts';
+import { totpSecretContext } from '../credentials/totp.ts';
 import type { KeyStore, SealedKind, SealedValue, TokenKeyRef } from '../ports.ts';
 import { clientSecretContext } from '../signin/clients.ts';
 import { operatorClientSecretContext } from '../signin/operator-clients.ts';
@@ -20,6 +21,7 @@ const CONTEXTS: Record<SealedKind, (v: SealedValue) => string> = {
   signing_key: (v) => signingKeyContext(v.tenantId, v.rowId),
   webhook_secret: (v) => webhookSecretContext(v.rowId),
   operator_app_client_secret: (v) => operatorClientSecretContext(v.rowId),
+  totp_secret: (v) => totpSecretContext(v.tenantId, v.rowId),
 };
 
 export interface KeyUse {
