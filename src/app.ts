@@ -280,7 +280,10 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     keyring,
     clock,
     publicUrl: config.publicUrl,
-    secureCookies: secureCookies(config.publicUrl),
+    // oidc-provider (koa) throws on a Secure cookie for a request it sees as plain http, and it sees every request
+    // as ROSTER_PUBLIC_URL's scheme: so its cookies are Secure exactly when that URL is https. Every other cookie
+    // follows the one policy of src/http/cookies.ts (Secure except on plain-http loopback).
+    secureCookies: config.publicUrl.startsWith('https:'),
     clockToleranceSeconds: config.oidcClockToleranceSeconds,
     pages: providerPages,
     jwksCooldownSeconds: config.oidcJwksCooldownSeconds,
