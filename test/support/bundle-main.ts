@@ -23,6 +23,8 @@ export async function bundleMain(name: string): Promise<{ entry: string; remove(
   });
   // src/http/console/plugin.ts reads `./assets/*` relative to its module, which in the bundle is main.mjs.
   cpSync(join(ROOT, 'src/http/console/assets'), join(dir, 'assets'), { recursive: true });
+  // src/http/signin/passkey-routes.ts reads its browser glue the same way (./assets/passkey.js).
+  cpSync(join(ROOT, 'src/http/signin/assets'), join(dir, 'assets'), { recursive: true });
   // src/lib/common-passwords.ts reads its list beside its module too.
   cpSync(join(ROOT, 'src/lib/common-passwords.txt'), join(dir, 'common-passwords.txt'));
   return { entry, remove: () => rmSync(dir, { recursive: true, force: true }) };
