@@ -36,6 +36,8 @@ const NOT_TENANT_OWNED: Record<string, 'global'> = {
   // Vendor-wide apps and the operator's audit trail of them (ADR 0044): the operator's, of no tenant.
   operator_oidc_clients: 'global',
   operator_audit_events: 'global',
+  // One row: how far SCIM-alone activation has read the committed feed (of every tenant, ADR 0040).
+  credential_activation_cursor: 'global',
 };
 
 /** Tables without a tenant_id whose rows belong to a tenant through a parent row that has one. */
