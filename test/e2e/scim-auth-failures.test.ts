@@ -131,7 +131,7 @@ describe.each(STORE_KINDS)('failed SCIM authentication in the provisioning log o
   });
 
   it('authenticates an unknown path once (the onRequest hook), not again in the 404 handler', async () => {
-    const get = vi.spyOn(t.db.store.scimTokens, 'get');
+    const get = vi.spyOn(t.db.store.scimTokens, 'getWithDomainPolicy'); // the SCIM token read (ADR 0045)
     try {
       const res = await attempt(`${a.base}/NoSuchThing`, `Bearer ${a.scimToken}`);
       expect(res.statusCode).toBe(404);
