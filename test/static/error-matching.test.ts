@@ -13,6 +13,12 @@ const SRC = resolve(import.meta.dirname, '../../src');
 const FOREIGN: Record<string, string> = {
   // node-postgres reports a dropped connection or a pool timeout as a plain Error without a code.
   'store/postgres.ts': 'pg connection errors without a code',
+  // @node-saml/node-saml throws plain Errors for time, audience and signature failures: the message only picks the
+  // audit reason; anything unrecognised is still refused (saml_invalid).
+  'oidc/saml/response.ts': 'node-saml validation errors without a code',
+  // @simplewebauthn/server throws plain Errors: a counter that did not grow is told apart only for its audit reason
+  // (clone_suspected); every other failure is refused too.
+  'core/credentials/passkeys.ts': 'simplewebauthn verification errors without a code',
 };
 
 const EQUALITY = new Set([

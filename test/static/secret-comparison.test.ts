@@ -107,9 +107,11 @@ describe('A12: secrets are never compared with === or !==', () => {
     const keyring = readFileSync(join(SRC, 'lib/keyring.ts'), 'utf8');
     expect(keyring).toMatch(/timingSafeEqual\(actual, expected\)/);
     const principal = readFileSync(join(SRC, 'core/auth/principal.ts'), 'utf8');
-    for (const store of ['operatorTokens', 'adminTokens', 'scimTokens']) {
+    for (const store of ['operatorTokens', 'adminTokens']) {
       expect(principal).toContain(`deps.store.${store}.get(token.id)`);
     }
+    // A SCIM token is read with its tenant's domain policy in the same statement (ADR 0045).
+    expect(principal).toContain('deps.store.scimTokens.getWithDomainPolicy(token.id)');
     expect(principal.match(/verifySecret\(/g)?.length).toBeGreaterThanOrEqual(4);
   });
 });

@@ -67,7 +67,7 @@ const DIGEST_ALGORITHMS = new Set([
   'http://www.w3.org/2001/04/xmldsig-more#sha384',
   'http://www.w3.org/2001/04/xmlenc#sha512',
 ]);
-const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
+const BEARER_CONFIRMATION_METHOD = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 const BASE64 = /^[A-Za-z0-9+/=\s]+$/;
 
 function decode(samlResponse: string): string {
@@ -149,7 +149,9 @@ function readSigned(assertionXml: string, expect: AcsExpectations, response: Ele
   if (!assertionId) throw new SamlRefusal('saml_malformed');
   const subject = children(assertion, NS.saml, 'Subject')[0];
   const confirmations = subject
-    ? children(subject, NS.saml, 'SubjectConfirmation').filter((c) => c.getAttribute('Method') === BEARER)
+    ? children(subject, NS.saml, 'SubjectConfirmation').filter(
+        (c) => c.getAttribute('Method') === BEARER_CONFIRMATION_METHOD,
+      )
     : [];
   const data = confirmations.flatMap((c) => children(c, NS.saml, 'SubjectConfirmationData'));
   // Recipient is the signed statement of where this assertion may be used: this provider's ACS and nowhere else.
