@@ -6,6 +6,7 @@ import { assertSchemeFree } from '../directories/schemes.ts';
 import { DomainError, invalid } from '../errors.ts';
 import { newEvent } from '../events/records.ts';
 import type { CoreDeps, Repositories } from '../ports.ts';
+import { deleteProviderOf } from '../sso/providers.ts';
 import type { SamlAttributeMapping, SamlIdpDescriptor, SamlProperties, SamlProviderRecord } from './records.ts';
 
 export interface SamlProviderInput {
@@ -214,27 +215,6 @@ export async function updateSamlProvider(
 }
 
 /** Refused while SCIM tokens still link to the provider, as for OIDC providers. */
-export async function deleteSamlProvider(
-  deps: CoreDeps,
-  actor: string,
-  tenantId: string,
-  scheme: string,
-): Promise<void> {
-  await deps.store.transaction(async (tx) => {
-    // The scheme lock orders this delete against a SCIM token being created for the scheme (ADR 0043).
-    await tx.directoryConnections.lockSchemes(tenantId);
-    if (!(await tx.samlProviders.get(tenantId, scheme))) {
-      throw new DomainError('sso.not_found', `no SAML provider with scheme "${scheme}"`);
-    }
-    const tokens = await tx.scimTokens.countForProvider(tenantId, scheme);
-    if (tokens > 0) {
-      throw new DomainError(
-        'sso.has_scim_tokens',
-        `SSO provider "${scheme}" still has ${tokens} SCIM token(s); delete them first (DELETE /iam/v1/scim/{id})`,
-      );
-    }
-    await tx.samlProviders.delete(tenantId, scheme);
-    await tx.events.append([newEvent(newId(), deps.clock.now(), tenantId, 'sso_provider.deleted', { scheme })]);
-    await recordAudit(tx, deps.clock.now(), { tenantId, actor, action: 'sso_provider.deleted', target: scheme });
-  });
+export function deleteSamlProvider(deps: CoreDeps, actor: string, tenantId: string, scheme: string): Promise<void> {
+  return deleteProviderOf(deps, actor, tenantId, scheme, (tx) => tx.samlProviders, 'SAML provider');
 }

@@ -5,7 +5,7 @@ import { recordAudit } from '../audit/audit.ts';
 import { assertSchemeFree } from '../directories/schemes.ts';
 import { DomainError, invalid } from '../errors.ts';
 import { newEvent } from '../events/records.ts';
-import type { CoreDeps } from '../ports.ts';
+import type { CoreDeps, Repositories } from '../ports.ts';
 import type { SsoKind, SsoProperties, SsoProviderRecord } from '../records.ts';
 import { checkEntraAuthority } from './authority.ts';
 import {
@@ -262,18 +262,30 @@ function providerData(record: SsoProviderRecord): Record<string, unknown> {
   };
 }
 
-/** Refused while SCIM tokens still link to the provider: deleting it would orphan a live provisioning job. */
-export async function deleteSsoProvider(
+/** The rows of one provider kind, as deleting a provider needs them. */
+export interface ProviderRows {
+  get(tenantId: string, scheme: string): Promise<unknown>;
+  delete(tenantId: string, scheme: string): Promise<boolean>;
+}
+
+/**
+ * Deletes a provider of any kind (its rows from `rowsOf`). Refused while SCIM tokens still link to the provider:
+ * deleting it would orphan a live provisioning job.
+ */
+export async function deleteProviderOf(
   deps: CoreDeps,
   actor: string,
   tenantId: string,
   scheme: string,
+  rowsOf: (tx: Repositories) => ProviderRows,
+  what: string,
 ): Promise<void> {
   await deps.store.transaction(async (tx) => {
     // The scheme lock stands in for the foreign key tokens no longer have (ADR 0043): no token slips in unseen.
     await tx.directoryConnections.lockSchemes(tenantId);
-    if (!(await tx.ssoProviders.get(tenantId, scheme))) {
-      throw new DomainError('sso.not_found', `no SSO provider with scheme "${scheme}"`);
+    const rows = rowsOf(tx);
+    if (!(await rows.get(tenantId, scheme))) {
+      throw new DomainError('sso.not_found', `no ${what} with scheme "${scheme}"`);
     }
     const tokens = await tx.scimTokens.countForProvider(tenantId, scheme);
     if (tokens > 0) {
@@ -282,8 +294,13 @@ export async function deleteSsoProvider(
         `SSO provider "${scheme}" still has ${tokens} SCIM token(s); delete them first (DELETE /iam/v1/scim/{id})`,
       );
     }
-    await tx.ssoProviders.delete(tenantId, scheme);
+    await rows.delete(tenantId, scheme);
     await tx.events.append([newEvent(newId(), deps.clock.now(), tenantId, 'sso_provider.deleted', { scheme })]);
     await recordAudit(tx, deps.clock.now(), { tenantId, actor, action: 'sso_provider.deleted', target: scheme });
   });
+}
+
+/** An OIDC provider (Entra or generic), by deleteProviderOf's rule. */
+export function deleteSsoProvider(deps: CoreDeps, actor: string, tenantId: string, scheme: string): Promise<void> {
+  return deleteProviderOf(deps, actor, tenantId, scheme, (tx) => tx.ssoProviders, 'SSO provider');
 }
