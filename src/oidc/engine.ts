@@ -22,7 +22,7 @@ import { type AcsOutcome, SamlLogin, usable as samlUsable } from './saml/saml-lo
 import { createTenantProvider, IDP_HINT, type ProviderPages } from './tenant-provider.ts';
 import { TestSignIns } from './test-signin.ts';
 import { UpstreamClient } from './upstream.ts';
-import { UpstreamLogin } from './upstream-login.ts';
+import { type LoginOutcome, UpstreamLogin } from './upstream-login.ts';
 
 export interface SignInEngineDeps {
   readonly store: Store;
@@ -277,23 +277,8 @@ export class SignInEngine {
     uid: string,
     handle: string,
   ): Promise<Refusal | { kind: 'finished' }> {
-    return this.withInteraction(
-      tenantId,
-      req,
-      res,
-      uid,
-      async ({ provider, details }) => {
-        const outcome = await this.saml.finish(tenantId, { uid, cookieUid: details.uid }, handle);
-        if (outcome.kind === 'refused') return outcome;
-        await provider.interactionFinished(
-          req,
-          res,
-          { login: { accountId: outcome.userId, amr: ['fed'], remember: true } },
-          { mergeWithLastSubmission: false },
-        );
-        return { kind: 'finished' } as const;
-      },
-      'step decides',
+    return this.completeFederated(tenantId, req, res, uid, (cookieUid) =>
+      this.saml.finish(tenantId, { uid, cookieUid }, handle),
     );
   }
 
@@ -320,13 +305,29 @@ export class SignInEngine {
     uid: string,
     callbackQuery: URLSearchParams,
   ): Promise<Refusal | { kind: 'finished' }> {
+    return this.completeFederated(tenantId, req, res, uid, (cookieUid) =>
+      this.login.finish(tenantId, { uid, cookieUid }, callbackQuery),
+    );
+  }
+
+  /**
+   * A federated sign-in's last step (OIDC callback or SAML return): `finish` resolves the person under the
+   * interaction the browser's cookie names, and a resolved person ends the interaction as a federated login.
+   */
+  private completeFederated(
+    tenantId: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    uid: string,
+    finish: (cookieUid: string) => Promise<LoginOutcome>,
+  ): Promise<Refusal | { kind: 'finished' }> {
     return this.withInteraction(
       tenantId,
       req,
       res,
       uid,
       async ({ provider, details }) => {
-        const outcome = await this.login.finish(tenantId, { uid, cookieUid: details.uid }, callbackQuery);
+        const outcome = await finish(details.uid);
         if (outcome.kind === 'refused') return outcome;
         await provider.interactionFinished(
           req,
