@@ -1,7 +1,9 @@
 // The mail outbox (ADR 0040): links whose mail is queued are sent after their transaction committed, by every
 // process in turn (a lease per row: exactly one sends it), retried with backoff, given up after MAX_ATTEMPTS. A
 // request never waits on SMTP; `kick()` asks for a round now instead of at the next poll.
+
 import { decryptSecret } from '../../lib/keyring.ts';
+import { KickableLoop } from '../../lib/kickable-loop.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { CredentialDeps } from './deps.ts';
 import { mailContext } from './links.ts';
@@ -16,47 +18,32 @@ const BATCH = 20;
 export const retryDelayMs = (attempts: number) => Math.min(3_600_000, 30_000 * 2 ** Math.max(0, attempts - 1));
 
 export class MailOutbox {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
+  // Scheduling (poll, kick, never overlapped) is the shared background loop's; this class is what a round does.
+  private readonly loop: KickableLoop;
   private stopped = true;
 
   constructor(
     private readonly deps: CredentialDeps,
     private readonly mailer: Mailer,
-    private readonly pollMs: number,
-    private readonly warn: (error: unknown) => void,
-  ) {}
+    pollMs: number,
+    warn: (error: unknown) => void,
+  ) {
+    this.loop = new KickableLoop(() => this.round(), pollMs, warn);
+  }
 
   start(): void {
     this.stopped = false;
-    this.timer = setInterval(() => this.kick(), this.pollMs);
-    this.timer.unref();
-    this.kick();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
-    await this.running;
+    await this.loop.stop();
   }
 
   /** A round now (or right after the running one). */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.round()
-      .catch(this.warn)
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.loop.kick();
   }
 
   async round(): Promise<void> {
