@@ -2,11 +2,10 @@
 // namespace. The IdP's metadata is read at create and whenever a change names it again, never at sign-in time.
 import { newId } from '../../lib/ids.ts';
 import { recordAudit } from '../audit/audit.ts';
-import { assertSchemeFree } from '../directories/schemes.ts';
 import { DomainError, invalid } from '../errors.ts';
 import { newEvent } from '../events/records.ts';
-import type { CoreDeps, Repositories } from '../ports.ts';
-import { deleteProviderOf } from '../sso/providers.ts';
+import type { CoreDeps } from '../ports.ts';
+import { deleteProviderOf, insertProviderOf } from '../sso/providers.ts';
 import type { SamlAttributeMapping, SamlIdpDescriptor, SamlProperties, SamlProviderRecord } from './records.ts';
 
 export interface SamlProviderInput {
@@ -137,20 +136,10 @@ export async function createSamlProvider(
     createdAt: now,
     updatedAt: now,
   };
-  await deps.store.transaction(async (tx) => {
-    // One namespace with OIDC providers and directory connections (ADR 0043).
-    await assertSchemeFree(tx, tenantId, input.scheme);
-    await tx.samlProviders.insert(record);
-    await tx.events.append([
-      newEvent(newId(), deps.clock.now(), tenantId, 'sso_provider.created', providerData(record)),
-    ]);
-    await recordAudit(tx, deps.clock.now(), {
-      tenantId,
-      actor,
-      action: 'sso_provider.created',
-      target: record.scheme,
-      data: { type: 'saml', enabled: record.enabled, idpEntityId: idp.entityId },
-    });
+  await insertProviderOf(deps, actor, record, (tx) => tx.samlProviders.insert(record), providerData(record), {
+    type: 'saml',
+    enabled: record.enabled,
+    idpEntityId: idp.entityId,
   });
   return record;
 }

@@ -168,25 +168,10 @@ export async function createSsoProvider(
     createdAt: now,
     updatedAt: now,
   };
-  await deps.store.transaction(async (tx) => {
-    // One namespace for every provider kind (SAML ones are kind-'saml' rows of the same table, ADR 0038) and
-    // directory connections (ADR 0043).
-    await assertSchemeFree(tx, tenantId, input.scheme);
-    await tx.ssoProviders.insert(record);
-    await tx.events.append([
-      newEvent(newId(), deps.clock.now(), tenantId, 'sso_provider.created', providerData(record)),
-    ]);
-    await recordAudit(tx, deps.clock.now(), {
-      tenantId,
-      actor,
-      action: 'sso_provider.created',
-      target: input.scheme,
-      data: {
-        enabled: record.enabled,
-        authority: properties.authority,
-        clientSecretSet: record.clientSecretSealed !== null,
-      },
-    });
+  await insertProviderOf(deps, actor, record, (tx) => tx.ssoProviders.insert(record), providerData(record), {
+    enabled: record.enabled,
+    authority: properties.authority,
+    clientSecretSet: record.clientSecretSealed !== null,
   });
   return { record, warnings };
 }
@@ -260,6 +245,34 @@ function providerData(record: SsoProviderRecord): Record<string, unknown> {
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
+}
+
+/**
+ * Stores a new provider of any kind (its row by `insert`) under the tenant's one scheme namespace: OIDC and SAML
+ * providers (kind-'saml' rows of the same table, ADR 0038) and directory connections (ADR 0043); then its event and
+ * audit entry.
+ */
+export async function insertProviderOf(
+  deps: CoreDeps,
+  actor: string,
+  record: { readonly tenantId: string; readonly scheme: string },
+  insert: (tx: Repositories) => Promise<void>,
+  eventData: Record<string, unknown>,
+  auditData: Record<string, unknown>,
+): Promise<void> {
+  const { tenantId, scheme } = record;
+  await deps.store.transaction(async (tx) => {
+    await assertSchemeFree(tx, tenantId, scheme);
+    await insert(tx);
+    await tx.events.append([newEvent(newId(), deps.clock.now(), tenantId, 'sso_provider.created', eventData)]);
+    await recordAudit(tx, deps.clock.now(), {
+      tenantId,
+      actor,
+      action: 'sso_provider.created',
+      target: scheme,
+      data: auditData,
+    });
+  });
 }
 
 /** The rows of one provider kind, as deleting a provider needs them. */
