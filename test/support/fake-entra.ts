@@ -1,11 +1,13 @@
 // A real OpenID Provider (oidc-provider) playing Microsoft Entra ID on loopback: a tenant-specific v2.0 issuer
 // `http://127.0.0.1:<port>/<tid>/v2.0` issuing Entra-shaped ID tokens (tid, oid, preferred_username, name, email).
 // The signed-in person is whoever the test set; `tamper` lets a test play an attacker on the front channel.
+
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { type Configuration } from 'oidc-provider';
+import { finishStandInInteraction } from './stand-in-interaction.ts';
 
 export interface EntraPerson {
   readonly oid: string;
@@ -92,27 +94,17 @@ export async function startFakeEntra(options: FakeEntraOptions): Promise<FakeEnt
     });
   });
 
-  async function finishInteraction(
+  function finishInteraction(
     op: Provider,
     req: IncomingMessage,
     res: import('node:http').ServerResponse,
     who: EntraPerson | undefined,
   ) {
-    const details = await op.interactionDetails(req, res);
-    if (details.prompt.name === 'login') {
+    return finishStandInInteraction(op, req, res, () => {
       if (!who) throw new Error('fake Entra: nobody to sign in as');
       if (who !== person) people.set(who.oid, who);
-      await op.interactionFinished(req, res, { login: { accountId: who.oid } }, { mergeWithLastSubmission: false });
-      return;
-    }
-    const grant = new op.Grant({ clientId: String(details.params.client_id), accountId: details.session!.accountId });
-    grant.addOIDCScope(String(details.params.scope));
-    await op.interactionFinished(
-      req,
-      res,
-      { consent: { grantId: await grant.save() } },
-      { mergeWithLastSubmission: true },
-    );
+      return who.oid;
+    });
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

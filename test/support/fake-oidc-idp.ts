@@ -2,10 +2,12 @@
 // `http://127.0.0.1:<port>` (as Okta's org authorization server and Google are), that IdP's endpoint paths, and ID
 // tokens carrying whatever claims the test sets for the person signing in. It can rotate its signing key (the old
 // one is no longer published), and re-sign its ID tokens with altered claims to play a misbehaving IdP.
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import Provider, { type Configuration } from 'oidc-provider';
+import { finishStandInInteraction } from './stand-in-interaction.ts';
 
 /** The claims of the person signing in; `sub` is the account id. */
 export type IdpPerson = Readonly<Record<string, unknown>> & { readonly sub: string };
@@ -99,21 +101,11 @@ export async function startFakeIdp(options: FakeIdpOptions): Promise<FakeIdp> {
     });
   });
 
-  async function finishInteraction(op: Provider, req: IncomingMessage, res: ServerResponse) {
-    const details = await op.interactionDetails(req, res);
-    if (details.prompt.name === 'login') {
+  function finishInteraction(op: Provider, req: IncomingMessage, res: ServerResponse) {
+    return finishStandInInteraction(op, req, res, () => {
       if (!person) throw new Error('fake IdP: nobody to sign in as');
-      await op.interactionFinished(req, res, { login: { accountId: person.sub } }, { mergeWithLastSubmission: false });
-      return;
-    }
-    const grant = new op.Grant({ clientId: String(details.params.client_id), accountId: details.session!.accountId });
-    grant.addOIDCScope(String(details.params.scope));
-    await op.interactionFinished(
-      req,
-      res,
-      { consent: { grantId: await grant.save() } },
-      { mergeWithLastSubmission: true },
-    );
+      return person.sub;
+    });
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
