@@ -172,7 +172,9 @@ export class SignInEngine {
         })),
       ];
       const credentials = this.deps.credentials;
-      const local = credentials !== undefined && (await isScimAlone({ store: this.deps.store, credentials }, tenantId));
+      const local =
+        credentials !== undefined &&
+        (await isScimAlone({ store: this.deps.store, credentials }, tenantId, [...providers, ...samlProviders]));
       const decision = chooseAmong(candidates, typeof hint === 'string' ? hint : undefined, local);
       if (decision.kind === 'local') return { kind: 'redirect', location: this.localPath(tenantId, uid) };
       if (decision.kind === 'choose') {

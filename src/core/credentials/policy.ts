@@ -47,14 +47,15 @@ export async function isScimAlone(
     readonly credentials: { readonly credentialSettings: CredentialSettingsRepository };
   },
   tenantId: string,
+  /** The tenant's providers of every kind, when the caller has already read them (the sign-in chooser has). */
+  known?: readonly { readonly properties: { readonly loginEnabled: boolean } }[],
 ): Promise<boolean> {
   if (await deps.credentials.credentialSettings.scimAloneMode(tenantId)) return true;
   // loginEnabled, not usability: a provider switched off for a while (enabled: false, or an authority to fix) does
   // not turn the tenant into a password tenant; only a tenant without sign-in by SSO is one.
   // SAML providers (ADR 0038) are listed apart from the OIDC ones, and sign people in just the same.
-  const [oidc, saml] = await Promise.all([
-    deps.store.ssoProviders.list(tenantId),
-    deps.store.samlProviders.list(tenantId),
-  ]);
-  return ![...oidc, ...saml].some((p) => p.properties.loginEnabled);
+  const providers =
+    known ??
+    (await Promise.all([deps.store.ssoProviders.list(tenantId), deps.store.samlProviders.list(tenantId)])).flat();
+  return !providers.some((p) => p.properties.loginEnabled);
 }
