@@ -16,6 +16,7 @@ import type {
 } from './records.ts';
 import type { RoleRepository } from './roles/ports.ts';
 import type { SamlAssertionRepository, SamlProviderRepository } from './saml/records.ts';
+import type { StoredUser } from './scim/records.ts';
 
 export interface Page<T> {
   readonly items: readonly T[];
@@ -63,6 +64,16 @@ export interface ScimTokenRepository {
   getWithDomainPolicy(
     id: string,
   ): Promise<(ScimTokenRecord & { readonly domainPolicy: DomainPolicy | null }) | undefined>;
+  /**
+   * As getWithDomainPolicy, plus the user `userId` of the token's own tenant (null: none), with its direct groups,
+   * in the same statement. Only where a statement is a round trip (PostgreSQL, ADR 0051); absent elsewhere.
+   */
+  getWithDomainPolicyAndUser?(
+    id: string,
+    userId: string,
+  ): Promise<
+    (ScimTokenRecord & { readonly domainPolicy: DomainPolicy | null; readonly user: StoredUser | null }) | undefined
+  >;
   list(tenantId: string): Promise<readonly ScimTokenRecord[]>;
   countForProvider(tenantId: string, provider: string): Promise<number>;
   delete(tenantId: string, id: string): Promise<boolean>;

@@ -19,6 +19,7 @@ import { type FixedQueries, fixedQueries } from './fixed-queries.ts';
 import { createRoleRepository } from './roles.ts';
 import { createSamlAssertionRepository, createSamlProviderRepository } from './saml.ts';
 import type { Database, ScimTokensTable, SsoProvidersTable } from './schema.ts';
+import { tokenWithUser } from './scim/token-with-user.ts';
 
 export interface DialectTraits {
   readonly dialect: 'sqlite' | 'postgres';
@@ -69,6 +70,15 @@ function toScimToken(row: ScimTokensTable): ScimTokenRecord {
     expiresAt: row.expires_at,
     lastUsedAt: row.last_used_at,
     defaultRole: row.default_role,
+  };
+}
+
+/** A SCIM token row with its tenant's stored domain policy (a JSON text, or null: none stored). */
+function toTokenWithPolicy(row: ScimTokensTable & { domain_policy: string | null }) {
+  const { domain_policy, ...token } = row;
+  return {
+    ...toScimToken(token),
+    domainPolicy: domain_policy === null ? null : (JSON.parse(domain_policy) as DomainPolicy),
   };
 }
 
@@ -302,13 +312,10 @@ export function createRepositories(
               .where('t.id', '=', p('id')),
           { id },
         );
-        if (!row) return undefined;
-        const { domain_policy, ...token } = row;
-        return {
-          ...toScimToken(token),
-          domainPolicy: domain_policy === null ? null : (JSON.parse(domain_policy) as DomainPolicy),
-        };
+        return row && toTokenWithPolicy(row);
       },
+      // PostgreSQL only: there every statement is a round trip, and a GET of one user was two (ADR 0051).
+      ...(traits.dialect === 'postgres' ? { getWithDomainPolicyAndUser: tokenWithUser(db, q, toTokenWithPolicy) } : {}),
       async list(tenantId) {
         const rows = await db
           .selectFrom('scim_tokens')

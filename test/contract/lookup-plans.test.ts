@@ -184,4 +184,61 @@ describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
       expect(plan).not.toMatch(/\bSCAN\b|Seq Scan/);
     },
   );
+
+  // ADR 0051: a GET of one user is one statement on PostgreSQL — the token, the policy and the user of the token's
+  // own tenant; SQLite reads them apart (the method is absent there).
+  it('reads a SCIM token with a user of its own tenant only, in one statement on primary keys (PostgreSQL)', async () => {
+    const tokens = t.store.scimTokens;
+    if (kind !== 'postgres') {
+      expect(tokens.getWithDomainPolicyAndUser).toBeUndefined();
+      return;
+    }
+    const deps = { store: t.store, keyring: parseKeyring(generateKeyText()), clock: systemClock };
+    const other = (await createTenant(deps, 'test', { name: 'Other' })).tenant.id;
+    const now = new Date().toISOString();
+    const otherUser = newId();
+    await t.store.scim.transaction((tx) =>
+      tx.users.insert({
+        tenantId: other,
+        id: otherUser,
+        version: 1,
+        createdAt: now,
+        lastModified: now,
+        createdByToken: null,
+        provider: null,
+        passwordHash: null,
+        data: { schemas: [USER], userName: 'someone@other.example', active: true },
+      }),
+    );
+    const tokenId = newId();
+    await tokens.insert({
+      id: tokenId,
+      tenantId,
+      provider: 'entra',
+      providerDisplayName: 'Entra ID',
+      secret: { keyId: 'k', digest: 'd' },
+      createdAt: now,
+      expiresAt: null,
+      lastUsedAt: null,
+      defaultRole: null,
+    });
+    const log = recordQueries();
+    const own = await tokens.getWithDomainPolicyAndUser!(tokenId, userIds[7]!);
+    expect(log.all()).toHaveLength(1);
+    expect(own?.tenantId).toBe(tenantId);
+    expect(own?.user?.id).toBe(userIds[7]);
+    expect(own?.user?.data.userName).toBe('user7@contoso.example');
+    expect(own?.user?.directGroups).toHaveLength(2);
+    // Another tenant's user, named by its id with this tenant's token, is nobody.
+    expect((await tokens.getWithDomainPolicyAndUser!(tokenId, otherUser))?.user).toBeNull();
+    expect((await tokens.getWithDomainPolicyAndUser!(tokenId, 'no-such-user'))?.user).toBeNull();
+    expect(await tokens.getWithDomainPolicyAndUser!(newId(), userIds[7]!)).toBeUndefined();
+    const plan = await explainOn(t, kind)(log.all()[0]!);
+    // The tokens and settings tables hold a row or two here, which the planner rightly scans; the user's side, which
+    // grows with the tenant, must be index searches keyed by the token's tenant.
+    expect(plan).toContain('Index Scan using scim_users_pk on scim_users r');
+    expect(plan).toContain('Index Cond: ((tenant_id = t.tenant_id)');
+    expect(plan).toContain('scim_group_members_member');
+    expect(plan).not.toMatch(/Seq Scan on scim_(users|groups|group_members)/);
+  });
 });

@@ -110,8 +110,11 @@ describe('A12: secrets are never compared with === or !==', () => {
     for (const store of ['operatorTokens', 'adminTokens']) {
       expect(principal).toContain(`deps.store.${store}.get(token.id)`);
     }
-    // A SCIM token is read with its tenant's domain policy in the same statement (ADR 0045).
-    expect(principal).toContain('deps.store.scimTokens.getWithDomainPolicy(token.id)');
+    // A SCIM token is read with its tenant's domain policy in the same statement (ADR 0045), and on PostgreSQL with
+    // the user a GET reads (ADR 0051): by the token's id either way, then verified below.
+    expect(principal).toContain('const tokens = deps.store.scimTokens;');
+    expect(principal).toContain('tokens.getWithDomainPolicy(token.id)');
+    expect(principal).toContain('tokens.getWithDomainPolicyAndUser?.(token.id, prefetch)');
     expect(principal.match(/verifySecret\(/g)?.length).toBeGreaterThanOrEqual(4);
   });
 });

@@ -6,6 +6,7 @@ import { DEFAULT_DOMAIN_POLICY, type DomainPolicy } from '../domains/records.ts'
 import { DomainError } from '../errors.ts';
 import type { CoreDeps, TokenKind } from '../ports.ts';
 import type { AdminScope } from '../records.ts';
+import type { StoredUser } from '../scim/records.ts';
 import { hasExpired } from '../tokens/expiry.ts';
 
 export type Principal =
@@ -24,7 +25,23 @@ export type Principal =
       readonly defaultRole: string | null;
       /** The tenant's domain policy, read in the token's statement (ADR 0045). */
       readonly domainPolicy: DomainPolicy;
+      /** The user the request asked to read along (`prefetchUser`), when the store read it in the token's statement. */
+      readonly prefetchedUser?: PrefetchedUser | undefined;
     };
+
+/** A user of the token's tenant read in the token's own statement (ADR 0051): `user` null when there is none. */
+export interface PrefetchedUser {
+  readonly id: string;
+  readonly user: StoredUser | null;
+}
+
+export interface AuthenticateOptions {
+  /**
+   * A SCIM request that will read this user of the token's tenant (`GET /Users/{id}`): where the store can, it reads
+   * the user in the token's statement. Used only once the token is verified, and only by that read.
+   */
+  readonly prefetchUser?: string | undefined;
+}
 
 export function actorOf(principal: Principal): string {
   return `${principal.kind}:${principal.tokenId}`;
@@ -67,7 +84,11 @@ function stale(lastUsedAt: string | null, now: Date): boolean {
  * Verifies a bearer token of any kind. Malformed text is refused before any store access; a known id is checked
  * by HMAC digest in constant time; revocation is a deleted row, so it takes effect on the very next request.
  */
-export async function authenticate(deps: AuthDeps, bearer: string | undefined): Promise<Principal> {
+export async function authenticate(
+  deps: AuthDeps,
+  bearer: string | undefined,
+  options: AuthenticateOptions = {},
+): Promise<Principal> {
   if (bearer === undefined) throw new DomainError('auth.missing', 'a bearer token is required');
   const token = parseToken(bearer);
   // The operator-chosen bootstrap token has free form, so it is checked (by digest) before the typed formats.
@@ -101,7 +122,11 @@ export async function authenticate(deps: AuthDeps, bearer: string | undefined): 
     }
     case 'scim': {
       // The tenant's domain policy rides along: a user write then needs no statement of its own for it.
-      const row = await deps.store.scimTokens.getWithDomainPolicy(token.id);
+      const tokens = deps.store.scimTokens;
+      const prefetch = options.prefetchUser;
+      const merged = prefetch !== undefined && tokens.getWithDomainPolicyAndUser !== undefined;
+      const withUser = merged ? await tokens.getWithDomainPolicyAndUser?.(token.id, prefetch) : undefined;
+      const row = merged ? withUser : await tokens.getWithDomainPolicy(token.id);
       if (row && verifySecret(deps.keyring, token.secret, row.secret)) {
         if (hasExpired(row.expiresAt, now)) break;
         if (stale(row.lastUsedAt, now)) touch(() => deps.store.scimTokens.touch(row.id, now.toISOString()));
@@ -113,6 +138,7 @@ export async function authenticate(deps: AuthDeps, bearer: string | undefined): 
           provider: row.provider,
           defaultRole: row.defaultRole,
           domainPolicy: row.domainPolicy ?? DEFAULT_DOMAIN_POLICY,
+          ...(withUser && prefetch !== undefined ? { prefetchedUser: { id: prefetch, user: withUser.user } } : {}),
         };
       }
       break;

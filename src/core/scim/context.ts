@@ -1,5 +1,6 @@
 // Who is provisioning: the SCIM token's tenant, token id and SSO provider, plus the store and clock.
 import type { Clock } from '../../lib/clock.ts';
+import type { PrefetchedUser } from '../auth/principal.ts';
 import type { DomainGate } from '../domains/policy.ts';
 import type { DomainPolicy } from '../domains/records.ts';
 import type { ScimStore } from './ports.ts';
@@ -24,4 +25,6 @@ export interface ScimCaller {
   readonly defaultRole?: string | null | undefined;
   /** The tenant's domain policy as the request's authentication read it (ADR 0045); absent: the gate reads it. */
   readonly domainPolicy?: DomainPolicy | undefined;
+  /** The user `GET /Users/{id}` asked for, read in the token's statement (ADR 0051); absent: read it now. */
+  readonly prefetchedUser?: PrefetchedUser | undefined;
 }

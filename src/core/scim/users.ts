@@ -79,6 +79,10 @@ export async function createUser(deps: ScimDeps, caller: ScimCaller, body: unkno
 }
 
 export function getUser(deps: ScimDeps, caller: ScimCaller, id: string): Promise<StoredUser> {
+  const prefetched = caller.prefetchedUser;
+  if (prefetched?.id === id) {
+    return prefetched.user ? Promise.resolve(prefetched.user) : Promise.reject(notFound());
+  }
   return existing({ get: deps.scim.users.getWithGroups }, caller.tenantId, id, notFound);
 }
 

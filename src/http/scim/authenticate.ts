@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { authenticate, type Principal } from '../../core/auth/principal.ts';
 import { DomainError, hasCode } from '../../core/errors.ts';
 import type { AuthFailureReason } from '../../core/scim/auth-failures.ts';
+import { unstorableReason } from '../../lib/storable-text.ts';
 import { presentedBearer } from '../auth.ts';
 import { ScimSurfaceError } from './errors.ts';
 import type { ScimSurfaceDeps } from './surface.ts';
@@ -19,10 +20,22 @@ class Refused extends DomainError {
   }
 }
 
+/**
+ * The user id of a `GET /Users/{id}`, which the store may read in the token's statement (ADR 0051). Not for text
+ * no store holds (the preValidation hook refuses it later, with its own error).
+ */
+function userToRead(request: FastifyRequest): string | undefined {
+  if (request.method !== 'GET' || !request.routeOptions.url?.endsWith('/Users/:id')) return undefined;
+  const id = (request.params as { id?: unknown }).id;
+  return typeof id === 'string' && unstorableReason(id) === undefined ? id : undefined;
+}
+
 async function scimPrincipal(deps: ScimSurfaceDeps, request: FastifyRequest): Promise<ScimPrincipal> {
   let principal: Principal;
   try {
-    principal = await authenticate(deps, presentedBearer(request.headers.authorization));
+    principal = await authenticate(deps, presentedBearer(request.headers.authorization), {
+      prefetchUser: userToRead(request),
+    });
   } catch (error) {
     if (hasCode(error, 'auth.missing')) throw new Refused('auth.missing', 'missing');
     if (hasCode(error, 'auth.invalid') || hasCode(error, 'auth.wrong_kind'))
@@ -70,6 +83,7 @@ export function authenticationHook(deps: ScimSurfaceDeps) {
       provider: scim.provider,
       defaultRole: scim.defaultRole,
       domainPolicy: scim.domainPolicy,
+      prefetchedUser: scim.prefetchedUser,
     };
     request.log = request.log.child({ tenantId: scim.tenantId });
     // Per token, then per tenant (a request the token's bucket refuses costs the tenant nothing), so one
