@@ -55,21 +55,29 @@ const BARE = `require('node:http').createServer((q,s)=>{s.writeHead(200,{'conten
 
 type Store = 'sqlite' | 'postgres';
 
+/** A bad option ends the bench before it starts anything, with the reason and no stack. */
+function usage(message: string): never {
+  process.stderr.write(`npm run bench: ${message}\n`);
+  process.exit(2);
+}
+
 function storesOf(value: string | undefined): Store[] {
   if (value === 'both') return ['sqlite', 'postgres'];
   if (value === 'sqlite' || value === 'postgres') return [value];
-  throw new Error(`--store must be sqlite, postgres or both (got ${value})`);
+  usage(`--store must be sqlite, postgres or both (got ${value})`);
 }
 
 function positive(name: string, value: string | undefined): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number ≥ 1 (got ${value})`);
+  if (!Number.isInteger(n) || n < 1) usage(`--${name} must be a whole number ≥ 1 (got ${value})`);
   return n;
 }
 
 const users = positive('users', args.users);
 const concurrency = positive('concurrency', args.concurrency);
 const maxSeconds = Number(args.seconds);
+if (!(maxSeconds > 0)) usage(`--seconds must be a number > 0 (got ${args.seconds})`);
+const stores = storesOf(args.store);
 const processCount = positive('processes', args.processes);
 const wanted = new Set(
   (args.only ?? 'get,lookup,post,patch,paging,members,group,sync,signin,token-code,token-refresh').split(','),
@@ -427,7 +435,6 @@ async function storePass(store: Store): Promise<PassReport> {
 }
 
 async function main(): Promise<void> {
-  const stores = storesOf(args.store);
   const passes: PassReport[] = [];
   for (const store of stores) passes.push(await storePass(store));
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;

@@ -28,6 +28,7 @@ describe('bench targets', () => {
 
   it('prints only what ran, and keeps the SQLite-only targets off PostgreSQL', () => {
     expect(targetsOf([pass('sqlite')])).toEqual([]);
+    expect(targetsOf([pass('sqlite', { scaling: [{ name: WORKLOAD.get, processes: 2, ratio: 0.5 }] })])).toEqual([]);
     const pg = pass('postgres', {
       workloads: { [WORKLOAD.get]: { opsPerSec: 9000 }, [WORKLOAD.post]: { opsPerSec: 100 } },
       membership: [{ op: 'Add', p50ms: 50, lastOverFirst: 1.1 }],
