@@ -27,21 +27,34 @@ function percentile(sorted: Float64Array, p: number): number {
 /**
  * Runs `next(i)` requests with `concurrency` workers until `maxOps` requests or `maxSeconds` elapse, whichever
  * first. `expect` decides which statuses count as success.
+ *
+ * Several origins (Roster processes on one store) are shared out by connection: worker k keeps one keep-alive
+ * connection to origin k mod N, as an L4 balancer pins an IdP's connection to one backend. Per-request round-robin
+ * would make every worker wait on the slowest process in turn; this way each process gets the same closed-loop
+ * workers and the sum measures what the processes serve together.
  */
 export async function runLoad(
-  origin: string,
+  origin: string | readonly string[],
   name: string,
   next: (i: number) => RequestSpec,
   options: { concurrency: number; maxOps: number; maxSeconds: number; expect: (status: number) => boolean },
 ): Promise<LoadResult> {
-  const pool = new Pool(origin, { connections: options.concurrency, pipelining: 1 });
+  const origins = typeof origin === 'string' ? [origin] : origin;
+  const pools = origins.map(
+    (o, k) =>
+      new Pool(o, {
+        connections: Math.max(1, Math.ceil((options.concurrency - k) / origins.length)),
+        pipelining: 1,
+      }),
+  );
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   let issued = 0;
   let errors = 0;
   const started = performance.now();
   const deadline = started + options.maxSeconds * 1000;
-  const worker = async () => {
+  const worker = async (k: number) => {
+    const pool = pools[k % pools.length]!;
     while (issued < options.maxOps && performance.now() < deadline) {
       const spec = next(issued++);
       const t0 = performance.now();
@@ -62,9 +75,9 @@ export async function runLoad(
       latencies.push(performance.now() - t0);
     }
   };
-  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  await Promise.all(Array.from({ length: options.concurrency }, (_, k) => worker(k)));
   const seconds = (performance.now() - started) / 1000;
-  await pool.close();
+  await Promise.all(pools.map((p) => p.close()));
   const sorted = Float64Array.from(latencies).sort();
   return {
     name,

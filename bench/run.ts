@@ -1,21 +1,30 @@
-// `npm run bench`: Roster's SCIM throughput on a fresh store next to a bare node:http ceiling, loopback only.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// `npm run bench`: Roster's SCIM throughput on a fresh store next to a bare node:http ceiling, loopback only; on
+// SQLite, PostgreSQL or both in one invocation, with one or several Roster processes, and issue 14's targets judged
+// from the figures of the same run.
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
-import { freePort, waitFor } from '../test/support/free-port.ts';
-import { startPostgres } from '../test/support/postgres-server.ts';
-import { type LoadResult, type RequestSpec, runLoad, runTasks } from './load.ts';
+import { type PostgresServer, startPostgres } from '../test/support/postgres-server.ts';
+import { freeOrigins, startBare, startRosters, stopChildren } from './children.ts';
+import { entraInitialSync } from './entra-sync.ts';
+import { type LoadResult, type RequestSpec, runLoad } from './load.ts';
 import { createEntraGroup, membershipPass } from './membership.ts';
+import { postgresCpuSeconds, residentMemory, summedCpuSeconds } from './proc.ts';
+import { type PassReport, passFigures, printReport, reportJson } from './report.ts';
 import { benchUser, seed } from './seed.ts';
-import { prepareSignin, runSigninBench, type SigninApp, type SigninResult } from './signin.ts';
+import { prepareSignin, runSigninBench, type SigninApp } from './signin.ts';
+import { targetsOf, WORKLOAD } from './targets.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({
   options: {
+    // sqlite, postgres, or both (the SQLite pass, then the PostgreSQL pass, compared workload by workload).
     store: { type: 'string', default: 'sqlite' },
+    // Roster processes on the store. With more than one, get/lookup/post/patch run against one process and then
+    // against all of them, and the scaling is reported with the CPU split between Roster and PostgreSQL.
+    processes: { type: 'string', default: '1' },
     users: { type: 'string', default: '10000' },
     concurrency: { type: 'string', default: '16' },
     seconds: { type: 'string', default: '5' },
@@ -33,7 +42,7 @@ const { values: args } = parseArgs({
     people: { type: 'string', default: '200' },
     'signin-rows': { type: 'string', default: '0' },
     'purge-rows': { type: 'string', default: '0' },
-    // Writes a V8 CPU profile of the Roster process into this directory (open it in Chrome DevTools).
+    // Writes a V8 CPU profile of each Roster process into this directory (open it in Chrome DevTools).
     profile: { type: 'string' },
   },
 });
@@ -44,234 +53,102 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 const BARE_FASTIFY = `const f=require('fastify')({logger:false});f.get('/',async(q,r)=>r.type('application/scim+json').send('{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":1,"Resources":[{"id":"x"}]}'));f.listen({port:+process.env.PORT,host:'127.0.0.1'})`;
 const BARE = `require('node:http').createServer((q,s)=>{s.writeHead(200,{'content-type':'application/scim+json'});s.end('{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":1,"Resources":[{"id":"x"}]}')}).listen(+process.env.PORT,'127.0.0.1')`;
 
-/** The Roster process's resident memory now and at its peak (Linux /proc), in MB. */
-function residentMemory(pid: number | undefined): { rssMb: number; peakMb: number } | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
-    return { rssMb: Math.round(kb('VmRSS') / 1024), peakMb: Math.round(kb('VmHWM') / 1024) };
-  } catch {
-    return undefined;
-  }
+type Store = 'sqlite' | 'postgres';
+
+/** A bad option ends the bench before it starts anything, with the reason and no stack. */
+function usage(message: string): never {
+  process.stderr.write(`npm run bench: ${message}\n`);
+  process.exit(2);
 }
 
-/** CPU seconds (user + system) a process has used so far (Linux /proc; clock ticks of 10 ms). */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
+function storesOf(value: string | undefined): Store[] {
+  if (value === 'both') return ['sqlite', 'postgres'];
+  if (value === 'sqlite' || value === 'postgres') return [value];
+  usage(`--store must be sqlite, postgres or both (got ${value})`);
 }
 
-/**
- * CPU seconds the PostgreSQL server has used so far: the postmaster and every backend and worker it started (their
- * /proc entries name it as parent), so the bench can split a request's CPU between Roster and the database. A
- * backend that exits between two readings takes its share with it; the bench's pool keeps its backends.
- */
-function postgresCpuSeconds(dataDir: string | undefined): number | undefined {
-  if (dataDir === undefined) return undefined;
-  try {
-    const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    let total = cpuSeconds(postmaster) ?? 0;
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        if (Number(fields[1]) === postmaster) total += (Number(fields[11]) + Number(fields[12])) / 100;
-      } catch {
-        // the process ended while the directory was read
-      }
-    }
-    return total;
-  } catch {
-    return undefined;
-  }
+function positive(name: string, value: string | undefined): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) usage(`--${name} must be a whole number ≥ 1 (got ${value})`);
+  return n;
 }
 
-/**
- * Entra ID's initial sync as it sends it: for each user a `userName eq` lookup then a POST; for each group a
- * `displayName eq` lookup (members excluded) then a POST without members; then the members, added by PATCHes of
- * up to 100 values. Every user lands in one group. Reported as one elapsed time and the requests it took.
- */
-async function entraInitialSync(
-  origin: string,
-  base: string,
-  auth: Record<string, string>,
-  json: Record<string, string>,
-): Promise<LoadResult[]> {
-  const userCount = Number(args['sync-users']);
-  const groupCount = Math.max(1, Number(args['sync-groups']));
-  const concurrency = Number(args.concurrency);
-  log(`  Entra initial sync: ${userCount} users, ${groupCount} groups…`);
-  const userIds: string[] = new Array(userCount);
-  const groupIds: string[] = new Array(groupCount);
-  const lookup = (resource: 'Users' | 'Groups', filter: string, extra = '') => ({
-    method: 'GET' as const,
-    path: `${base}/${resource}?filter=${encodeURIComponent(filter)}${extra}`,
-    headers: auth,
-  });
-  const phases: { name: string; seconds: number; requests: number; failures: number; latencies: Float64Array }[] = [];
-  phases.push({
-    name: 'users',
-    ...(await runTasks(origin, concurrency, userCount, async (i, send) => {
-      const body = benchUser(10_000_000 + i);
-      const found = await send(lookup('Users', `userName eq "${body.userName}"`));
-      if (found.status !== 200 || !found.body.includes('"totalResults":0')) return false;
-      const created = await send({ method: 'POST', path: `${base}/Users`, body: JSON.stringify(body), headers: json });
-      if (created.status !== 201) return false;
-      userIds[i] = (JSON.parse(created.body) as { id: string }).id;
-      return true;
-    })),
-  });
-  phases.push({
-    name: 'groups',
-    ...(await runTasks(origin, concurrency, groupCount, async (i, send) => {
-      const displayName = `Sync Group ${i}`;
-      const found = await send(lookup('Groups', `displayName eq "${displayName}"`, '&excludedAttributes=members'));
-      if (found.status !== 200 || !found.body.includes('"totalResults":0')) return false;
-      const created = await send({
-        method: 'POST',
-        path: `${base}/Groups`,
-        headers: json,
-        body: JSON.stringify({
-          schemas: [
-            'urn:ietf:params:scim:schemas:core:2.0:Group',
-            'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group',
-          ],
-          displayName,
-          externalId: `sync-group-${i}`,
-          meta: { resourceType: 'Group' },
-        }),
-      });
-      if (created.status !== 201) return false;
-      groupIds[i] = (JSON.parse(created.body) as { id: string }).id;
-      return true;
-    })),
-  });
-  // User i belongs to group i mod groupCount; each group's members go in PATCHes of at most 100.
-  const batches: { group: string; members: string[] }[] = [];
-  for (let g = 0; g < groupCount; g++) {
-    const members: string[] = [];
-    for (let u = g; u < userCount; u += groupCount) if (userIds[u]) members.push(userIds[u]!);
-    for (let k = 0; k < members.length; k += 100)
-      batches.push({ group: groupIds[g]!, members: members.slice(k, k + 100) });
-  }
-  phases.push({
-    name: 'members',
-    ...(await runTasks(origin, concurrency, batches.length, async (i, send) => {
-      const b = batches[i]!;
-      const res = await send({
-        method: 'PATCH',
-        path: `${base}/Groups/${b.group}`,
-        headers: json,
-        body: JSON.stringify({
-          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
-          Operations: [{ op: 'Add', path: 'members', value: b.members.map((value) => ({ $ref: null, value })) }],
-        }),
-      });
-      return res.status === 204;
-    })),
-  });
-  const seconds = phases.reduce((a, p) => a + p.seconds, 0);
-  const requests = phases.reduce((a, p) => a + p.requests, 0);
-  const failures = phases.reduce((a, p) => a + p.failures, 0);
-  for (const p of phases) {
-    log(
-      `    ${p.name}: ${p.requests} requests in ${p.seconds.toFixed(1)} s (${(p.requests / p.seconds).toFixed(0)} req/s), failures ${p.failures}`,
-    );
-  }
-  log(`  Entra initial sync: ${requests} requests in ${seconds.toFixed(1)} s, failures ${failures}`);
-  const all = Float64Array.from(phases.flatMap((p) => [...p.latencies])).sort();
-  const at = (q: number) => all[Math.min(all.length - 1, Math.floor(all.length * q))] ?? 0;
-  return [
-    {
-      name: `Entra initial sync (${userCount} users, ${groupCount} groups)`,
-      ops: requests,
-      seconds,
-      opsPerSec: requests / seconds,
-      p50ms: at(0.5),
-      p99ms: at(0.99),
-      errors: failures,
-      statuses: {},
-    },
-  ];
-}
+const users = positive('users', args.users);
+const concurrency = positive('concurrency', args.concurrency);
+const maxSeconds = Number(args.seconds);
+if (!(maxSeconds > 0)) usage(`--seconds must be a number > 0 (got ${args.seconds})`);
+const stores = storesOf(args.store);
+const processCount = positive('processes', args.processes);
+const wanted = new Set(
+  (args.only ?? 'get,lookup,post,patch,paging,members,group,sync,signin,token-code,token-refresh').split(','),
+);
+const want = (name: string) => wanted.has(name);
+// The workloads measured against one process and then against all of them when --processes > 1.
+const SCALED = new Set(['get', 'lookup', 'post', 'patch']);
 
-async function main(): Promise<void> {
-  const users = Number(args.users);
-  const concurrency = Number(args.concurrency);
-  const maxSeconds = Number(args.seconds);
+/** What a pass still has running; an interrupted bench stops it before exiting, as a failed one does. */
+const cleanups = new Set<() => Promise<void>>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    log(`${signal}: stopping the bench's processes…`);
+    void Promise.allSettled([...cleanups].map((c) => c())).then(() => process.exit(130));
+  });
+
+/** One store's pass: seed, start Roster(s) and the bare servers, run the wanted workloads, stop everything. */
+async function storePass(store: Store): Promise<PassReport> {
   const dir = mkdtempSync(join(tmpdir(), 'roster-bench-'));
   const secretKey = generateKeyText();
-  const pg = args.store === 'postgres' ? await startPostgres() : undefined;
-  const databaseUrl = pg ? pg.url : `sqlite:${join(dir, 'roster.db')}`;
-  const location = pg
-    ? ({ kind: 'postgres', url: pg.url } as const)
-    : ({ kind: 'sqlite', path: join(dir, 'roster.db') } as const);
   const children: ChildProcess[] = [];
-  const results: LoadResult[] = [];
+  let pg: PostgresServer | undefined;
+  let cleaned: Promise<void> | undefined;
+  const cleanup = () => {
+    cleaned ??= (async () => {
+      await stopChildren(children);
+      pg?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    })();
+    return cleaned;
+  };
+  cleanups.add(cleanup);
   try {
-    log(`seeding ${users} users on ${args.store}…`);
+    if (store === 'postgres') pg = await startPostgres();
+    const location = pg
+      ? ({ kind: 'postgres', url: pg.url } as const)
+      : ({ kind: 'sqlite', path: join(dir, 'roster.db') } as const);
+    const databaseUrl = pg ? pg.url : `sqlite:${location.path}`;
+    log(`seeding ${users} users on ${store}…`);
     const seeded = await seed(location, parseKeyring(secretKey), users, log);
-
-    const port = await freePort();
-    const wanted = new Set(
-      (args.only ?? 'get,lookup,post,patch,paging,members,group,sync,signin,token-code,token-refresh').split(','),
-    );
-    const want = (name: string) => wanted.has(name);
-    const signinWanted = ['signin', 'token-code', 'token-refresh'].some(want);
     const purgeRows = Number(args['purge-rows']);
+    const signinWanted = ['signin', 'token-code', 'token-refresh'].some(want);
+    const rosterEnv = (origin: string) => ({
+      DATABASE_URL: databaseUrl,
+      ROSTER_SECRET_KEY: secretKey,
+      ROSTER_BOOTSTRAP_TOKEN: 'bench-operator-token-0123456789abcdefghij',
+      LOG_LEVEL: 'warn',
+      // The bench measures throughput, not throttling.
+      ROSTER_SCIM_RATE_TENANT: '1000000',
+      ROSTER_SCIM_BURST_TENANT: '1000000',
+      ROSTER_SCIM_RATE_TOKEN: '1000000',
+      ROSTER_SCIM_BURST_TOKEN: '1000000',
+      ROSTER_PUBLIC_URL: origin,
+      ROSTER_SIGNIN_RATE_ADDRESS: '1000000',
+      ROSTER_SIGNIN_BURST_ADDRESS: '1000000',
+      ROSTER_SIGNIN_RATE_TENANT: '1000000',
+      ROSTER_SIGNIN_BURST_TENANT: '1000000',
+      // With expired rows to purge, the purge runs every few seconds instead of hourly, so it runs under load.
+      ...(purgeRows > 0 ? { ROSTER_PURGE_INTERVAL_SECONDS: '3' } : {}),
+    });
+    const origins = await freeOrigins(processCount);
+    const origin = origins[0]!;
     let signinApp: SigninApp | undefined;
     if (signinWanted) {
-      signinApp = await prepareSignin(location, parseKeyring(secretKey), seeded.tenantId, `http://127.0.0.1:${port}`);
+      // Sign-in runs against the first process only; its public URL is the one the stand-in Entra calls back.
+      signinApp = await prepareSignin(location, parseKeyring(secretKey), seeded.tenantId, origin);
       children.push(signinApp.entra);
     }
-    const profiling = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args.profile)}`] : [];
-    const roster = spawn(
-      process.execPath,
-      [...profiling, '--import', import.meta.resolve('tsx'), join(ROOT, 'src/main.ts')],
-      {
-        env: {
-          ...process.env,
-          PORT: String(port),
-          DATABASE_URL: databaseUrl,
-          ROSTER_SECRET_KEY: secretKey,
-          ROSTER_BOOTSTRAP_TOKEN: 'bench-operator-token-0123456789abcdefghij',
-          LOG_LEVEL: 'warn',
-          // The bench measures throughput, not throttling.
-          ROSTER_SCIM_RATE_TENANT: '1000000',
-          ROSTER_SCIM_BURST_TENANT: '1000000',
-          ROSTER_SCIM_RATE_TOKEN: '1000000',
-          ROSTER_SCIM_BURST_TOKEN: '1000000',
-          ROSTER_PUBLIC_URL: `http://127.0.0.1:${port}`,
-          ROSTER_SIGNIN_RATE_ADDRESS: '1000000',
-          ROSTER_SIGNIN_BURST_ADDRESS: '1000000',
-          ROSTER_SIGNIN_RATE_TENANT: '1000000',
-          ROSTER_SIGNIN_BURST_TENANT: '1000000',
-          // With expired rows to purge, the purge runs every few seconds instead of hourly, so it runs under load.
-          ...(purgeRows > 0 ? { ROSTER_PURGE_INTERVAL_SECONDS: '3' } : {}),
-        },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    );
-    children.push(roster);
-    const barePort = await freePort();
-    const bare = spawn(process.execPath, ['-e', BARE], { env: { PORT: String(barePort) }, stdio: 'ignore' });
-    children.push(bare);
-    const fastifyPort = await freePort();
-    const bareFastify = spawn(process.execPath, ['-e', BARE_FASTIFY], {
-      cwd: ROOT,
-      env: { PORT: String(fastifyPort) },
-      stdio: 'ignore',
-    });
-    children.push(bareFastify);
-    const origin = `http://127.0.0.1:${port}`;
-    // A loaded machine can take a while to start Roster (tsx compiling it); the bench waits rather than fails.
-    await waitFor(`${origin}/healthz`, roster, 180);
-    await waitFor(`http://127.0.0.1:${barePort}/`, bare);
-    await waitFor(`http://127.0.0.1:${fastifyPort}/`, bareFastify);
+    const rosters = await startRosters(origins, rosterEnv, children, args.profile);
+    const bare = await startBare(BARE, children);
+    const bareFastify = await startBare(BARE_FASTIFY, children);
 
     const base = `/${seeded.tenantId}/api/scim/v2`;
     const auth = { authorization: `Bearer ${seeded.scimToken}` };
@@ -279,67 +156,112 @@ async function main(): Promise<void> {
     const ok = (s: number) => s >= 200 && s < 300;
     const pick = (i: number) => (i * 7919) % seeded.userIds.length;
     const opts = { concurrency, maxSeconds, maxOps: 1_000_000, expect: ok };
+    const pgData = pg ? join(pg.dir, 'data') : undefined;
+    // Roster's CPU is summed over all its processes, idle ones included, so one and N processes compare fairly.
+    const rosterCpu = () => summedCpuSeconds(rosters.processes.map((c) => c.pid));
+    const report: PassReport = {
+      store,
+      users,
+      processes: processCount,
+      results: [],
+      cpuPerOp: new Map(),
+      pgCpuPerOp: new Map(),
+      clientCpuPerOp: new Map(),
+      workloads: {},
+      paging: [],
+      membership: [],
+      scaling: [],
+      ceilingOpsPerSec: 0,
+    };
     // Server CPU per request: unlike ops/s it hardly moves when other work shares the machine, so an A/B of a
     // change in the request path can be read from it on a busy box.
-    const cpuPerOp = new Map<string, number>();
-    // PostgreSQL's CPU per Roster request (its share of the split), on that store only.
-    const pgCpuPerOp = new Map<string, number>();
-    const pgData = pg ? join(pg.dir, 'data') : undefined;
-    const clientCpuPerOp = new Map<string, number>();
-    const run = async (name: string, next: (i: number) => RequestSpec, o = opts, target = origin) => {
-      const pid = target === origin ? roster.pid : target.endsWith(`:${barePort}`) ? bare.pid : bareFastify.pid;
-      const cpu0 = cpuSeconds(pid);
-      const db0 = target === origin ? postgresCpuSeconds(pgData) : undefined;
+    const run = async (
+      name: string,
+      next: (i: number) => RequestSpec,
+      target: string | readonly string[] = origin,
+      serverCpu: () => number | undefined = rosterCpu,
+    ) => {
+      const roster = serverCpu === rosterCpu;
+      const cpu0 = serverCpu();
+      const db0 = roster ? postgresCpuSeconds(pgData) : undefined;
       const client0 = process.cpuUsage();
-      const r = await runLoad(target, name, next, o);
+      const r = await runLoad(target, name, next, opts);
       const client = process.cpuUsage(client0);
-      const cpu1 = cpuSeconds(pid);
+      const cpu1 = serverCpu();
       const db1 = db0 === undefined ? undefined : postgresCpuSeconds(pgData);
-      if (cpu0 !== undefined && cpu1 !== undefined && r.ops > 0) cpuPerOp.set(name, ((cpu1 - cpu0) / r.ops) * 1e6);
-      if (db0 !== undefined && db1 !== undefined && r.ops > 0) pgCpuPerOp.set(name, ((db1 - db0) / r.ops) * 1e6);
+      const per = (a: number | undefined, b: number | undefined) =>
+        a !== undefined && b !== undefined && r.ops > 0 ? ((b - a) / r.ops) * 1e6 : undefined;
+      const cpu = per(cpu0, cpu1);
+      const db = per(db0, db1);
+      if (cpu !== undefined) report.cpuPerOp.set(name, cpu);
+      if (db !== undefined) report.pgCpuPerOp.set(name, db);
       // The load generator shares the cores with the server: both figures together bound ops/s on this machine.
-      if (r.ops > 0) clientCpuPerOp.set(name, (client.user + client.system) / r.ops);
-      results.push(r);
+      if (r.ops > 0) report.clientCpuPerOp.set(name, (client.user + client.system) / r.ops);
+      report.results.push(r);
       log(
-        `  ${name}: ${r.opsPerSec.toFixed(0)} ops/s, p50 ${r.p50ms.toFixed(2)} ms, p99 ${r.p99ms.toFixed(2)} ms, server CPU ${cpuPerOp.get(name)?.toFixed(0) ?? '?'} µs/op${pgCpuPerOp.has(name) ? ` + PostgreSQL ${pgCpuPerOp.get(name)?.toFixed(0)} µs/op` : ''}, client CPU ${clientCpuPerOp.get(name)?.toFixed(0) ?? '?'} µs/op, errors ${r.errors}`,
+        `  ${name}: ${r.opsPerSec.toFixed(0)} ops/s, p50 ${r.p50ms.toFixed(2)} ms, p99 ${r.p99ms.toFixed(2)} ms, server CPU ${cpu?.toFixed(0) ?? '?'} µs/op${db !== undefined ? ` + PostgreSQL ${db.toFixed(0)} µs/op` : ''}, client CPU ${report.clientCpuPerOp.get(name)?.toFixed(0) ?? '?'} µs/op, errors ${r.errors}`,
       );
       return r;
     };
+    const split = (name: string, r: LoadResult) => ({
+      opsPerSec: r.opsPerSec,
+      rosterCpuMicros: report.cpuPerOp.get(name),
+      postgresCpuMicros: report.pgCpuPerOp.get(name),
+      clientCpuMicros: report.clientCpuPerOp.get(name),
+    });
+    /** A Roster workload: one process, then (with --processes > 1, for the scaled ones) all of them at once. */
+    const workload = async (key: string, name: string, next: (i: number) => RequestSpec) => {
+      const one = await run(name, next);
+      report.workloads[name] = { opsPerSec: one.opsPerSec, rosterCpuMicros: report.cpuPerOp.get(name) };
+      if (processCount === 1 || !SCALED.has(key)) return;
+      const manyName = `${name} × ${processCount} processes`;
+      const many = await run(manyName, next, rosters.origins);
+      report.scaling.push({
+        name,
+        processes: processCount,
+        ratio: many.opsPerSec / one.opsPerSec,
+        one: split(name, one),
+        many: split(manyName, many),
+      });
+    };
 
-    log('running workloads…');
+    log(`running workloads on ${store}…`);
     const ceiling = await run(
       'bare node:http (ceiling)',
       () => ({ method: 'GET', path: '/' }),
-      opts,
-      `http://127.0.0.1:${barePort}`,
+      bare.origin,
+      () => summedCpuSeconds([bare.child.pid]),
     );
+    report.ceilingOpsPerSec = ceiling.opsPerSec;
     await run(
       'bare Fastify, same JSON (framework floor)',
       () => ({ method: 'GET', path: '/' }),
-      opts,
-      `http://127.0.0.1:${fastifyPort}`,
+      bareFastify.origin,
+      () => summedCpuSeconds([bareFastify.child.pid]),
     );
     if (want('get'))
-      await run('GET /Users/{id}', (i) => ({
+      await workload('get', WORKLOAD.get, (i) => ({
         method: 'GET',
         path: `${base}/Users/${seeded.userIds[pick(i)]}`,
         headers: auth,
       }));
     if (want('lookup'))
-      await run('GET /Users?filter=userName eq', (i) => ({
+      await workload('lookup', WORKLOAD.lookup, (i) => ({
         method: 'GET',
         path: `${base}/Users?filter=${encodeURIComponent(`userName eq "${seeded.userNames[pick(i)]}"`)}`,
         headers: auth,
       }));
+    // Every POST creates a user no run has created before, across the one- and the N-process runs.
+    let created = 0;
     if (want('post'))
-      await run('POST /Users', (i) => ({
+      await workload('post', WORKLOAD.post, () => ({
         method: 'POST',
         path: `${base}/Users`,
-        body: JSON.stringify(benchUser(users + i)),
+        body: JSON.stringify(benchUser(users + created++)),
         headers: json,
       }));
     if (want('patch'))
-      await run('PATCH /Users/{id} (Entra Replace)', (i) => ({
+      await workload('patch', WORKLOAD.patch, (i) => ({
         method: 'PATCH',
         path: `${base}/Users/${seeded.userIds[pick(i)]}`,
         body: JSON.stringify({
@@ -349,19 +271,22 @@ async function main(): Promise<void> {
         headers: json,
       }));
 
-    // Paging through every user, sequentially, as an IdP import does.
-    for (const mode of want('paging') ? (['index', 'cursor'] as const) : []) {
+    // Paging through every user, sequentially, as an IdP import does: Okta's exact request (`startIndex` and
+    // `count=100`, nothing else) and the same pages by cursor (RFC 9865), which no IdP sends yet.
+    const pageAll = async (mode: 'index' | 'cursor') => {
       const t0 = performance.now();
+      const cpu0 = rosterCpu();
+      const db0 = postgresCpuSeconds(pgData);
       let seen = 0;
+      let pages = 0;
       let cursor = '';
       for (let start = 1; ; start += 100) {
         const q = mode === 'index' ? `startIndex=${start}&count=100` : `count=100&cursor=${cursor}`;
-        const page = (await (
-          await fetch(`${origin}${base}/Users?${q}&excludedAttributes=groups`, { headers: auth })
-        ).json()) as {
+        const page = (await (await fetch(`${origin}${base}/Users?${q}`, { headers: auth })).json()) as {
           Resources: unknown[];
           nextCursor?: string;
         };
+        pages++;
         seen += page.Resources.length;
         if (mode === 'cursor') {
           if (!page.nextCursor) break;
@@ -369,30 +294,50 @@ async function main(): Promise<void> {
         } else if (page.Resources.length < 100) break;
       }
       const seconds = (performance.now() - t0) / 1000;
-      log(`  page through ${seen} users (${mode}, count=100): ${seconds.toFixed(2)} s`);
-      results.push({
-        name: `page all users (${mode})`,
+      const cpu1 = rosterCpu();
+      const db1 = db0 === undefined ? undefined : postgresCpuSeconds(pgData);
+      const name = `page all users (${mode})`;
+      const msPerPage = (seconds * 1000) / pages;
+      // CPU per page (the row's ops/s counts users).
+      if (cpu0 !== undefined && cpu1 !== undefined) report.cpuPerOp.set(name, ((cpu1 - cpu0) / pages) * 1e6);
+      if (db0 !== undefined && db1 !== undefined) report.pgCpuPerOp.set(name, ((db1 - db0) / pages) * 1e6);
+      log(
+        `  page through ${seen} users (${mode}, count=100): ${seconds.toFixed(2)} s, ${pages} pages, ${msPerPage.toFixed(1)} ms a page`,
+      );
+      report.paging.push({ mode, pages, msPerPage });
+      // Compared across stores as pages a second, with Roster's CPU per page.
+      report.workloads[name] = { opsPerSec: pages / seconds, rosterCpuMicros: report.cpuPerOp.get(name) };
+      report.results.push({
+        name,
         ops: seen,
         seconds,
         opsPerSec: seen / seconds,
         p50ms: 0,
         p99ms: 0,
         errors: seen >= users ? 0 : 1,
-        statuses: {},
+        statuses: { pages, msPerPage },
       });
-    }
+    };
+    if (want('paging')) for (const mode of ['index', 'cursor'] as const) await pageAll(mode);
 
     // Group membership as Entra sends it (no query string): 100-member Add PATCHes into one group, then (after the
     // group reads below, which need the big group) the same members removed in 100-member Remove PATCHes.
     const memberIds = want('members') ? seeded.userIds.slice(0, Math.min(seeded.userIds.length, 100_000)) : [];
     const batches = Math.floor(memberIds.length / 100);
     const group = { id: await createEntraGroup(origin, base, json, 'Everyone') };
-    const rosterCpu = () => cpuSeconds(roster.pid);
     const entra = { query: '', label: "(Entra's request)", expected: 204, cpuSeconds: rosterCpu };
     const pass = async (groupId: string, op: 'Add' | 'Remove', how: typeof entra) => {
       const p = await membershipPass(origin, base, json, groupId, memberIds, op, how);
       log(p.line);
-      results.push(p.result);
+      report.results.push(p.result);
+      // One PATCH at a time: batches a second is its throughput, compared across stores like the others.
+      if (p.result.seconds > 0) report.workloads[p.result.name] = { opsPerSec: p.result.ops / p.result.seconds };
+      if (how === entra)
+        report.membership.push({
+          op,
+          p50ms: p.result.p50ms,
+          lastOverFirst: p.result.statuses.lastOverFirst ?? 0,
+        });
     };
     if (batches > 0) await pass(group.id, 'Add', entra);
 
@@ -409,12 +354,12 @@ async function main(): Promise<void> {
           }),
         })
       ).json()) as { id: string };
-      await run('GET /Groups/{id}?excludedAttributes=members (10 members)', () => ({
+      await workload('group', 'GET /Groups/{id}?excludedAttributes=members (10 members)', () => ({
         method: 'GET',
         path: `${base}/Groups/${small.id}?excludedAttributes=members`,
         headers: auth,
       }));
-      await run(`GET /Groups/{id}?excludedAttributes=members (${batches * 100} members)`, () => ({
+      await workload('group', `GET /Groups/{id}?excludedAttributes=members (${batches * 100} members)`, () => ({
         method: 'GET',
         path: `${base}/Groups/${group.id}?excludedAttributes=members`,
         headers: auth,
@@ -435,11 +380,25 @@ async function main(): Promise<void> {
       await pass(other, 'Remove', variant);
     }
 
-    if (want('sync')) results.push(...(await entraInitialSync(origin, base, auth, json)));
+    if (want('sync')) {
+      const cpu0 = rosterCpu();
+      const sync = await entraInitialSync(origin, base, auth, json, {
+        users: Number(args['sync-users']),
+        groups: Number(args['sync-groups']),
+        concurrency,
+        log,
+      });
+      const cpu1 = rosterCpu();
+      for (const r of sync) {
+        const cpu = cpu0 !== undefined && cpu1 !== undefined && r.ops > 0 ? ((cpu1 - cpu0) / r.ops) * 1e6 : undefined;
+        if (cpu !== undefined) report.cpuPerOp.set(r.name, cpu);
+        report.workloads[r.name] = { opsPerSec: r.opsPerSec, rosterCpuMicros: cpu };
+        report.results.push(r);
+      }
+    }
 
-    let signin: { signMicros: number; results: SigninResult[] } | undefined;
     if (signinApp) {
-      signin = await runSigninBench({
+      const signin = await runSigninBench({
         origin,
         tenantId: seeded.tenantId,
         app: signinApp,
@@ -451,73 +410,40 @@ async function main(): Promise<void> {
         storedRows: Number(args['signin-rows']),
         purgeRows,
         wanted: want,
-        rosterCpu: () => cpuSeconds(roster.pid),
-        entraCpu: () => cpuSeconds(signinApp?.entra.pid),
+        rosterCpu: () => summedCpuSeconds([rosters.processes[0]!.pid]),
+        entraCpu: () => summedCpuSeconds([signinApp?.entra.pid]),
         log,
       });
-      results.push(...signin.results);
+      report.signin = { signMicros: signin.signMicros, signinRows: Number(args['signin-rows']), purgeRows };
+      report.results.push(...signin.results);
+      for (const r of signin.results)
+        report.workloads[r.name] = { opsPerSec: r.opsPerSec, rosterCpuMicros: r.rosterCpuMicros };
+      report.refreshVsSigning = signin.results.find((r) => r.name === WORKLOAD.refresh)?.vsSigning;
     }
 
-    const rss = residentMemory(roster.pid);
-    if (rss) log(`  Roster RSS now ${rss.rssMb} MB, peak ${rss.peakMb} MB`);
-
-    const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
-    const vsSigning = (r: LoadResult) => (r as Partial<SigninResult>).vsSigning;
-    const rows = results.map((r) => ({
-      workload: r.name,
-      'ops/s': Math.round(r.opsPerSec),
-      'p50 ms': Number(r.p50ms.toFixed(2)),
-      'p99 ms': Number(r.p99ms.toFixed(2)),
-      'total s': /^(page|Entra)/.test(r.name) ? Number(r.seconds.toFixed(2)) : '',
-      'vs ceiling':
-        vsSigning(r) !== undefined
-          ? `${vsSigning(r)!.toFixed(1)}× signing`
-          : r.opsPerSec > 0
-            ? `${((r.opsPerSec / ceiling.opsPerSec) * 100).toFixed(0)} %`
-            : '',
-      'server CPU µs/op': cpuPerOp.has(r.name)
-        ? Math.round(cpuPerOp.get(r.name)!)
-        : ((r as Partial<SigninResult>).rosterCpuMicros?.toFixed(0) ?? ''),
-      ...(pg ? { 'PostgreSQL CPU µs/op': pgCpuPerOp.has(r.name) ? Math.round(pgCpuPerOp.get(r.name)!) : '' } : {}),
-      'client CPU µs/op': clientCpuPerOp.has(r.name) ? Math.round(clientCpuPerOp.get(r.name)!) : '',
-      errors: r.errors,
-    }));
-    console.log(
-      `\nRoster bench — store ${args.store}, ${users} users, concurrency ${concurrency}, ${maxSeconds} s per workload\n${machine}`,
-    );
-    console.table(rows);
-    if (signin)
-      console.log(
-        `Sign-in rows: "vs ceiling" is Roster CPU per op over the jose RS256 signatures Roster must make for it, measured in this run just before each workload (first: ${signin.signMicros.toFixed(0)} µs; see the JSON) (target: refresh grant ≤ 3×).`,
-      );
-    if (rss) console.log(`Roster RSS at the end: ${rss.rssMb} MB (peak ${rss.peakMb} MB)`);
-    if (args.json)
-      writeFileSync(
-        args.json,
-        JSON.stringify(
-          {
-            store: args.store,
-            users,
-            concurrency,
-            machine,
-            rss,
-            results,
-            cpuMicrosPerOp: Object.fromEntries(cpuPerOp),
-            ...(pg ? { postgresCpuMicrosPerOp: Object.fromEntries(pgCpuPerOp) } : {}),
-            clientCpuMicrosPerOp: Object.fromEntries(clientCpuPerOp),
-            ...(signin
-              ? { rs256SignMicros: signin.signMicros, signinRows: Number(args['signin-rows']), purgeRows }
-              : {}),
-          },
-          null,
-          2,
-        ),
-      );
+    const memory = rosters.processes.map((c) => residentMemory(c.pid));
+    if (memory.every((m) => m !== undefined)) {
+      report.rss = {
+        rssMb: memory.reduce((a, m) => a + m!.rssMb, 0),
+        peakMb: Math.max(...memory.map((m) => m!.peakMb)),
+      };
+      log(`  Roster RSS now ${report.rss.rssMb} MB (all processes), peak ${report.rss.peakMb} MB (largest process)`);
+    }
+    return report;
   } finally {
-    for (const c of children) c.kill('SIGTERM');
-    pg?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await cleanup();
+    cleanups.delete(cleanup);
   }
+}
+
+async function main(): Promise<void> {
+  const passes: PassReport[] = [];
+  for (const store of stores) passes.push(await storePass(store));
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  const targets = targetsOf(passes.map(passFigures));
+  const settings = { users, concurrency, seconds: maxSeconds, processes: processCount, machine };
+  printReport(passes, targets, settings);
+  if (args.json) writeFileSync(args.json, JSON.stringify(reportJson(passes, targets, settings), null, 2));
 }
 
 main().catch((error: unknown) => {

@@ -1,0 +1,64 @@
+// The bench's child processes: Roster (one or several on one store) and the bare servers, all stopped at the end.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { freePort, waitFor } from '../test/support/free-port.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+/** `count` loopback origins on ports free right now, for servers about to start. */
+export async function freeOrigins(count: number): Promise<string[]> {
+  const origins: string[] = [];
+  for (let i = 0; i < count; i++) origins.push(`http://127.0.0.1:${await freePort()}`);
+  return origins;
+}
+
+/** Starts one Roster process per origin, all on one store; each is added to `children` as soon as it is spawned. */
+export async function startRosters(
+  origins: readonly string[],
+  env: (origin: string) => Record<string, string>,
+  children: ChildProcess[],
+  profileDir?: string,
+): Promise<{ origins: readonly string[]; processes: ChildProcess[] }> {
+  const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : [];
+  const started: { origin: string; child: ChildProcess }[] = [];
+  for (const origin of origins) {
+    const port = new URL(origin).port;
+    const child = spawn(
+      process.execPath,
+      [...profiling, '--import', import.meta.resolve('tsx'), join(ROOT, 'src/main.ts')],
+      { env: { ...process.env, ...env(origin), PORT: port }, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    children.push(child);
+    started.push({ origin, child });
+  }
+  // A loaded machine can take a while to start Roster (tsx compiling it); the bench waits rather than fails.
+  for (const { origin, child } of started) await waitFor(`${origin}/healthz`, child, 180);
+  return { origins, processes: started.map((s) => s.child) };
+}
+
+/** A one-line node:http or Fastify server on a free port, started and answering. */
+export async function startBare(
+  script: string,
+  children: ChildProcess[],
+): Promise<{ origin: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['-e', script], { cwd: ROOT, env: { PORT: String(port) }, stdio: 'ignore' });
+  children.push(child);
+  const origin = `http://127.0.0.1:${port}`;
+  await waitFor(`${origin}/`, child);
+  return { origin, child };
+}
+
+/** SIGTERM to each child, then SIGKILL to any still running after `graceMs`; resolves once all have exited. */
+export async function stopChildren(children: readonly ChildProcess[], graceMs = 10_000): Promise<void> {
+  await Promise.all(
+    children.map(async (child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    }),
+  );
+}
