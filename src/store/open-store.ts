@@ -166,7 +166,7 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
       fixedQueries(handle, location.kind, undefined),
     );
   // Outside a transaction, sign-in reads what SCIM reads through: fixed queries, on SQLite's read connection.
-  const signinRepositories = createSigninRepositories(db, scim, reads);
+  const signinRepositories = createSigninRepositories(db, scim, reads, fixedQueries(db, location.kind, undefined));
   const signin: SigninStore = {
     ...signinRepositories,
     // SQLite: the OpenID Provider's writes (a token issued, a code consumed, a grant revoked) that arrive together

@@ -29,12 +29,23 @@ function present(row: PayloadRow | undefined): Record<string, unknown> | undefin
 type RowKey = { tenantId: string; model: string; id: string };
 type Lookup = 'id' | 'uid' | 'user_code';
 
-export function createPayloadRepository(db: Kysely<Database>, q: FixedQueries): OidcPayloadRepository {
+/**
+ * What oidc-provider finds, then consumes: single-use. Their reads stay on the writer (`onWriter`), where a read
+ * waits for a group commit in progress, so a second use sees a consume being committed, as before ADR 0049.
+ */
+const SINGLE_USE = new Set(['AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+
+/** `q` reads (on SQLite, the read connection outside a transaction) and writes; `onWriter` reads single-use rows. */
+export function createPayloadRepository(
+  db: Kysely<Database>,
+  q: FixedQueries,
+  onWriter: FixedQueries = q,
+): OidcPayloadRepository {
   const sessions = createSubjectSessions(db);
   /** One row by its key, its uid or its user code: each an index search (test/contract/signin-payloads.test.ts). */
   const findBy = async (column: Lookup, tenantId: string, model: string, value: string) => {
     const key = { tenantId, model, value };
-    const row = await q.first<PayloadRow, typeof key>(
+    const row = await (SINGLE_USE.has(model) ? onWriter : q).first<PayloadRow, typeof key>(
       `oidc_payloads.findBy.${column}`,
       (p) =>
         db

@@ -23,18 +23,20 @@ function toClient(row: OidcClientsTable): OidcClientRecord {
 
 /**
  * `q` runs the statements every token request makes (app, signing keys, payloads) as fixed queries, compiled once
- * per dialect; outside a transaction on SQLite it reads on the read connection (ADR 0049).
+ * per dialect; outside a transaction on SQLite it reads on the read connection (ADR 0049), except single-use
+ * payloads (codes, refresh tokens), read through `onWriter`.
  */
 export function createSigninRepositories(
   db: Kysely<Database>,
   scim: ScimRepositories,
   q: FixedQueries,
+  onWriter: FixedQueries = q,
 ): SigninRepositories {
   return {
     scim,
     operatorClients: createOperatorClientRepository(db, q),
     operatorAudit: createOperatorAuditRepository(db),
-    payloads: createPayloadRepository(db, q),
+    payloads: createPayloadRepository(db, q, onWriter),
     clients: {
       async insert(c) {
         await db
