@@ -10,7 +10,7 @@ import type { Store } from '../core/ports.ts';
 import type { RateLimitStore } from '../core/ratelimit/shared-buckets.ts';
 import type { ScimRepositories, ScimStore } from '../core/scim/ports.ts';
 import type { SetupStore } from '../core/setup/ports.ts';
-import type { OidcPayloadRepository, SigninRepositories, SigninStore } from '../core/signin/ports.ts';
+import type { OidcPayloadRepository, SigninStore } from '../core/signin/ports.ts';
 import type { WebhookStore } from '../core/webhooks/ports.ts';
 import { createConsoleSessionRepository } from './console-sessions.ts';
 import { createCredentialStore } from './credentials.ts';
@@ -27,6 +27,7 @@ import { createRepositories, type DialectTraits } from './repositories.ts';
 import type { Database } from './schema.ts';
 import { createScimRepositories } from './scim/scim-repositories.ts';
 import { createSetupStore } from './setup.ts';
+import { createPayloadRepository } from './signin/payloads.ts';
 import { createSigninRepositories } from './signin/signin-repositories.ts';
 import { isSqliteUnavailable, isSqliteUniqueViolation, openSqlite, openSqliteReader } from './sqlite.ts';
 import { createWebhookStore } from './webhooks.ts';
@@ -83,16 +84,16 @@ export interface StoreOptions {
 interface BatchContext {
   readonly handle: Kysely<Database>;
   readonly scim: ScimRepositories;
+  /** The OP's payload writes on the batch's connection (ADR 0049: made once per batch, not once per write). */
+  readonly payloads: OidcPayloadRepository;
 }
 
 /** The payload repository with its single-statement writes run through the group commit. */
 function groupCommitted(
   payloads: OidcPayloadRepository,
   committer: GroupCommitter<BatchContext>,
-  on: (handle: Kysely<Database>) => SigninRepositories,
 ): OidcPayloadRepository {
-  const via = <T>(write: (p: OidcPayloadRepository) => Promise<T>) =>
-    committer.run((batch) => write(on(batch.handle).payloads));
+  const via = <T>(write: (p: OidcPayloadRepository) => Promise<T>) => committer.run((batch) => write(batch.payloads));
   return {
     ...payloads,
     upsert: (...a) => via((p) => p.upsert(...a)),
@@ -137,12 +138,17 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
     location.kind === 'sqlite'
       ? new GroupCommitter<BatchContext>(db, (conn) => {
           let scim: ScimRepositories | undefined;
+          let payloads: OidcPayloadRepository | undefined;
           return {
             handle: conn,
             get scim() {
               // Made on first use: a batch of sign-in writes alone needs none.
               scim ??= createScimRepositories(conn, scimDialect);
               return scim;
+            },
+            get payloads() {
+              payloads ??= createPayloadRepository(conn, fixedQueries(conn, location.kind, undefined));
+              return payloads;
             },
           };
         })
@@ -154,15 +160,18 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
       : (work) => db.transaction().execute((trx) => work(createScimRepositories(trx, scimDialect))),
   };
   const signinIn = (handle: Kysely<Database>) =>
-    createSigninRepositories(handle, createScimRepositories(handle, scimDialect));
-  const signinRepositories = signinIn(db);
+    createSigninRepositories(
+      handle,
+      createScimRepositories(handle, scimDialect),
+      fixedQueries(handle, location.kind, undefined),
+    );
+  // Outside a transaction, sign-in reads what SCIM reads through: fixed queries, on SQLite's read connection.
+  const signinRepositories = createSigninRepositories(db, scim, reads, fixedQueries(db, location.kind, undefined));
   const signin: SigninStore = {
     ...signinRepositories,
     // SQLite: the OpenID Provider's writes (a token issued, a code consumed, a grant revoked) that arrive together
     // share one commit, as SCIM writes do — one fsync for a burst of token requests instead of one each (ADR 0027).
-    payloads: committer
-      ? groupCommitted(signinRepositories.payloads, committer, signinIn)
-      : signinRepositories.payloads,
+    payloads: committer ? groupCommitted(signinRepositories.payloads, committer) : signinRepositories.payloads,
     transaction: (work) => db.transaction().execute((trx) => work(signinIn(trx))),
   };
   return {

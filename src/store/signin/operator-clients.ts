@@ -5,6 +5,7 @@ import type {
   OperatorClientRecord,
   OperatorClientRepository,
 } from '../../core/signin/ports.ts';
+import type { FixedQueries } from '../fixed-queries.ts';
 import type { Database, JsonColumn, OperatorOidcClientsTable } from '../schema.ts';
 
 const json = (value: JsonColumn): Record<string, unknown> =>
@@ -20,7 +21,7 @@ function toClient(row: OperatorOidcClientsTable): OperatorClientRecord {
   };
 }
 
-export function createOperatorClientRepository(db: Kysely<Database>): OperatorClientRepository {
+export function createOperatorClientRepository(db: Kysely<Database>, q: FixedQueries): OperatorClientRepository {
   return {
     async insert(c) {
       await db
@@ -35,11 +36,13 @@ export function createOperatorClientRepository(db: Kysely<Database>): OperatorCl
         .execute();
     },
     async get(clientId) {
-      const row = await db
-        .selectFrom('operator_oidc_clients')
-        .selectAll()
-        .where('client_id', '=', clientId)
-        .executeTakeFirst();
+      // Read by a token request for an app no tenant registered (a vendor-wide one, or an unknown client_id).
+      const key = { clientId };
+      const row = await q.first<OperatorOidcClientsTable, typeof key>(
+        'operator_oidc_clients.get',
+        (p) => db.selectFrom('operator_oidc_clients').selectAll().where('client_id', '=', p('clientId')),
+        key,
+      );
       return row && toClient(row);
     },
     async list() {

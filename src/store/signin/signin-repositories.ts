@@ -2,13 +2,13 @@
 import type { Kysely } from 'kysely';
 import type { ScimRepositories } from '../../core/scim/ports.ts';
 import type { OidcClientRecord, SigninRepositories } from '../../core/signin/ports.ts';
-import type { Database, JsonColumn, OidcClientsTable } from '../schema.ts';
+import type { FixedQueries } from '../fixed-queries.ts';
+import type { Database, JsonColumn, OidcClientsTable, OidcSigningKeysTable } from '../schema.ts';
 import { createOperatorAuditRepository, createOperatorClientRepository } from './operator-clients.ts';
-import { createSubjectSessions } from './subject-sessions.ts';
+import { createPayloadRepository } from './payloads.ts';
 
 const json = (value: JsonColumn): Record<string, unknown> =>
   typeof value === 'string' ? (JSON.parse(value) as Record<string, unknown>) : value;
-const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
 function toClient(row: OidcClientsTable): OidcClientRecord {
   return {
@@ -21,99 +21,22 @@ function toClient(row: OidcClientsTable): OidcClientRecord {
   };
 }
 
-export function createSigninRepositories(db: Kysely<Database>, scim: ScimRepositories): SigninRepositories {
-  const payloadRow = (tenantId: string, model: string) =>
-    db
-      .selectFrom('oidc_payloads')
-      .select(['payload', 'consumed_at', 'expires_at'])
-      .where('tenant_id', '=', tenantId)
-      .where('model', '=', model);
-  const nowSeconds = () => Math.floor(Date.now() / 1000);
-  const sessions = createSubjectSessions(db);
-  /** Expired rows are invisible before the sweep removes them; consumption is reported the way oidc-provider reads it. */
-  const present = (row: { payload: JsonColumn; consumed_at: unknown; expires_at: unknown } | undefined) => {
-    if (!row) return undefined;
-    if (row.expires_at !== null && Number(row.expires_at) <= nowSeconds()) return undefined;
-    const payload = json(row.payload);
-    return row.consumed_at === null ? payload : { ...payload, consumed: Number(row.consumed_at) };
-  };
-
+/**
+ * `q` runs the statements every token request makes (app, signing keys, payloads) as fixed queries, compiled once
+ * per dialect; outside a transaction on SQLite it reads on the read connection (ADR 0049), except single-use
+ * payloads (codes, refresh tokens), read through `onWriter`.
+ */
+export function createSigninRepositories(
+  db: Kysely<Database>,
+  scim: ScimRepositories,
+  q: FixedQueries,
+  onWriter: FixedQueries = q,
+): SigninRepositories {
   return {
     scim,
-    operatorClients: createOperatorClientRepository(db),
+    operatorClients: createOperatorClientRepository(db, q),
     operatorAudit: createOperatorAuditRepository(db),
-    payloads: {
-      async upsert(tenantId, model, id, payload, expiresAt) {
-        const values = {
-          payload: JSON.stringify(payload),
-          grant_id: str(payload.grantId),
-          uid: str(payload.uid),
-          user_code: str(payload.userCode),
-          account_id: str(payload.accountId),
-          expires_at: expiresAt,
-          consumed_at: null,
-        };
-        await db
-          .insertInto('oidc_payloads')
-          .values({ tenant_id: tenantId, model, id, ...values })
-          .onConflict((c) => c.columns(['tenant_id', 'model', 'id']).doUpdateSet(values))
-          .execute();
-      },
-      find: async (tenantId, model, id) =>
-        present(await payloadRow(tenantId, model).where('id', '=', id).executeTakeFirst()),
-      findByUid: async (tenantId, model, uid) =>
-        present(await payloadRow(tenantId, model).where('uid', '=', uid).executeTakeFirst()),
-      findByUserCode: async (tenantId, model, userCode) =>
-        present(await payloadRow(tenantId, model).where('user_code', '=', userCode).executeTakeFirst()),
-      async consume(tenantId, model, id, at) {
-        await db
-          .updateTable('oidc_payloads')
-          .set({ consumed_at: at })
-          .where('tenant_id', '=', tenantId)
-          .where('model', '=', model)
-          .where('id', '=', id)
-          .execute();
-      },
-      async take(tenantId, model, id) {
-        const row = await db
-          .deleteFrom('oidc_payloads')
-          .where('tenant_id', '=', tenantId)
-          .where('model', '=', model)
-          .where('id', '=', id)
-          .returning(['payload', 'consumed_at', 'expires_at'])
-          .executeTakeFirst();
-        return present(row);
-      },
-      async destroy(tenantId, model, id) {
-        await db
-          .deleteFrom('oidc_payloads')
-          .where('tenant_id', '=', tenantId)
-          .where('model', '=', model)
-          .where('id', '=', id)
-          .execute();
-      },
-      async revokeByGrantId(tenantId, grantId) {
-        await db
-          .deleteFrom('oidc_payloads')
-          .where('tenant_id', '=', tenantId)
-          .where('grant_id', '=', grantId)
-          .execute();
-      },
-      revokeByAccount: (tenantId, accountId) => sessions.revoke(tenantId, accountId),
-      async purgeExpired(now, limit) {
-        // One batch, picked through the expiry index by primary key (a row-value IN both stores plan as key lookups).
-        const batch = db
-          .selectFrom('oidc_payloads')
-          .select(['tenant_id', 'model', 'id'])
-          .where('expires_at', '<=', now)
-          .limit(limit);
-        const r = await db
-          .deleteFrom('oidc_payloads')
-          .where((eb) => eb(eb.refTuple('tenant_id', 'model', 'id'), 'in', batch.$asTuple('tenant_id', 'model', 'id')))
-          .executeTakeFirst();
-        return Number(r.numDeletedRows);
-      },
-    },
+    payloads: createPayloadRepository(db, q, onWriter),
     clients: {
       async insert(c) {
         await db
@@ -129,12 +52,17 @@ export function createSigninRepositories(db: Kysely<Database>, scim: ScimReposit
           .execute();
       },
       async get(tenantId, clientId) {
-        const row = await db
-          .selectFrom('oidc_clients')
-          .selectAll()
-          .where('tenant_id', '=', tenantId)
-          .where('client_id', '=', clientId)
-          .executeTakeFirst();
+        const key = { tenantId, clientId };
+        const row = await q.first<OidcClientsTable, typeof key>(
+          'oidc_clients.get',
+          (p) =>
+            db
+              .selectFrom('oidc_clients')
+              .selectAll()
+              .where('tenant_id', '=', p('tenantId'))
+              .where('client_id', '=', p('clientId')),
+          key,
+        );
         return row && toClient(row);
       },
       async list(tenantId) {
@@ -167,13 +95,19 @@ export function createSigninRepositories(db: Kysely<Database>, scim: ScimReposit
     },
     signingKeys: {
       async list(tenantId) {
-        const rows = await db
-          .selectFrom('oidc_signing_keys')
-          .selectAll()
-          .where('tenant_id', '=', tenantId)
-          .orderBy('created_at', 'desc')
-          .orderBy('kid', 'desc')
-          .execute();
+        // Read by every protocol request (a cached OP checks its key set is still current: signingKeyVersion).
+        const key = { tenantId };
+        const rows = await q.all<OidcSigningKeysTable, typeof key>(
+          'oidc_signing_keys.list',
+          (p) =>
+            db
+              .selectFrom('oidc_signing_keys')
+              .selectAll()
+              .where('tenant_id', '=', p('tenantId'))
+              .orderBy('created_at', 'desc')
+              .orderBy('kid', 'desc'),
+          key,
+        );
         return rows.map((r) => ({
           tenantId: r.tenant_id,
           kid: r.kid,
