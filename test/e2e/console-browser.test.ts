@@ -36,7 +36,12 @@ afterAll(async () => browser?.close());
  */
 async function accessible(page: Page, kind: string): Promise<void> {
   if (kind !== 'sqlite') return;
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  // Legacy mode runs axe.run() in the page itself instead of runPartial() plus finishRun() in a blank page it opens
+  // and injects axe into again: the same rules and results for these pages, which have no frames, in half the time.
+  const result = await new AxeBuilder({ page })
+    .setLegacyMode()
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(
     bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
@@ -329,20 +334,22 @@ describe.each(STORE_KINDS)('the console in chromium (%s)', (kind) => {
     await first.close();
     t.clock.advance(2 * 60_000);
 
+    // The four refusals are one template with another sentence (src/http/console/setup-pages.ts); axe checks it
+    // once as the tenant's (a link that resolves) and once as the operator's (an unknown link).
     const cases = [
-      [spent.url, 'This setup link has already been used', '13-link-used'],
-      [expired.url, 'This setup link has expired', '14-link-expired'],
-      [revoked.url, 'This setup link was withdrawn', '15-link-revoked'],
-      [`${publicUrl}/console/setup/not-a-link`, 'This setup link is not valid', '16-link-unknown'],
+      [spent.url, 'This setup link has already been used', '13-link-used', true],
+      [expired.url, 'This setup link has expired', '14-link-expired', false],
+      [revoked.url, 'This setup link was withdrawn', '15-link-revoked', false],
+      [`${publicUrl}/console/setup/not-a-link`, 'This setup link is not valid', '16-link-unknown', true],
     ] as const;
-    for (const [url, heading, name] of cases) {
+    for (const [url, heading, name, checkAxe] of cases) {
       const context = await browser.newContext();
       const page = await context.newPage();
       await page.goto(url);
       await page.getByRole('button', { name: 'Open the console' }).click();
       await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe(heading);
       expect(await context.cookies()).toEqual([]);
-      await accessible(page, kind);
+      if (checkAxe) await accessible(page, kind);
       await shot(page, kind, name);
       await page.goto(`${publicUrl}/console`);
       expect(new URL(page.url()).pathname).toBe('/console/login');

@@ -84,7 +84,11 @@ describe.each(STORE_KINDS)('sign-in page in chromium (%s)', (kind) => {
     const first = page.getByRole('link', { name: 'Sign in with Contoso Entra ID' });
     expect(await computed(first, 'backgroundColor')).toBe('rgb(255, 213, 79)');
     expect(await computed(first, 'color')).toBe('rgb(0, 0, 0)');
-    const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    // Legacy mode: axe.run() in the page, without the blank page finishRun() opens; the page has no frames.
+    const axe = await new AxeBuilder({ page })
+      .setLegacyMode()
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+      .analyze();
     expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual(
       [],
     );

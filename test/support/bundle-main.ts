@@ -8,11 +8,12 @@ import { build } from 'esbuild';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-export async function bundleMain(name: string): Promise<{ entry: string; remove(): void }> {
+/** `source`: another entry point to bundle the same way, e.g. a CLI (src/keys-cli.ts) a test runs several times. */
+export async function bundleMain(name: string, source = 'src/main.ts'): Promise<{ entry: string; remove(): void }> {
   const dir = join(ROOT, 'node_modules/.cache', name, String(process.pid));
   const entry = join(dir, 'main.mjs');
   await build({
-    entryPoints: [join(ROOT, 'src/main.ts')],
+    entryPoints: [join(ROOT, source)],
     outfile: entry,
     bundle: true,
     packages: 'external',
