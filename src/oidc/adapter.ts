@@ -1,5 +1,5 @@
 // oidc-provider's storage adapter on Roster's store: one instance per model, bound to one tenant.
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
 import { clientSecretContext } from '../core/signin/clients.ts';
 import { operatorClientSecretContext } from '../core/signin/operator-clients.ts';
 import type { OidcClientRecord, SigninStore } from '../core/signin/ports.ts';
@@ -75,9 +75,21 @@ export function adapterFor(store: SigninStore, keyring: Keyring, tenantId: strin
       return (await store.payloads.findByUid(tenantId, this.model, uid)) as AdapterPayload | undefined;
     }
 
+    /**
+     * oidc-provider finds a code or refresh token unconsumed, then consumes it: two redemptions racing between the
+     * two calls would both pass its check. The store consumes only an unconsumed row, so the later one lands here
+     * and is answered as oidc-provider answers a replay it sees: the grant's tokens revoked, invalid_grant.
+     */
     async consume(id: string): Promise<void> {
       if (unknowable(id)) return;
-      await store.payloads.consume(tenantId, this.model, id, epoch());
+      if (await store.payloads.consume(tenantId, this.model, id, epoch())) return;
+      const raced = await store.payloads.find(tenantId, this.model, id);
+      const grantId = raced?.grantId;
+      if (typeof grantId === 'string') {
+        await store.payloads.revokeByGrantId(tenantId, grantId);
+        await store.payloads.destroy(tenantId, 'Grant', grantId);
+      }
+      throw new errors.InvalidGrant(`${this.model === 'RefreshToken' ? 'refresh token' : 'grant'} already used`);
     }
 
     async destroy(id: string): Promise<void> {

@@ -1,12 +1,14 @@
 // The OpenID Provider's stored state at scale (ADR 0027): every query the adapter sends is an index search on both
 // stores, so a token request costs the same at 1,000,000 stored sessions, grants and refresh tokens as at 1,000;
 // and expired rows leave in bounded batches — expired ones go, live and non-expiring ones stay.
+
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purgeExpiredSignIn } from '../../src/core/signin/purge-expired.ts';
 import { createTenant } from '../../src/core/tenants/tenants.ts';
 import { systemClock } from '../../src/lib/clock.ts';
 import { generateKeyText, parseKeyring } from '../../src/lib/keyring.ts';
+import { adapterFor } from '../../src/oidc/adapter.ts';
 import { recordQueries } from '../support/query-log.ts';
 import { insertPayloadRows, syntheticTemplates } from '../support/signin-rows.ts';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/stores.ts';
@@ -76,6 +78,33 @@ describe.each(STORE_KINDS)('sign-in payloads on %s', (kind) => {
       expect(plan, `${name}: ${plan}`).toMatch(index);
       expect(plan, `${name}: ${plan}`).not.toMatch(TABLE_WALK);
     }
+  });
+
+  it('consumes a single-use row once: of racing consumes exactly one succeeds, and a foreign tenant consumes nothing', async () => {
+    const [, , refresh] = syntheticTemplates('app', 'acct-race', now());
+    const p = t.store.signin.payloads;
+    await p.upsert(tenantId, 'RefreshToken', 'r-race', refresh!.payload, now() + 60);
+    expect(await p.consume(otherTenant, 'RefreshToken', 'r-race', now())).toBe(false);
+    const results = await Promise.all([1, 2, 3].map(() => p.consume(tenantId, 'RefreshToken', 'r-race', now())));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect((await p.find(tenantId, 'RefreshToken', 'r-race'))?.consumed).toBeTypeOf('number');
+    expect(await p.consume(tenantId, 'RefreshToken', 'no-such-token', now())).toBe(false);
+  });
+
+  it('a redemption that loses the consume race is invalid_grant, and the grant it came from is revoked', async () => {
+    const [, , refresh] = syntheticTemplates('app', 'acct-lost', now());
+    const grantId = String(refresh!.payload.grantId);
+    const p = t.store.signin.payloads;
+    await p.upsert(tenantId, 'RefreshToken', 'r-lost', refresh!.payload, now() + 60);
+    await p.upsert(tenantId, 'RefreshToken', 'r-sibling', refresh!.payload, now() + 60);
+    const Adapter = adapterFor(t.store.signin, parseKeyring(generateKeyText()), tenantId);
+    const tokens = new Adapter('RefreshToken');
+    // Both redemptions found the row unconsumed (oidc-provider's check passed); the first consume wins.
+    await tokens.consume('r-lost');
+    await expect(tokens.consume('r-lost')).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect(await p.find(tenantId, 'RefreshToken', 'r-sibling')).toBeUndefined();
+    expect(await p.find(tenantId, 'RefreshToken', 'r-lost')).toBeUndefined();
+    expect(grantId).not.toBe('undefined');
   });
 
   it('purges every expired row in bounded batches, yielding between them, and keeps live ones', async () => {

@@ -261,4 +261,34 @@ describe.each(STORE_KINDS)('sign-in hardening (%s)', (kind) => {
     const silent = await beginAppSignIn(rig, { prompt: 'none' }, browser);
     expect((await browser.follow(silent.authorizationUrl, atApp)).url.searchParams.get('error')).toBe('login_required');
   });
+
+  it('three concurrent redemptions of one authorization code: exactly one wins, the others are invalid_grant and the grant is revoked', async () => {
+    const id = randomUUID();
+    await provision('race@contoso.com', id);
+    rig.entra.signInAs({ oid: id, upn: 'race@contoso.com' });
+    const sign = await beginAppSignIn(rig, { scope: 'openid offline_access', prompt: 'consent' });
+    const atCallback = await sign.browser.follow(sign.authorizationUrl, atApp);
+    const redeem = () =>
+      oidc.authorizationCodeGrant(sign.config, atCallback.url, {
+        expectedState: sign.checks.state,
+        expectedNonce: sign.checks.nonce,
+        pkceCodeVerifier: sign.checks.codeVerifier,
+      });
+    const codes = await Promise.allSettled([redeem(), redeem(), redeem()]);
+    const won = codes.filter((r) => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    for (const r of codes.filter((c) => c.status === 'rejected')) {
+      expect((r as PromiseRejectedResult).reason).toMatchObject({ error: 'invalid_grant' });
+    }
+    // The code's second use revokes what the first obtained (RFC 6749 §4.1.2), as oidc-provider does for a replay.
+    const tokens = (won[0] as PromiseFulfilledResult<oidc.TokenEndpointResponse>).value;
+    await expect(oidc.refreshTokenGrant(sign.config, tokens.refresh_token!)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+
+    // Whether the three interleave between oidc-provider's find and consume depends on timing; the store's half of
+    // the guarantee (one consume of a row, ever) and the adapter's answer to a lost race are proven in
+    // test/contract/signin-payloads.test.ts. Refresh tokens go through the same consume when oidc-provider rotates
+    // them (public clients; a confidential client's refresh token is reusable until 70 % of its lifetime).
+  });
 });

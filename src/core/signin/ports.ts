@@ -19,7 +19,11 @@ export interface OidcPayloadRepository {
   find(tenantId: string, model: string, id: string): Promise<Record<string, unknown> | undefined>;
   findByUid(tenantId: string, model: string, uid: string): Promise<Record<string, unknown> | undefined>;
   findByUserCode(tenantId: string, model: string, userCode: string): Promise<Record<string, unknown> | undefined>;
-  consume(tenantId: string, model: string, id: string, at: number): Promise<void>;
+  /**
+   * Marks an unconsumed row consumed; false when it was consumed already (or is gone): another redemption of the
+   * same code or refresh token got there first.
+   */
+  consume(tenantId: string, model: string, id: string, at: number): Promise<boolean>;
   /** Deletes and returns in one statement: of two concurrent takes, exactly one gets the payload. */
   take(tenantId: string, model: string, id: string): Promise<Record<string, unknown> | undefined>;
   destroy(tenantId: string, model: string, id: string): Promise<void>;

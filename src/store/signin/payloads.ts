@@ -94,8 +94,9 @@ export function createPayloadRepository(
     findByUid: (tenantId, model, uid) => findBy('uid', tenantId, model, uid),
     findByUserCode: (tenantId, model, userCode) => findBy('user_code', tenantId, model, userCode),
     async consume(tenantId, model, id, at) {
+      // Only an unconsumed row: of two redemptions that both found it unconsumed, exactly one consumes it.
       const key = { tenantId, model, id, at };
-      await q.write(
+      const changed = await q.writeCount(
         'oidc_payloads.consume',
         (p) =>
           db
@@ -103,9 +104,11 @@ export function createPayloadRepository(
             .set({ consumed_at: p('at') })
             .where('tenant_id', '=', p('tenantId'))
             .where('model', '=', p('model'))
-            .where('id', '=', p('id')),
+            .where('id', '=', p('id'))
+            .where('consumed_at', 'is', null),
         key,
       );
+      return changed > 0;
     },
     async take(tenantId, model, id) {
       // DELETE … RETURNING answers rows, so it stays on the writer as a built query (sign-in steps only, not tokens).
