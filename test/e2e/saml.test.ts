@@ -237,6 +237,10 @@ describe.each(STORE_KINDS)('SAML 2.0 service provider (%s)', (kind) => {
     expect(unknownScheme.status).toBe(403);
     const notFound = await fetch(sp.metadataUrl.replace('/okta/', '/nope/'));
     expect(notFound.status).toBe(404);
+    // A body over the ACS limit (256 KiB) is the client's fault: a 400 page, not the 500 of a bug.
+    const oversized = await postAcs('A'.repeat(300 * 1024));
+    expect(oversized.status).toBe(400);
+    expect(oversized.headers.get('content-type')).toMatch(/^text\/html/);
   });
 
   it('refuses metadata with a DTD, without an IdP descriptor, or from an unanswering URL, with problem+json', async () => {

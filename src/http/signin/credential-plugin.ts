@@ -14,7 +14,6 @@ import { loginKeyOf, PASSWORD_PROBLEMS, setPassword } from '../../core/credentia
 import { isScimAlone } from '../../core/credentials/policy.ts';
 import { requestReset } from '../../core/credentials/reset.ts';
 import { beginTotp, confirmTotp, hasConfirmedTotp, verifyTotp } from '../../core/credentials/totp.ts';
-import { DomainError } from '../../core/errors.ts';
 import type { Limiter } from '../../core/ratelimit/token-buckets.ts';
 import { DecryptionError, decryptSecret, encryptSecret } from '../../lib/keyring.ts';
 import { clearSessionCookie, cookiePolicy, setSessionCookie } from '../console/session.ts';
@@ -33,7 +32,8 @@ import {
   totpEnrolPage,
   totpPromptPage,
 } from './credential-pages.ts';
-import { errorPage, failedPage, isPageErrorCode, notFoundPage, tooManyRequestsPage, unavailablePage } from './pages.ts';
+import { pageErrorHandler } from './page-errors.ts';
+import { notFoundPage, tooManyRequestsPage } from './pages.ts';
 import { PASSKEY_PAGE_CSP } from './passkey-pages.ts';
 import { sendPage } from './send-page.ts';
 import type { SignInSurface } from './surface.ts';
@@ -90,23 +90,9 @@ export async function credentialPlugin(app: FastifyInstance, options: Credential
     (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
 
-  app.setErrorHandler(async (error, request, reply) => {
-    if (reply.sent || reply.raw.headersSent) return;
-    if (options.isStoreUnavailable(error)) {
-      reply.header('retry-after', '5');
-      return sendPage(reply, 503, unavailablePage());
-    }
-    if (error instanceof DomainError && isPageErrorCode(error.code)) {
-      const { status, html } = errorPage(error.code);
-      return sendPage(reply, status, html);
-    }
-    const status = (error as { statusCode?: number }).statusCode;
-    if (status !== undefined && status >= 400 && status < 500) {
-      return sendPage(reply, 400, errorPage('validation.failed').html);
-    }
-    request.log.error({ err: { message: (error as Error).message } }, 'credential route failed');
-    return sendPage(reply, 500, failedPage());
-  });
+  app.setErrorHandler(
+    pageErrorHandler({ isStoreUnavailable: options.isStoreUnavailable, failure: 'credential route failed' }),
+  );
 
   // The per-address bucket before any database work; per-account buckets are taken where the account is named.
   app.addHook('onRequest', async (request, reply) => {

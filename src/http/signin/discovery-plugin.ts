@@ -11,7 +11,8 @@ import { discoverRealm } from '../../core/domains/discovery.ts';
 import type { Repositories } from '../../core/ports.ts';
 import { readCookie, secureCookies } from '../cookies.ts';
 import { discoveryPage, discoveryRefusedPage, NO_REALM_MESSAGE } from './discovery-pages.ts';
-import { failedPage, tooManyRequestsPage, unavailablePage } from './pages.ts';
+import { pageErrorHandler } from './page-errors.ts';
+import { tooManyRequestsPage } from './pages.ts';
 import type { SignInRateLimits } from './plugin.ts';
 import { sendPage } from './send-page.ts';
 
@@ -46,20 +47,15 @@ export async function discoveryPlugin(app: FastifyInstance, options: DiscoveryPl
   // Before an address names a tenant, the page carries the operator's branding (ADR 0035).
   const brand = () => effectiveBranding(options.store, null);
 
-  app.setErrorHandler(async (error, request, reply) => {
-    if (reply.sent) return;
-    if (options.isStoreUnavailable(error)) {
-      reply.header('retry-after', '5');
-      return sendPage(reply, 503, unavailablePage());
-    }
-    const status = (error as { statusCode?: number }).statusCode;
-    // Fastify's own refusals (an oversized or unparseable body): the form again, never a 500.
-    if (status !== undefined && status >= 400 && status < 500)
-      // The branding read may fail with the store; the refusal page then shows Roster's own.
-      return sendPage(reply, 400, discoveryRefusedPage(await brand().catch(() => undefined)));
-    request.log.error({ err: { message: (error as Error).message } }, 'home-realm discovery failed');
-    return sendPage(reply, 500, failedPage());
-  });
+  // Fastify's own refusals (an oversized or unparseable body) get the form again; the branding read may fail with
+  // the store, and the refusal page then shows Roster's own.
+  app.setErrorHandler(
+    pageErrorHandler({
+      isStoreUnavailable: options.isStoreUnavailable,
+      failure: 'home-realm discovery failed',
+      refusedPage: async () => discoveryRefusedPage(await brand().catch(() => undefined)),
+    }),
+  );
 
   // The sign-in surface's per-address bucket (ADR 0016), before any database work.
   app.addHook('onRequest', async (request, reply) => {

@@ -6,16 +6,8 @@ import type { Limiter } from '../../core/ratelimit/token-buckets.ts';
 import { TENANT_PARAM } from '../../core/signin/outcomes.ts';
 import type { RateLimitScope, Telemetry } from '../../core/telemetry/ports.ts';
 import { type BrandingReader, signInContext } from './branding.ts';
-import {
-  choosePage,
-  errorPage,
-  failedPage,
-  isPageErrorCode,
-  notFoundPage,
-  refusedPage,
-  tooManyRequestsPage,
-  unavailablePage,
-} from './pages.ts';
+import { pageErrorHandler } from './page-errors.ts';
+import { choosePage, notFoundPage, refusedPage, tooManyRequestsPage } from './pages.ts';
 import { samlRoutes } from './saml-routes.ts';
 import { sendPage } from './send-page.ts';
 import type { SignInSurface } from './surface.ts';
@@ -60,24 +52,10 @@ export async function signInPlugin(app: FastifyInstance, options: SignInPluginOp
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
-  /**
-   * Failures of the pages: domain errors by code (one page each, pages.ts), a database that cannot serve is a 503;
-   * anything else is a bug, logged and answered without detail.
-   */
-  app.setErrorHandler(async (error, request, reply) => {
-    if (reply.sent || reply.raw.headersSent) return;
-    if (options.isStoreUnavailable(error)) {
-      reply.header('retry-after', '5');
-      return sendPage(reply, 503, unavailablePage());
-    }
-    if (error instanceof DomainError && isPageErrorCode(error.code)) {
-      const { status, html } = errorPage(error.code);
-      return sendPage(reply, status, html);
-    }
-    const name = (error as { name?: string }).name;
-    request.log.error({ err: { message: (error as Error).message, name } }, 'sign-in route failed');
-    return sendPage(reply, 500, failedPage());
-  });
+  // Failures of the pages: one answer for every sign-in surface (page-errors.ts).
+  app.setErrorHandler(
+    pageErrorHandler({ isStoreUnavailable: options.isStoreUnavailable, failure: 'sign-in route failed' }),
+  );
 
   // Per client address, then per tenant (a request the address's bucket refuses costs the tenant nothing): one
   // flooding address, or a flood aimed at one tenant, leaves the others served. Answered from memory, before any
