@@ -10,12 +10,14 @@ import { ensureOperatorToken } from './core/tokens/operator-tokens.ts';
 import { REDACT_PATHS } from './http/redact.ts';
 import { systemClock } from './lib/clock.ts';
 import { openStore } from './store/open-store.ts';
-import { startTracing, tracingRequested } from './telemetry/tracing.ts';
+import { tracingRequested } from './telemetry/tracing-requested.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   // Before the store and the server are built: they add their spans only when tracing is on (ADR 0034).
-  const stopTracing = tracingRequested(process.env) ? startTracing() : undefined;
+  const stopTracing = tracingRequested(process.env)
+    ? (await import('./telemetry/tracing.ts')).startTracing()
+    : undefined;
   const logger = pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
   const keys = resolveKeyring(config);
   if (keys.generatedAt) {

@@ -1,6 +1,7 @@
 // The SMTP adapter of the mail port (ADR 0040): nodemailer on ROSTER_SMTP_URL, From ROSTER_SMTP_FROM. Plain text
 // only (no HTML to escape). Connection and send time are bounded so a stuck server cannot hold the outbox.
-import nodemailer from 'nodemailer';
+// nodemailer is loaded with the first message, not at start (ADR 0056).
+import type { Transporter } from 'nodemailer';
 import type { Mailer } from '../core/credentials/mail.ts';
 
 export function createSmtpMailer(url: string, from: string): Mailer & { close(): void } {
@@ -8,11 +9,15 @@ export function createSmtpMailer(url: string, from: string): Mailer & { close():
   parsed.searchParams.set('connectionTimeout', '10000');
   parsed.searchParams.set('greetingTimeout', '10000');
   parsed.searchParams.set('socketTimeout', '20000');
-  const transport = nodemailer.createTransport(parsed.href);
+  let transport: Promise<Transporter> | undefined;
+  const open = () => {
+    transport ??= import('nodemailer').then((m) => m.default.createTransport(parsed.href));
+    return transport;
+  };
   return {
     async send(message) {
-      await transport.sendMail({ from, to: message.to, subject: message.subject, text: message.text });
+      await (await open()).sendMail({ from, to: message.to, subject: message.subject, text: message.text });
     },
-    close: () => transport.close(),
+    close: () => void transport?.then((t) => t.close()),
   };
 }

@@ -5,20 +5,7 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { NodeSDK, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import { markTracingActive } from '../lib/tracing.ts';
 
-/**
- * Whether the environment asks for traces: an exporter named in OTEL_TRACES_EXPORTER (other than `none`) or an OTLP
- * endpoint, and the SDK not disabled. The SDK's own default (export to localhost:4318) would make tracing on by
- * default; Roster's is off.
- */
-export function tracingRequested(env: NodeJS.ProcessEnv): boolean {
-  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false;
-  const exporters = (env.OTEL_TRACES_EXPORTER ?? '')
-    .split(',')
-    .map((e) => e.trim())
-    .filter(Boolean);
-  if (exporters.includes('none')) return false;
-  return exporters.length > 0 || !!env.OTEL_EXPORTER_OTLP_ENDPOINT || !!env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
-}
+export { tracingRequested } from './tracing-requested.ts';
 
 /** The URL of an outbound request without its query and fragment (an authorization URL's state, a token). */
 function withoutQuery(origin: string, path: string): string {

@@ -4,21 +4,22 @@
 // credential is looked up by (tenant, credential id), and the user handle the authenticator keeps is a digest of
 // (tenant, user) — so a passkey made in tenant A names nobody in tenant B. Every outcome is audited.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import type { Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
+import { lazyModule } from '../../lib/lazy-module.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { Repositories } from '../ports.ts';
 import type { ChallengePurpose, PasskeyRecord, PasskeyStore } from './passkey-ports.ts';
+
+const webauthn = lazyModule(() => import('@simplewebauthn/server'));
 
 /** How long a ceremony may take, from options to verify (also the browser's timeout). */
 export const CEREMONY_MS = 5 * 60_000;
@@ -136,6 +137,7 @@ export async function registrationOptions(
   rpName: string,
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const existing = await deps.store.passkeys.listForUser(tenantId, user.id);
+  const { generateRegistrationOptions } = await webauthn();
   const options = await generateRegistrationOptions({
     rpName,
     rpID: deps.rp.id,
@@ -172,7 +174,7 @@ export async function verifyRegistration(
   if (!challenge) return refuse('challenge_invalid');
   let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
   try {
-    verified = await verifyRegistrationResponse({
+    verified = await (await webauthn()).verifyRegistrationResponse({
       response: parsed,
       expectedChallenge: challenge,
       expectedOrigin: deps.rp.origin,
@@ -213,6 +215,7 @@ export async function authenticationOptions(
   tenantId: string,
   interactionUid: string,
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const { generateAuthenticationOptions } = await webauthn();
   const options = await generateAuthenticationOptions({
     rpID: deps.rp.id,
     timeout: CEREMONY_MS,
@@ -270,7 +273,7 @@ export async function verifyAuthentication(
   }
   let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
   try {
-    verified = await verifyAuthenticationResponse({
+    verified = await (await webauthn()).verifyAuthenticationResponse({
       response: parsed,
       expectedChallenge: challenge,
       expectedOrigin: deps.rp.origin,

@@ -1,9 +1,11 @@
 // TOTP as a second factor for password users (RFC 6238 via otplib, ADR 0041): 6 digits, 30 s steps, SHA-1 (what
 // authenticator apps implement), ±1 step accepted, and a step once used is spent (compare-and-set in the store).
-import { generateSecret, generateURI, verify } from 'otplib';
 import { decryptSecret, encryptSecret } from '../../lib/keyring.ts';
+import { lazyModule } from '../../lib/lazy-module.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { CredentialDeps } from './deps.ts';
+
+const otplib = lazyModule(() => import('otplib'));
 
 /** The context a TOTP secret is sealed to (exported for key rotation, src/core/keys/rotation.ts). */
 export const totpSecretContext = (tenantId: string, userId: string) => `totp:${tenantId}:${userId}`;
@@ -22,6 +24,7 @@ export async function beginTotp(
 ): Promise<{ secret: string; uri: string }> {
   const existing = await deps.credentials.totp.get(tenantId, userId);
   if (existing?.confirmedAt) throw new Error('TOTP is already confirmed for this user');
+  const { generateSecret, generateURI } = await otplib();
   const secret = generateSecret();
   await deps.credentials.totp.put({
     tenantId,
@@ -45,6 +48,7 @@ async function stepOf(
 ) {
   if (!CODE.test(code)) return undefined;
   const secret = decryptSecret(deps.keyring, sealed, context(tenantId, userId));
+  const { verify } = await otplib();
   const result = await verify({
     secret,
     token: code,

@@ -2,9 +2,10 @@
 // assertion, in its place; unique IDs; the algorithm allow-list; no comments inside the assertion), then node-saml's
 // signature, time and audience checks, then ours on the *signed* assertion only: issuer, recipient, InResponseTo.
 // Each refusal is a `saml_*` reason for the audit log.
-import { SAML, SamlStatusError, ValidateInResponseTo } from '@node-saml/node-saml';
+import type { SamlStatusError } from '@node-saml/node-saml';
 import type { Document, Element, Node } from '@xmldom/xmldom';
 import type { SamlIdpDescriptor } from '../../core/saml/records.ts';
+import { nodeSaml } from './node-saml.ts';
 import { allElements, children, descendants, NS, parseXml, plainText, UnsafeXmlError } from './xml.ts';
 
 export type SamlRefusalReason =
@@ -124,9 +125,9 @@ function checkStructure(doc: Document): void {
   if (hasComment(assertions[0]!)) throw new SamlRefusal('saml_comment_in_assertion');
 }
 
-function refusalOf(error: unknown): SamlRefusal {
+function refusalOf(error: unknown, statusError: typeof SamlStatusError): SamlRefusal {
   if (error instanceof SamlRefusal) return error;
-  if (error instanceof SamlStatusError) return new SamlRefusal('saml_idp_error');
+  if (error instanceof statusError) return new SamlRefusal('saml_idp_error');
   const message = error instanceof Error ? error.message : '';
   if (/not yet valid/i.test(message)) return new SamlRefusal('saml_not_yet_valid');
   if (/expired|too old|no valid subject confirmation/i.test(message)) return new SamlRefusal('saml_expired');
@@ -192,6 +193,7 @@ function readSigned(assertionXml: string, expect: AcsExpectations, response: Ele
 
 /** Throws SamlRefusal; returns only what a signature from the IdP's own certificates covers. */
 export async function verifySamlResponse(samlResponse: string, expect: AcsExpectations): Promise<VerifiedAssertion> {
+  const { SAML, SamlStatusError, ValidateInResponseTo } = await nodeSaml();
   try {
     const doc = parse(decode(samlResponse));
     checkStructure(doc);
@@ -211,6 +213,6 @@ export async function verifySamlResponse(samlResponse: string, expect: AcsExpect
     if (!profile) throw new SamlRefusal('saml_invalid');
     return readSigned(profile.getAssertionXml!(), expect, doc.documentElement!);
   } catch (error) {
-    throw refusalOf(error);
+    throw refusalOf(error, SamlStatusError);
   }
 }

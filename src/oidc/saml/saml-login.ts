@@ -3,7 +3,7 @@
 // (verify the posted Response, remember its assertion id, take the request state), and return (under the
 // interaction's path, where its cookie proves the same browser: resolve the person, as for every provider).
 import { randomBytes } from 'node:crypto';
-import { SAML } from '@node-saml/node-saml';
+import type { SAML } from '@node-saml/node-saml';
 import type { Store } from '../../core/ports.ts';
 import { samlIdentity } from '../../core/saml/identity.ts';
 import type { SamlProviderRecord } from '../../core/saml/records.ts';
@@ -12,6 +12,7 @@ import { type Refusal, refusal } from '../../core/signin/outcomes.ts';
 import type { SigninStore } from '../../core/signin/ports.ts';
 import { completeSignIn, recordRefusal, type SignInDeps } from '../../core/signin/sign-in.ts';
 import type { CallbackInteraction, LoginOutcome } from '../upstream-login.ts';
+import { nodeSaml } from './node-saml.ts';
 import { SamlRefusal, type SamlRefusalReason, verifySamlResponse } from './response.ts';
 
 export interface SamlLoginDeps extends SignInDeps {
@@ -56,7 +57,8 @@ export class SamlLogin {
     return `${this.base(tenantId, scheme)}/acs`;
   }
 
-  private client(sso: SamlProviderRecord, requestId?: string): SAML {
+  private async client(sso: SamlProviderRecord, requestId?: string): Promise<SAML> {
+    const { SAML } = await nodeSaml();
     return new SAML({
       idpCert: [...sso.idp.certificates],
       issuer: this.entityId(sso.tenantId, sso.scheme),
@@ -73,7 +75,7 @@ export class SamlLogin {
   /** The SP metadata document for the IdP's admin; undefined when the tenant has no such SAML provider. */
   async metadata(tenantId: string, scheme: string): Promise<string | undefined> {
     const sso = await this.deps.store.samlProviders.get(tenantId, scheme);
-    return sso && this.client(sso).generateServiceProviderMetadata(null, null);
+    return sso && (await this.client(sso)).generateServiceProviderMetadata(null, null);
   }
 
   provider(tenantId: string, scheme: string): Promise<SamlProviderRecord | undefined> {
@@ -92,7 +94,7 @@ export class SamlLogin {
       { uid, providerId: sso.id, scheme: sso.scheme },
       nowSeconds() + REQUEST_TTL_SECONDS,
     );
-    return new URL(await this.client(sso, requestId).getAuthorizeUrlAsync('', undefined, {}));
+    return new URL(await (await this.client(sso, requestId)).getAuthorizeUrlAsync('', undefined, {}));
   }
 
   /**
