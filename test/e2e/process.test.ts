@@ -1,15 +1,19 @@
-// Roster as an operator runs it: `npm start` on a fresh directory, first-start bootstrap, and a draining SIGTERM.
+// Roster as an operator runs it: what `npm start` runs (scripts/build.mjs's bundle, started by node with `npm start`'s
+// flags) on a fresh directory, first-start bootstrap, and a draining SIGTERM.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { START_NODE_FLAGS } from '../../scripts/build.mjs';
+import { bundleMain } from '../support/bundle-main.ts';
 import { freePort } from '../support/free-port.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+let bundle: Awaited<ReturnType<typeof bundleMain>>;
 
 function start(cwd: string, port: number, env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/main.ts')], {
+  const child = spawn(process.execPath, [...START_NODE_FLAGS, bundle.entry], {
     cwd,
     env: { ...process.env, PORT: String(port), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -36,9 +40,21 @@ function start(cwd: string, port: number, env: Record<string, string> = {}) {
 describe('the roster process', () => {
   const dir = mkdtempSync(join(tmpdir(), 'roster-proc-'));
   const children: ChildProcess[] = [];
+  beforeAll(async () => {
+    bundle = await bundleMain('roster-process');
+  });
   afterAll(() => {
     for (const c of children) c.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
+    bundle?.remove();
+  });
+
+  it('is what `npm start` runs: scripts/build.mjs builds dist/, then node starts dist/main.mjs with these flags', () => {
+    const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(scripts.prestart).toBe('node scripts/build.mjs');
+    expect(scripts.start).toBe(['node', ...START_NODE_FLAGS, 'dist/main.mjs'].join(' '));
   });
 
   it('starts on embedded SQLite with no setup, prints the operator token once, and drains on SIGTERM', async () => {
