@@ -12,22 +12,38 @@ export async function freeOrigins(count: number): Promise<string[]> {
   return origins;
 }
 
+/**
+ * How the bench runs Roster: `bundle` is what `npm start` runs (scripts/build.mjs, then dist/main.mjs, with
+ * `npm start`'s V8 flags); `tsx` is the source through tsx's hooks (`npm run dev`), for comparison.
+ */
+export type RosterRuntime = { kind: 'bundle'; entry: string; nodeFlags: readonly string[] } | { kind: 'tsx' };
+
+/** Builds the bundle `npm start` runs into a scratch directory of the bench, with `npm start`'s own V8 flags. */
+export async function bundledRoster(dir: string, extraFlags: readonly string[] = []): Promise<RosterRuntime> {
+  const { buildRoster, START_NODE_FLAGS } = await import('../scripts/build.mjs');
+  return { kind: 'bundle', entry: await buildRoster(dir), nodeFlags: [...START_NODE_FLAGS, ...extraFlags] };
+}
+
 /** Starts one Roster process per origin, all on one store; each is added to `children` as soon as it is spawned. */
 export async function startRosters(
   origins: readonly string[],
   env: (origin: string) => Record<string, string>,
   children: ChildProcess[],
+  runtime: RosterRuntime,
   profileDir?: string,
 ): Promise<{ origins: readonly string[]; processes: ChildProcess[] }> {
   const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : [];
+  const program =
+    runtime.kind === 'bundle'
+      ? [...runtime.nodeFlags, runtime.entry]
+      : ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/main.ts')];
   const started: { origin: string; child: ChildProcess }[] = [];
   for (const origin of origins) {
     const port = new URL(origin).port;
-    const child = spawn(
-      process.execPath,
-      [...profiling, '--import', import.meta.resolve('tsx'), join(ROOT, 'src/main.ts')],
-      { env: { ...process.env, ...env(origin), PORT: port }, stdio: ['ignore', 'ignore', 'inherit'] },
-    );
+    const child = spawn(process.execPath, [...profiling, ...program], {
+      env: { ...process.env, ...env(origin), PORT: port },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     children.push(child);
     started.push({ origin, child });
   }

@@ -4,11 +4,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
 import { type PostgresServer, startPostgres } from '../test/support/postgres-server.ts';
-import { freeOrigins, startBare, startRosters, stopChildren } from './children.ts';
+import { bundledRoster, freeOrigins, type RosterRuntime, startBare, startRosters, stopChildren } from './children.ts';
 import { entraInitialSync } from './entra-sync.ts';
 import { type LoadResult, type RequestSpec, runLoad } from './load.ts';
 import { createEntraGroup, membershipPass } from './membership.ts';
@@ -28,6 +28,9 @@ const { values: args } = parseArgs({
     users: { type: 'string', default: '10000' },
     concurrency: { type: 'string', default: '16' },
     seconds: { type: 'string', default: '5' },
+    // At most this many requests per timed workload: with a large --seconds, every run does the same work, so memory
+    // and CPU figures compare across runs on a machine whose speed varies.
+    ops: { type: 'string', default: '1000000' },
     json: { type: 'string' },
     // Comma-separated subset: get, lookup, post, patch, paging, members, group, sync, signin, token-code,
     // token-refresh (default: all), and
@@ -42,6 +45,10 @@ const { values: args } = parseArgs({
     people: { type: 'string', default: '200' },
     'signin-rows': { type: 'string', default: '0' },
     'purge-rows': { type: 'string', default: '0' },
+    // How Roster runs: bundle (what `npm start` runs, the default) or tsx (`npm run dev`, the source through tsx).
+    runtime: { type: 'string', default: 'bundle' },
+    // Extra Node/V8 flags for Roster's processes (bundle runtime), e.g. to compare heap settings.
+    'node-flags': { type: 'string', default: '' },
     // Writes a V8 CPU profile of each Roster process into this directory (open it in Chrome DevTools).
     profile: { type: 'string' },
   },
@@ -78,6 +85,10 @@ const concurrency = positive('concurrency', args.concurrency);
 const maxSeconds = Number(args.seconds);
 if (!(maxSeconds > 0)) usage(`--seconds must be a number > 0 (got ${args.seconds})`);
 const stores = storesOf(args.store);
+if (args.runtime !== 'bundle' && args.runtime !== 'tsx') usage(`--runtime must be bundle or tsx (got ${args.runtime})`);
+const ROOT = resolve(import.meta.dirname, '..');
+// The bundle sits under node_modules so that its package imports resolve, as dist/ does under the repository.
+const bundleDir = join(ROOT, 'node_modules/.cache/bench-roster', String(process.pid));
 const processCount = positive('processes', args.processes);
 const wanted = new Set(
   (args.only ?? 'get,lookup,post,patch,paging,members,group,sync,signin,token-code,token-refresh').split(','),
@@ -106,6 +117,7 @@ async function storePass(store: Store): Promise<PassReport> {
       await stopChildren(children);
       pg?.stop();
       rmSync(dir, { recursive: true, force: true });
+      rmSync(bundleDir, { recursive: true, force: true });
     })();
     return cleaned;
   };
@@ -146,7 +158,14 @@ async function storePass(store: Store): Promise<PassReport> {
       signinApp = await prepareSignin(location, parseKeyring(secretKey), seeded.tenantId, origin);
       children.push(signinApp.entra);
     }
-    const rosters = await startRosters(origins, rosterEnv, children, args.profile);
+    const runtime: RosterRuntime =
+      args.runtime === 'tsx'
+        ? { kind: 'tsx' }
+        : await bundledRoster(bundleDir, args['node-flags'].split(' ').filter(Boolean));
+    log(
+      `Roster runs ${runtime.kind === 'tsx' ? 'through tsx' : `from the bundle, node ${runtime.nodeFlags.join(' ')}`}`,
+    );
+    const rosters = await startRosters(origins, rosterEnv, children, runtime, args.profile);
     const bare = await startBare(BARE, children);
     const bareFastify = await startBare(BARE_FASTIFY, children);
 
@@ -155,7 +174,7 @@ async function storePass(store: Store): Promise<PassReport> {
     const json = { ...auth, 'content-type': 'application/scim+json; charset=utf-8' };
     const ok = (s: number) => s >= 200 && s < 300;
     const pick = (i: number) => (i * 7919) % seeded.userIds.length;
-    const opts = { concurrency, maxSeconds, maxOps: 1_000_000, expect: ok };
+    const opts = { concurrency, maxSeconds, maxOps: positive('ops', args.ops), expect: ok };
     const pgData = pg ? join(pg.dir, 'data') : undefined;
     // Roster's CPU is summed over all its processes, idle ones included, so one and N processes compare fairly.
     const rosterCpu = () => summedCpuSeconds(rosters.processes.map((c) => c.pid));
