@@ -20,7 +20,10 @@ interface ConnectionState {
 export interface DrainTiming {
   /** How long open connections keep being served after the server stops accepting, before quiet ones are ended. */
   readonly openWindowMs: number;
-  /** After a quiet connection's FIN, how long the client gets to close its side before the socket is destroyed. */
+  /**
+   * After the open window, how long a client gets to finish what it started: a request whose first bytes came, or
+   * closing its side after the FIN (then the socket is destroyed).
+   */
   readonly lingerMs: number;
 }
 
@@ -60,8 +63,8 @@ export class ConnectionDrain {
     const openUntil = Date.now() + timing.openWindowMs;
     while (this.connections.size > 0 && Date.now() < openUntil) await pause(25);
     this.dropRequestsOnEndedConnections();
-    // A request whose first bytes came but not the rest (a stalled or trickling client) is given as long again.
-    const stalledAfter = Date.now() + timing.openWindowMs;
+    // A request whose first bytes came but not the rest (a slow or stalled client) is ended after the linger too.
+    const stalledAfter = Date.now() + timing.lingerMs;
     while (this.connections.size > 0) {
       // Checked right after an I/O poll, so bytes the kernel already holds have been read (and counted) by now.
       await new Promise((resolve) => setImmediate(resolve));
