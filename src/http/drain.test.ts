@@ -77,6 +77,18 @@ describe('ConnectionDrain', () => {
     await drain;
   });
 
+  it('accepts and serves a connection the kernel completed before the signal but Node had not accepted', async () => {
+    const h = await start();
+    const late = RawConnection.connecting(h.port);
+    // net.connect issues the connect on the next tick; after it, the handshake is done on loopback, not yet accepted.
+    await new Promise((resolve) => process.nextTick(resolve));
+    const drain = h.drain.drain({ openWindowMs: 0, lingerMs: 5_000 });
+    await late.write(GET);
+    expect(await late.response()).toMatchObject({ status: 200, headers: { connection: 'close' } });
+    expect(await late.end()).toBe('fin');
+    await drain;
+  });
+
   it('serves a request on an idle keep-alive connection during the open window, with Connection: close', async () => {
     const h = await start();
     const c = await keptAlive(h.port);

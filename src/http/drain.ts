@@ -57,6 +57,10 @@ export class ConnectionDrain {
    */
   async drain(timing: DrainTiming): Promise<void> {
     this.draining = true;
+    // A connection the kernel has completed but Node has not accepted yet is reset when the listening socket closes
+    // (its request unread). After a full I/O poll from here on, every connection pending now has been accepted, and
+    // is served like the others; only one completed in the instant before the close can still meet a reset.
+    await afterNextPoll();
     // net.Server#close, not http.Server#close: the listening socket closes, the open connections stay.
     NetServer.prototype.close.call(this.server);
     for (const res of this.unanswered) if (!res.headersSent) res.setHeader('connection', 'close');
@@ -115,3 +119,10 @@ export class ConnectionDrain {
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Whatever phase of the event loop this is called in, resolves after a later I/O poll has run. */
+async function afterNextPoll(): Promise<void> {
+  // The first check phase may come before any poll (called from the poll phase itself); the second cannot.
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+}

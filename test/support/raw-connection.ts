@@ -43,6 +43,11 @@ export class RawConnection {
     });
   }
 
+  /** Without waiting for the connection to be established (writes wait for it). */
+  static connecting(port: number): RawConnection {
+    return new RawConnection(connect({ port, host: '127.0.0.1', allowHalfOpen: true }));
+  }
+
   get ended(): Ending {
     return this.ending;
   }
