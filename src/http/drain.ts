@@ -45,11 +45,6 @@ export class ConnectionDrain {
     server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => this.track(req, res));
   }
 
-  /** Open connections right now. */
-  get open(): number {
-    return this.connections.size;
-  }
-
   /**
    * Stops accepting connections, answers every request read (and every one that arrives while the open window
    * lasts) with Connection: close, then ends each connection once it is quiet with a FIN — never a reset — and
