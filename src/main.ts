@@ -1,12 +1,11 @@
 // Process entry: configuration, store, first-start bootstrap, listen, and a draining shutdown on SIGTERM/SIGINT.
-import type { Server } from 'node:http';
-import { Server as NetServer } from 'node:net';
 import pino from 'pino';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig } from './config/config.ts';
 import { resolveKeyring } from './config/secret-key.ts';
 import { checkKeysAtStart } from './core/keys/rotation.ts';
 import { ensureOperatorToken } from './core/tokens/operator-tokens.ts';
+import { ConnectionDrain } from './http/drain.ts';
 import { REDACT_PATHS } from './http/redact.ts';
 import { systemClock } from './lib/clock.ts';
 import { openStore } from './store/open-store.ts';
@@ -41,6 +40,7 @@ async function main(): Promise<void> {
   const deps = { store, keyring: keys.keyring, clock: systemClock };
   const operatorToken = await ensureOperatorToken(deps, config.bootstrapToken !== undefined);
   const app = await createApp({ config, ...deps, logger });
+  const connections = new ConnectionDrain(app.server);
   await app.listen({ port: config.port, host: config.host });
   if (operatorToken) {
     // Printed once, to the terminal only (not through the logger, whose output may be shipped elsewhere).
@@ -51,11 +51,6 @@ async function main(): Promise<void> {
   logger.info({ url: config.publicUrl, store: store.kind }, 'roster is listening');
 
   let closing = false;
-  // While draining, every response closes its connection, so a keep-alive client sends its next request on a new
-  // connection (refused) instead of on one the server is about to close under it.
-  app.server.on('request', (_req, res) => {
-    if (closing && !res.headersSent) res.setHeader('connection', 'close');
-  });
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
@@ -65,7 +60,9 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownGraceMs);
     timer.unref();
-    await drain(app.server, Math.min(DRAIN_IDLE_MS, config.shutdownGraceMs / 4));
+    const quarter = config.shutdownGraceMs / 4;
+    await connections.drain({ openWindowMs: Math.min(DRAIN_WINDOW_MS, quarter), lingerMs: quarter });
+    // No connection is left: Fastify's close runs its onClose hooks (the provisioning log is flushed there).
     await app.close();
     await store.close();
     await stopTracing?.().catch(() => undefined);
@@ -76,23 +73,11 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
-/** How long open keep-alive connections get to send what they already sent, before idle ones are closed. */
-const DRAIN_IDLE_MS = 1_000;
-
 /**
- * Stops accepting connections but keeps the open ones (http.Server#close would close the idle ones at once, and a
- * request a client has just written to one would meet a reset). Waits until they are gone or `windowMs` passed;
- * Fastify's close then ends the rest.
+ * How long connections open at the signal keep being served (with Connection: close) before quiet ones are ended
+ * (ADR 0054). A client then gets a quarter of the grace period to close its side after the FIN.
  */
-async function drain(server: Server, windowMs: number): Promise<void> {
-  NetServer.prototype.close.call(server);
-  const until = Date.now() + windowMs;
-  while (Date.now() < until) {
-    const open = await new Promise<number>((ok) => server.getConnections((_e, n) => ok(n ?? 0)));
-    if (open === 0) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const DRAIN_WINDOW_MS = 1_000;
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) {

@@ -64,7 +64,9 @@ export async function startRoster(env: Record<string, string>, entry?: string): 
 const json = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
 
 /** A tenant with an SSO provider and a SCIM token, made through the HTTP API of a running Roster. */
-export async function provisionTenant(origin: string): Promise<{ base: string; token: string; tenantId: string }> {
+export async function provisionTenant(
+  origin: string,
+): Promise<{ base: string; token: string; tenantId: string; adminToken: string }> {
   const tenant = (await (
     await fetch(`${origin}/iam/v1/tenants`, {
       method: 'POST',
@@ -86,5 +88,5 @@ export async function provisionTenant(origin: string): Promise<{ base: string; t
       })
     ).json()) as { token: string }
   ).token;
-  return { base: `/${tenant.id}/api/scim/v2`, token, tenantId: tenant.id };
+  return { base: `/${tenant.id}/api/scim/v2`, token, tenantId: tenant.id, adminToken: tenant.adminToken };
 }
