@@ -21,6 +21,27 @@ export const ALONE = [
   'test/contract/store-unavailable.test.ts',
 ];
 
+/**
+ * Parallel files that change process-wide state which a later file in the same worker must not inherit, so they get
+ * a fresh process each (ADR 0053): tracing starts the OpenTelemetry SDK in-process (global providers, the undici
+ * hooks, Roster's tracing-active flag); the others patch the better-sqlite3 and pg prototypes to log every statement
+ * (test/support/query-log.ts), a log that would otherwise keep growing through every later file.
+ */
+export const OWN_PROCESS = [
+  'test/e2e/tracing.test.ts',
+  'test/e2e/round-trips.test.ts',
+  'test/e2e/auth-tokens.test.ts',
+  'test/contract/lookup-plans.test.ts',
+  'test/contract/signin-payloads.test.ts',
+  'test/contract/user-email-index.test.ts',
+];
+
+/** The `alone` files of that kind: bad-inputs logs statements through query-log too. */
+const ALONE_OWN_PROCESS = ['test/e2e/bad-inputs.test.ts'];
+
+/** `ROSTER_TEST_ISOLATE=1` gives every file a fresh process, as before ADR 0053 (to tell a leak from a failure). */
+const keepModules = process.env.ROSTER_TEST_ISOLATE !== '1';
+
 const common = { testTimeout: 30_000, hookTimeout: 60_000, pool: 'forks' } as const;
 
 export default defineConfig({
@@ -34,7 +55,20 @@ export default defineConfig({
           ...common,
           name: 'parallel',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ALONE,
+          exclude: [...ALONE, ...OWN_PROCESS],
+          maxWorkers: PARALLEL_FILES,
+          // A worker process runs file after file and keeps the modules it imported, so each of the ~110 files
+          // does not import the app's module graph (and oidc-provider, fastify, kysely…) again (ADR 0053).
+          isolate: !keepModules,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: {
+          ...common,
+          // Same group and worker count as `parallel`: vitest runs both projects' files in one pool of that many.
+          name: 'own-process',
+          include: OWN_PROCESS,
           maxWorkers: PARALLEL_FILES,
           sequence: { groupOrder: 0 },
         },
@@ -44,6 +78,18 @@ export default defineConfig({
           ...common,
           name: 'alone',
           include: ALONE,
+          exclude: ALONE_OWN_PROCESS,
+          maxWorkers: 1,
+          // One worker takes these files one after another and keeps its modules, as `parallel` does (ADR 0053).
+          isolate: !keepModules,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          ...common,
+          name: 'alone-own-process',
+          include: ALONE_OWN_PROCESS,
           maxWorkers: 1,
           sequence: { groupOrder: 1 },
         },
