@@ -47,9 +47,10 @@ export interface AuthenticateOptions {
   /**
    * A SCIM list request that will search for this lookup's first page among the token's tenant's resources: where
    * the store can, it reads the page in the token's statement (ADR 0055). Used only once the token is verified, and
-   * only by that search.
+   * only by that search. Asked for only once the bearer is a well-formed SCIM token, so text that is no token costs
+   * no parse of the request's filter.
    */
-  readonly prefetchLookup?: PlannedLookup | undefined;
+  readonly prefetchLookup?: (() => PlannedLookup | undefined) | undefined;
 }
 
 export function actorOf(principal: Principal): string {
@@ -136,7 +137,7 @@ export async function authenticate(
       const merged = prefetch !== undefined && tokens.getWithDomainPolicyAndUser !== undefined;
       const withUser = merged ? await tokens.getWithDomainPolicyAndUser?.(token.id, prefetch) : undefined;
       // Likewise an IdP's lookup (ADR 0055), read by the token's id and keyed in the store by the token's tenant.
-      const lookup = merged ? undefined : options.prefetchLookup;
+      const lookup = merged ? undefined : options.prefetchLookup?.();
       const looked = lookup !== undefined && tokens.getWithDomainPolicyAndLookup !== undefined;
       const withLookup = looked ? await tokens.getWithDomainPolicyAndLookup?.(token.id, lookup) : undefined;
       const row = merged ? withUser : looked ? withLookup : await tokens.getWithDomainPolicy(token.id);

@@ -49,7 +49,7 @@ async function scimPrincipal(deps: ScimSurfaceDeps, request: FastifyRequest): Pr
   try {
     principal = await authenticate(deps, presentedBearer(request.headers.authorization), {
       prefetchUser: userToRead(request),
-      prefetchLookup: lookupToRead(deps, request),
+      prefetchLookup: () => lookupToRead(deps, request),
     });
   } catch (error) {
     if (hasCode(error, 'auth.missing')) throw new Refused('auth.missing', 'missing');
