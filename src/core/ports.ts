@@ -16,7 +16,7 @@ import type {
 } from './records.ts';
 import type { RoleRepository } from './roles/ports.ts';
 import type { SamlAssertionRepository, SamlProviderRepository } from './saml/records.ts';
-import type { StoredUser } from './scim/records.ts';
+import type { FirstPageLookup, SearchResult, StoredGroup, StoredUser } from './scim/records.ts';
 
 export interface Page<T> {
   readonly items: readonly T[];
@@ -73,6 +73,21 @@ export interface ScimTokenRepository {
     userId: string,
   ): Promise<
     (ScimTokenRecord & { readonly domainPolicy: DomainPolicy | null; readonly user: StoredUser | null }) | undefined
+  >;
+  /**
+   * As getWithDomainPolicy, plus the first page of `lookup` among the token's own tenant's resources, in the same
+   * statement (ADR 0055). `lookup` is null when the statement could not answer it whole (a shape the store does not
+   * compile once, or more matches than the page holds): then the caller searches as usual. PostgreSQL only.
+   */
+  getWithDomainPolicyAndLookup?(
+    id: string,
+    lookup: FirstPageLookup,
+  ): Promise<
+    | (ScimTokenRecord & {
+        readonly domainPolicy: DomainPolicy | null;
+        readonly lookup: SearchResult<StoredUser | StoredGroup> | null;
+      })
+    | undefined
   >;
   list(tenantId: string): Promise<readonly ScimTokenRecord[]>;
   countForProvider(tenantId: string, provider: string): Promise<number>;

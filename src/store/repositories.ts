@@ -19,6 +19,7 @@ import { type FixedQueries, fixedQueries } from './fixed-queries.ts';
 import { createRoleRepository } from './roles.ts';
 import { createSamlAssertionRepository, createSamlProviderRepository } from './saml.ts';
 import type { Database, ScimTokensTable, SsoProvidersTable } from './schema.ts';
+import { tokenWithLookup } from './scim/token-with-lookup.ts';
 import { tokenWithUser } from './scim/token-with-user.ts';
 
 export interface DialectTraits {
@@ -103,6 +104,26 @@ export function createRepositories(
   traits: DialectTraits,
   q: FixedQueries = fixedQueries(db, traits.dialect, undefined),
 ): Repositories {
+  /** A SCIM token with its tenant's domain policy, in one statement (ADR 0045). */
+  const getWithDomainPolicy = async (id: string) => {
+    const row = await q.first(
+      'scim_tokens.getWithDomainPolicy',
+      (p) =>
+        db
+          .selectFrom('scim_tokens as t')
+          .selectAll('t')
+          .select((eb) =>
+            eb
+              .selectFrom('tenant_settings as s')
+              .select('s.domain_policy')
+              .whereRef('s.tenant_id', '=', 't.tenant_id')
+              .as('domain_policy'),
+          )
+          .where('t.id', '=', p('id')),
+      { id },
+    );
+    return row && toTokenWithPolicy(row);
+  };
   return {
     tenants: {
       async insert(t) {
@@ -295,27 +316,15 @@ export function createRepositories(
         );
         return row && toScimToken(row);
       },
-      async getWithDomainPolicy(id) {
-        const row = await q.first(
-          'scim_tokens.getWithDomainPolicy',
-          (p) =>
-            db
-              .selectFrom('scim_tokens as t')
-              .selectAll('t')
-              .select((eb) =>
-                eb
-                  .selectFrom('tenant_settings as s')
-                  .select('s.domain_policy')
-                  .whereRef('s.tenant_id', '=', 't.tenant_id')
-                  .as('domain_policy'),
-              )
-              .where('t.id', '=', p('id')),
-          { id },
-        );
-        return row && toTokenWithPolicy(row);
-      },
-      // PostgreSQL only: there every statement is a round trip, and a GET of one user was two (ADR 0051).
-      ...(traits.dialect === 'postgres' ? { getWithDomainPolicyAndUser: tokenWithUser(db, q, toTokenWithPolicy) } : {}),
+      getWithDomainPolicy,
+      // PostgreSQL only: there every statement is a round trip, and a GET of one user was two (ADR 0051), as was an
+      // IdP's `attr eq` lookup (ADR 0055).
+      ...(traits.dialect === 'postgres'
+        ? {
+            getWithDomainPolicyAndUser: tokenWithUser(db, q, toTokenWithPolicy),
+            getWithDomainPolicyAndLookup: tokenWithLookup(db, q, toTokenWithPolicy, getWithDomainPolicy),
+          }
+        : {}),
       async list(tenantId) {
         const rows = await db
           .selectFrom('scim_tokens')

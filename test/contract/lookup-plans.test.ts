@@ -3,6 +3,7 @@
 // the shape the search uses (tenant, filter, ordered by id, one page).
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoredUser } from '../../src/core/scim/records.ts';
 import { createTenant } from '../../src/core/tenants/tenants.ts';
 import { systemClock } from '../../src/lib/clock.ts';
 import { newId } from '../../src/lib/ids.ts';
@@ -240,5 +241,114 @@ describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
     expect(plan).toContain('Index Cond: ((tenant_id = t.tenant_id)');
     expect(plan).toContain('scim_group_members_member');
     expect(plan).not.toMatch(/Seq Scan on scim_(users|groups|group_members)/);
+  });
+
+  // ADR 0055: an IdP's `attr eq` lookup is one statement on PostgreSQL — the token, the policy and the first page
+  // among the token's own tenant's resources, found on that tenant's index; SQLite reads them apart (method absent).
+  describe('a SCIM token with a lookup', () => {
+    const ids = { token: '', other: '', otherToken: '', otherUser: '' };
+    const now = new Date().toISOString();
+    const base = { version: 1, createdAt: now, lastModified: now, createdByToken: null, provider: null };
+    const lookup = (resourceType: 'User' | 'Group', filter: string, count = 100) => ({
+      resourceType,
+      filter: checkFilter(parseFilter(filter), resourceType, scimRegistry),
+      count,
+    });
+    const token = async (owner: string) => {
+      const id = newId();
+      await t.store.scimTokens.insert({
+        id,
+        tenantId: owner,
+        provider: 'entra',
+        providerDisplayName: 'Entra ID',
+        secret: { keyId: 'k', digest: 'd' },
+        createdAt: now,
+        expiresAt: null,
+        lastUsedAt: null,
+        defaultRole: null,
+      });
+      return id;
+    };
+
+    beforeAll(async () => {
+      const deps = { store: t.store, keyring: parseKeyring(generateKeyText()), clock: systemClock };
+      ids.other = (await createTenant(deps, 'test', { name: 'Foreign' })).tenant.id;
+      // This tenant: two users sharing an externalId. The other: a user of its own.
+      await t.store.scim.transaction(async (tx) => {
+        for (const twin of ['twin-a', 'twin-b']) {
+          const data = { schemas: [USER], userName: `${twin}@contoso.example`, externalId: 'shared', active: true };
+          await tx.users.insert({ ...base, tenantId, id: newId(), passwordHash: null, data });
+        }
+        ids.otherUser = newId();
+        const data = { schemas: [USER], userName: 'someone@foreign.example', externalId: 'oid-foreign', active: true };
+        await tx.users.insert({ ...base, tenantId: ids.other, id: ids.otherUser, passwordHash: null, data });
+      });
+      ids.token = await token(tenantId);
+      ids.otherToken = await token(ids.other);
+    });
+
+    it.each([
+      ['User', 'userName eq "USER7@contoso.example"', 'scim_users_user_name_key'],
+      ['User', 'externalId eq "oid-7"', 'scim_users_external_id'],
+      ['Group', 'displayName eq "group 7"', 'scim_groups_display_name_key'],
+    ] as const)('%s %s: the row of the token tenant, in one statement on %s', async (type, filter, index) => {
+      const read = t.store.scimTokens.getWithDomainPolicyAndLookup;
+      if (kind !== 'postgres') {
+        expect(read).toBeUndefined();
+        return;
+      }
+      await read!(ids.token, lookup(type, filter)); // the shape is compiled on first sight
+      const log = recordQueries();
+      const found = await read!(ids.token, lookup(type, filter));
+      expect(log.all()).toHaveLength(1);
+      expect(found?.tenantId).toBe(tenantId);
+      expect(found?.lookup?.total).toBe(1);
+      const item = found!.lookup!.items[0]!;
+      expect(item.tenantId).toBe(tenantId);
+      if (type === 'User') {
+        expect(item.id).toBe(userIds[7]);
+        expect((item as StoredUser).directGroups).toHaveLength(2);
+      } else {
+        expect(item.data.displayName).toBe('Group 7');
+      }
+      const plan = await explainOn(t, kind)(log.all()[0]!);
+      // The tokens and settings tables hold a row or two here, which the planner rightly scans; the page's side,
+      // which grows with the tenant, must be an index search keyed by the token's tenant.
+      expect(plan).toContain(`Index Scan using ${index} on`);
+      expect(plan).toMatch(/Index Cond: \(\(tenant_id = t\.tenant_id\)/);
+      expect(plan).not.toMatch(/Seq Scan on scim_(users|groups|group_members)/);
+    });
+
+    it.skipIf(kind !== 'postgres')(
+      "never finds another tenant's resource, and declines what one statement cannot answer",
+      async () => {
+        const read = t.store.scimTokens.getWithDomainPolicyAndLookup!;
+        const foreign = lookup('User', 'userName eq "someone@foreign.example"');
+        // The other tenant's own token finds its user: the empty answer below is the tenant scope, not a miss.
+        expect((await read(ids.otherToken, foreign))?.lookup?.items.map((u) => u.id)).toEqual([ids.otherUser]);
+        const own = await read(ids.token, foreign);
+        expect(own?.tenantId).toBe(tenantId);
+        expect(own?.lookup).toEqual({ total: 0, items: [], last: undefined });
+        expect((await read(ids.token, lookup('User', 'externalId eq "oid-foreign"')))?.lookup?.total).toBe(0);
+        // An unknown token: nothing, whatever the lookup.
+        expect(await read(newId(), lookup('User', 'userName eq "user7@contoso.example"'))).toBeUndefined();
+        // More matches than the page holds: declined (the search then counts them); the token still comes back.
+        const wide = await read(ids.token, lookup('User', 'externalId eq "shared"', 1));
+        expect(wide?.tenantId).toBe(tenantId);
+        expect(wide?.lookup).toBeNull();
+        const twins = (await read(ids.token, lookup('User', 'externalId eq "shared"', 2)))?.lookup;
+        expect(twins?.total).toBe(2);
+        expect(twins?.items.map((u) => u.data.userName).sort()).toEqual([
+          'twin-a@contoso.example',
+          'twin-b@contoso.example',
+        ]);
+        // A page of none (count=0) asks only for a count: declined too.
+        expect((await read(ids.token, lookup('User', 'userName eq "user7@contoso.example"', 0)))?.lookup).toBeNull();
+        // A shape not compiled once (a value index, ADR 0023): the token alone, the lookup declined.
+        const emails = await read(ids.token, lookup('User', 'emails.value eq "user7@contoso.example"'));
+        expect(emails?.tenantId).toBe(tenantId);
+        expect(emails?.lookup).toBeNull();
+      },
+    );
   });
 });

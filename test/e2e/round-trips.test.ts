@@ -1,7 +1,7 @@
 // The statements a SCIM request costs, counted at the driver (ADR 0045). On PostgreSQL, where every statement is a
-// round trip, a GET of a user and an IdP's `eq` lookup are the token's read plus ONE statement that reads the user
-// with its direct groups, which must be the groups a separate read gives, in the same order, per tenant. SQLite
-// reads the groups apart (three synchronous statements). On both, a user write reads the domain policy in the
+// round trip, a GET of a user and an IdP's `eq` lookup are ONE statement that reads the token and the user with its
+// direct groups (ADR 0051, ADR 0055), which must be the groups a separate read gives, in the same order, per tenant.
+// SQLite reads the groups apart (three synchronous statements). On both, a user write reads the domain policy in the
 // token's statement.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startTestApp, type TestApp } from '../support/app.ts';
@@ -63,18 +63,14 @@ describe.each(STORE_KINDS)('statements per SCIM read on %s', (kind) => {
     ],
   ];
 
-  // On PostgreSQL a GET reads the token and the user (with its groups) in one statement (ADR 0051); a lookup reads
-  // the token, then the user with its groups.
-  const expectedReads = (name: string) =>
-    kind === 'sqlite'
-      ? ['scim_tokens', 'scim_users', 'scim_group_members']
-      : name === 'GET /Users/{id}'
-        ? ['scim_tokens']
-        : ['scim_tokens', 'scim_users'];
+  // On PostgreSQL a GET reads the token and the user (with its groups) in one statement (ADR 0051), and so does a
+  // lookup (ADR 0055).
+  const expectedReads = () =>
+    kind === 'sqlite' ? ['scim_tokens', 'scim_users', 'scim_group_members'] : ['scim_tokens'];
 
   it.each(reads)(
     '%s: the token, then the user with its groups (fewer statements on PostgreSQL)',
-    async (name, ofMember, ofLoner) => {
+    async (_name, ofMember, ofLoner) => {
       // The groups as a separate read orders them: by group id.
       const expected = [...groupIds].sort();
       for (const [url, groups] of [
@@ -90,7 +86,7 @@ describe.each(STORE_KINDS)('statements per SCIM read on %s', (kind) => {
         if (body.Resources) expect(body.totalResults).toBe(1);
         expect((user.groups ?? []).map((g: { value: string }) => g.value)).toEqual(groups);
         const statements = queries.all().filter((q) => scimReads(q.sql));
-        expect(statements.map((q) => mainTable(q.sql))).toEqual(expectedReads(name));
+        expect(statements.map((q) => mainTable(q.sql))).toEqual(expectedReads());
         if (kind === 'postgres') {
           expect(statements.at(-1)!.sql).toMatch(/scim_users/);
           expect(statements.at(-1)!.sql).toMatch(/scim_group_members/);
@@ -98,6 +94,64 @@ describe.each(STORE_KINDS)('statements per SCIM read on %s', (kind) => {
       }
     },
   );
+
+  // Okta and Entra ID look a group up by name without its members (idp-behaviour.md): on PostgreSQL in the token's
+  // statement (ADR 0055), on SQLite the token's, then the group's.
+  it('displayName eq with excludedAttributes=members: the token and the group in one statement on PostgreSQL', async () => {
+    const url = `${a.base}/Groups?filter=${encodeURIComponent('displayName eq "zeta"')}&excludedAttributes=members`;
+    await scim(t.app, a, 'GET', url); // the lookup's shape is compiled on first sight
+    const queries = recordQueries();
+    const res = await scim(t.app, a, 'GET', url);
+    expect(res.statusCode).toBe(200);
+    expect(res.json().totalResults).toBe(1);
+    expect(res.json().Resources.map((g: { id: string }) => g.id)).toEqual([groupIds[0]]);
+    expect(res.json().Resources[0].members).toBeUndefined();
+    const statements = queries.all().filter((q) => scimReads(q.sql));
+    expect(statements.map((q) => mainTable(q.sql))).toEqual(
+      kind === 'sqlite' ? ['scim_tokens', 'scim_groups'] : ['scim_tokens'],
+    );
+  });
+
+  // ADR 0055: the lookup read with the token is the token's own tenant's, served only to a request the token may
+  // make, and nothing of it outlives the request.
+  it("a lookup finds the token's own tenant's user only, is refused at another tenant's URL, and stops with the token", async () => {
+    const filter = `filter=${encodeURIComponent('userName eq "ada@contoso.example"')}`;
+    const own = (await scim(t.app, other, 'GET', `${other.base}/Users?${filter}`)).json();
+    expect(own.totalResults).toBe(1);
+    expect(own.Resources[0].id).not.toBe(member);
+    expect(own.Resources[0].groups.map((g: { display: string }) => g.display)).toEqual(['Zeta']);
+    // Other's token at A's URL: refused, though A holds a user of that name.
+    expect((await scim(t.app, other, 'GET', `${a.base}/Users?${filter}`)).statusCode).toBe(401);
+    // A second token of A, revoked between two lookups: the very next one is refused.
+    const second = (
+      await call(t.app, 'POST', '/iam/v1/scim', {
+        token: a.adminToken,
+        body: { provider: 'entra', providerDisplayName: 'Second' },
+      })
+    ).json();
+    const withSecond = { scimToken: second.token as string };
+    const found = await scim(t.app, withSecond, 'GET', `${a.base}/Users?${filter}`);
+    expect(found.json().Resources.map((u: { id: string }) => u.id)).toEqual([member]);
+    const revoked = await call(t.app, 'DELETE', `/iam/v1/scim/${second.id}`, { token: a.adminToken });
+    expect(revoked.statusCode).toBe(204);
+    expect((await scim(t.app, withSecond, 'GET', `${a.base}/Users?${filter}`)).statusCode).toBe(401);
+    // More matches than the page holds: the store declines, and the page and its total are the general path's.
+    for (const userName of ['twin1@contoso.example', 'twin2@contoso.example']) {
+      await scim(t.app, other, 'POST', `${other.base}/Users`, entraUser(userName, 'shared-oid'));
+    }
+    const queries = recordQueries();
+    const page = await scim(
+      t.app,
+      other,
+      'GET',
+      `${other.base}/Users?filter=${encodeURIComponent('externalId eq "shared-oid"')}&count=1`,
+    );
+    expect(page.json()).toMatchObject({ totalResults: 2, itemsPerPage: 1, startIndex: 1 });
+    // On PostgreSQL: the token's statement (its page one row too long), then the page and the count as before.
+    const reads = queries.all().filter((q) => scimReads(q.sql));
+    if (kind === 'postgres')
+      expect(reads.map((q) => mainTable(q.sql))).toEqual(['scim_tokens', 'scim_users', 'scim_users']);
+  });
 
   it('renders the groups read in the statement exactly as a separate read does (names, $ref, order)', async () => {
     const viaGet = (await scim(t.app, a, 'GET', `${a.base}/Users/${member}`)).json().groups;

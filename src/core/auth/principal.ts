@@ -6,6 +6,7 @@ import { DEFAULT_DOMAIN_POLICY, type DomainPolicy } from '../domains/records.ts'
 import { DomainError } from '../errors.ts';
 import type { CoreDeps, TokenKind } from '../ports.ts';
 import type { AdminScope } from '../records.ts';
+import type { PlannedLookup, PrefetchedLookup } from '../scim/prefetch.ts';
 import type { StoredUser } from '../scim/records.ts';
 import { hasExpired } from '../tokens/expiry.ts';
 
@@ -27,6 +28,8 @@ export type Principal =
       readonly domainPolicy: DomainPolicy;
       /** The user the request asked to read along (`prefetchUser`), when the store read it in the token's statement. */
       readonly prefetchedUser?: PrefetchedUser | undefined;
+      /** The lookup the request asked to read along (`prefetchLookup`), when the store answered it (ADR 0055). */
+      readonly prefetchedLookup?: PrefetchedLookup | undefined;
     };
 
 /** A user of the token's tenant read in the token's own statement (ADR 0051): `user` null when there is none. */
@@ -41,6 +44,13 @@ export interface AuthenticateOptions {
    * the user in the token's statement. Used only once the token is verified, and only by that read.
    */
   readonly prefetchUser?: string | undefined;
+  /**
+   * A SCIM list request that will search for this lookup's first page among the token's tenant's resources: where
+   * the store can, it reads the page in the token's statement (ADR 0055). Used only once the token is verified, and
+   * only by that search. Asked for only once the bearer is a well-formed SCIM token, so text that is no token costs
+   * no parse of the request's filter.
+   */
+  readonly prefetchLookup?: (() => PlannedLookup | undefined) | undefined;
 }
 
 export function actorOf(principal: Principal): string {
@@ -126,7 +136,11 @@ export async function authenticate(
       const prefetch = options.prefetchUser;
       const merged = prefetch !== undefined && tokens.getWithDomainPolicyAndUser !== undefined;
       const withUser = merged ? await tokens.getWithDomainPolicyAndUser?.(token.id, prefetch) : undefined;
-      const row = merged ? withUser : await tokens.getWithDomainPolicy(token.id);
+      // Likewise an IdP's lookup (ADR 0055), read by the token's id and keyed in the store by the token's tenant.
+      const lookup = merged ? undefined : options.prefetchLookup?.();
+      const looked = lookup !== undefined && tokens.getWithDomainPolicyAndLookup !== undefined;
+      const withLookup = looked ? await tokens.getWithDomainPolicyAndLookup?.(token.id, lookup) : undefined;
+      const row = merged ? withUser : looked ? withLookup : await tokens.getWithDomainPolicy(token.id);
       if (row && verifySecret(deps.keyring, token.secret, row.secret)) {
         if (hasExpired(row.expiresAt, now)) break;
         if (stale(row.lastUsedAt, now)) touch(() => deps.store.scimTokens.touch(row.id, now.toISOString()));
@@ -139,6 +153,9 @@ export async function authenticate(
           defaultRole: row.defaultRole,
           domainPolicy: row.domainPolicy ?? DEFAULT_DOMAIN_POLICY,
           ...(withUser && prefetch !== undefined ? { prefetchedUser: { id: prefetch, user: withUser.user } } : {}),
+          ...(withLookup?.lookup && lookup !== undefined
+            ? { prefetchedLookup: { planned: lookup, result: withLookup.lookup } }
+            : {}),
         };
       }
       break;

@@ -4,6 +4,7 @@ import type { PrefetchedUser } from '../auth/principal.ts';
 import type { DomainGate } from '../domains/policy.ts';
 import type { DomainPolicy } from '../domains/records.ts';
 import type { ScimStore } from './ports.ts';
+import type { PrefetchedLookup } from './prefetch.ts';
 
 export interface ScimDeps {
   readonly scim: ScimStore;
@@ -27,4 +28,6 @@ export interface ScimCaller {
   readonly domainPolicy?: DomainPolicy | undefined;
   /** The user `GET /Users/{id}` asked for, read in the token's statement (ADR 0051); absent: read it now. */
   readonly prefetchedUser?: PrefetchedUser | undefined;
+  /** The lookup a list request asked for, read in the token's statement (ADR 0055); absent: search now. */
+  readonly prefetchedLookup?: PrefetchedLookup | undefined;
 }

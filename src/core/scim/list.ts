@@ -3,6 +3,7 @@
 import { ScimError, scimErrors } from '../../scim/errors.ts';
 import type { ScimDeps } from './context.ts';
 import type { ScimRepositories } from './ports.ts';
+import { type PrefetchedLookup, prefetchedFor } from './prefetch.ts';
 import type { ScimResourceType, SearchQuery, SearchResult, StoredGroup, StoredUser } from './records.ts';
 import { encodeCursor, type IndexSeekCache, type ParsedSearch, parseSearch, type SearchParams } from './search.ts';
 
@@ -29,16 +30,22 @@ function search(
   return type === 'User' ? repositories.users.search(tenantId, query) : repositories.groups.search(tenantId, query);
 }
 
-/** GET /Users, POST /Groups/.search, …: one page of the tenant's resources of one type. */
+/**
+ * GET /Users, POST /Groups/.search, …: one page of the tenant's resources of one type. `prefetched`: a lookup read
+ * in the token's statement (ADR 0055), served only when it was read for these very parameters.
+ */
 export async function listResources(
   deps: ScimSearchDeps,
   tenantId: string,
   type: ScimResourceType,
   params: SearchParams,
+  prefetched?: PrefetchedLookup,
 ): Promise<ListPage> {
   const now = deps.clock.now();
-  const parsed = parseSearch(type, params, now);
-  const result = await search(deps.scim, type, tenantId, deps.seekCache.resume(tenantId, parsed, now.getTime()));
+  const served = prefetchedFor(prefetched, type, params);
+  const parsed = served?.planned.parsed ?? parseSearch(type, params, now);
+  const result =
+    served?.result ?? (await search(deps.scim, type, tenantId, deps.seekCache.resume(tenantId, parsed, now.getTime())));
   deps.seekCache.remember(tenantId, parsed, result.last, result.total, now.getTime());
   return {
     items: result.items,

@@ -80,6 +80,16 @@ export interface CursorPosition {
   readonly id: string;
 }
 
+/**
+ * The first page of an `attr eq "value"` lookup (what IdPs send before every create), which a store may read in the
+ * SCIM token's own statement (ADR 0055). `filter` is checked; the store answers only shapes it can compile once.
+ */
+export interface FirstPageLookup {
+  readonly resourceType: ScimResourceType;
+  readonly filter: FilterNode;
+  readonly count: number;
+}
+
 export interface SearchResult<T> {
   readonly total: number;
   readonly items: readonly T[];

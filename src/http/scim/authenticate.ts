@@ -3,7 +3,9 @@ import type { FastifyRequest } from 'fastify';
 import { authenticate, type Principal } from '../../core/auth/principal.ts';
 import { DomainError, hasCode } from '../../core/errors.ts';
 import type { AuthFailureReason } from '../../core/scim/auth-failures.ts';
-import { unstorableReason } from '../../lib/storable-text.ts';
+import { type PlannedLookup, planLookup } from '../../core/scim/prefetch.ts';
+import type { SearchParams } from '../../core/scim/search.ts';
+import { findUnstorableText, unstorableReason } from '../../lib/storable-text.ts';
 import { presentedBearer } from '../auth.ts';
 import { ScimSurfaceError } from './errors.ts';
 import type { ScimSurfaceDeps } from './surface.ts';
@@ -30,11 +32,24 @@ function userToRead(request: FastifyRequest): string | undefined {
   return typeof id === 'string' && unstorableReason(id) === undefined ? id : undefined;
 }
 
+/**
+ * The lookup of a `GET /Users?filter=…` or `GET /Groups?filter=…` (`attr eq "value"`, first page), which the store
+ * may read in the token's statement (ADR 0055). Not for text no store holds (the preValidation hook refuses it).
+ */
+function lookupToRead(deps: ScimSurfaceDeps, request: FastifyRequest): PlannedLookup | undefined {
+  if (request.method !== 'GET') return undefined;
+  const route = request.routeOptions.url;
+  const type = route?.endsWith('/Users') ? 'User' : route?.endsWith('/Groups') ? 'Group' : undefined;
+  if (type === undefined || findUnstorableText(request.query) !== undefined) return undefined;
+  return planLookup(type, request.query as SearchParams, deps.clock.now());
+}
+
 async function scimPrincipal(deps: ScimSurfaceDeps, request: FastifyRequest): Promise<ScimPrincipal> {
   let principal: Principal;
   try {
     principal = await authenticate(deps, presentedBearer(request.headers.authorization), {
       prefetchUser: userToRead(request),
+      prefetchLookup: () => lookupToRead(deps, request),
     });
   } catch (error) {
     if (hasCode(error, 'auth.missing')) throw new Refused('auth.missing', 'missing');
@@ -84,6 +99,7 @@ export function authenticationHook(deps: ScimSurfaceDeps) {
       defaultRole: scim.defaultRole,
       domainPolicy: scim.domainPolicy,
       prefetchedUser: scim.prefetchedUser,
+      prefetchedLookup: scim.prefetchedLookup,
     };
     request.log = request.log.child({ tenantId: scim.tenantId });
     // Per token, then per tenant (a request the token's bucket refuses costs the tenant nothing), so one

@@ -49,7 +49,7 @@ async function sendList(
   const projection = projectionFrom(binding.type, params, scimRegistry);
   const who = caller(request);
   request.scimLog = { operation: 'search', resourceType: binding.type, summary: {} };
-  const page = await listResources(deps, who.tenantId, binding.type, params);
+  const page = await listResources(deps, who.tenantId, binding.type, params, who.prefetchedLookup);
   const rendered = await renderFor(deps, binding, who.tenantId, page.items, request.scimBaseUrl, projection);
   request.scimLog.summary = { results: page.items.length, totalResults: page.totalResults };
   const list = listResponse(rendered.kind === 'objects' ? rendered.items : [], {

@@ -7,6 +7,9 @@
 // Their compilation differs by value only in the bound literal, folded or not (filter-sql.ts: compareSource). The
 // template is made by compiling with sentinel values and finding each sentinel among the bound parameters; a
 // sentinel found nowhere, or found transformed in an unknown way, leaves the shape uncached (the general path).
+//
+// A lookup is scoped by its tenant, or (ADR 0055) by a SCIM token's id: then the statement reads the token and
+// joins the lookup on the token's own tenant, and its template must bind the token and never a tenant.
 import type { Compilable } from 'kysely';
 import type { FilterNode } from '../../scim/filter/ast.ts';
 import { foldCase } from '../../scim/resource/normalize.ts';
@@ -17,7 +20,7 @@ type Compare = FilterNode & { kind: 'compare' };
 /** Where each bound parameter of a cached lookup takes its value from. */
 type Slot =
   | { readonly kind: 'constant'; readonly value: unknown }
-  | { readonly kind: 'tenant' | 'value' | 'folded' | 'limit' | 'offset' };
+  | { readonly kind: 'tenant' | 'token' | 'value' | 'folded' | 'limit' | 'offset' };
 
 interface Template {
   readonly sql: string;
@@ -27,6 +30,7 @@ interface Template {
 // Sentinels: strings no request can send to this point (a NUL byte), distinct once folded, and numbers beyond any
 // page size or offset a request can ask for.
 const TENANT = '\u0000Tenant\u0000';
+const TOKEN_ID = '\u0000Token\u0000';
 const VALUE = '\u0000Value\u0000';
 const LIMIT = 2_000_000_001;
 const OFFSET = 2_000_000_002;
@@ -36,12 +40,24 @@ const FOLDED_VALUE = foldCase(VALUE);
 const MAX_SHAPES = 1_000;
 const templates = new Map<string, Template | null>();
 
-export interface LookupRequest {
-  readonly tenantId: string;
+interface LookupPage {
   readonly filter: FilterNode;
   readonly limit: number;
   readonly offset: number;
 }
+
+/** A lookup among one tenant's resources. */
+export interface LookupRequest extends LookupPage {
+  readonly tenantId: string;
+}
+
+/** A lookup joined on a SCIM token's row: among the resources of the token's own tenant (ADR 0055). */
+export interface TokenLookupRequest extends LookupPage {
+  readonly tokenId: string;
+}
+
+type AnyLookupRequest = LookupRequest | TokenLookupRequest;
+const byToken = (request: AnyLookupRequest): request is TokenLookupRequest => 'tokenId' in request;
 
 /** The cache key of a lookup whose SQL cannot depend on its value, or undefined for any other filter. */
 export function lookupShape(filter: FilterNode, ctx: FilterSqlContext, table: string): string | undefined {
@@ -62,6 +78,7 @@ export function lookupShape(filter: FilterNode, ctx: FilterSqlContext, table: st
 
 function slotOf(value: unknown): Slot | undefined {
   if (value === TENANT) return { kind: 'tenant' };
+  if (value === TOKEN_ID) return { kind: 'token' };
   if (value === VALUE) return { kind: 'value' };
   if (value === FOLDED_VALUE) return { kind: 'folded' };
   if (value === LIMIT) return { kind: 'limit' };
@@ -71,13 +88,18 @@ function slotOf(value: unknown): Slot | undefined {
   return { kind: 'constant', value };
 }
 
-function makeTemplate(build: (request: LookupRequest) => Compilable<unknown>, filter: Compare): Template | null {
-  const probe = build({
-    tenantId: TENANT,
-    filter: Object.freeze({ ...filter, value: VALUE }),
+function makeTemplate<R extends AnyLookupRequest>(
+  build: (request: R) => Compilable<unknown>,
+  request: R,
+): Template | null {
+  const page = {
+    filter: Object.freeze({ ...(request.filter as Compare), value: VALUE }),
     limit: LIMIT,
     offset: OFFSET,
-  }).compile();
+  };
+  const probe = build(
+    (byToken(request) ? { ...page, tokenId: TOKEN_ID } : { ...page, tenantId: TENANT }) as R,
+  ).compile();
   const slots: Slot[] = [];
   for (const parameter of probe.parameters) {
     const slot = slotOf(parameter);
@@ -86,7 +108,9 @@ function makeTemplate(build: (request: LookupRequest) => Compilable<unknown>, fi
   }
   const has = (kind: Slot['kind']) => slots.some((s) => s.kind === kind);
   // Every input must be bound, or the template would freeze a sentinel's absence into every later request.
-  if (!has('tenant') || !(has('value') || has('folded')) || !has('limit') || !has('offset')) return null;
+  // A token-scoped lookup takes its tenant from the token's row, never from a parameter.
+  const scoped = byToken(request) ? has('token') && !has('tenant') : has('tenant');
+  if (!scoped || !(has('value') || has('folded')) || !has('limit') || !has('offset')) return null;
   return { sql: probe.sql, slots };
 }
 
@@ -94,15 +118,16 @@ function makeTemplate(build: (request: LookupRequest) => Compilable<unknown>, fi
  * The SQL and parameters of `request`, from the shape's template (built with `build` on first use), or undefined
  * when the shape is not cacheable: then the caller compiles the query itself.
  */
-export function compiledLookup(
+export function compiledLookup<R extends AnyLookupRequest>(
   shape: string,
-  request: LookupRequest,
-  build: (request: LookupRequest) => Compilable<unknown>,
+  request: R,
+  build: (request: R) => Compilable<unknown>,
 ): { sql: string; parameters: unknown[] } | undefined {
-  let template = templates.get(shape);
+  const key = byToken(request) ? `token|${shape}` : shape;
+  let template = templates.get(key);
   if (template === undefined) {
-    template = makeTemplate(build, request.filter as Compare);
-    if (templates.size < MAX_SHAPES) templates.set(shape, template);
+    template = makeTemplate(build, request);
+    if (templates.size < MAX_SHAPES) templates.set(key, template);
   }
   if (template === null) return undefined;
   const value = (request.filter as Compare).value as string;
@@ -111,7 +136,9 @@ export function compiledLookup(
       case 'constant':
         return slot.value;
       case 'tenant':
-        return request.tenantId;
+        return (request as LookupRequest).tenantId;
+      case 'token':
+        return (request as TokenLookupRequest).tokenId;
       case 'value':
         return value;
       case 'folded':

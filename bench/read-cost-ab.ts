@@ -1,0 +1,128 @@
+// `npx tsx bench/read-cost-ab.ts --before DIR [--store postgres] [--only userName,externalId] [--rounds 8]
+// [--ops 500]`: an A/B of Roster's CPU per SCIM read between two builds, IN ONE PROCESS. DIR is the root of another
+// checkout of Roster (e.g. `git archive <commit> | tar -x -C DIR`, with node_modules linked): its createApp and this
+// tree's run side by side on one seeded store, and their requests alternate in blocks of `ops` (each side first in
+// half the rounds), so a shared machine's load, which swings within seconds, falls on both alike — separate runs
+// minutes apart on a loaded box differ by more than the effect being measured. Workloads as in read-cost.ts. Prints
+// CPU µs per request of each side per round, then the medians and each round's after/before ratio, as JSON.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { FastifyInstance } from 'fastify';
+import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
+import { startPostgres } from '../test/support/postgres-server.ts';
+import { benchUser, seed } from './seed.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    before: { type: 'string' },
+    store: { type: 'string', default: 'sqlite' },
+    users: { type: 'string', default: '2000' },
+    rounds: { type: 'string', default: '8' },
+    ops: { type: 'string', default: '500' },
+    only: { type: 'string', default: 'get,userName,externalId' },
+  },
+});
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+
+/** One build's app on the seeded store, started through that build's own modules. */
+async function appOf(root: string, location: { kind: 'postgres'; url: string } | { kind: 'sqlite'; path: string }) {
+  const { createApp } = await import(join(root, 'src/app.ts'));
+  const { loadConfig } = await import(join(root, 'src/config/config.ts'));
+  const { openStore } = await import(join(root, 'src/store/open-store.ts'));
+  const { systemClock } = await import(join(root, 'src/lib/clock.ts'));
+  return { createApp, loadConfig, openStore, systemClock, location };
+}
+
+async function main(): Promise<void> {
+  if (!args.before) throw new Error('--before DIR: the root of the build to compare against');
+  const ops = Number(args.ops);
+  const rounds = Number(args.rounds);
+  const dir = mkdtempSync(join(tmpdir(), 'roster-readcost-ab-'));
+  const pg = args.store === 'postgres' ? await startPostgres() : undefined;
+  const location = pg
+    ? ({ kind: 'postgres', url: pg.url } as const)
+    : ({ kind: 'sqlite', path: join(dir, 'roster.db') } as const);
+  const apps: { side: 'before' | 'after'; app: FastifyInstance; close: () => Promise<void> }[] = [];
+  try {
+    const secretKey = generateKeyText();
+    const seeded = await seed(location, parseKeyring(secretKey), Number(args.users), () => {});
+    for (const [side, root] of [
+      ['before', resolve(args.before)],
+      ['after', resolve(import.meta.dirname, '..')],
+    ] as const) {
+      const b = await appOf(root, location);
+      const store = await b.openStore(location);
+      const config = b.loadConfig({
+        ROSTER_SECRET_KEY: secretKey,
+        ROSTER_PUBLIC_URL: 'http://127.0.0.1',
+        DATABASE_URL: pg ? pg.url : `sqlite:${location.kind === 'sqlite' ? location.path : ''}`,
+        ROSTER_SCIM_RATE_TENANT: '1000000',
+        ROSTER_SCIM_BURST_TENANT: '1000000',
+        ROSTER_SCIM_RATE_TOKEN: '1000000',
+        ROSTER_SCIM_BURST_TOKEN: '1000000',
+      });
+      const app = (await b.createApp({
+        config,
+        store,
+        keyring: parseKeyring(secretKey),
+        clock: b.systemClock,
+        logger: false,
+      })) as FastifyInstance;
+      await app.ready();
+      apps.push({ side, app, close: async () => (await app.close(), await store.close()) });
+    }
+    const base = `/${seeded.tenantId}/api/scim/v2`;
+    const headers = { authorization: `Bearer ${seeded.scimToken}` };
+    const pick = (i: number) => (i * 7919) % seeded.userIds.length;
+    const workloads: Record<string, (i: number) => string> = {
+      get: (i) => `${base}/Users/${seeded.userIds[pick(i)]}`,
+      userName: (i) => `${base}/Users?filter=${encodeURIComponent(`userName eq "${seeded.userNames[pick(i)]}"`)}`,
+      externalId: (i) =>
+        `${base}/Users?filter=${encodeURIComponent(`externalId eq "${benchUser(pick(i)).externalId}"`)}`,
+    };
+    const block = async (app: FastifyInstance, name: string, url: (i: number) => string, from: number) => {
+      const cpu0 = process.cpuUsage();
+      for (let i = from; i < from + ops; i++) {
+        // As read-cost.ts: turn the event loop now and then, so the log flush and group commit run.
+        if (i % 64 === 0) await new Promise((r) => setImmediate(r));
+        const response = await app.inject({ method: 'GET', url: url(i), headers });
+        if (response.statusCode !== 200) throw new Error(`${name}: ${response.statusCode} ${response.body}`);
+      }
+      const cpu = process.cpuUsage(cpu0);
+      return (cpu.user + cpu.system) / ops;
+    };
+    const result: Record<string, { before: number[]; after: number[]; ratio: number[] }> = {};
+    for (const name of args.only.split(',')) {
+      const url = workloads[name];
+      if (!url) throw new Error(`--only: unknown workload ${name} (get, userName, externalId)`);
+      for (const { app } of apps) await block(app, name, url, 0); // warm-up: shapes compiled, JIT settled
+      const r = { before: [] as number[], after: [] as number[], ratio: [] as number[] };
+      for (let round = 0; round < rounds; round++) {
+        const order = round % 2 === 0 ? apps : [...apps].reverse();
+        const got: Record<string, number> = {};
+        for (const { side, app } of order) got[side] = await block(app, name, url, (round + 1) * ops);
+        r.before.push(Math.round(got.before!));
+        r.after.push(Math.round(got.after!));
+        r.ratio.push(Math.round((got.after! / got.before!) * 1000) / 1000);
+      }
+      result[name] = r;
+      process.stderr.write(`${name}: ${JSON.stringify(r)}\n`);
+    }
+    const medians = Object.fromEntries(
+      Object.entries(result).map(([name, r]) => [
+        name,
+        { before: median(r.before), after: median(r.after), ratio: median(r.ratio) },
+      ]),
+    );
+    process.stdout.write(`${JSON.stringify({ store: args.store, ops, rounds, perRound: result, medians })}\n`);
+  } finally {
+    for (const { close } of apps) await close();
+    pg?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
