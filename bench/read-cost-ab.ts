@@ -72,7 +72,14 @@ async function main(): Promise<void> {
         logger: false,
       })) as FastifyInstance;
       await app.ready();
-      apps.push({ side, app, close: async () => (await app.close(), await store.close()) });
+      apps.push({
+        side,
+        app,
+        close: async () => {
+          await app.close();
+          await store.close();
+        },
+      });
     }
     const base = `/${seeded.tenantId}/api/scim/v2`;
     const headers = { authorization: `Bearer ${seeded.scimToken}` };
