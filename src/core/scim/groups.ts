@@ -42,8 +42,13 @@ function withoutMembers(resource: Record<string, unknown>): ResourceData {
 }
 
 /** Every id added as a member must be a user or group of this tenant (another tenant's id is "unknown"). */
-async function checkMembersExist(tx: ScimRepositories, tenantId: string, groupId: string, ids: readonly string[]) {
-  if (ids.length === 0) return;
+async function checkMembersExist(
+  tx: ScimRepositories,
+  tenantId: string,
+  groupId: string,
+  ids: readonly string[],
+): Promise<ReadonlyMap<string, 'User' | 'Group'> | undefined> {
+  if (ids.length === 0) return undefined;
   // Key-share locks: a member deleted concurrently either waits for this transaction (and then takes the new
   // membership with it) or has committed first (and is then unknown here).
   const known = await tx.groups.resolveMembers(tenantId, ids, { lock: true });
@@ -51,6 +56,7 @@ async function checkMembersExist(tx: ScimRepositories, tenantId: string, groupId
   if (unknown !== undefined)
     throw scimErrors.invalidValue(`member "${unknown.slice(0, 64)}" is not a User or Group of this tenant`);
   if (ids.includes(groupId)) throw scimErrors.invalidValue('a group cannot be a member of itself');
+  return known;
 }
 
 function memberIdsAdded(changes: readonly MemberChange[]): string[] {
@@ -72,13 +78,16 @@ export async function createGroup(deps: ScimDeps, caller: ScimCaller, body: unkn
     provider: caller.provider,
   };
   await deps.scim.transaction(async (tx) => {
-    await checkMembersExist(tx, caller.tenantId, group.id, memberIds);
+    const known = await checkMembersExist(tx, caller.tenantId, group.id, memberIds);
     await tx.groups.insert(group);
     const delta =
       memberIds.length > 0
-        ? await tx.groups.applyMemberChanges(caller.tenantId, group.id, [
-            { kind: 'add', members: memberIds.map((value) => ({ value })) },
-          ])
+        ? await tx.groups.applyMemberChanges(
+            caller.tenantId,
+            group.id,
+            [{ kind: 'add', members: memberIds.map((value) => ({ value })) }],
+            known,
+          )
         : { added: [], removed: [] };
     await groupWritten(deps, tx, 'group.created', group, delta.added.length);
     await membersChanged(deps, tx, caller.tenantId, group.id, delta);
@@ -104,7 +113,7 @@ export async function replaceGroup(
     const data = withoutMembers(
       toStoredResource(body, 'Group', scimRegistry, { mode: 'replace', existing: { ...current.data, id } }),
     );
-    await checkMembersExist(tx, caller.tenantId, id, memberIds);
+    const known = await checkMembersExist(tx, caller.tenantId, id, memberIds);
     const next: StoredGroup = {
       ...current,
       data,
@@ -117,7 +126,7 @@ export async function replaceGroup(
       { kind: 'add', members: memberIds.map((value) => ({ value })) },
     ];
     const delta = await withMembershipRoleEvents(deps, tx, caller.tenantId, id, replaced, () =>
-      tx.groups.applyMemberChanges(caller.tenantId, id, replaced),
+      tx.groups.applyMemberChanges(caller.tenantId, id, replaced, known),
     );
     // The version moved, so the group is updated even when only its members (or nothing) changed.
     await groupWritten(deps, tx, 'group.updated', next, new Set(memberIds).size, changedAttributes(current.data, data));
@@ -143,14 +152,14 @@ export async function patchGroup(
       resourceId: id,
     });
     const memberChanges = (changes.members ?? []) as readonly MemberChange[];
-    await checkMembersExist(tx, caller.tenantId, id, memberIdsAdded(memberChanges));
+    const known = await checkMembersExist(tx, caller.tenantId, id, memberIdsAdded(memberChanges));
     const attributesChanged = changes.changedAttributes.filter((a: string) => a !== 'members');
     // Member deltas first (the group's row is locked): re-adding present members or removing absent ones changes
     // nothing, and a PATCH that changes nothing is not a write — no version, no lastModified, no event.
     const delta =
       memberChanges.length > 0
         ? await withMembershipRoleEvents(deps, tx, caller.tenantId, id, memberChanges, () =>
-            tx.groups.applyMemberChanges(caller.tenantId, id, memberChanges),
+            tx.groups.applyMemberChanges(caller.tenantId, id, memberChanges, known),
           )
         : { added: [], removed: [] };
     const membersMoved = delta.added.length > 0 || delta.removed.length > 0;

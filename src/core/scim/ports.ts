@@ -60,9 +60,15 @@ export interface GroupRepository {
   members(tenantId: string, groupId: string): Promise<readonly MemberView[]>;
   /**
    * Applies membership deltas in order; cost follows the members named, not the group's size. Answers the net
-   * effect: members absent before and present after, and the reverse.
+   * effect: members absent before and present after, and the reverse. `known`: what `resolveMembers` (with `lock`)
+   * already answered in this transaction for the ids added, so they are not resolved a second time.
    */
-  applyMemberChanges(tenantId: string, groupId: string, changes: readonly MemberChange[]): Promise<MemberDelta>;
+  applyMemberChanges(
+    tenantId: string,
+    groupId: string,
+    changes: readonly MemberChange[],
+    known?: ReadonlyMap<string, MemberRef['type']>,
+  ): Promise<MemberDelta>;
   /** How many members the group has (an index range count: read for `group.updated` and `group.deleted` only). */
   countMembers(tenantId: string, groupId: string): Promise<number>;
   /**

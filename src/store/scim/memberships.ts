@@ -88,7 +88,7 @@ export function createMemberships(db: Kysely<Database>, q: FixedQueries, lockabl
       }
       return out;
     },
-    async applyMemberChanges(tenantId, groupId, changes) {
+    async applyMemberChanges(tenantId, groupId, changes, known) {
       // Net effect per member id: the state before the first change that touched it, and the state now.
       const touched = new Map<string, { before: boolean; now: boolean; type: MemberRef['type'] }>();
       const note = (id: string, type: MemberRef['type'], before: boolean, now: boolean) => {
@@ -141,7 +141,11 @@ export function createMemberships(db: Kysely<Database>, q: FixedQueries, lockabl
           }
           case 'add': {
             const ids = [...new Set(change.members.map((m) => m.value))];
-            const kinds = await memberships.resolveMembers(tenantId, ids);
+            // The caller resolved (and locked) these ids in this transaction already: their kinds cannot change.
+            const kinds =
+              known !== undefined && ids.every((id) => known.has(id))
+                ? known
+                : await memberships.resolveMembers(tenantId, ids);
             for (const part of chunks(ids, 300)) {
               const values = part.map((id) => ({
                 tenant_id: tenantId,
