@@ -84,8 +84,22 @@ async function main(): Promise<void> {
     const base = `/${seeded.tenantId}/api/scim/v2`;
     const headers = { authorization: `Bearer ${seeded.scimToken}` };
     const pick = (i: number) => (i * 7919) % seeded.userIds.length;
+    // Groups of 10 members, for Entra's `GET /Groups/{id}?excludedAttributes=members` (workload `group`).
+    const groupIds: string[] = [];
+    for (let g = 0; g < 20; g++) {
+      const members = seeded.userIds.slice(g * 10, g * 10 + 10).map((value) => ({ value }));
+      const payload = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: `AB ${g}`, members };
+      const created = await apps[0]!.app.inject({
+        method: 'POST',
+        url: `${base}/Groups`,
+        headers: { ...headers, 'content-type': 'application/scim+json' },
+        payload: JSON.stringify(payload),
+      });
+      groupIds.push(JSON.parse(created.body).id);
+    }
     const workloads: Record<string, (i: number) => string> = {
       get: (i) => `${base}/Users/${seeded.userIds[pick(i)]}`,
+      group: (i) => `${base}/Groups/${groupIds[i % groupIds.length]}?excludedAttributes=members`,
       userName: (i) => `${base}/Users?filter=${encodeURIComponent(`userName eq "${seeded.userNames[pick(i)]}"`)}`,
       externalId: (i) =>
         `${base}/Users?filter=${encodeURIComponent(`externalId eq "${benchUser(pick(i)).externalId}"`)}`,
@@ -104,7 +118,7 @@ async function main(): Promise<void> {
     const result: Record<string, { before: number[]; after: number[]; ratio: number[] }> = {};
     for (const name of args.only.split(',')) {
       const url = workloads[name];
-      if (!url) throw new Error(`--only: unknown workload ${name} (get, userName, externalId)`);
+      if (!url) throw new Error(`--only: unknown workload ${name} (get, group, userName, externalId)`);
       for (const { app } of apps) await block(app, name, url, 0); // warm-up: shapes compiled, JIT settled
       const r = { before: [] as number[], after: [] as number[], ratio: [] as number[] };
       for (let round = 0; round < rounds; round++) {

@@ -74,6 +74,13 @@ export interface ScimTokenRepository {
   ): Promise<
     (ScimTokenRecord & { readonly domainPolicy: DomainPolicy | null; readonly user: StoredUser | null }) | undefined
   >;
+  /** As getWithDomainPolicyAndUser, for the group `groupId` of the token's own tenant (null: none). PostgreSQL only. */
+  getWithDomainPolicyAndGroup?(
+    id: string,
+    groupId: string,
+  ): Promise<
+    (ScimTokenRecord & { readonly domainPolicy: DomainPolicy | null; readonly group: StoredGroup | null }) | undefined
+  >;
   /**
    * As getWithDomainPolicy, plus the first page of `lookup` among the token's own tenant's resources, in the same
    * statement (ADR 0055). `lookup` is null when the statement could not answer it whole (a shape the store does not

@@ -19,6 +19,7 @@ import { type FixedQueries, fixedQueries } from './fixed-queries.ts';
 import { createRoleRepository } from './roles.ts';
 import { createSamlAssertionRepository, createSamlProviderRepository } from './saml.ts';
 import type { Database, ScimTokensTable, SsoProvidersTable } from './schema.ts';
+import { tokenWithGroup } from './scim/token-with-group.ts';
 import { tokenWithLookup } from './scim/token-with-lookup.ts';
 import { tokenWithUser } from './scim/token-with-user.ts';
 
@@ -317,11 +318,12 @@ export function createRepositories(
         return row && toScimToken(row);
       },
       getWithDomainPolicy,
-      // PostgreSQL only: there every statement is a round trip, and a GET of one user was two (ADR 0051), as was an
-      // IdP's `attr eq` lookup (ADR 0055).
+      // PostgreSQL only: there every statement is a round trip, and a GET of one user or group was two (ADR 0051),
+      // as was an IdP's `attr eq` lookup (ADR 0055).
       ...(traits.dialect === 'postgres'
         ? {
             getWithDomainPolicyAndUser: tokenWithUser(db, q, toTokenWithPolicy),
+            getWithDomainPolicyAndGroup: tokenWithGroup(db, q, toTokenWithPolicy),
             getWithDomainPolicyAndLookup: tokenWithLookup(db, q, toTokenWithPolicy, getWithDomainPolicy),
           }
         : {}),

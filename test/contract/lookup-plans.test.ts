@@ -243,6 +243,65 @@ describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
     expect(plan).not.toMatch(/Seq Scan on scim_(users|groups|group_members)/);
   });
 
+  // The group counterpart of ADR 0051: `GET /Groups/{id}` (Entra's, with `excludedAttributes=members`) is one
+  // statement on PostgreSQL — the token, the policy and the group of the token's own tenant; SQLite reads them apart.
+  it('reads a SCIM token with a group of its own tenant only, in one statement on primary keys (PostgreSQL)', async () => {
+    const tokens = t.store.scimTokens;
+    if (kind !== 'postgres') {
+      expect(tokens.getWithDomainPolicyAndGroup).toBeUndefined();
+      return;
+    }
+    const deps = { store: t.store, keyring: parseKeyring(generateKeyText()), clock: systemClock };
+    const other = (await createTenant(deps, 'test', { name: 'Other groups' })).tenant.id;
+    const now = new Date().toISOString();
+    const otherGroup = newId();
+    await t.store.scim.transaction((tx) =>
+      tx.groups.insert({
+        tenantId: other,
+        id: otherGroup,
+        version: 1,
+        createdAt: now,
+        lastModified: now,
+        createdByToken: null,
+        provider: null,
+        data: { schemas: [GROUP], displayName: 'Theirs' },
+      }),
+    );
+    const own = (
+      await sql<{ id: string }>`select id from scim_groups where tenant_id = ${tenantId} order by id limit 1`.execute(
+        t.store.db,
+      )
+    ).rows[0]!.id;
+    const tokenId = newId();
+    await tokens.insert({
+      id: tokenId,
+      tenantId,
+      provider: 'entra',
+      providerDisplayName: 'Entra ID',
+      secret: { keyId: 'k', digest: 'd' },
+      createdAt: now,
+      expiresAt: null,
+      lastUsedAt: null,
+      defaultRole: null,
+    });
+    const log = recordQueries();
+    const read = await tokens.getWithDomainPolicyAndGroup!(tokenId, own);
+    expect(log.all()).toHaveLength(1);
+    expect(read?.tenantId).toBe(tenantId);
+    expect(read?.group?.id).toBe(own);
+    expect(read?.group?.tenantId).toBe(tenantId);
+    expect(read?.group?.data.displayName).toMatch(/^Group \d+$/);
+    expect(read?.group).toEqual(await t.store.scim.groups.get(tenantId, own));
+    // Another tenant's group, named by its id with this tenant's token, is nobody.
+    expect((await tokens.getWithDomainPolicyAndGroup!(tokenId, otherGroup))?.group).toBeNull();
+    expect((await tokens.getWithDomainPolicyAndGroup!(tokenId, 'no-such-group'))?.group).toBeNull();
+    expect(await tokens.getWithDomainPolicyAndGroup!(newId(), own)).toBeUndefined();
+    const plan = await explainOn(t, kind)(log.all()[0]!);
+    expect(plan).toContain('Index Scan using scim_groups_pk on scim_groups r');
+    expect(plan).toContain('Index Cond: ((tenant_id = t.tenant_id)');
+    expect(plan).not.toMatch(/Seq Scan on scim_groups/);
+  });
+
   // ADR 0055: an IdP's `attr eq` lookup is one statement on PostgreSQL — the token, the policy and the first page
   // among the token's own tenant's resources, found on that tenant's index; SQLite reads them apart (method absent).
   describe('a SCIM token with a lookup', () => {

@@ -112,6 +112,30 @@ describe.each(STORE_KINDS)('statements per SCIM read on %s', (kind) => {
     );
   });
 
+  // Entra reads a group by id without its members: on PostgreSQL the token and the group in one statement (the group
+  // counterpart of ADR 0051), on SQLite apart. Another tenant's group id, with this tenant's token, is a 404.
+  it('GET /Groups/{id}?excludedAttributes=members: the token and the group in one statement on PostgreSQL', async () => {
+    const url = `${a.base}/Groups/${groupIds[1]}?excludedAttributes=members`;
+    await scim(t.app, a, 'GET', url);
+    const queries = recordQueries();
+    const res = await scim(t.app, a, 'GET', url);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ id: groupIds[1], displayName: 'Alpha' });
+    expect(res.json().members).toBeUndefined();
+    const statements = queries.all().filter((q) => scimReads(q.sql));
+    expect(statements.map((q) => mainTable(q.sql))).toEqual(
+      kind === 'sqlite' ? ['scim_tokens', 'scim_groups'] : ['scim_tokens'],
+    );
+    // With its members, the group comes with the token and the members are read apart.
+    const withMembers = await scim(t.app, a, 'GET', `${a.base}/Groups/${groupIds[1]}`);
+    expect(withMembers.json().members.map((m: { value: string }) => m.value)).toEqual([member]);
+    const theirs = (
+      await scim(t.app, other, 'GET', `${other.base}/Groups?filter=${encodeURIComponent('displayName eq "Zeta"')}`)
+    ).json().Resources[0].id;
+    expect((await scim(t.app, a, 'GET', `${a.base}/Groups/${theirs}?excludedAttributes=members`)).statusCode).toBe(404);
+    expect((await scim(t.app, a, 'GET', `${a.base}/Groups/no-such-group`)).statusCode).toBe(404);
+  });
+
   // ADR 0055: the lookup read with the token is the token's own tenant's, served only to a request the token may
   // make, and nothing of it outlives the request.
   it("a lookup finds the token's own tenant's user only, is refused at another tenant's URL, and stops with the token", async () => {

@@ -115,6 +115,7 @@ describe('A12: secrets are never compared with === or !==', () => {
     expect(principal).toContain('const tokens = deps.store.scimTokens;');
     expect(principal).toContain('tokens.getWithDomainPolicy(token.id)');
     expect(principal).toContain('tokens.getWithDomainPolicyAndUser?.(token.id, prefetch)');
+    expect(principal).toContain('tokens.getWithDomainPolicyAndGroup?.(token.id, groupId)');
     // And with the first page of an IdP's lookup (ADR 0055), by the token's id too.
     expect(principal).toContain('tokens.getWithDomainPolicyAndLookup?.(token.id, lookup)');
     expect(principal.match(/verifySecret\(/g)?.length).toBeGreaterThanOrEqual(4);

@@ -7,7 +7,7 @@ import { DomainError } from '../errors.ts';
 import type { CoreDeps, TokenKind } from '../ports.ts';
 import type { AdminScope } from '../records.ts';
 import type { PlannedLookup, PrefetchedLookup } from '../scim/prefetch.ts';
-import type { StoredUser } from '../scim/records.ts';
+import type { StoredGroup, StoredUser } from '../scim/records.ts';
 import { hasExpired } from '../tokens/expiry.ts';
 
 export type Principal =
@@ -28,6 +28,8 @@ export type Principal =
       readonly domainPolicy: DomainPolicy;
       /** The user the request asked to read along (`prefetchUser`), when the store read it in the token's statement. */
       readonly prefetchedUser?: PrefetchedUser | undefined;
+      /** The group the request asked to read along (`prefetchGroup`), when the store read it in the token's statement. */
+      readonly prefetchedGroup?: PrefetchedGroup | undefined;
       /** The lookup the request asked to read along (`prefetchLookup`), when the store answered it (ADR 0055). */
       readonly prefetchedLookup?: PrefetchedLookup | undefined;
     };
@@ -38,12 +40,20 @@ export interface PrefetchedUser {
   readonly user: StoredUser | null;
 }
 
+/** A group of the token's tenant read in the token's own statement: `group` null when there is none. */
+export interface PrefetchedGroup {
+  readonly id: string;
+  readonly group: StoredGroup | null;
+}
+
 export interface AuthenticateOptions {
   /**
    * A SCIM request that will read this user of the token's tenant (`GET /Users/{id}`): where the store can, it reads
    * the user in the token's statement. Used only once the token is verified, and only by that read.
    */
   readonly prefetchUser?: string | undefined;
+  /** As prefetchUser, for the group of a `GET /Groups/{id}`. */
+  readonly prefetchGroup?: string | undefined;
   /**
    * A SCIM list request that will search for this lookup's first page among the token's tenant's resources: where
    * the store can, it reads the page in the token's statement (ADR 0055). Used only once the token is verified, and
@@ -136,11 +146,21 @@ export async function authenticate(
       const prefetch = options.prefetchUser;
       const merged = prefetch !== undefined && tokens.getWithDomainPolicyAndUser !== undefined;
       const withUser = merged ? await tokens.getWithDomainPolicyAndUser?.(token.id, prefetch) : undefined;
-      // Likewise an IdP's lookup (ADR 0055), read by the token's id and keyed in the store by the token's tenant.
-      const lookup = merged ? undefined : options.prefetchLookup?.();
+      // Likewise a group (`GET /Groups/{id}`), then an IdP's lookup (ADR 0055), read by the token's id and keyed in
+      // the store by the token's tenant.
+      const groupId = merged ? undefined : options.prefetchGroup;
+      const grouped = groupId !== undefined && tokens.getWithDomainPolicyAndGroup !== undefined;
+      const withGroup = grouped ? await tokens.getWithDomainPolicyAndGroup?.(token.id, groupId) : undefined;
+      const lookup = merged || grouped ? undefined : options.prefetchLookup?.();
       const looked = lookup !== undefined && tokens.getWithDomainPolicyAndLookup !== undefined;
       const withLookup = looked ? await tokens.getWithDomainPolicyAndLookup?.(token.id, lookup) : undefined;
-      const row = merged ? withUser : looked ? withLookup : await tokens.getWithDomainPolicy(token.id);
+      const row = merged
+        ? withUser
+        : grouped
+          ? withGroup
+          : looked
+            ? withLookup
+            : await tokens.getWithDomainPolicy(token.id);
       if (row && verifySecret(deps.keyring, token.secret, row.secret)) {
         if (hasExpired(row.expiresAt, now)) break;
         if (stale(row.lastUsedAt, now)) touch(() => deps.store.scimTokens.touch(row.id, now.toISOString()));
@@ -153,6 +173,7 @@ export async function authenticate(
           defaultRole: row.defaultRole,
           domainPolicy: row.domainPolicy ?? DEFAULT_DOMAIN_POLICY,
           ...(withUser && prefetch !== undefined ? { prefetchedUser: { id: prefetch, user: withUser.user } } : {}),
+          ...(withGroup && groupId !== undefined ? { prefetchedGroup: { id: groupId, group: withGroup.group } } : {}),
           ...(withLookup?.lookup && lookup !== undefined
             ? { prefetchedLookup: { planned: lookup, result: withLookup.lookup } }
             : {}),

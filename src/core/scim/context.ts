@@ -1,6 +1,6 @@
 // Who is provisioning: the SCIM token's tenant, token id and SSO provider, plus the store and clock.
 import type { Clock } from '../../lib/clock.ts';
-import type { PrefetchedUser } from '../auth/principal.ts';
+import type { PrefetchedGroup, PrefetchedUser } from '../auth/principal.ts';
 import type { DomainGate } from '../domains/policy.ts';
 import type { DomainPolicy } from '../domains/records.ts';
 import type { ScimStore } from './ports.ts';
@@ -28,6 +28,8 @@ export interface ScimCaller {
   readonly domainPolicy?: DomainPolicy | undefined;
   /** The user `GET /Users/{id}` asked for, read in the token's statement (ADR 0051); absent: read it now. */
   readonly prefetchedUser?: PrefetchedUser | undefined;
+  /** The group `GET /Groups/{id}` asked for, read in the token's statement; absent: read it now. */
+  readonly prefetchedGroup?: PrefetchedGroup | undefined;
   /** The lookup a list request asked for, read in the token's statement (ADR 0055); absent: search now. */
   readonly prefetchedLookup?: PrefetchedLookup | undefined;
 }

@@ -96,6 +96,10 @@ export async function createGroup(deps: ScimDeps, caller: ScimCaller, body: unkn
 }
 
 export function getGroup(deps: ScimDeps, caller: ScimCaller, id: string): Promise<StoredGroup> {
+  const prefetched = caller.prefetchedGroup;
+  if (prefetched?.id === id) {
+    return prefetched.group ? Promise.resolve(prefetched.group) : Promise.reject(notFound());
+  }
   return existing(deps.scim.groups, caller.tenantId, id, notFound);
 }
 

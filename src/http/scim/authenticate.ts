@@ -32,6 +32,13 @@ function userToRead(request: FastifyRequest): string | undefined {
   return typeof id === 'string' && unstorableReason(id) === undefined ? id : undefined;
 }
 
+/** As userToRead, for the group of a `GET /Groups/{id}` (Entra's read, with or without its members). */
+function groupToRead(request: FastifyRequest): string | undefined {
+  if (request.method !== 'GET' || !request.routeOptions.url?.endsWith('/Groups/:id')) return undefined;
+  const id = (request.params as { id?: unknown }).id;
+  return typeof id === 'string' && unstorableReason(id) === undefined ? id : undefined;
+}
+
 /**
  * The lookup of a `GET /Users?filter=…` or `GET /Groups?filter=…` (`attr eq "value"`, first page), which the store
  * may read in the token's statement (ADR 0055). Not for text no store holds (the preValidation hook refuses it).
@@ -49,6 +56,7 @@ async function scimPrincipal(deps: ScimSurfaceDeps, request: FastifyRequest): Pr
   try {
     principal = await authenticate(deps, presentedBearer(request.headers.authorization), {
       prefetchUser: userToRead(request),
+      prefetchGroup: groupToRead(request),
       prefetchLookup: () => lookupToRead(deps, request),
     });
   } catch (error) {
@@ -99,6 +107,7 @@ export function authenticationHook(deps: ScimSurfaceDeps) {
       defaultRole: scim.defaultRole,
       domainPolicy: scim.domainPolicy,
       prefetchedUser: scim.prefetchedUser,
+      prefetchedGroup: scim.prefetchedGroup,
       prefetchedLookup: scim.prefetchedLookup,
     };
     request.log = request.log.child({ tenantId: scim.tenantId });
