@@ -19,9 +19,9 @@ import { type FixedQueries, fixedQueries } from './fixed-queries.ts';
 import { createRoleRepository } from './roles.ts';
 import { createSamlAssertionRepository, createSamlProviderRepository } from './saml.ts';
 import type { Database, ScimTokensTable, SsoProvidersTable } from './schema.ts';
-import { tokenWithGroup } from './scim/token-with-group.ts';
 import { tokenWithLookup } from './scim/token-with-lookup.ts';
-import { tokenWithUser } from './scim/token-with-user.ts';
+import { domainPolicyColumn } from './scim/token-with-policy.ts';
+import { tokenWithGroup, tokenWithUser } from './scim/token-with-resource.ts';
 
 export interface DialectTraits {
   readonly dialect: 'sqlite' | 'postgres';
@@ -109,18 +109,7 @@ export function createRepositories(
   const getWithDomainPolicy = async (id: string) => {
     const row = await q.first(
       'scim_tokens.getWithDomainPolicy',
-      (p) =>
-        db
-          .selectFrom('scim_tokens as t')
-          .selectAll('t')
-          .select((eb) =>
-            eb
-              .selectFrom('tenant_settings as s')
-              .select('s.domain_policy')
-              .whereRef('s.tenant_id', '=', 't.tenant_id')
-              .as('domain_policy'),
-          )
-          .where('t.id', '=', p('id')),
+      (p) => db.selectFrom('scim_tokens as t').selectAll('t').select(domainPolicyColumn()).where('t.id', '=', p('id')),
       { id },
     );
     return row && toTokenWithPolicy(row);

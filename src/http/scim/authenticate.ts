@@ -23,18 +23,12 @@ class Refused extends DomainError {
 }
 
 /**
- * The user id of a `GET /Users/{id}`, which the store may read in the token's statement (ADR 0051). Not for text
- * no store holds (the preValidation hook refuses it later, with its own error).
+ * The id of a `GET /Users/{id}` or `GET /Groups/{id}` (`route` names which), whose resource the store may read in
+ * the token's statement (ADR 0051). Not for text no store holds (the preValidation hook refuses it later, with its
+ * own error).
  */
-function userToRead(request: FastifyRequest): string | undefined {
-  if (request.method !== 'GET' || !request.routeOptions.url?.endsWith('/Users/:id')) return undefined;
-  const id = (request.params as { id?: unknown }).id;
-  return typeof id === 'string' && unstorableReason(id) === undefined ? id : undefined;
-}
-
-/** As userToRead, for the group of a `GET /Groups/{id}` (Entra's read, with or without its members). */
-function groupToRead(request: FastifyRequest): string | undefined {
-  if (request.method !== 'GET' || !request.routeOptions.url?.endsWith('/Groups/:id')) return undefined;
+function idToRead(request: FastifyRequest, route: '/Users/:id' | '/Groups/:id'): string | undefined {
+  if (request.method !== 'GET' || !request.routeOptions.url?.endsWith(route)) return undefined;
   const id = (request.params as { id?: unknown }).id;
   return typeof id === 'string' && unstorableReason(id) === undefined ? id : undefined;
 }
@@ -55,8 +49,8 @@ async function scimPrincipal(deps: ScimSurfaceDeps, request: FastifyRequest): Pr
   let principal: Principal;
   try {
     principal = await authenticate(deps, presentedBearer(request.headers.authorization), {
-      prefetchUser: userToRead(request),
-      prefetchGroup: groupToRead(request),
+      prefetchUser: idToRead(request, '/Users/:id'),
+      prefetchGroup: idToRead(request, '/Groups/:id'),
       prefetchLookup: () => lookupToRead(deps, request),
     });
   } catch (error) {

@@ -4,19 +4,16 @@
 // token's own tenant (`r.tenant_id = t.tenant_id`), so no filter can reach another tenant's rows; what the caller
 // may see is still decided after the token is verified. The SQL is compiled once per shape (lookup-shapes.ts).
 import { type Compilable, type Kysely, sql } from 'kysely';
-import type { DomainPolicy } from '../../core/domains/records.ts';
-import type { ScimTokenRecord } from '../../core/records.ts';
 import type { FirstPageLookup, SearchResult, StoredGroup, StoredUser } from '../../core/scim/records.ts';
 import { scimRegistry } from '../../scim/schema/registry.ts';
 import type { FixedQueries } from '../fixed-queries.ts';
-import type { Database, ScimGroupsTable, ScimTokensTable, ScimUsersTable } from '../schema.ts';
+import type { Database, ScimGroupsTable, ScimUsersTable } from '../schema.ts';
 import { directGroupsColumn } from './direct-groups.ts';
 import { compileFilter } from './filter-sql.ts';
 import { compiledLookup, lookupShape, type TokenLookupRequest } from './lookup-shapes.ts';
 import { type ResourceTable, readColumns, toGroup, toUser } from './rows.ts';
+import { domainPolicyColumn, type TokenRow, type TokenWithPolicy } from './token-with-policy.ts';
 
-type TokenRow = ScimTokensTable & { domain_policy: string | null };
-type TokenWithPolicy = ScimTokenRecord & { readonly domainPolicy: DomainPolicy | null };
 type Found = SearchResult<StoredUser | StoredGroup>;
 
 /** The page's columns come back prefixed, beside the token's own `id`, `tenant_id` and `created_at`. */
@@ -48,13 +45,7 @@ function statement(db: Kysely<Database>, table: ResourceTable, ctx: Context) {
         (join) => join.onTrue(),
       )
       .selectAll('t')
-      .select((eb) =>
-        eb
-          .selectFrom('tenant_settings as s')
-          .select('s.domain_policy')
-          .whereRef('s.tenant_id', '=', 't.tenant_id')
-          .as('domain_policy'),
-      )
+      .select(domainPolicyColumn())
       .select(pageColumns(table).map((c) => sql.ref(`u.${c}`).as(prefixed(c))))
       .where('t.id', '=', r.tokenId)
       .orderBy(sql`u.id asc`) as unknown as Compilable<Record<string, unknown>>;
