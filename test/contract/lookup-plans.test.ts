@@ -186,6 +186,23 @@ describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
     },
   );
 
+  /** A SCIM token of `owner`: the store reads it by id (its secret is verified above the store, not here). */
+  const insertToken = async (owner: string) => {
+    const id = newId();
+    await t.store.scimTokens.insert({
+      id,
+      tenantId: owner,
+      provider: 'entra',
+      providerDisplayName: 'Entra ID',
+      secret: { keyId: 'k', digest: 'd' },
+      createdAt: new Date().toISOString(),
+      expiresAt: null,
+      lastUsedAt: null,
+      defaultRole: null,
+    });
+    return id;
+  };
+
   // ADR 0051: a GET of one user is one statement on PostgreSQL — the token, the policy and the user of the token's
   // own tenant; SQLite reads them apart (the method is absent there).
   it('reads a SCIM token with a user of its own tenant only, in one statement on primary keys (PostgreSQL)', async () => {
@@ -211,18 +228,7 @@ describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
         data: { schemas: [USER], userName: 'someone@other.example', active: true },
       }),
     );
-    const tokenId = newId();
-    await tokens.insert({
-      id: tokenId,
-      tenantId,
-      provider: 'entra',
-      providerDisplayName: 'Entra ID',
-      secret: { keyId: 'k', digest: 'd' },
-      createdAt: now,
-      expiresAt: null,
-      lastUsedAt: null,
-      defaultRole: null,
-    });
+    const tokenId = await insertToken(tenantId);
     const log = recordQueries();
     const own = await tokens.getWithDomainPolicyAndUser!(tokenId, userIds[7]!);
     expect(log.all()).toHaveLength(1);
@@ -272,18 +278,7 @@ describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
         t.store.db,
       )
     ).rows[0]!.id;
-    const tokenId = newId();
-    await tokens.insert({
-      id: tokenId,
-      tenantId,
-      provider: 'entra',
-      providerDisplayName: 'Entra ID',
-      secret: { keyId: 'k', digest: 'd' },
-      createdAt: now,
-      expiresAt: null,
-      lastUsedAt: null,
-      defaultRole: null,
-    });
+    const tokenId = await insertToken(tenantId);
     const log = recordQueries();
     const read = await tokens.getWithDomainPolicyAndGroup!(tokenId, own);
     expect(log.all()).toHaveLength(1);
@@ -313,21 +308,6 @@ describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
       filter: checkFilter(parseFilter(filter), resourceType, scimRegistry),
       count,
     });
-    const token = async (owner: string) => {
-      const id = newId();
-      await t.store.scimTokens.insert({
-        id,
-        tenantId: owner,
-        provider: 'entra',
-        providerDisplayName: 'Entra ID',
-        secret: { keyId: 'k', digest: 'd' },
-        createdAt: now,
-        expiresAt: null,
-        lastUsedAt: null,
-        defaultRole: null,
-      });
-      return id;
-    };
 
     beforeAll(async () => {
       const deps = { store: t.store, keyring: parseKeyring(generateKeyText()), clock: systemClock };
@@ -342,8 +322,8 @@ describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
         const data = { schemas: [USER], userName: 'someone@foreign.example', externalId: 'oid-foreign', active: true };
         await tx.users.insert({ ...base, tenantId: ids.other, id: ids.otherUser, passwordHash: null, data });
       });
-      ids.token = await token(tenantId);
-      ids.otherToken = await token(ids.other);
+      ids.token = await insertToken(tenantId);
+      ids.otherToken = await insertToken(ids.other);
     });
 
     it.each([
