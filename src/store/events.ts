@@ -39,11 +39,17 @@ export function createEventRepository(db: Kysely<Database>, q?: FixedQueries): E
         return;
       }
       for (let i = 0; i < events.length; i += ROWS_PER_INSERT) {
-        const rows = events
-          .slice(i, i + ROWS_PER_INSERT)
-          .map((e) => sql`(${e.id}, ${e.tenantId}, ${e.type}, ${e.occurredAt}, ${JSON.stringify(e.data)})`);
+        const part = events.slice(i, i + ROWS_PER_INSERT);
+        const values: string[] = [];
+        for (const e of part) values.push(e.id, e.tenantId, e.type, e.occurredAt, JSON.stringify(e.data));
         // Rows in array order: on both dialects the position (rowid, or xid then seq) follows it.
-        await sql`insert into events (id, tenant_id, type, occurred_at, data) values ${sql.join(rows)}`.execute(db);
+        const insert = () => {
+          const rows = [];
+          for (let v = 0; v < values.length; v += 5) rows.push(sql`(${sql.join(values.slice(v, v + 5))})`);
+          return sql`insert into events (id, tenant_id, type, occurred_at, data) values ${sql.join(rows)}`.compile(db);
+        };
+        if (q === undefined) await db.executeQuery(insert());
+        else await q.list(`events.append.${part.length}`, () => ({ compile: insert }), values);
       }
     },
   };

@@ -106,4 +106,49 @@ describe('fixed queries bind parameters by name', () => {
     expect(await q.all(list, byIds, { ids: ['a', 'b'] })).toHaveLength(2);
     await expect(q.all(list, byIds, { ids: ['a'] })).rejects.toThrow('parameter ids must be a list of 2 values');
   });
+
+  it('list: a statement over a list, compiled on its first call and bound with each later call’s values', async () => {
+    const q = fixedQueries(db, 'sqlite', undefined);
+    const key = unique('listInsert.2');
+    const insert = (rows: { id: string; name: string; created_at: string }[]) => () =>
+      db.insertInto('tenants').values(rows).returning('id');
+    const flat = (rows: { id: string; name: string; created_at: string }[]) =>
+      rows.flatMap((r) => [r.id, r.name, r.created_at]);
+    const first = [
+      { id: 'l1', name: 'One', created_at: '2026-01-03T00:00:00Z' },
+      { id: 'l2', name: 'Two', created_at: '2026-01-03T00:00:00Z' },
+    ];
+    expect(await q.list(key, insert(first), flat(first))).toEqual([{ id: 'l1' }, { id: 'l2' }]);
+    // The later call's build is never run: its values alone reach the statement.
+    const second = [
+      { id: 'l3', name: 'Three', created_at: '2026-01-04T00:00:00Z' },
+      { id: 'l4', name: 'Four', created_at: '2026-01-04T00:00:00Z' },
+    ];
+    const unused = () => {
+      throw new Error('built again');
+    };
+    expect(await q.list(key, unused, flat(second))).toEqual([{ id: 'l3' }, { id: 'l4' }]);
+    const stored = await db
+      .selectFrom('tenants')
+      .select(['id', 'name'])
+      .where('id', 'like', 'l%')
+      .orderBy('id')
+      .execute();
+    expect(stored).toEqual([
+      { id: 'l1', name: 'One' },
+      { id: 'l2', name: 'Two' },
+      { id: 'l3', name: 'Three' },
+      { id: 'l4', name: 'Four' },
+    ]);
+  });
+
+  it('list: refuses, on the first call, values that are not those the statement binds in order', async () => {
+    const q = fixedQueries(db, 'sqlite', undefined);
+    const build = () => db.selectFrom('tenants').select('id').where('name', '=', 'One').where('id', 'in', ['l1', 'l2']);
+    await expect(q.list(unique('listOrder'), build, ['l1', 'l2', 'One'])).rejects.toThrow(
+      'the values given are not the values the statement binds, in order',
+    );
+    await expect(q.list(unique('listShort'), build, ['One', 'l1'])).rejects.toThrow('in order');
+    expect(await q.list(unique('listRight'), build, ['One', 'l1', 'l2'])).toEqual([{ id: 'l1' }]);
+  });
 });

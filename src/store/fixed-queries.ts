@@ -129,10 +129,32 @@ export interface FixedQueries {
     build: (p: Param<P>) => Compilable,
     parameters: P,
   ): Promise<number>;
+  /**
+   * A statement over a list — rows to insert, ids to match — whose SQL text depends only on the list's length, which
+   * `key` must name. `build` (with this call's real values) runs only on the key's first call; later calls bind
+   * `values`, the flat list of bound values in statement order, which that first compile checks. Always on the
+   * writer. Cheaper than `p.each` placeholders for lists of hundreds: no slot per value is kept.
+   */
+  list<R>(key: string, build: () => Compilable<R>, values: readonly unknown[]): Promise<R[]>;
   /** A query of varying shape (filters): compiled each time, then run like the fixed ones. */
   run<R>(query: Compilable): Promise<R[]>;
   /** SQL compiled by the caller whose text belongs to a bounded set (a cached filter shape): prepared like `all`. */
   prepared<R>(sql: string, parameters: readonly unknown[]): Promise<R[]>;
+}
+
+/** The SQL texts of `list` statements, per dialect and key; bounded, as list lengths vary (1–500 each). */
+const listTexts = new Map<string, string>();
+const LIST_TEXTS_KEPT = 512;
+
+function listText(cacheKey: string, build: () => Compilable<unknown>, values: readonly unknown[]): string {
+  const text = listTexts.get(cacheKey);
+  if (text !== undefined) return text;
+  const query = build().compile();
+  if (query.parameters.length !== values.length || query.parameters.some((v, i) => v !== values[i]))
+    throw new Error(`list query ${cacheKey}: the values given are not the values the statement binds, in order`);
+  if (listTexts.size >= LIST_TEXTS_KEPT) listTexts.delete(listTexts.keys().next().value as string);
+  listTexts.set(cacheKey, query.sql);
+  return query.sql;
 }
 
 export function fixedQueries(db: Kysely<Database>, dialect: string, reader: Reader | undefined): FixedQueries {
@@ -173,6 +195,10 @@ export function fixedQueries(db: Kysely<Database>, dialect: string, reader: Read
     async prepared<R>(sql: string, parameters: readonly unknown[]) {
       if (reader) return reader.all(sql, parameters) as R[];
       return (await db.executeQuery<R>(CompiledQuery.raw(sql, [...parameters]))).rows as R[];
+    },
+    async list<R>(key: string, build: () => Compilable<R>, values: readonly unknown[]) {
+      const text = listText(`${dialect}:${key}`, build, values);
+      return (await db.executeQuery<R>(CompiledQuery.raw(text, values as unknown[]))).rows as R[];
     },
     async run<R>(query: Compilable) {
       const compiledQuery = query.compile();

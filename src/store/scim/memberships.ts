@@ -71,20 +71,21 @@ export function createMemberships(db: Kysely<Database>, q: FixedQueries, lockabl
       const share = options?.lock === true && lockable;
       for (const part of chunks([...new Set(ids)])) {
         if (part.length === 0) continue;
-        const userQuery = db
-          .selectFrom('scim_users')
-          .select('id')
-          .where('tenant_id', '=', tenantId)
-          .where('id', 'in', part);
-        const users = await (share ? userQuery.forKeyShare() : userQuery).execute();
-        for (const u of users) out.set(u.id, 'User');
-        const groupQuery = db
-          .selectFrom('scim_groups')
-          .select('id')
-          .where('tenant_id', '=', tenantId)
-          .where('id', 'in', part);
-        const groups = await (share ? groupQuery.forKeyShare() : groupQuery).execute();
-        for (const g of groups) out.set(g.id, 'Group');
+        const values = [tenantId, ...part];
+        for (const [table, type] of [
+          ['scim_users', 'User'],
+          ['scim_groups', 'Group'],
+        ] as const) {
+          const found = await q.list<{ id: string }>(
+            `resolveMembers.${table}.${share ? 'share' : 'read'}.${part.length}`,
+            () => {
+              const query = db.selectFrom(table).select('id').where('tenant_id', '=', tenantId).where('id', 'in', part);
+              return share ? query.forKeyShare() : query;
+            },
+            values,
+          );
+          for (const row of found) out.set(row.id, type);
+        }
       }
       return out;
     },
@@ -101,13 +102,17 @@ export function createMemberships(db: Kysely<Database>, q: FixedQueries, lockabl
       const asType = (t: string): MemberRef['type'] => (t === 'Group' ? 'Group' : 'User');
       const deleteMembers = async (ids: readonly string[]) => {
         for (const part of chunks(ids)) {
-          const gone = await db
-            .deleteFrom('scim_group_members')
-            .where('tenant_id', '=', tenantId)
-            .where('group_id', '=', groupId)
-            .where('member_id', 'in', part)
-            .returning(['member_id', 'member_type'])
-            .execute();
+          const gone = await q.list<{ member_id: string; member_type: string }>(
+            `removeMembers.${part.length}`,
+            () =>
+              db
+                .deleteFrom('scim_group_members')
+                .where('tenant_id', '=', tenantId)
+                .where('group_id', '=', groupId)
+                .where('member_id', 'in', part)
+                .returning(['member_id', 'member_type']),
+            [tenantId, groupId, ...part],
+          );
           for (const row of gone) note(row.member_id, asType(row.member_type), true, false);
         }
       };
@@ -147,19 +152,26 @@ export function createMemberships(db: Kysely<Database>, q: FixedQueries, lockabl
                 ? known
                 : await memberships.resolveMembers(tenantId, ids);
             for (const part of chunks(ids, 300)) {
-              const values = part.map((id) => ({
-                tenant_id: tenantId,
-                group_id: groupId,
-                member_id: id,
-                member_type: kinds.get(id) ?? 'User',
-              }));
+              const values: string[] = [];
+              for (const id of part) values.push(tenantId, groupId, id, kinds.get(id) ?? 'User');
               // Set semantics: re-adding a present member keeps a single membership (and returns no row).
-              const added = await db
-                .insertInto('scim_group_members')
-                .values(values)
-                .onConflict((oc) => oc.columns(['tenant_id', 'group_id', 'member_id']).doNothing())
-                .returning(['member_id', 'member_type'])
-                .execute();
+              const added = await q.list<{ member_id: string; member_type: string }>(
+                `addMembers.${part.length}`,
+                () =>
+                  db
+                    .insertInto('scim_group_members')
+                    .values(
+                      part.map((id) => ({
+                        tenant_id: tenantId,
+                        group_id: groupId,
+                        member_id: id,
+                        member_type: kinds.get(id) ?? 'User',
+                      })),
+                    )
+                    .onConflict((oc) => oc.columns(['tenant_id', 'group_id', 'member_id']).doNothing())
+                    .returning(['member_id', 'member_type']),
+                values,
+              );
               for (const row of added) note(row.member_id, asType(row.member_type), false, true);
             }
             break;
