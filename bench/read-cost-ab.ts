@@ -7,11 +7,12 @@
 // CPU µs per request of each side per round, then the medians and each round's after/before ratio, as JSON.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
 import { startPostgres } from '../test/support/postgres-server.ts';
+import { type AbApp, median, startBuilds } from './ab-builds.ts';
 import { benchUser, seed } from './seed.ts';
 
 const { values: args } = parseArgs({
@@ -25,17 +26,6 @@ const { values: args } = parseArgs({
   },
 });
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-
-/** One build's app on the seeded store, started through that build's own modules. */
-async function appOf(root: string, location: { kind: 'postgres'; url: string } | { kind: 'sqlite'; path: string }) {
-  const { createApp } = await import(join(root, 'src/app.ts'));
-  const { loadConfig } = await import(join(root, 'src/config/config.ts'));
-  const { openStore } = await import(join(root, 'src/store/open-store.ts'));
-  const { systemClock } = await import(join(root, 'src/lib/clock.ts'));
-  return { createApp, loadConfig, openStore, systemClock, location };
-}
-
 async function main(): Promise<void> {
   if (!args.before) throw new Error('--before DIR: the root of the build to compare against');
   const ops = Number(args.ops);
@@ -45,42 +35,11 @@ async function main(): Promise<void> {
   const location = pg
     ? ({ kind: 'postgres', url: pg.url } as const)
     : ({ kind: 'sqlite', path: join(dir, 'roster.db') } as const);
-  const apps: { side: 'before' | 'after'; app: FastifyInstance; close: () => Promise<void> }[] = [];
+  let apps: AbApp[] = [];
   try {
     const secretKey = generateKeyText();
     const seeded = await seed(location, parseKeyring(secretKey), Number(args.users), () => {});
-    for (const [side, root] of [
-      ['before', resolve(args.before)],
-      ['after', resolve(import.meta.dirname, '..')],
-    ] as const) {
-      const b = await appOf(root, location);
-      const store = await b.openStore(location);
-      const config = b.loadConfig({
-        ROSTER_SECRET_KEY: secretKey,
-        ROSTER_PUBLIC_URL: 'http://127.0.0.1',
-        DATABASE_URL: pg ? pg.url : `sqlite:${location.kind === 'sqlite' ? location.path : ''}`,
-        ROSTER_SCIM_RATE_TENANT: '1000000',
-        ROSTER_SCIM_BURST_TENANT: '1000000',
-        ROSTER_SCIM_RATE_TOKEN: '1000000',
-        ROSTER_SCIM_BURST_TOKEN: '1000000',
-      });
-      const app = (await b.createApp({
-        config,
-        store,
-        keyring: parseKeyring(secretKey),
-        clock: b.systemClock,
-        logger: false,
-      })) as FastifyInstance;
-      await app.ready();
-      apps.push({
-        side,
-        app,
-        close: async () => {
-          await app.close();
-          await store.close();
-        },
-      });
-    }
+    apps = await startBuilds(args.before, location, secretKey);
     const base = `/${seeded.tenantId}/api/scim/v2`;
     const headers = { authorization: `Bearer ${seeded.scimToken}` };
     const pick = (i: number) => (i * 7919) % seeded.userIds.length;

@@ -1,0 +1,56 @@
+// Two builds of Roster side by side in one process, for the in-process A/Bs (read-cost-ab.ts, membership-ab.ts):
+// each build's createApp, config and store come from its own source tree, on one seeded store.
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { parseKeyring } from '../src/lib/keyring.ts';
+
+export type AbLocation = { kind: 'postgres'; url: string } | { kind: 'sqlite'; path: string };
+export type AbSide = 'before' | 'after';
+export interface AbApp {
+  side: AbSide;
+  app: FastifyInstance;
+  close: () => Promise<void>;
+}
+
+/** Starts `before` (the root of another checkout, its node_modules linked) and this tree, rate limits lifted. */
+export async function startBuilds(beforeRoot: string, location: AbLocation, secretKey: string): Promise<AbApp[]> {
+  const apps: AbApp[] = [];
+  for (const [side, root] of [
+    ['before', resolve(beforeRoot)],
+    ['after', resolve(import.meta.dirname, '..')],
+  ] as const) {
+    const { createApp } = await import(join(root, 'src/app.ts'));
+    const { loadConfig } = await import(join(root, 'src/config/config.ts'));
+    const { openStore } = await import(join(root, 'src/store/open-store.ts'));
+    const { systemClock } = await import(join(root, 'src/lib/clock.ts'));
+    const store = await openStore(location);
+    const config = loadConfig({
+      ROSTER_SECRET_KEY: secretKey,
+      ROSTER_PUBLIC_URL: 'http://127.0.0.1',
+      DATABASE_URL: location.kind === 'postgres' ? location.url : `sqlite:${location.path}`,
+      ROSTER_SCIM_RATE_TENANT: '1000000',
+      ROSTER_SCIM_BURST_TENANT: '1000000',
+      ROSTER_SCIM_RATE_TOKEN: '1000000',
+      ROSTER_SCIM_BURST_TOKEN: '1000000',
+    });
+    const app = (await createApp({
+      config,
+      store,
+      keyring: parseKeyring(secretKey),
+      clock: systemClock,
+      logger: false,
+    })) as FastifyInstance;
+    await app.ready();
+    apps.push({
+      side,
+      app,
+      close: async () => {
+        await app.close();
+        await store.close();
+      },
+    });
+  }
+  return apps;
+}
+
+export const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
