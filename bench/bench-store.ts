@@ -21,14 +21,42 @@ export interface BenchStore {
   dispose(): Promise<void>;
 }
 
+/** A throwaway store location — SQLite in a temp directory, or (`kind` 'postgres') a throwaway PostgreSQL server. */
+export async function benchLocation(
+  kind: string | undefined,
+  prefix: string,
+): Promise<{ location: StoreLocation; dispose(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const pg = kind === 'postgres' ? await startPostgres() : undefined;
+  return {
+    location: pg ? { kind: 'postgres', url: pg.url } : { kind: 'sqlite', path: join(dir, 'roster.db') },
+    dispose() {
+      pg?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs `use` with a throwaway store location, then stops its server and removes its directory, whatever happened. */
+export async function withBenchLocation<T>(
+  kind: string | undefined,
+  prefix: string,
+  use: (location: StoreLocation) => Promise<T>,
+): Promise<T> {
+  const { location, dispose } = await benchLocation(kind, prefix);
+  try {
+    return await use(location);
+  } finally {
+    dispose();
+  }
+}
+
 export async function openBenchStore(
   kind: string | undefined,
   prefix: string,
   env: Record<string, string> = {},
 ): Promise<BenchStore> {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  const pg = kind === 'postgres' ? await startPostgres() : undefined;
-  const location: StoreLocation = pg ? { kind: 'postgres', url: pg.url } : { kind: 'sqlite', path: join(dir, 'r.db') };
+  const { location, dispose } = await benchLocation(kind, prefix);
   const secretKey = generateKeyText('k1');
   const config = loadConfig({
     ROSTER_BOOTSTRAP_TOKEN: BENCH_OPERATOR_TOKEN,
@@ -44,8 +72,7 @@ export async function openBenchStore(
     secretKey,
     async dispose() {
       await store.close();
-      await pg?.stop();
-      rmSync(dir, { recursive: true, force: true });
+      dispose();
     },
   };
 }

@@ -4,13 +4,10 @@
 // build adds the seeded users to its own group in batches of 100 (with `--op Remove`, first adds, then removes them);
 // the two alternate batch by batch, each first in half the pairs, so a shared machine's swings fall on both alike.
 // Prints each side's median CPU and wall per batch, and the median after/before ratio over the pairs, as JSON.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
-import { startPostgres } from '../test/support/postgres-server.ts';
 import { type AbApp, median, startBuilds } from './ab-builds.ts';
+import { benchLocation } from './bench-store.ts';
 import { seed } from './seed.ts';
 
 const { values: args } = parseArgs({
@@ -28,11 +25,7 @@ const BATCH = 100;
 async function main(): Promise<void> {
   if (!args.before) throw new Error('--before DIR: the root of the build to compare against');
   if (args.op !== 'Add' && args.op !== 'Remove') throw new Error('--op Add or Remove');
-  const dir = mkdtempSync(join(tmpdir(), 'roster-membership-ab-'));
-  const pg = args.store === 'postgres' ? await startPostgres() : undefined;
-  const location = pg
-    ? ({ kind: 'postgres', url: pg.url } as const)
-    : ({ kind: 'sqlite', path: join(dir, 'roster.db') } as const);
+  const { location, dispose } = await benchLocation(args.store, 'roster-membership-ab-');
   let apps: AbApp[] = [];
   try {
     const secretKey = generateKeyText();
@@ -90,8 +83,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     for (const { close } of apps) await close();
-    pg?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    dispose();
   }
 }
 

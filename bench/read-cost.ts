@@ -3,16 +3,13 @@
 // and an A/B of two builds stays readable on a shared box (run them interleaved: bench/ab-read-cost.sh). Measures
 // GET /Users/{id}, `userName eq` and `externalId eq` lookups; prints JSON with CPU µs per request of this process
 // (on PostgreSQL the database's own CPU is not in it: `npm run bench` reports that split).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
 import { openStore } from '../src/store/open-store.ts';
-import { startPostgres } from '../test/support/postgres-server.ts';
+import { benchLocation } from './bench-store.ts';
 import { benchUser, seed } from './seed.ts';
 
 const { values: args } = parseArgs({
@@ -29,11 +26,7 @@ const { values: args } = parseArgs({
 async function main(): Promise<void> {
   const users = Number(args.users);
   const ops = Number(args.ops);
-  const dir = mkdtempSync(join(tmpdir(), 'roster-readcost-'));
-  const pg = args.store === 'postgres' ? await startPostgres() : undefined;
-  const location = pg
-    ? ({ kind: 'postgres', url: pg.url } as const)
-    : ({ kind: 'sqlite', path: join(dir, 'roster.db') } as const);
+  const { location, dispose } = await benchLocation(args.store, 'roster-readcost-');
   try {
     const secretKey = generateKeyText();
     const seeded = await seed(location, parseKeyring(secretKey), users, () => {});
@@ -41,7 +34,7 @@ async function main(): Promise<void> {
     const config = loadConfig({
       ROSTER_SECRET_KEY: secretKey,
       ROSTER_PUBLIC_URL: 'http://127.0.0.1',
-      DATABASE_URL: pg ? pg.url : `sqlite:${location.kind === 'sqlite' ? location.path : ''}`,
+      DATABASE_URL: location.kind === 'postgres' ? location.url : `sqlite:${location.path}`,
       ROSTER_SCIM_RATE_TENANT: '1000000',
       ROSTER_SCIM_BURST_TENANT: '1000000',
       ROSTER_SCIM_RATE_TOKEN: '1000000',
@@ -83,8 +76,7 @@ async function main(): Promise<void> {
     await store.close();
     process.stdout.write(`${JSON.stringify({ store: args.store, users, ops, cpuMicrosPerRequest: result })}\n`);
   } finally {
-    pg?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    dispose();
   }
 }
 

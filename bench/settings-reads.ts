@@ -2,9 +2,6 @@
 // (ADR 0046): the domain-policy read every SCIM user write makes, and the sign-in page's branding and tenant reads
 // (operator branding, tenant branding, tenant name: three reads, run concurrently). CPU µs and wall µs per call of
 // this process, in process, through the store's own repositories; PostgreSQL's own CPU is not in it.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readDomainPolicy } from '../src/core/domains/policy.ts';
 import { createTenant } from '../src/core/tenants/tenants.ts';
@@ -12,7 +9,7 @@ import { signInContext } from '../src/http/signin/branding.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
 import { openStore } from '../src/store/open-store.ts';
-import { startPostgres } from '../test/support/postgres-server.ts';
+import { benchLocation } from './bench-store.ts';
 
 const { values: args } = parseArgs({
   options: { store: { type: 'string', default: 'sqlite' }, ops: { type: 'string', default: '3000' } },
@@ -29,11 +26,7 @@ async function measure(ops: number, call: () => Promise<unknown>) {
 
 async function main(): Promise<void> {
   const ops = Number(args.ops);
-  const dir = mkdtempSync(join(tmpdir(), 'roster-settings-'));
-  const server = args.store === 'postgres' ? await startPostgres() : undefined;
-  const location = server
-    ? ({ kind: 'postgres', url: server.url } as const)
-    : ({ kind: 'sqlite', path: join(dir, 'roster.db') } as const);
+  const { location, dispose } = await benchLocation(args.store, 'roster-settings-');
   try {
     const store = await openStore(location);
     const deps = { store, keyring: parseKeyring(generateKeyText()), clock: systemClock };
@@ -45,8 +38,7 @@ async function main(): Promise<void> {
     await store.close();
     process.stdout.write(`${JSON.stringify({ store: args.store, ops, perCall: result })}\n`);
   } finally {
-    server?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    dispose();
   }
 }
 

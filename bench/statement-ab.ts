@@ -6,14 +6,12 @@
 // so the `read` pair means something on PostgreSQL only.
 // The sides alternate in blocks of `ops` calls, each side first in half the rounds, so a loaded, shared machine's
 // drift falls on both alike. Prints Roster's CPU µs per call of each side per round, then the medians, as JSON.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
 import { parseToken } from '../src/lib/tokens.ts';
 import { openStore } from '../src/store/open-store.ts';
-import { startPostgres } from '../test/support/postgres-server.ts';
+import { median } from './ab-builds.ts';
+import { benchLocation } from './bench-store.ts';
 import { seed } from './seed.ts';
 
 const { values: args } = parseArgs({
@@ -31,16 +29,10 @@ async function cpuPerCall(ops: number, call: (i: number) => Promise<unknown>): P
   return (cpu.user + cpu.system) / ops;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-
 async function main(): Promise<void> {
   const ops = Number(args.ops);
   const rounds = Number(args.rounds);
-  const dir = mkdtempSync(join(tmpdir(), 'roster-stmt-ab-'));
-  const server = args.store === 'postgres' ? await startPostgres() : undefined;
-  const location = server
-    ? ({ kind: 'postgres', url: server.url } as const)
-    : ({ kind: 'sqlite', path: join(dir, 'roster.db') } as const);
+  const { location, dispose } = await benchLocation(args.store, 'roster-stmt-ab-');
   try {
     const keyring = parseKeyring(generateKeyText());
     const seeded = await seed(location, keyring, 2000, () => {});
@@ -79,8 +71,7 @@ async function main(): Promise<void> {
     );
     process.stdout.write(`${JSON.stringify({ store: args.store, ops, rounds, cpuMicrosPerCall: out, medians })}\n`);
   } finally {
-    server?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    dispose();
   }
 }
 

@@ -2,21 +2,19 @@
 // (ADR 0023) adds to a user write at the store port, A/B in one process so the shared machine's load hits both
 // sides alike: batches of inserts (and of updates) in one transaction each, alternating the SCIM store's user
 // writes (with the index) and the bare resource table (without), reporting CPU µs and wall µs per write.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StoredUser } from '../src/core/scim/records.ts';
 import { newId } from '../src/lib/ids.ts';
 import { URN } from '../src/scim/schema/urns.ts';
 import { fixedQueries } from '../src/store/fixed-queries.ts';
-import { openStore, type StoreLocation } from '../src/store/open-store.ts';
+import { openStore } from '../src/store/open-store.ts';
 import { isPostgresUniqueViolation } from '../src/store/postgres.ts';
 import { resourceTable } from '../src/store/scim/resources.ts';
 import { toUser, userRow } from '../src/store/scim/rows.ts';
 import { createScimRepositories } from '../src/store/scim/scim-repositories.ts';
 import { isSqliteUniqueViolation } from '../src/store/sqlite.ts';
-import { startPostgres } from '../test/support/postgres-server.ts';
+import { median } from './ab-builds.ts';
+import { benchLocation } from './bench-store.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -27,9 +25,7 @@ const { values: args } = parseArgs({
 });
 const rounds = Number(args.rounds);
 const batch = Number(args.batch);
-const dir = mkdtempSync(join(tmpdir(), 'roster-email-cost-'));
-const pg = args.store === 'postgres' ? await startPostgres() : undefined;
-const location: StoreLocation = pg ? { kind: 'postgres', url: pg.url } : { kind: 'sqlite', path: join(dir, 'r.db') };
+const { location, dispose } = await benchLocation(args.store, 'roster-email-cost-');
 const store = await openStore(location);
 const d = {
   dialect: location.kind,
@@ -141,12 +137,10 @@ for (let round = 0; round <= rounds; round++) {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(`${location.kind}: ${rounds} interleaved rounds of ${batch} writes per transaction (median per write)`);
 for (const [label, r] of results)
   console.log(
     `  ${label.padEnd(42)} CPU ${median(r.cpu).toFixed(1).padStart(7)} µs   wall ${median(r.wall).toFixed(1).padStart(7)} µs   (CPU per round: ${r.cpu.map((x) => x.toFixed(0)).join(', ')})`,
   );
 await store.close();
-await pg?.stop();
-rmSync(dir, { recursive: true, force: true });
+dispose();
