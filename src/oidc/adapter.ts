@@ -1,10 +1,11 @@
 // oidc-provider's storage adapter on Roster's store: one instance per model, bound to one tenant.
-import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
+import Provider, { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
 import { clientSecretContext } from '../core/signin/clients.ts';
 import { operatorClientSecretContext } from '../core/signin/operator-clients.ts';
 import type { OidcClientRecord, SigninStore } from '../core/signin/ports.ts';
 import { DecryptionError, decryptSecret, type Keyring } from '../lib/keyring.ts';
 import { unstorableReason } from '../lib/storable-text.ts';
+import { rememberReads, takeGrant } from './request-reads.ts';
 
 const epoch = () => Math.floor(Date.now() / 1000);
 
@@ -13,6 +14,12 @@ const epoch = () => Math.floor(Date.now() / 1000);
  * bodies). One no store can hold (NUL: PostgreSQL fails the query) names nothing, as any unknown id does.
  */
 const unknowable = (id: string) => typeof id !== 'string' || unstorableReason(id) !== undefined;
+
+/**
+ * The token endpoint's tokens: what it finds next is the token's grant, then its subject, so the token's read
+ * fetches both in the same statement (ADR 0058).
+ */
+const READ_WITH_GRANT = new Set(['AuthorizationCode', 'RefreshToken']);
 
 /** A registration as oidc-provider reads it, with the secret unsealed under the context it was sealed to. */
 function clientPayload(
@@ -51,6 +58,17 @@ export function adapterFor(store: SigninStore, keyring: Keyring, tenantId: strin
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (unknowable(id)) return undefined;
       if (this.model === 'Client') return this.findClient(id);
+      // oidc-provider's context of the request in progress (undefined outside one, e.g. Roster's own calls).
+      const request = Provider.ctx;
+      if (request !== undefined && READ_WITH_GRANT.has(this.model)) {
+        const read = await store.payloads.findWithGrant(tenantId, this.model, id);
+        if (read !== undefined) rememberReads(request, read);
+        return read?.token as AdapterPayload | undefined;
+      }
+      if (this.model === 'Grant') {
+        const prefetched = takeGrant(request, id);
+        if (prefetched.found) return prefetched.payload as AdapterPayload | undefined;
+      }
       return (await store.payloads.find(tenantId, this.model, id)) as AdapterPayload | undefined;
     }
 
