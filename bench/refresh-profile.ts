@@ -25,6 +25,8 @@ const { values: args } = parseArgs({
     store: { type: 'string', default: 'sqlite' },
     grants: { type: 'string', default: '3000' },
     rounds: { type: 'string', default: '3' },
+    // Also measure the store's calls alone, one kind at a time.
+    parts: { type: 'boolean', default: false },
   },
 });
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -115,6 +117,36 @@ try {
     log(
       `round ${round + 1}: ${micros.toFixed(0)} µs CPU per grant (with inject), ${(micros / sign).toFixed(2)}× a signature of ${sign.toFixed(0)} µs`,
     );
+  }
+  // The store's share, call by call, as the grant makes them (eight in flight, so writes share group commits).
+  const cpuOf = async (name: string, n: number, call: (i: number) => Promise<unknown>) => {
+    const cpu0 = process.cpuUsage();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < n) await call(next++);
+      }),
+    );
+    const cpu = process.cpuUsage(cpu0);
+    log(`  ${name}: ${((cpu.user + cpu.system) / n).toFixed(0)} µs CPU per call`);
+  };
+  const signin = store.signin;
+  const rt = await signin.payloads.find(tenant.tenantId, 'RefreshToken', tokens.refresh_token!);
+  const at = await signin.payloads.find(tenant.tenantId, 'Grant', String(rt?.grantId));
+  const parts = async () => {
+    await cpuOf('signing-key versions', grants, () => signin.signingKeys.listVersions(tenant.tenantId));
+    await cpuOf('app', grants, () => signin.clients.get(tenant.tenantId, client.clientId));
+    await cpuOf('token+grant+subject', grants, () =>
+      signin.payloads.findWithGrant(tenant.tenantId, 'RefreshToken', tokens.refresh_token!),
+    );
+    await cpuOf('access-token insert (group commit)', grants, (i) =>
+      signin.payloads.upsert(tenant.tenantId, 'AccessToken', `bench-at-${i}-${Math.random()}`, at ?? {}, 60),
+    );
+  };
+  if (args.parts) {
+    log('store calls alone:');
+    await parts();
+    await parts();
   }
   // Last: the driver hooks stay installed once in, and would weigh on the rounds.
   const queries = recordQueries();

@@ -113,6 +113,8 @@ export interface SigningKeyRecord {
 export interface SigningKeyRepository {
   /** Newest first. */
   list(tenantId: string): Promise<readonly SigningKeyRecord[]>;
+  /** As `list`, without the sealed private keys: what every protocol request checks (ADR 0058). */
+  listVersions(tenantId: string): Promise<readonly Pick<SigningKeyRecord, 'kid' | 'retiredAt'>[]>;
   insert(key: SigningKeyRecord): Promise<void>;
   retireAllExcept(tenantId: string, kid: string, at: string): Promise<void>;
   deleteRetiredBefore(tenantId: string, at: string): Promise<void>;
