@@ -1,10 +1,11 @@
 // oidc-provider's storage adapter on Roster's store: one instance per model, bound to one tenant.
-import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
+import Provider, { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
 import { clientSecretContext } from '../core/signin/clients.ts';
 import { operatorClientSecretContext } from '../core/signin/operator-clients.ts';
 import type { OidcClientRecord, SigninStore } from '../core/signin/ports.ts';
 import { DecryptionError, decryptSecret, type Keyring } from '../lib/keyring.ts';
 import { unstorableReason } from '../lib/storable-text.ts';
+import { rememberReads, takeGrant } from './request-reads.ts';
 
 const epoch = () => Math.floor(Date.now() / 1000);
 
@@ -14,16 +15,45 @@ const epoch = () => Math.floor(Date.now() / 1000);
  */
 const unknowable = (id: string) => typeof id !== 'string' || unstorableReason(id) !== undefined;
 
+/**
+ * The token endpoint's tokens: what it finds next is the token's grant, then its subject, so the token's read
+ * fetches both in the same statement (ADR 0058).
+ */
+const READ_WITH_GRANT = new Set(['AuthorizationCode', 'RefreshToken']);
+
+/**
+ * Secrets already unsealed, by sealed text and context: every token request authenticates its app, and the sealed
+ * text of an unchanged registration is the same string each time. oidc-provider keeps each registration it built,
+ * secret included, for the life of the process already, so this holds nothing it does not (ADR 0058). A changed
+ * secret is a new sealed text; bounded, as the registrations a process sees are.
+ */
+class UnsealedSecrets {
+  private readonly secrets = new Map<string, string>();
+
+  constructor(private readonly keyring: Keyring) {}
+
+  unseal(sealed: string, context: string): string {
+    const key = `${context}\u0000${sealed}`;
+    let secret = this.secrets.get(key);
+    if (secret === undefined) {
+      secret = decryptSecret(this.keyring, sealed, context);
+      if (this.secrets.size >= 1_000) this.secrets.delete(this.secrets.keys().next().value!);
+      this.secrets.set(key, secret);
+    }
+    return secret;
+  }
+}
+
 /** A registration as oidc-provider reads it, with the secret unsealed under the context it was sealed to. */
 function clientPayload(
   id: string,
   record: Pick<OidcClientRecord, 'metadata' | 'secretSealed'>,
   context: string,
-  keyring: Keyring,
+  secrets: UnsealedSecrets,
 ): AdapterPayload | undefined {
   let secret: string | undefined;
   try {
-    secret = record.secretSealed ? decryptSecret(keyring, record.secretSealed, context) : undefined;
+    secret = record.secretSealed ? secrets.unseal(record.secretSealed, context) : undefined;
   } catch (error) {
     // A secret that does not decrypt here (moved from another app's row, or a retired key) makes the app
     // unknown: its requests fail closed as invalid_client instead of as a server error.
@@ -34,6 +64,7 @@ function clientPayload(
 }
 
 export function adapterFor(store: SigninStore, keyring: Keyring, tenantId: string): new (model: string) => Adapter {
+  const secrets = new UnsealedSecrets(keyring);
   return class RosterAdapter implements Adapter {
     readonly model: string;
 
@@ -51,6 +82,17 @@ export function adapterFor(store: SigninStore, keyring: Keyring, tenantId: strin
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (unknowable(id)) return undefined;
       if (this.model === 'Client') return this.findClient(id);
+      // oidc-provider's context of the request in progress (undefined outside one, e.g. Roster's own calls).
+      const request = Provider.ctx;
+      if (request !== undefined && READ_WITH_GRANT.has(this.model)) {
+        const read = await store.payloads.findWithGrant(tenantId, this.model, id);
+        if (read !== undefined) rememberReads(request, read);
+        return read?.token as AdapterPayload | undefined;
+      }
+      if (this.model === 'Grant') {
+        const prefetched = takeGrant(request, id);
+        if (prefetched.found) return prefetched.payload as AdapterPayload | undefined;
+      }
       return (await store.payloads.find(tenantId, this.model, id)) as AdapterPayload | undefined;
     }
 
@@ -60,9 +102,9 @@ export function adapterFor(store: SigninStore, keyring: Keyring, tenantId: strin
      */
     private async findClient(id: string): Promise<AdapterPayload | undefined> {
       const own = await store.clients.get(tenantId, id);
-      if (own) return clientPayload(id, own, clientSecretContext(tenantId, id), keyring);
+      if (own) return clientPayload(id, own, clientSecretContext(tenantId, id), secrets);
       const shared = await store.operatorClients.get(id);
-      return shared && clientPayload(id, shared, operatorClientSecretContext(id), keyring);
+      return shared && clientPayload(id, shared, operatorClientSecretContext(id), secrets);
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {

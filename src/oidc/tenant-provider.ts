@@ -8,6 +8,7 @@ import type { SigningKey } from '../core/signin/signing-keys.ts';
 import { PAGE_CSP } from '../lib/html.ts';
 import type { Keyring } from '../lib/keyring.ts';
 import { adapterFor } from './adapter.ts';
+import { takeSubject } from './request-reads.ts';
 
 /**
  * The pages oidc-provider renders itself, as whole HTML documents. Their words live with the other sign-in pages
@@ -70,8 +71,10 @@ export function createTenantProvider(options: TenantProviderOptions): Provider {
       long: cookieBase,
       short: cookieBase,
     },
-    async findAccount(_ctx, sub) {
-      const user = await store.scim.users.get(tenantId, sub);
+    async findAccount(ctx, sub) {
+      // The subject read with this request's code or refresh token, if it is this one (ADR 0058); else read now.
+      const prefetched = takeSubject(ctx, sub);
+      const user = prefetched.found ? prefetched.user : await store.scim.users.get(tenantId, sub);
       if (!isSignInAllowed(user)) return undefined;
       return {
         accountId: sub,

@@ -80,6 +80,52 @@ describe.each(STORE_KINDS)('sign-in payloads on %s', (kind) => {
     }
   });
 
+  it('reads a refresh token with its grant and subject in one statement, by primary key, inside its tenant', async () => {
+    const accountId = 'acct-joined';
+    const [, grant, refresh] = syntheticTemplates('app', accountId, now());
+    const grantId = String(refresh!.payload.grantId);
+    const p = t.store.signin.payloads;
+    const subject = (tenant: string, userName: string) => ({
+      tenantId: tenant,
+      id: accountId,
+      data: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName, active: true },
+      version: 1,
+      createdAt: '2026-12-01T00:00:00.000Z',
+      lastModified: '2026-12-01T00:00:00.000Z',
+      createdByToken: null,
+      provider: null,
+      passwordHash: null,
+    });
+    await t.store.scim.users.insert(subject(tenantId, 'joined@contoso.com'));
+    await t.store.scim.users.insert(subject(otherTenant, 'other@fabrikam.com'));
+    await p.upsert(tenantId, 'RefreshToken', 'r-joined', refresh!.payload, now() + 60);
+    await p.upsert(tenantId, 'Grant', grantId, grant!.payload, now() + 60);
+    // The same grant id in another tenant is never the token's grant.
+    await p.upsert(otherTenant, 'Grant', grantId, { ...grant!.payload, clientId: 'foreign' }, now() + 60);
+
+    const log = recordQueries();
+    const read = await p.findWithGrant(tenantId, 'RefreshToken', 'r-joined');
+    const statements = log.all().filter((q) => /oidc_payloads|scim_users/.test(q.sql));
+    expect(statements).toHaveLength(1);
+    expect(read?.token).toEqual(await p.find(tenantId, 'RefreshToken', 'r-joined'));
+    expect(read?.grant).toEqual(await p.find(tenantId, 'Grant', grantId));
+    expect(read?.grant?.clientId).toBe('app');
+    expect(read?.subject?.tenantId).toBe(tenantId);
+    expect(read?.subject?.data.userName).toBe('joined@contoso.com');
+    const plan = await explain(statements[0]!);
+    expect(plan).toMatch(/oidc_payloads_pk|sqlite_autoindex_oidc_payloads_1/);
+    expect(plan).not.toMatch(TABLE_WALK);
+
+    // Another tenant's token is not found, an expired grant reads as gone, a revoked one as gone.
+    expect(await p.findWithGrant(otherTenant, 'RefreshToken', 'r-joined')).toBeUndefined();
+    await p.upsert(tenantId, 'Grant', grantId, grant!.payload, now() - 1);
+    expect((await p.findWithGrant(tenantId, 'RefreshToken', 'r-joined'))?.grant).toBeUndefined();
+    await p.destroy(tenantId, 'Grant', grantId);
+    const revoked = await p.findWithGrant(tenantId, 'RefreshToken', 'r-joined');
+    expect(revoked?.grant).toBeUndefined();
+    expect(revoked?.subject?.id).toBe(accountId);
+  });
+
   it('consumes a single-use row once: of racing consumes exactly one succeeds, and a foreign tenant consumes nothing', async () => {
     const [, , refresh] = syntheticTemplates('app', 'acct-race', now());
     const p = t.store.signin.payloads;

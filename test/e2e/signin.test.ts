@@ -261,6 +261,30 @@ describe.each(STORE_KINDS)('sign-in (%s)', (kind) => {
     ).toBe(true);
   });
 
+  it('a refresh grant reads the subject as it is at that request, and a revoked refresh token is refused at the next', async () => {
+    const id = oid();
+    const subject = await provision('refresher@contoso.com', id);
+    rig.entra.signInAs({ oid: id, upn: 'refresher@contoso.com' });
+    const sign = await beginAppSignIn(rig, { scope: 'openid profile offline_access', prompt: 'consent' });
+    const { tokens } = await completeAppSignIn(sign, rig);
+    // The token, its grant and its subject are read together (ADR 0058): a change made over SCIM before the grant
+    // is in its ID token.
+    const renamed = await scim(
+      rig.t.app,
+      rig.tenant,
+      'PATCH',
+      `${rig.tenant.base}/Users/${subject}`,
+      patch({ op: 'Replace', path: 'displayName', value: 'Renamed Refresher' }),
+    );
+    expect(renamed.statusCode).toBe(200);
+    const refreshed = await oidc.refreshTokenGrant(sign.config, tokens.refresh_token!);
+    expect(refreshed.claims()).toMatchObject({ sub: subject, name: 'Renamed Refresher' });
+    await oidc.tokenRevocation(sign.config, tokens.refresh_token!);
+    await expect(oidc.refreshTokenGrant(sign.config, tokens.refresh_token!)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+  });
+
   it('deletion through SCIM ends sessions and the person cannot sign in to the erased subject', async () => {
     const id = oid();
     const subject = await provision('deleted@contoso.com', id);

@@ -1,11 +1,19 @@
 // What sign-in needs from the store: the OpenID Provider's state, apps, signing keys and identity bindings.
 import type { ScimRepositories } from '../scim/ports.ts';
+import type { StoredUser } from '../scim/records.ts';
 
 /** One oidc-provider model instance (Session, Grant, AccessToken, …) with the fields it is looked up by. */
 export interface OidcPayload {
   readonly payload: Record<string, unknown>;
   /** Epoch seconds; null for models that do not expire. */
   readonly expiresAt: number | null;
+}
+
+/** What one statement reads for the token endpoint: a token, the grant it belongs to, the subject it was issued to. */
+export interface TokenWithGrant {
+  readonly token: Record<string, unknown>;
+  readonly grant: Record<string, unknown> | undefined;
+  readonly subject: StoredUser | undefined;
 }
 
 export interface OidcPayloadRepository {
@@ -17,6 +25,11 @@ export interface OidcPayloadRepository {
     expiresAt: number | null,
   ): Promise<void>;
   find(tenantId: string, model: string, id: string): Promise<Record<string, unknown> | undefined>;
+  /**
+   * A code or refresh token with its grant and its subject, read in the same statement (ADR 0058): undefined when
+   * the token is missing or expired; `grant` and `subject` undefined when theirs are.
+   */
+  findWithGrant(tenantId: string, model: string, id: string): Promise<TokenWithGrant | undefined>;
   findByUid(tenantId: string, model: string, uid: string): Promise<Record<string, unknown> | undefined>;
   findByUserCode(tenantId: string, model: string, userCode: string): Promise<Record<string, unknown> | undefined>;
   /**
@@ -100,6 +113,8 @@ export interface SigningKeyRecord {
 export interface SigningKeyRepository {
   /** Newest first. */
   list(tenantId: string): Promise<readonly SigningKeyRecord[]>;
+  /** As `list`, without the sealed private keys: what every protocol request checks (ADR 0058). */
+  listVersions(tenantId: string): Promise<readonly Pick<SigningKeyRecord, 'kid' | 'retiredAt'>[]>;
   insert(key: SigningKeyRecord): Promise<void>;
   retireAllExcept(tenantId: string, kid: string, at: string): Promise<void>;
   deleteRetiredBefore(tenantId: string, at: string): Promise<void>;

@@ -60,7 +60,8 @@ export async function signingKeys(deps: SigningKeyDeps, tenantId: string): Promi
 
 /** A fingerprint of the key set, so a cached OpenID Provider notices a rotation done by another process. */
 export async function signingKeyVersion(deps: Pick<SigningKeyDeps, 'signin'>, tenantId: string): Promise<string> {
-  const records = await deps.signin.signingKeys.list(tenantId);
+  // Read on every protocol request: the kids and retirements only, never the sealed keys (ADR 0058).
+  const records = await deps.signin.signingKeys.listVersions(tenantId);
   return records.map((r) => `${r.kid}:${r.retiredAt ?? ''}`).join(',');
 }
 

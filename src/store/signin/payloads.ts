@@ -6,17 +6,12 @@ import type { OidcPayloadRepository } from '../../core/signin/ports.ts';
 import type { FixedQueries } from '../fixed-queries.ts';
 import type { Database, JsonColumn } from '../schema.ts';
 import { createSubjectSessions } from './subject-sessions.ts';
+import { findTokenWithGrant, type PayloadRow } from './token-with-grant.ts';
 
 const json = (value: JsonColumn): Record<string, unknown> =>
   typeof value === 'string' ? (JSON.parse(value) as Record<string, unknown>) : value;
 const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 const nowSeconds = () => Math.floor(Date.now() / 1000);
-
-interface PayloadRow {
-  payload: JsonColumn;
-  consumed_at: unknown;
-  expires_at: unknown;
-}
 
 /** Expired rows are invisible before the sweep removes them; consumption is reported the way oidc-provider reads it. */
 function present(row: PayloadRow | undefined): Record<string, unknown> | undefined {
@@ -91,6 +86,8 @@ export function createPayloadRepository(
       );
     },
     find: (tenantId, model, id) => findBy('id', tenantId, model, id),
+    findWithGrant: (tenantId, model, id) =>
+      findTokenWithGrant(db, SINGLE_USE.has(model) ? onWriter : q, present, { tenantId, model, id }),
     findByUid: (tenantId, model, uid) => findBy('uid', tenantId, model, uid),
     findByUserCode: (tenantId, model, userCode) => findBy('user_code', tenantId, model, userCode),
     async consume(tenantId, model, id, at) {

@@ -95,7 +95,6 @@ export function createSigninRepositories(
     },
     signingKeys: {
       async list(tenantId) {
-        // Read by every protocol request (a cached OP checks its key set is still current: signingKeyVersion).
         const key = { tenantId };
         const rows = await q.all<OidcSigningKeysTable, typeof key>(
           'oidc_signing_keys.list',
@@ -115,6 +114,22 @@ export function createSigninRepositories(
           createdAt: r.created_at,
           retiredAt: r.retired_at,
         }));
+      },
+      async listVersions(tenantId) {
+        // Read by every protocol request (a cached OP checks its key set is still current: signingKeyVersion).
+        const key = { tenantId };
+        const rows = await q.all<Pick<OidcSigningKeysTable, 'kid' | 'retired_at'>, typeof key>(
+          'oidc_signing_keys.listVersions',
+          (p) =>
+            db
+              .selectFrom('oidc_signing_keys')
+              .select(['kid', 'retired_at'])
+              .where('tenant_id', '=', p('tenantId'))
+              .orderBy('created_at', 'desc')
+              .orderBy('kid', 'desc'),
+          key,
+        );
+        return rows.map((r) => ({ kid: r.kid, retiredAt: r.retired_at }));
       },
       async insert(k) {
         await db
