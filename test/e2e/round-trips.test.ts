@@ -459,8 +459,11 @@ describe.each(STORE_KINDS)('statements per SCIM user write on %s', (kind) => {
       patch({ op: 'Replace', path: 'active', value: false }),
     );
     expect(off.statusCode).toBe(200);
-    // Ending the user's sessions is part of the deactivation's transaction.
-    expect(queries.all().map((q) => named(q.sql))).toContain('begin');
+    // Ending the user's sessions is part of the deactivation's transaction: the locked path's own update, not `with`.
+    const made = queries.all().map((q) => named(q.sql));
+    expect(made).toContain('begin');
+    expect(made).toContain('update scim_users');
+    expect(made).not.toContain('with');
     expect((await userEvents(user.id)).map((e) => e.type)).toEqual(['user.created', 'user.deactivated']);
     if (kind !== 'postgres') return;
     // The store's one-statement write refuses a user read at an older version, or with other groups, and writes
