@@ -4,7 +4,7 @@
 // tree's run side by side on one seeded store, and their requests alternate in blocks of `ops` (each side first in
 // half the rounds), so a shared machine's load, which swings within seconds, falls on both alike — separate runs
 // minutes apart on a loaded box differ by more than the effect being measured. Workloads as in read-cost.ts, and
-// `post` and `patch`, Entra's user writes (ADR 0057). Prints
+// `post`, `patch` and `delete`, user writes (ADR 0057). Prints
 // CPU µs per request of each side per round, then the medians and each round's after/before ratio, as JSON.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
       });
       groupIds.push(JSON.parse(created.body).id);
     }
-    type Request = { method: 'GET' | 'POST' | 'PATCH'; url: string; payload?: string };
+    type Request = { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; url: string; payload?: string };
     const get =
       (url: (i: number) => string) =>
       (i: number): Request => ({ method: 'GET', url: url(i) });
@@ -121,6 +121,12 @@ async function main(): Promise<void> {
         }),
       }),
     };
+    // Each seeded user deleted once (run alone, with --users ≥ 2 × ops × (rounds + 1)).
+    workloads.delete = (i) => {
+      const id = seeded.userIds[i];
+      if (id === undefined) throw new Error('delete: too few users; raise --users');
+      return { method: 'DELETE', url: `${base}/Users/${id}` };
+    };
     const writeHeaders = { ...headers, 'content-type': 'application/scim+json' };
     /** Request numbers never repeat across blocks, so creates never collide. */
     let next = 0;
@@ -141,7 +147,8 @@ async function main(): Promise<void> {
     const result: Record<string, { before: number[]; after: number[]; ratio: number[] }> = {};
     for (const name of args.only.split(',')) {
       const request = workloads[name];
-      if (!request) throw new Error(`--only: unknown workload ${name} (get, group, userName, externalId, post, patch)`);
+      if (!request)
+        throw new Error(`--only: unknown workload ${name} (get, group, userName, externalId, post, patch, delete)`);
       for (const { app } of apps) await block(app, name, request); // warm-up: shapes compiled, JIT settled
       const r = { before: [] as number[], after: [] as number[], ratio: [] as number[] };
       for (let round = 0; round < rounds; round++) {

@@ -62,30 +62,20 @@ export function resourceTable<Row extends { tenant_id: string; id: string }, Rec
           .select(readColumns(spec.table) as unknown as 'id'[])
           .where('tenant_id', '=', p('tenantId'))
           .where('id', '=', p('id'));
-      const lock = lockable ? options?.lock : undefined;
-      if (lock !== undefined) {
-        // Writers of one resource queue on a transaction-scoped advisory lock before any statement gives the
-        // transaction its id (xid): a row lock can assign the waiter's xid before it waits, and the event feed
-        // orders by xid (ADR 0018). An advisory lock assigns none, so a later writer's xid is taken after the
-        // earlier commit. It is taken in the locked read's own statement (ADR 0057): the row is locked only as part
-        // of a join with `l`, so the row lock, which assigns the xid, always comes after it. The read's snapshot
-        // predates the wait, but a locked row is re-read at its newest committed version (READ COMMITTED).
-        const keyed = { ...key, lockKey: writerLockKey(spec.table, tenantId, id) };
-        const columns = sql.join(readColumns(spec.table).map((c) => sql.ref(`r.${c}`)));
-        const row = await q.first<Row, typeof keyed>(
-          `${table}.get.${lock === 'delete' ? 'lockForDelete' : 'lock'}`,
-          (p) => ({
-            compile: () =>
-              sql`with l as materialized (select pg_advisory_xact_lock(hashtextextended(${p('lockKey')}, 0)) as locked)
-                select ${columns} from ${sql.table(table)} as r cross join l
-                where r.tenant_id = ${p('tenantId')} and r.id = ${p('id')}
-                for ${sql.raw(lock === 'delete' ? 'update' : 'no key update')} of r`.compile(db),
-          }),
-          keyed,
+      if (options?.lock !== undefined && lockable) {
+        // Writers of one resource queue here first, before any statement gives the transaction its id (xid): a
+        // row lock can assign the waiter's xid before it waits, and the event feed orders by xid (ADR 0018). A
+        // transaction-scoped advisory lock assigns none, so a later writer's xid is taken after the earlier commit.
+        await sql`select pg_advisory_xact_lock(hashtextextended(${writerLockKey(spec.table, tenantId, id)}, 0))`.execute(
+          db,
         );
-        return row === undefined ? undefined : spec.fromRow(row);
       }
-      const row = await q.first<Row, typeof key>(`${table}.get`, select, key);
+      const row =
+        options?.lock === 'delete' && lockable
+          ? await q.first<Row, typeof key>(`${table}.get.lockForDelete`, (p) => select(p).forUpdate(), key)
+          : options?.lock === 'update' && lockable
+            ? await q.first<Row, typeof key>(`${table}.get.lock`, (p) => select(p).forNoKeyUpdate(), key)
+            : await q.first<Row, typeof key>(`${table}.get`, select, key);
       return row === undefined ? undefined : spec.fromRow(row);
     },
     async update(record: Rec, expectedVersion: number) {
