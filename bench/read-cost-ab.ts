@@ -3,7 +3,8 @@
 // checkout of Roster (e.g. `git archive <commit> | tar -x -C DIR`, with node_modules linked): its createApp and this
 // tree's run side by side on one seeded store, and their requests alternate in blocks of `ops` (each side first in
 // half the rounds), so a shared machine's load, which swings within seconds, falls on both alike — separate runs
-// minutes apart on a loaded box differ by more than the effect being measured. Workloads as in read-cost.ts. Prints
+// minutes apart on a loaded box differ by more than the effect being measured. Workloads as in read-cost.ts, and
+// `post`, `patch` and `delete`, user writes (ADR 0057). Prints
 // CPU µs per request of each side per round, then the medians and each round's after/before ratio, as JSON.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,34 +57,63 @@ async function main(): Promise<void> {
       });
       groupIds.push(JSON.parse(created.body).id);
     }
-    const workloads: Record<string, (i: number) => string> = {
-      get: (i) => `${base}/Users/${seeded.userIds[pick(i)]}`,
-      group: (i) => `${base}/Groups/${groupIds[i % groupIds.length]}?excludedAttributes=members`,
-      userName: (i) => `${base}/Users?filter=${encodeURIComponent(`userName eq "${seeded.userNames[pick(i)]}"`)}`,
-      externalId: (i) =>
-        `${base}/Users?filter=${encodeURIComponent(`externalId eq "${benchUser(pick(i)).externalId}"`)}`,
+    type Request = { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; url: string; payload?: string };
+    const get =
+      (url: (i: number) => string) =>
+      (i: number): Request => ({ method: 'GET', url: url(i) });
+    const workloads: Record<string, (i: number) => Request> = {
+      get: get((i) => `${base}/Users/${seeded.userIds[pick(i)]}`),
+      group: get((i) => `${base}/Groups/${groupIds[i % groupIds.length]}?excludedAttributes=members`),
+      userName: get((i) => `${base}/Users?filter=${encodeURIComponent(`userName eq "${seeded.userNames[pick(i)]}"`)}`),
+      externalId: get(
+        (i) => `${base}/Users?filter=${encodeURIComponent(`externalId eq "${benchUser(pick(i)).externalId}"`)}`,
+      ),
+      // Writes (ADR 0057): a create of a new user (distinct names across sides and rounds), and Entra's PATCH of
+      // one attribute of an existing user.
+      post: (i) => ({ method: 'POST', url: `${base}/Users`, payload: JSON.stringify(benchUser(1_000_000 + i)) }),
+      patch: (i) => ({
+        method: 'PATCH',
+        url: `${base}/Users/${seeded.userIds[pick(i)]}`,
+        payload: JSON.stringify({
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op: 'Replace', path: 'displayName', value: `Renamed ${i}` }],
+        }),
+      }),
     };
-    const block = async (app: FastifyInstance, name: string, url: (i: number) => string, from: number) => {
+    // Each seeded user deleted once (run alone, with --users ≥ 2 × ops × (rounds + 1)).
+    workloads.delete = (i) => {
+      const id = seeded.userIds[i];
+      if (id === undefined) throw new Error('delete: too few users; raise --users');
+      return { method: 'DELETE', url: `${base}/Users/${id}` };
+    };
+    const writeHeaders = { ...headers, 'content-type': 'application/scim+json' };
+    /** Request numbers never repeat across blocks, so creates never collide. */
+    let next = 0;
+    const block = async (app: FastifyInstance, name: string, request: (i: number) => Request) => {
+      const from = next;
+      next += ops;
       const cpu0 = process.cpuUsage();
       for (let i = from; i < from + ops; i++) {
         // As read-cost.ts: turn the event loop now and then, so the log flush and group commit run.
         if (i % 64 === 0) await new Promise((r) => setImmediate(r));
-        const response = await app.inject({ method: 'GET', url: url(i), headers });
-        if (response.statusCode !== 200) throw new Error(`${name}: ${response.statusCode} ${response.body}`);
+        const r = request(i);
+        const response = await app.inject({ ...r, headers: r.payload === undefined ? headers : writeHeaders });
+        if (response.statusCode >= 300) throw new Error(`${name}: ${response.statusCode} ${response.body}`);
       }
       const cpu = process.cpuUsage(cpu0);
       return (cpu.user + cpu.system) / ops;
     };
     const result: Record<string, { before: number[]; after: number[]; ratio: number[] }> = {};
     for (const name of args.only.split(',')) {
-      const url = workloads[name];
-      if (!url) throw new Error(`--only: unknown workload ${name} (get, group, userName, externalId)`);
-      for (const { app } of apps) await block(app, name, url, 0); // warm-up: shapes compiled, JIT settled
+      const request = workloads[name];
+      if (!request)
+        throw new Error(`--only: unknown workload ${name} (get, group, userName, externalId, post, patch, delete)`);
+      for (const { app } of apps) await block(app, name, request); // warm-up: shapes compiled, JIT settled
       const r = { before: [] as number[], after: [] as number[], ratio: [] as number[] };
       for (let round = 0; round < rounds; round++) {
         const order = round % 2 === 0 ? apps : [...apps].reverse();
         const got: Record<string, number> = {};
-        for (const { side, app } of order) got[side] = await block(app, name, url, (round + 1) * ops);
+        for (const { side, app } of order) got[side] = await block(app, name, request);
         r.before.push(Math.round(got.before!));
         r.after.push(Math.round(got.after!));
         r.ratio.push(Math.round((got.after! / got.before!) * 1000) / 1000);

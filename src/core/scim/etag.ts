@@ -13,6 +13,11 @@ function matches(header: string, version: number): boolean {
     .some((tag) => tag === '*' || tag.replace(/^W\//, '') === `"${version}"`);
 }
 
+/** Whether a write with this If-Match (absent: none) may go ahead on `version`. */
+export function ifMatchHolds(header: string | undefined, version: number): boolean {
+  return header === undefined || matches(header, version);
+}
+
 /** RFC 7232 §3.1: a failing If-Match answers 412 and nothing is written. */
 export function checkIfMatch(header: string | undefined, version: number): void {
   if (header !== undefined && !matches(header, version)) {

@@ -15,21 +15,17 @@ function event(deps: EventDeps, tenantId: string, type: EventType, data: Record<
 
 /**
  * A user's write: `user.created`, or `user.updated` (with `changedAttributes`, unless only `active` changed), then
- * by `user.deactivated` / `user.reactivated` when `active` flips. `groups` costs one indexed lookup of this user's
- * direct groups (a new user has none, so a create costs nothing more). Answers those groups, so the write's
- * response need not read them again.
+ * by `user.deactivated` / `user.reactivated` when `active` flips. `groups`: the user's direct groups now (a new
+ * user has none); `createdRoles`: a create's roles (its default role), which `user.created` carries.
  */
-export async function userWritten(
+export function userEvents(
   deps: EventDeps,
-  tx: ScimRepositories,
   before: StoredUser | undefined,
   after: StoredUser,
   changed: readonly string[],
-  /** A create's roles (its default role): known without a read, so `user.created` carries them. */
+  groups: readonly GroupRef[],
   createdRoles?: readonly string[],
-): Promise<readonly GroupRef[]> {
-  const groups =
-    before === undefined ? [] : ((await tx.users.groupsOf(after.tenantId, [after.id])).get(after.id) ?? []);
+): DirectoryEvent[] {
   const user = directoryUser(
     after,
     groups,
@@ -52,6 +48,26 @@ export async function userWritten(
       events.push(event(deps, after.tenantId, isActive ? 'user.reactivated' : 'user.deactivated', user));
     }
   }
+  return events;
+}
+
+/**
+ * A user's events (userEvents), appended in the write's transaction. `groups` costs one indexed lookup of this
+ * user's direct groups (a new user has none, so a create costs nothing more). Answers those groups, so the write's
+ * response need not read them again.
+ */
+export async function userWritten(
+  deps: EventDeps,
+  tx: ScimRepositories,
+  before: StoredUser | undefined,
+  after: StoredUser,
+  changed: readonly string[],
+  /** A create's roles (its default role): known without a read, so `user.created` carries them. */
+  createdRoles?: readonly string[],
+): Promise<readonly GroupRef[]> {
+  const groups =
+    before === undefined ? [] : ((await tx.users.groupsOf(after.tenantId, [after.id])).get(after.id) ?? []);
+  const events = userEvents(deps, before, after, changed, groups, createdRoles);
   if (events.length > 0) await tx.events.append(events);
   return groups;
 }

@@ -1,5 +1,6 @@
 // What the SCIM use cases need from the store. Every call names its tenant; costs follow the rows named.
 import type { EventRepository } from '../events/ports.ts';
+import type { DirectoryEvent } from '../events/records.ts';
 import type { AuditRepository } from '../ports.ts';
 import type { RoleRepository } from '../roles/ports.ts';
 import type {
@@ -108,6 +109,35 @@ export interface ScimRepositories {
   readonly audit: AuditRepository;
 }
 
+/**
+ * User writes as ONE statement each, outside any transaction (ADR 0057): offered where a statement is a round trip
+ * (PostgreSQL). Each stores all of its rows (the user, its email index, its role, its events) or none.
+ */
+export interface SingleStatementWrites {
+  /**
+   * Inserts `user`, its default role (`tokenDefaultRole`, else the tenant's) and the event `created` builds from
+   * the roles assigned; answers those roles. Throws DomainError `scim.uniqueness` as UserRepository.insert does.
+   */
+  createUser(
+    user: StoredUser,
+    tokenDefaultRole: string | null,
+    created: (roles: readonly string[]) => DirectoryEvent,
+  ): Promise<readonly string[]>;
+  /**
+   * Writes `next` and `events` if the stored user is still `previous` (same version) with exactly these direct
+   * `groups`, after taking the resource's writer lock (ADR 0018); false, with nothing written, otherwise (the
+   * caller then takes the locked path). Throws DomainError `scim.uniqueness` on a userName collision.
+   */
+  updateUser(
+    next: StoredUser,
+    previous: StoredUser,
+    groups: readonly GroupRef[],
+    events: readonly DirectoryEvent[],
+  ): Promise<boolean>;
+}
+
 export interface ScimStore extends ScimRepositories {
   transaction<T>(work: (tx: ScimRepositories) => Promise<T>): Promise<T>;
+  /** Present on PostgreSQL only (ADR 0057). */
+  readonly singleStatement?: SingleStatementWrites;
 }

@@ -10,8 +10,8 @@ import { DomainError } from '../errors.ts';
 import { changedAttributes } from '../events/directory.ts';
 import { assignDefaultRole } from '../roles/roles.ts';
 import type { ScimCaller, ScimDeps } from './context.ts';
-import { currentForWrite, existing } from './etag.ts';
-import { userDeleted, userWritten } from './events.ts';
+import { currentForWrite, existing, ifMatchHolds } from './etag.ts';
+import { userDeleted, userEvents, userWritten } from './events.ts';
 import type { ScimRepositories } from './ports.ts';
 import type { ResourceData, StoredUser } from './records.ts';
 
@@ -69,6 +69,15 @@ export async function createUser(deps: ScimDeps, caller: ScimCaller, body: unkno
     provider: caller.provider,
     passwordHash: password === undefined ? null : await hashPassword(password),
   };
+  // PostgreSQL: the user, its email index, its role and its event in one statement (ADR 0057).
+  const single = deps.scim.singleStatement;
+  if (single !== undefined) {
+    await single.createUser(user, caller.defaultRole ?? null, (roles) => {
+      const [created] = userEvents(deps, undefined, user, [], [], roles);
+      return created!;
+    });
+    return { ...user, directGroups: [] };
+  }
   // Through a transaction so that concurrent creates share one commit (SQLite group commit).
   const directGroups = await deps.scim.transaction(async (tx) => {
     await tx.users.insert(user);
@@ -86,6 +95,41 @@ export function getUser(deps: ScimDeps, caller: ScimCaller, id: string): Promise
   return existing({ get: deps.scim.users.getWithGroups }, caller.tenantId, id, notFound);
 }
 
+/**
+ * A PATCH or PUT in ONE statement (ADR 0057), on the user the token's statement read with its direct groups
+ * (PostgreSQL): `write` makes the new user from that read, and the store writes it with its events only if the
+ * stored user is still that one. Answers undefined when this cannot serve the request — no such read, an If-Match
+ * naming another version, an error found on the read (it may be stale), a deactivation (which ends the user's
+ * sessions in a transaction), or a user that moved since — and the caller takes the locked path, which decides on
+ * a fresh read exactly as before.
+ */
+async function writeInOneStatement<W extends { next: StoredUser; changed: readonly string[] }>(
+  deps: ScimDeps,
+  caller: ScimCaller,
+  id: string,
+  ifMatch: string | undefined,
+  write: (current: StoredUser) => Promise<W | 'unchanged'>,
+): Promise<{ user: StoredUser; made: W | 'unchanged' } | undefined> {
+  const single = deps.scim.singleStatement;
+  const current = caller.prefetchedUser?.id === id ? caller.prefetchedUser.user : undefined;
+  const groups = current?.directGroups;
+  if (single === undefined || !current || groups === undefined || !ifMatchHolds(ifMatch, current.version)) {
+    return undefined;
+  }
+  let made: W | 'unchanged';
+  try {
+    made = await write(current);
+  } catch {
+    return undefined;
+  }
+  if (made === 'unchanged') return { user: current, made };
+  const { next, changed } = made;
+  if (current.data.active !== false && next.data.active === false) return undefined;
+  const events = userEvents(deps, current, next, changed, groups);
+  if (!(await single.updateUser(next, current, groups, events))) return undefined;
+  return { user: { ...next, directGroups: groups }, made };
+}
+
 /** PUT (RFC 7644 §3.5.1): replaces every writable attribute; readOnly ones are ignored, immutable ones checked. */
 export async function replaceUser(
   deps: ScimDeps,
@@ -95,8 +139,7 @@ export async function replaceUser(
   ifMatch: string | undefined,
 ): Promise<StoredUser> {
   const verified = await domainsToEnforce(deps, caller);
-  return deps.scim.transaction(async (tx) => {
-    const current = await currentForWrite(tx.users, caller.tenantId, id, ifMatch, notFound);
+  const replaced = async (current: StoredUser) => {
     const { data, password } = withActive(
       withoutPassword(
         toStoredResource(body, 'User', scimRegistry, { mode: 'replace', existing: { ...current.data, id } }),
@@ -111,16 +154,17 @@ export async function replaceUser(
       // A PUT without password keeps the stored one: it is write-only, so clients cannot echo it back.
       passwordHash: password === undefined ? current.passwordHash : await hashPassword(password),
     };
+    const changed = changedAttributes(current.data, next.data);
+    return { next, changed: password === undefined ? changed : [...changed, 'password'] };
+  };
+  const once = await writeInOneStatement(deps, caller, id, ifMatch, replaced);
+  if (once) return once.user;
+  return deps.scim.transaction(async (tx) => {
+    const current = await currentForWrite(tx.users, caller.tenantId, id, ifMatch, notFound);
+    const { next, changed } = await replaced(current);
     if (!(await tx.users.update(next, current))) throw notFound();
     await endSessionsOnDeactivation(tx, current, next);
-    const changed = changedAttributes(current.data, next.data);
-    const directGroups = await userWritten(
-      deps,
-      tx,
-      current,
-      next,
-      password === undefined ? changed : [...changed, 'password'],
-    );
+    const directGroups = await userWritten(deps, tx, current, next, changed);
     return { ...next, directGroups };
   });
 }
@@ -135,15 +179,14 @@ export async function patchUser(
 ): Promise<{ user: StoredUser; changed: readonly string[] }> {
   const operations = parsePatchRequest(body);
   const verified = await domainsToEnforce(deps, caller);
-  return deps.scim.transaction(async (tx) => {
-    const current = await currentForWrite(tx.users, caller.tenantId, id, ifMatch, notFound);
+  const patched = async (current: StoredUser) => {
     const { next, changes } = applyPatch(current.data, operations, {
       resourceTypeId: 'User',
       registry: scimRegistry,
       resourceId: id,
     });
     const password = changes.password;
-    if (changes.changedAttributes.length === 0 && password === undefined) return { user: current, changed: [] };
+    if (changes.changedAttributes.length === 0 && password === undefined) return 'unchanged' as const;
     enforceDomainPolicy(verified, current.data, next);
     const user: StoredUser = {
       ...current,
@@ -152,17 +195,24 @@ export async function patchUser(
       lastModified: deps.clock.now().toISOString(),
       passwordHash: password === undefined ? current.passwordHash : await hashPassword(password),
     };
+    const changed = changes.changedAttributes.filter((a: string) => a !== 'password');
+    return {
+      next: user,
+      changed: password === undefined ? changed : [...changed, 'password'],
+      reported: changes.changedAttributes,
+    };
+  };
+  const once = await writeInOneStatement(deps, caller, id, ifMatch, patched);
+  if (once) return { user: once.user, changed: once.made === 'unchanged' ? [] : once.made.reported };
+  return deps.scim.transaction(async (tx) => {
+    const current = await currentForWrite(tx.users, caller.tenantId, id, ifMatch, notFound);
+    const made = await patched(current);
+    if (made === 'unchanged') return { user: current, changed: [] };
+    const { next: user, changed, reported } = made;
     if (!(await tx.users.update(user, current))) throw notFound();
     await endSessionsOnDeactivation(tx, current, user);
-    const changed = changes.changedAttributes.filter((a: string) => a !== 'password');
-    const directGroups = await userWritten(
-      deps,
-      tx,
-      current,
-      user,
-      password === undefined ? changed : [...changed, 'password'],
-    );
-    return { user: { ...user, directGroups }, changed: changes.changedAttributes };
+    const directGroups = await userWritten(deps, tx, current, user, changed);
+    return { user: { ...user, directGroups }, changed: reported };
   });
 }
 

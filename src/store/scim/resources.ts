@@ -8,6 +8,12 @@ import type { Database, ScimUsersTable } from '../schema.ts';
 import { type ResourceTable, readColumns } from './rows.ts';
 import { search } from './search.ts';
 
+/**
+ * The key of the transaction-scoped advisory lock every writer of one resource takes on PostgreSQL before any
+ * statement gives its transaction an xid (ADR 0018): `pg_advisory_xact_lock(hashtextextended(key, 0))`.
+ */
+export const writerLockKey = (table: ResourceTable, tenantId: string, id: string) => `${table}/${tenantId}/${id}`;
+
 export interface ScimDialect {
   readonly dialect: 'sqlite' | 'postgres';
   isUniqueViolation(error: unknown): boolean;
@@ -60,7 +66,9 @@ export function resourceTable<Row extends { tenant_id: string; id: string }, Rec
         // Writers of one resource queue here first, before any statement gives the transaction its id (xid): a
         // row lock can assign the waiter's xid before it waits, and the event feed orders by xid (ADR 0018). A
         // transaction-scoped advisory lock assigns none, so a later writer's xid is taken after the earlier commit.
-        await sql`select pg_advisory_xact_lock(hashtextextended(${`${table}/${tenantId}/${id}`}, 0))`.execute(db);
+        await sql`select pg_advisory_xact_lock(hashtextextended(${writerLockKey(spec.table, tenantId, id)}, 0))`.execute(
+          db,
+        );
       }
       const row =
         options?.lock === 'delete' && lockable
