@@ -3,8 +3,10 @@
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { parseKeyring } from '../src/lib/keyring.ts';
+import type { StoreLocation } from '../src/store/open-store.ts';
+import { benchScimEnv } from './bench-store.ts';
 
-export type AbLocation = { kind: 'postgres'; url: string } | { kind: 'sqlite'; path: string };
+export type AbLocation = StoreLocation;
 export type AbSide = 'before' | 'after';
 export interface AbApp {
   side: AbSide;
@@ -24,15 +26,7 @@ export async function startBuilds(beforeRoot: string, location: AbLocation, secr
     const { openStore } = await import(join(root, 'src/store/open-store.ts'));
     const { systemClock } = await import(join(root, 'src/lib/clock.ts'));
     const store = await openStore(location);
-    const config = loadConfig({
-      ROSTER_SECRET_KEY: secretKey,
-      ROSTER_PUBLIC_URL: 'http://127.0.0.1',
-      DATABASE_URL: location.kind === 'postgres' ? location.url : `sqlite:${location.path}`,
-      ROSTER_SCIM_RATE_TENANT: '1000000',
-      ROSTER_SCIM_BURST_TENANT: '1000000',
-      ROSTER_SCIM_RATE_TOKEN: '1000000',
-      ROSTER_SCIM_BURST_TOKEN: '1000000',
-    });
+    const config = loadConfig(benchScimEnv(location, secretKey));
     const app = (await createApp({
       config,
       store,

@@ -51,6 +51,19 @@ export async function withBenchLocation<T>(
   }
 }
 
+/** The environment of an in-process bench app on `location`, with the SCIM rate limits lifted out of the way. */
+export function benchScimEnv(location: StoreLocation, secretKey: string): Record<string, string> {
+  return {
+    ROSTER_SECRET_KEY: secretKey,
+    ROSTER_PUBLIC_URL: 'http://127.0.0.1',
+    DATABASE_URL: location.kind === 'postgres' ? location.url : `sqlite:${location.path}`,
+    ROSTER_SCIM_RATE_TENANT: '1000000',
+    ROSTER_SCIM_BURST_TENANT: '1000000',
+    ROSTER_SCIM_RATE_TOKEN: '1000000',
+    ROSTER_SCIM_BURST_TOKEN: '1000000',
+  };
+}
+
 export async function openBenchStore(
   kind: string | undefined,
   prefix: string,

@@ -6,14 +6,11 @@
 // minutes apart on a loaded box differ by more than the effect being measured. Workloads as in read-cost.ts, and
 // `post`, `patch` and `delete`, user writes (ADR 0057). Prints
 // CPU µs per request of each side per round, then the medians and each round's after/before ratio, as JSON.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
-import { startPostgres } from '../test/support/postgres-server.ts';
 import { type AbApp, median, startBuilds } from './ab-builds.ts';
+import { benchLocation } from './bench-store.ts';
 import { benchUser, seed } from './seed.ts';
 
 const { values: args } = parseArgs({
@@ -31,11 +28,7 @@ async function main(): Promise<void> {
   if (!args.before) throw new Error('--before DIR: the root of the build to compare against');
   const ops = Number(args.ops);
   const rounds = Number(args.rounds);
-  const dir = mkdtempSync(join(tmpdir(), 'roster-readcost-ab-'));
-  const pg = args.store === 'postgres' ? await startPostgres() : undefined;
-  const location = pg
-    ? ({ kind: 'postgres', url: pg.url } as const)
-    : ({ kind: 'sqlite', path: join(dir, 'roster.db') } as const);
+  const { location, dispose } = await benchLocation(args.store, 'roster-readcost-ab-');
   let apps: AbApp[] = [];
   try {
     const secretKey = generateKeyText();
@@ -130,8 +123,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ store: args.store, ops, rounds, perRound: result, medians })}\n`);
   } finally {
     for (const { close } of apps) await close();
-    pg?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    dispose();
   }
 }
 

@@ -9,7 +9,7 @@ import { loadConfig } from '../src/config/config.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
 import { openStore } from '../src/store/open-store.ts';
-import { benchLocation } from './bench-store.ts';
+import { benchLocation, benchScimEnv } from './bench-store.ts';
 import { benchUser, seed } from './seed.ts';
 
 const { values: args } = parseArgs({
@@ -31,15 +31,7 @@ async function main(): Promise<void> {
     const secretKey = generateKeyText();
     const seeded = await seed(location, parseKeyring(secretKey), users, () => {});
     const store = await openStore(location);
-    const config = loadConfig({
-      ROSTER_SECRET_KEY: secretKey,
-      ROSTER_PUBLIC_URL: 'http://127.0.0.1',
-      DATABASE_URL: location.kind === 'postgres' ? location.url : `sqlite:${location.path}`,
-      ROSTER_SCIM_RATE_TENANT: '1000000',
-      ROSTER_SCIM_BURST_TENANT: '1000000',
-      ROSTER_SCIM_RATE_TOKEN: '1000000',
-      ROSTER_SCIM_BURST_TOKEN: '1000000',
-    });
+    const config = loadConfig(benchScimEnv(location, secretKey));
     const app = await createApp({ config, store, keyring: parseKeyring(secretKey), clock: systemClock, logger: false });
     await app.ready();
     const base = `/${seeded.tenantId}/api/scim/v2`;

@@ -3,9 +3,6 @@
 // exact counts survive a loaded machine. Each request is injected in process and waited for, then the
 // provisioning log is flushed so its batched writes are counted too (amortised per request). Prints per workload
 // the fewest statements a request made, with that request's statements in order, then JSON.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createApp } from '../src/app.ts';
@@ -13,8 +10,8 @@ import { loadConfig } from '../src/config/config.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
 import { openStore } from '../src/store/open-store.ts';
-import { startPostgres } from '../test/support/postgres-server.ts';
 import { recordQueries } from '../test/support/query-log.ts';
+import { benchLocation } from './bench-store.ts';
 import { benchUser, seed } from './seed.ts';
 
 const { values: args } = parseArgs({
@@ -43,11 +40,7 @@ function label(sql: string): string {
 
 async function main(): Promise<void> {
   const ops = Number(args.ops);
-  const dir = mkdtempSync(join(tmpdir(), 'roster-roundtrips-'));
-  const server = args.store === 'postgres' ? await startPostgres() : undefined;
-  const location = server
-    ? ({ kind: 'postgres', url: server.url } as const)
-    : ({ kind: 'sqlite', path: join(dir, 'roster.db') } as const);
+  const { location, dispose } = await benchLocation(args.store, 'roster-roundtrips-');
   try {
     const secretKey = generateKeyText();
     const seeded = await seed(location, parseKeyring(secretKey), 200, () => {});
@@ -55,7 +48,7 @@ async function main(): Promise<void> {
     const config = loadConfig({
       ROSTER_SECRET_KEY: secretKey,
       ROSTER_PUBLIC_URL: 'http://127.0.0.1',
-      DATABASE_URL: server ? server.url : `sqlite:${location.kind === 'sqlite' ? location.path : ''}`,
+      DATABASE_URL: location.kind === 'postgres' ? location.url : `sqlite:${location.path}`,
     });
     const app = await createApp({ config, store, keyring: parseKeyring(secretKey), clock: systemClock, logger: false });
     await app.ready();
@@ -129,8 +122,7 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`${JSON.stringify({ store: args.store, ops, perRequest: result })}\n`);
   } finally {
-    server?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    dispose();
   }
 }
 
