@@ -2,13 +2,9 @@
 // grant alone, N times over Fastify's inject: CPU µs per grant and the statements each grant sends, on one store.
 // Run under `node --cpu-prof` to see where a grant's time goes (issue 14 item 6, ADR 0058).
 //   npx tsx bench/refresh-profile.ts --store sqlite|postgres [--grants 3000] [--rounds 3]
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { StoreLocation } from '../src/store/open-store.ts';
-import { startPostgres } from '../test/support/postgres-server.ts';
 import { recordQueries } from '../test/support/query-log.ts';
+import { benchLocation } from './bench-store.ts';
 import { cpuPerGrant, startRefreshRig } from './refresh-rig.ts';
 import { rs256SignMicros } from './signin.ts';
 
@@ -23,9 +19,7 @@ const { values: args } = parseArgs({
 });
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-const dir = mkdtempSync(join(tmpdir(), 'roster-refresh-'));
-const pg = args.store === 'postgres' ? await startPostgres() : undefined;
-const location: StoreLocation = pg ? { kind: 'postgres', url: pg.url } : { kind: 'sqlite', path: join(dir, 'r.db') };
+const { location, dispose } = await benchLocation(args.store, 'roster-refresh-');
 const rig = await startRefreshRig(location);
 const { store, grant } = rig;
 const tenant = { tenantId: rig.tenantId };
@@ -79,6 +73,5 @@ try {
   for (const q of queries.all()) log(`  ${q.sql.replace(/\s+/g, ' ').slice(0, 150)}`);
 } finally {
   await rig.close();
-  pg?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  dispose();
 }

@@ -5,11 +5,9 @@ import { loadConfig } from '../src/config/config.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
 import { openStore, type StoreLocation } from '../src/store/open-store.ts';
-import { call, OPERATOR_TOKEN } from '../test/support/app.ts';
-import { startFakeEntra } from '../test/support/fake-entra.ts';
+import { OPERATOR_TOKEN } from '../test/support/app.ts';
 import { freePort } from '../test/support/free-port.ts';
-import { scimTenant } from '../test/support/scim.ts';
-import { APP_REDIRECT, beginAppSignIn, completeAppSignIn } from '../test/support/signin.ts';
+import { beginAppSignIn, completeAppSignIn, registerSignIn } from '../test/support/signin.ts';
 
 export async function startRefreshRig(location: StoreLocation) {
   const port = await freePort();
@@ -31,45 +29,15 @@ export async function startRefreshRig(location: StoreLocation) {
     logger: false,
   });
   await app.listen({ port, host: '127.0.0.1' });
-  const tenant = await scimTenant(app);
-  const ENTRA = { clientId: 'entra-app-id', clientSecret: 'entra-app-secret-value' };
-  const entra = await startFakeEntra({ ...ENTRA, redirectUri: `${publicUrl}/${tenant.tenantId}/signin/callback` });
+  // Just in time: the person the rig signs in is created at their first sign-in.
+  const { tenant, entra, app: client } = await registerSignIn(app, publicUrl, { autoProvisioningEnabled: true });
   const close = async () => {
     await entra.close();
     await app.close();
     await store.close();
   };
   try {
-    const put = await call(app, 'PUT', '/iam/v1/sso/entra', {
-      token: tenant.adminToken,
-      body: {
-        scheme: 'entra',
-        displayName: 'Contoso Entra ID',
-        enabled: true,
-        type: 'oidc',
-        properties: {
-          loginEnabled: true,
-          visible: true,
-          delegationEnabled: false,
-          autoProvisioningEnabled: true,
-          ...ENTRA,
-          usePkce: true,
-          authority: entra.authority,
-          responseType: 'code',
-          scope: 'openid profile email',
-        },
-      },
-    });
-    if (put.statusCode !== 200) throw new Error(`provider: ${put.statusCode} ${put.body}`);
-    const created = await call(app, 'POST', '/iam/v1/clients', {
-      token: tenant.adminToken,
-      body: { client_name: 'Bench app', type: 'confidential', redirect_uris: [APP_REDIRECT] },
-    });
-    const client = {
-      clientId: created.json().client_id as string,
-      clientSecret: created.json().client_secret as string,
-    };
-    const rig = { publicUrl, tenant, app: { ...client, redirectUri: APP_REDIRECT } };
+    const rig = { publicUrl, tenant, app: client };
     entra.signInAs({ oid: '00000000-0000-0000-0000-00000000000a', upn: 'pat@contoso.com' });
     const { tokens } = await completeAppSignIn(
       await beginAppSignIn(rig, { scope: 'openid profile email offline_access', prompt: 'consent' }),

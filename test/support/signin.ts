@@ -1,5 +1,6 @@
 // Sign-in test rig: Roster listening on loopback, a stand-in Entra ID, an app registered in Roster, and the app's
 // side of the flow (openid-client against Roster's issuer, ID token verified against Roster's JWKS).
+import type { FastifyInstance } from 'fastify';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import type { Logger } from 'pino';
@@ -52,7 +53,31 @@ export async function startSignInRig(
     logger,
   );
   await t.app.listen({ port, host: '127.0.0.1' });
-  const tenant = await scimTenant(t.app);
+  const { tenant, entra, app, providerBody } = await registerSignIn(t.app, publicUrl, properties);
+  return {
+    t,
+    publicUrl,
+    tenant,
+    entra,
+    app,
+    providerBody,
+    async dispose() {
+      await entra.close();
+      await t.dispose();
+    },
+  };
+}
+
+/**
+ * On a Roster listening at `publicUrl`: a SCIM tenant, a stand-in Entra ID that Roster's provider "entra" points at
+ * (`properties` over the defaults), and a confidential app registered in Roster.
+ */
+export async function registerSignIn(
+  server: FastifyInstance,
+  publicUrl: string,
+  properties: Record<string, unknown> = {},
+): Promise<Pick<SignInRig, 'tenant' | 'entra' | 'app' | 'providerBody'>> {
+  const tenant = await scimTenant(server);
   const entra = await startFakeEntra({
     ...ENTRA_CLIENT,
     redirectUri: `${publicUrl}/${tenant.tenantId}/signin/callback`,
@@ -78,33 +103,22 @@ export async function startSignInRig(
     },
   });
   // scimTenant registered scheme "entra" with the seed's placeholder authority; point it at the stand-in.
-  const put = await call(t.app, 'PUT', '/iam/v1/sso/entra', {
+  const put = await call(server, 'PUT', '/iam/v1/sso/entra', {
     token: tenant.adminToken,
     body: { scheme: 'entra', ...providerBody() },
   });
   if (put.statusCode !== 200) throw new Error(`provider update failed: ${put.statusCode} ${put.body}`);
-  const created = await call(t.app, 'POST', '/iam/v1/clients', {
+  const created = await call(server, 'POST', '/iam/v1/clients', {
     token: tenant.adminToken,
     body: { client_name: 'Vendor app', type: 'confidential', redirect_uris: [APP_REDIRECT] },
   });
   if (created.statusCode !== 201) throw new Error(`client create failed: ${created.statusCode} ${created.body}`);
-  const app = {
+  const app: RegisteredApp = {
     clientId: created.json().client_id,
     clientSecret: created.json().client_secret,
     redirectUri: APP_REDIRECT,
   };
-  return {
-    t,
-    publicUrl,
-    tenant,
-    entra,
-    app,
-    providerBody,
-    async dispose() {
-      await entra.close();
-      await t.dispose();
-    },
-  };
+  return { tenant, entra, app, providerBody };
 }
 
 export interface AppSignIn {
