@@ -1,13 +1,14 @@
 // Security plan F1/F2: under write load, `kill -9` Roster at a random moment and restart it — every acknowledged
 // write is there, in-flight writes are all-or-nothing, and (SQLite) the database passes integrity_check. After each
 // kill the writes since the previous one are checked; at the end one listing is compared with the whole ledger.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyText } from '../../src/lib/keyring.ts';
 import { OPERATOR_TOKEN, SEED_001_PROVIDER } from '../support/app.ts';
 import { bundleMain } from '../support/bundle-main.ts';
 import { freePort } from '../support/free-port.ts';
+import { startRoster as startRosterProcess } from '../support/process.ts';
 import { entraUser } from '../support/scim.ts';
 import { freshLocation, STORE_KINDS } from '../support/stores.ts';
 
@@ -29,25 +30,16 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+/**
+ * Roster from the bundle, once ready. The support helper waits up to a minute on a loaded machine, and kills a
+ * child that never became ready, so a failed start leaves no process behind.
+ */
 async function startRoster(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      ...process.env,
-      ...env,
-      LOG_LEVEL: 'error',
-      ROSTER_SCIM_BURST_TENANT: '1000000',
-      ROSTER_SCIM_BURST_TOKEN: '1000000',
-    },
-    stdio: 'ignore',
-  });
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`roster exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${env.PORT}/readyz`)).ok) return child;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('roster did not become ready');
+  const roster = await startRosterProcess(
+    { ...env, LOG_LEVEL: 'error', ROSTER_SCIM_BURST_TENANT: '1000000', ROSTER_SCIM_BURST_TOKEN: '1000000' },
+    MAIN,
+  );
+  return roster.child;
 }
 
 // The stores run side by side: each iteration mostly waits for a restart, and 100 of them one store after the other
