@@ -3,6 +3,7 @@ import Provider, { type Adapter, type AdapterPayload, errors } from 'oidc-provid
 import { clientSecretContext } from '../core/signin/clients.ts';
 import { operatorClientSecretContext } from '../core/signin/operator-clients.ts';
 import type { OidcClientRecord, SigninStore } from '../core/signin/ports.ts';
+import { setBounded } from '../lib/bounded-map.ts';
 import { DecryptionError, decryptSecret, type Keyring } from '../lib/keyring.ts';
 import { unstorableReason } from '../lib/storable-text.ts';
 import { rememberReads, takeGrant } from './request-reads.ts';
@@ -37,8 +38,7 @@ class UnsealedSecrets {
     let secret = this.secrets.get(key);
     if (secret === undefined) {
       secret = decryptSecret(this.keyring, sealed, context);
-      if (this.secrets.size >= 1_000) this.secrets.delete(this.secrets.keys().next().value!);
-      this.secrets.set(key, secret);
+      setBounded(this.secrets, key, secret, 1_000);
     }
     return secret;
   }

@@ -15,6 +15,7 @@ import { chooseAmong, oidcCandidate } from '../core/signin/provider-choice.ts';
 import { signingKeys, signingKeyVersion } from '../core/signin/signing-keys.ts';
 import { signInRedirectUri } from '../core/sso/redirect-uri.ts';
 import type { Telemetry } from '../core/telemetry/ports.ts';
+import { setBounded } from '../lib/bounded-map.ts';
 import type { Clock } from '../lib/clock.ts';
 import { cookieKeys, type Keyring } from '../lib/keyring.ts';
 import { delegatedToken } from './delegation.ts';
@@ -97,8 +98,9 @@ export class SignInEngine {
       secureCookies: this.deps.secureCookies,
       pages: this.deps.pages,
     });
-    if (this.providers.size >= 1_000) this.providers.delete(this.providers.keys().next().value!);
-    this.providers.set(tenantId, { version: await signingKeyVersion(this.deps, tenantId), provider });
+    // Read again: building may have made the tenant's first key.
+    const builtVersion = await signingKeyVersion(this.deps, tenantId);
+    setBounded(this.providers, tenantId, { version: builtVersion, provider }, 1_000);
     return provider;
   }
 

@@ -2,6 +2,7 @@
 // calls only bind their parameters, by name (never by the key order of an object). On SQLite, reads outside a
 // transaction go to a separate read connection, straight into a cached prepared statement, synchronously.
 import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
+import { setBounded } from '../lib/bounded-map.ts';
 import type { Database } from './schema.ts';
 
 /** A read-only connection beside the writer (SQLite WAL: it sees every committed write, never an open one). */
@@ -152,8 +153,7 @@ function listText(cacheKey: string, build: () => Compilable<unknown>, values: re
   const query = build().compile();
   if (query.parameters.length !== values.length || query.parameters.some((v, i) => v !== values[i]))
     throw new Error(`list query ${cacheKey}: the values given are not the values the statement binds, in order`);
-  if (listTexts.size >= LIST_TEXTS_KEPT) listTexts.delete(listTexts.keys().next().value as string);
-  listTexts.set(cacheKey, query.sql);
+  setBounded(listTexts, cacheKey, query.sql, LIST_TEXTS_KEPT);
   return query.sql;
 }
 

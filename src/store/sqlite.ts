@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, type DatabaseConnection, Kysely, SqliteDialect, SqliteDriver } from 'kysely';
+import { setBounded } from '../lib/bounded-map.ts';
 import type { Reader } from './fixed-queries.ts';
 import type { Database } from './schema.ts';
 import { withReaderTracing, withTracing } from './traced-dialect.ts';
@@ -34,9 +35,8 @@ function withStatementCache(raw: BetterSqlite3.Database) {
         cache.delete(sql); // re-insert: Map order is the LRU order
       } else {
         statement = raw.prepare(sql);
-        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
       }
-      cache.set(sql, statement);
+      setBounded(cache, sql, statement, STATEMENT_CACHE_SIZE);
       return statement;
     },
   };

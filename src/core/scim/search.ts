@@ -1,5 +1,6 @@
 // List and .search requests → a store query: filter parsed and checked once, paging per RFC 7644 §3.4.2.4 / RFC 9865.
 import { createHash } from 'node:crypto';
+import { setBounded } from '../../lib/bounded-map.ts';
 import { scimErrors } from '../../scim/errors.ts';
 import { parseCheckedFilter } from '../../scim/filter/lookup-cache.ts';
 import { parseAttrRef } from '../../scim/path/parse.ts';
@@ -165,7 +166,6 @@ export class IndexSeekCache {
   remember(tenantId: string, parsed: ParsedSearch, last: CursorPosition | undefined, total: number, now: number): void {
     if (parsed.cursorMode || last === undefined) return;
     const key = this.key(tenantId, parsed.fingerprint, parsed.query.startIndex + parsed.query.count);
-    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, { position: last, total, at: now });
+    setBounded(this.entries, key, { position: last, total, at: now }, this.maxEntries);
   }
 }
