@@ -19,6 +19,19 @@ export interface ScimDialect {
   isUniqueViolation(error: unknown): boolean;
 }
 
+/** The 409 a user write answers when its userName is another user's in the tenant (both write paths). */
+export const USER_NAME_CONFLICT = 'userName is already in use in this tenant';
+
+/** A unique-key violation as SCIM's 409 `uniqueness` with `message`; any other error rethrown as it is. */
+export function throwAsUniqueness(
+  isUniqueViolation: (error: unknown) => boolean,
+  error: unknown,
+  message: string,
+): never {
+  if (isUniqueViolation(error)) throw new DomainError('scim.uniqueness', message);
+  throw error;
+}
+
 export interface ResourceTableSpec<Row, Rec> {
   readonly table: ResourceTable;
   readonly type: 'User' | 'Group';
@@ -37,10 +50,7 @@ export function resourceTable<Row extends { tenant_id: string; id: string }, Rec
   d: ScimDialect,
   spec: ResourceTableSpec<Row, Rec>,
 ) {
-  const uniqueness = (error: unknown, message: string) => {
-    if (d.isUniqueViolation(error)) throw new DomainError('scim.uniqueness', message);
-    throw error;
-  };
+  const uniqueness = (error: unknown, message: string) => throwAsUniqueness(d.isUniqueViolation, error, message);
   const lockable = d.dialect === 'postgres';
   // Kysely cannot type a table chosen at run time; both tables share the columns used here.
   const table = spec.table as 'scim_users';

@@ -1,7 +1,6 @@
 // SCIM users, groups, memberships and the provisioning log on Kysely, composed from one module per concern.
 // Every statement is tenant-scoped.
 import type { Compilable, Kysely } from 'kysely';
-import { DomainError } from '../../core/errors.ts';
 import type { ScimRepositories } from '../../core/scim/ports.ts';
 import { userNameKey } from '../../scim/resource/normalize.ts';
 import { createEventRepository } from '../events.ts';
@@ -13,7 +12,7 @@ import { createSubjectSessions } from '../signin/subject-sessions.ts';
 import { directGroupsColumn, groupsRideAlong } from './direct-groups.ts';
 import { createMemberships } from './memberships.ts';
 import { createProvisioningLog } from './provisioning-log.ts';
-import { resourceTable, type ScimDialect } from './resources.ts';
+import { resourceTable, type ScimDialect, throwAsUniqueness, USER_NAME_CONFLICT } from './resources.ts';
 import { groupRow, readColumns, toGroup, toUser, userRow } from './rows.ts';
 import { createUserEmails, emailKeys } from './user-emails.ts';
 
@@ -23,13 +22,12 @@ export function createScimRepositories(
   q: FixedQueries = fixedQueries(db, d.dialect, undefined),
 ): ScimRepositories {
   const { groupsOf, ...groupMembers } = createMemberships(db, q, d.dialect === 'postgres');
-  const userConflict = 'userName is already in use in this tenant';
   const users = resourceTable(db, q, d, {
     table: 'scim_users',
     type: 'User',
     toRow: userRow,
     fromRow: toUser,
-    conflict: userConflict,
+    conflict: USER_NAME_CONFLICT,
   });
   const emails = createUserEmails(db, q);
   return {
@@ -42,8 +40,7 @@ export function createScimRepositories(
           try {
             return await emails.insertWithUser(userRow(user), [...keys]);
           } catch (error) {
-            if (d.isUniqueViolation(error)) throw new DomainError('scim.uniqueness', userConflict);
-            throw error;
+            throwAsUniqueness(d.isUniqueViolation, error, USER_NAME_CONFLICT);
           }
         }
         await users.insert(user);

@@ -4,17 +4,14 @@
 // statement is its own transaction, so it stores all of its rows or none.
 import { randomUUID } from 'node:crypto';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import { DomainError } from '../../core/errors.ts';
 import type { DirectoryEvent } from '../../core/events/records.ts';
 import type { SingleStatementWrites } from '../../core/scim/ports.ts';
 import type { GroupRef } from '../../core/scim/records.ts';
 import type { FixedQueries, Param } from '../fixed-queries.ts';
 import type { Database } from '../schema.ts';
-import { writerLockKey } from './resources.ts';
+import { throwAsUniqueness, USER_NAME_CONFLICT, writerLockKey } from './resources.ts';
 import { userRow } from './rows.ts';
 import { emailKeys } from './user-emails.ts';
-
-const userConflict = 'userName is already in use in this tenant';
 
 /**
  * Stands for the create's roles in its event's JSON text: the roles are the token's default role or the tenant's,
@@ -41,11 +38,6 @@ const compilable = (db: Kysely<Database>, raw: RawBuilder<unknown>) => ({ compil
 /** `[[id, displayName], …]` ordered by id, as directGroupsColumn renders a user's groups. */
 const groupPairs = (groups: readonly GroupRef[]) =>
   JSON.stringify([...groups].sort((a, b) => (a.value < b.value ? -1 : 1)).map((g) => [g.value, g.display]));
-
-function uniqueness(isUniqueViolation: (error: unknown) => boolean, error: unknown): never {
-  if (isUniqueViolation(error)) throw new DomainError('scim.uniqueness', userConflict);
-  throw error;
-}
 
 export function createSingleStatementWrites(
   db: Kysely<Database>,
@@ -107,7 +99,7 @@ export function createSingleStatementWrites(
         );
         return JSON.parse(result?.roles ?? '[]') as string[];
       } catch (error) {
-        return uniqueness(isUniqueViolation, error);
+        return throwAsUniqueness(isUniqueViolation, error, USER_NAME_CONFLICT);
       }
     },
 
@@ -184,7 +176,7 @@ export function createSingleStatementWrites(
         );
         return result?.n === 1;
       } catch (error) {
-        return uniqueness(isUniqueViolation, error);
+        return throwAsUniqueness(isUniqueViolation, error, USER_NAME_CONFLICT);
       }
     },
   };
