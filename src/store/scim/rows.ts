@@ -55,6 +55,23 @@ const GROUP_COLUMNS = [
 const USER_COLUMNS = [...GROUP_COLUMNS, 'password_hash'] as const;
 export const readColumns = (table: ResourceTable) => (table === 'scim_users' ? USER_COLUMNS : GROUP_COLUMNS);
 
+const USER_COLUMNS_WITH_GROUPS: readonly string[] = [...USER_COLUMNS, 'direct_groups'];
+
+/** The read columns of a row read beside a SCIM token: for users with their direct groups too (ADR 0045). */
+export const readColumnsWithGroups = (table: ResourceTable): readonly string[] =>
+  table === 'scim_users' ? USER_COLUMNS_WITH_GROUPS : GROUP_COLUMNS;
+
+/** From a row that carries another table's `columns` under aliases (a join), those columns under their own names. */
+export function aliasedColumns(
+  row: Record<string, unknown>,
+  columns: readonly string[],
+  alias: (column: string) => string,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const c of columns) out[c] = row[alias(c)];
+  return out;
+}
+
 /** A user row; with `direct_groups` (direct-groups.ts) when the read fetched the groups in the same statement. */
 export function toUser(row: ScimUsersTable & { direct_groups?: unknown }): StoredUser {
   const extra = { passwordHash: row.password_hash };

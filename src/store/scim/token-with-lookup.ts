@@ -11,17 +11,13 @@ import type { Database, ScimGroupsTable, ScimUsersTable } from '../schema.ts';
 import { directGroupsColumn } from './direct-groups.ts';
 import { compileFilter } from './filter-sql.ts';
 import { compiledLookup, lookupShape, type TokenLookupRequest } from './lookup-shapes.ts';
-import { type ResourceTable, readColumns, toGroup, toUser } from './rows.ts';
+import { aliasedColumns, type ResourceTable, readColumns, readColumnsWithGroups, toGroup, toUser } from './rows.ts';
 import { domainPolicyColumn, type TokenRow, type TokenWithPolicy } from './token-with-policy.ts';
 
 type Found = SearchResult<StoredUser | StoredGroup>;
 
 /** The page's columns come back prefixed, beside the token's own `id`, `tenant_id` and `created_at`. */
 const prefixed = (column: string) => `u_${column}`;
-
-/** The columns a page row carries: the table's read columns, and for users their direct groups (ADR 0045). */
-const pageColumns = (table: ResourceTable): readonly string[] =>
-  table === 'scim_users' ? [...readColumns(table), 'direct_groups'] : readColumns(table);
 
 type Context = Parameters<typeof compileFilter>[1];
 
@@ -46,7 +42,7 @@ function statement(db: Kysely<Database>, table: ResourceTable, ctx: Context) {
       )
       .selectAll('t')
       .select(domainPolicyColumn())
-      .select(pageColumns(table).map((c) => sql.ref(`u.${c}`).as(prefixed(c))))
+      .select(readColumnsWithGroups(table).map((c) => sql.ref(`u.${c}`).as(prefixed(c))))
       .where('t.id', '=', r.tokenId)
       .orderBy(sql`u.id asc`) as unknown as Compilable<Record<string, unknown>>;
 }
@@ -77,9 +73,9 @@ export function tokenWithLookup(
     const token = toTokenWithPolicy(first as unknown as TokenRow);
     const found = rows.filter((row) => row[prefixed('id')] !== null);
     if (found.length > lookup.count) return { ...token, lookup: null };
-    const columns = pageColumns(table);
+    const columns = readColumnsWithGroups(table);
     const items = found.map((row) => {
-      const page = Object.fromEntries(columns.map((c) => [c, row[prefixed(c)]]));
+      const page = aliasedColumns(row, columns, prefixed);
       return table === 'scim_users'
         ? toUser(page as unknown as ScimUsersTable & { direct_groups: unknown })
         : toGroup(page as unknown as ScimGroupsTable);

@@ -8,15 +8,11 @@ import type { StoredGroup, StoredUser } from '../../core/scim/records.ts';
 import type { FixedQueries } from '../fixed-queries.ts';
 import type { Database, ScimGroupsTable, ScimUsersTable } from '../schema.ts';
 import { directGroupsColumn } from './direct-groups.ts';
-import { type ResourceTable, readColumns, toGroup, toUser } from './rows.ts';
+import { aliasedColumns, type ResourceTable, readColumns, readColumnsWithGroups, toGroup, toUser } from './rows.ts';
 import { domainPolicyColumn, type TokenRow, type TokenWithPolicy } from './token-with-policy.ts';
 
 /** The resource's columns come back prefixed, beside the token's own `id`, `tenant_id` and `created_at`. */
 const prefixed = (column: string) => `r_${column}`;
-
-/** The columns read for a resource: the table's read columns, and for a user its direct groups (ADR 0045). */
-const resourceColumns = (table: ResourceTable): readonly string[] =>
-  table === 'scim_users' ? [...readColumns(table), 'direct_groups'] : readColumns(table);
 
 /** The token by id with the row of `table` named `resourceId` in the token's tenant (null: none there). */
 function tokenWith(db: Kysely<Database>, q: FixedQueries, table: ResourceTable, name: string) {
@@ -41,10 +37,7 @@ function tokenWith(db: Kysely<Database>, q: FixedQueries, table: ResourceTable, 
       key,
     );
     if (!row) return undefined;
-    const resource =
-      row[prefixed('id')] === null
-        ? null
-        : Object.fromEntries(resourceColumns(table).map((c) => [c, row[prefixed(c)]]));
+    const resource = row[prefixed('id')] === null ? null : aliasedColumns(row, readColumnsWithGroups(table), prefixed);
     return { token: row as unknown as TokenRow, resource };
   };
 }

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { TokenWithGrant } from '../../core/signin/ports.ts';
 import type { FixedQueries } from '../fixed-queries.ts';
 import type { Database, JsonColumn, ScimUsersTable } from '../schema.ts';
-import { readColumns, toUser } from '../scim/rows.ts';
+import { aliasedColumns, readColumns, toUser } from '../scim/rows.ts';
 
 const USER = readColumns('scim_users');
 /** The subject's columns come prefixed, beside the token's and the grant's. */
@@ -69,9 +69,7 @@ export async function findTokenWithGrant(
       : present({ payload: row.grant_payload, consumed_at: row.grant_consumed_at, expires_at: row.grant_expires_at });
   let subject: TokenWithGrant['subject'];
   if (row[userAlias('id')] !== null && row[userAlias('id')] !== undefined) {
-    const user: Record<string, unknown> = {};
-    for (const c of USER) user[c] = row[userAlias(c)];
-    subject = toUser(user as unknown as ScimUsersTable);
+    subject = toUser(aliasedColumns(row, USER, userAlias) as unknown as ScimUsersTable);
   }
   return { token, grant, subject };
 }
