@@ -9,6 +9,7 @@ import type { SingleStatementWrites } from '../../core/scim/ports.ts';
 import type { GroupRef } from '../../core/scim/records.ts';
 import type { FixedQueries, Param } from '../fixed-queries.ts';
 import type { Database } from '../schema.ts';
+import { directGroupsColumn } from './direct-groups.ts';
 import { throwAsUniqueness, USER_NAME_CONFLICT, writerLockKey } from './resources.ts';
 import { userRow } from './rows.ts';
 import { emailKeys } from './user-emails.ts';
@@ -145,9 +146,7 @@ export function createSingleStatementWrites(
               set ${sql.join(Object.keys(changes).map((c) => sql`${sql.ref(c)} = ${fields[c]}`))}
               from l
               where r.tenant_id = ${p('tenant_id')} and r.id = ${p('id')} and r.version = ${p('expectedVersion')}
-                and (select coalesce(jsonb_agg(jsonb_build_array(g.id, g.display_name) order by g.id), '[]'::jsonb)
-                     from scim_group_members m join scim_groups g on g.tenant_id = m.tenant_id and g.id = m.group_id
-                     where m.tenant_id = r.tenant_id and m.member_id = r.id) = ${p('groups')}::jsonb
+                and ${directGroupsColumn()}::jsonb = ${p('groups')}::jsonb
               returning r.tenant_id, r.id),
             ${
               removed.length === 0
