@@ -5,10 +5,7 @@
 // the two alternate batch by batch, each first in half the pairs, so a shared machine's swings fall on both alike.
 // Prints each side's median CPU and wall per batch, and the median after/before ratio over the pairs, as JSON.
 import { parseArgs } from 'node:util';
-import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
-import { type AbApp, median, startBuilds } from './ab-builds.ts';
-import { benchLocation } from './bench-store.ts';
-import { seed } from './seed.ts';
+import { type AbApp, median, withSeededBuilds } from './ab-builds.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -23,14 +20,14 @@ const { values: args } = parseArgs({
 const BATCH = 100;
 
 async function main(): Promise<void> {
-  if (!args.before) throw new Error('--before DIR: the root of the build to compare against');
   if (args.op !== 'Add' && args.op !== 'Remove') throw new Error('--op Add or Remove');
-  const { location, dispose } = await benchLocation(args.store, 'roster-membership-ab-');
-  let apps: AbApp[] = [];
-  try {
-    const secretKey = generateKeyText();
-    const seeded = await seed(location, parseKeyring(secretKey), Number(args.users), () => {});
-    apps = await startBuilds(args.before, location, secretKey);
+  const options = {
+    before: args.before,
+    store: args.store,
+    users: Number(args.users),
+    prefix: 'roster-membership-ab-',
+  };
+  await withSeededBuilds(options, async (apps, seeded) => {
     const base = `/${seeded.tenantId}/api/scim/v2`;
     const headers = { authorization: `Bearer ${seeded.scimToken}`, 'content-type': 'application/scim+json' };
     const send = async (side: AbApp, method: 'POST' | 'PATCH', url: string, body: unknown) => {
@@ -81,10 +78,7 @@ async function main(): Promise<void> {
     };
     const result = { store: args.store, op: args.op, users: seeded.userIds.length, cpu: pairs(cpu), wall: pairs(wall) };
     process.stdout.write(`${JSON.stringify(result)}\n`);
-  } finally {
-    for (const { close } of apps) await close();
-    dispose();
-  }
+  });
 }
 
 await main();

@@ -8,10 +8,8 @@
 // CPU µs per request of each side per round, then the medians and each round's after/before ratio, as JSON.
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
-import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
-import { type AbApp, median, startBuilds } from './ab-builds.ts';
-import { benchLocation } from './bench-store.ts';
-import { benchUser, seed } from './seed.ts';
+import { median, withSeededBuilds } from './ab-builds.ts';
+import { benchUser } from './seed.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -25,15 +23,10 @@ const { values: args } = parseArgs({
 });
 
 async function main(): Promise<void> {
-  if (!args.before) throw new Error('--before DIR: the root of the build to compare against');
   const ops = Number(args.ops);
   const rounds = Number(args.rounds);
-  const { location, dispose } = await benchLocation(args.store, 'roster-readcost-ab-');
-  let apps: AbApp[] = [];
-  try {
-    const secretKey = generateKeyText();
-    const seeded = await seed(location, parseKeyring(secretKey), Number(args.users), () => {});
-    apps = await startBuilds(args.before, location, secretKey);
+  const options = { before: args.before, store: args.store, users: Number(args.users), prefix: 'roster-readcost-ab-' };
+  await withSeededBuilds(options, async (apps, seeded) => {
     const base = `/${seeded.tenantId}/api/scim/v2`;
     const headers = { authorization: `Bearer ${seeded.scimToken}` };
     const pick = (i: number) => (i * 7919) % seeded.userIds.length;
@@ -121,10 +114,7 @@ async function main(): Promise<void> {
       ]),
     );
     process.stdout.write(`${JSON.stringify({ store: args.store, ops, rounds, perRound: result, medians })}\n`);
-  } finally {
-    for (const { close } of apps) await close();
-    dispose();
-  }
+  });
 }
 
 await main();
