@@ -7,9 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import type { StoreLocation } from '../src/store/open-store.ts';
-import { startPostgres } from '../test/support/postgres-server.ts';
+import { createDatabase, startPostgres } from '../test/support/postgres-server.ts';
 import type { cpuPerGrant as CpuPerGrant, startRefreshRig as StartRig } from './refresh-rig.ts';
 import { rs256SignMicros } from './signin.ts';
 
@@ -28,13 +27,7 @@ const server = args.store === 'postgres' ? await startPostgres() : undefined;
 
 async function location(name: string): Promise<StoreLocation> {
   if (!server) return { kind: 'sqlite', path: join(dir, `${name}.db`) };
-  const admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(server.url);
-  url.pathname = `/${name}`;
-  return { kind: 'postgres', url: url.toString() };
+  return { kind: 'postgres', url: await createDatabase(server.url, name) };
 }
 
 type Rig = Awaited<ReturnType<typeof StartRig>>;

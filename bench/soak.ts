@@ -19,7 +19,7 @@ import pg from 'pg';
 import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
 import type { StoreLocation } from '../src/store/open-store.ts';
 import { freePort, waitFor } from '../test/support/free-port.ts';
-import { type PostgresServer, startPostgres } from '../test/support/postgres-server.ts';
+import { createDatabase, type PostgresServer, startPostgres } from '../test/support/postgres-server.ts';
 import { Client, type Target } from './scenarios/client.ts';
 import { runL1 } from './scenarios/l1.ts';
 import { runL2 } from './scenarios/l2.ts';
@@ -63,13 +63,7 @@ async function freshLocation(dir: string): Promise<StoreLocation> {
   if (args.store === 'sqlite') return { kind: 'sqlite', path: join(dir, `roster-${dbCounter++}.db`) };
   pgServer ??= await startPostgres();
   const name = `load_${dbCounter++}`;
-  const client = new pg.Client({ connectionString: pgServer.url });
-  await client.connect();
-  await client.query(`create database ${name}`);
-  await client.end();
-  const url = new URL(pgServer.url);
-  url.pathname = `/${name}`;
-  return { kind: 'postgres', url: url.toString() };
+  return { kind: 'postgres', url: await createDatabase(pgServer.url, name) };
 }
 
 async function startCluster(

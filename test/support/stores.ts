@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { type OpenedStore, openStore, type StoreLocation } from '../../src/store/open-store.ts';
+import { createDatabase } from './postgres-server.ts';
 
 const ALL_STORES = ['sqlite', 'postgres'] as const;
 export type StoreKind = (typeof ALL_STORES)[number];
@@ -52,14 +53,9 @@ export async function freshLocation(kind: StoreKind): Promise<{ location: StoreL
   const admin = postgresAdminUrl();
   if (!admin) throw new Error('no PostgreSQL in this run: the fast lane (npm run test:unit) is SQLite only');
   const name = `t_${process.pid}_${Date.now().toString(36)}_${counter++}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
+  const url = await createDatabase(admin, name);
   return {
-    location: { kind: 'postgres', url: url.toString() },
+    location: { kind: 'postgres', url },
     drop: async () => {
       const c = new pg.Client({ connectionString: admin });
       await c.connect();
