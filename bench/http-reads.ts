@@ -1,0 +1,196 @@
+// `npx tsx bench/http-reads.ts --store sqlite|postgres`: GET /Users/{id} against the `userName eq` lookup over HTTP,
+// in short alternating slices against one Roster process, so that the two compare on the same machine state.
+// `npm run bench` runs each workload once, GET first: on a box whose speed drifts, the order of the workloads can
+// look like a difference in cost. Each round runs the bare node:http server, then GET and the lookup in an order
+// that alternates from round to round; it prints each round's Roster (and PostgreSQL) CPU per request and the
+// medians, with the lookup's CPU as a ratio to the GET's of the same round.
+// With `--before DIR` (another checkout, node_modules linked), that build's bundle runs too, on the same store, and
+// every slice is taken from both builds in alternating order: the medians of after/before per workload are an A/B
+// over HTTP, with the workload a change does not touch as its control.
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
+import { type PostgresServer, startPostgres } from '../test/support/postgres-server.ts';
+import { median } from './ab-builds.ts';
+import { bundledRoster, freeOrigins, type RosterRuntime, startBare, startRosters, stopChildren } from './children.ts';
+import { type RequestSpec, runLoad } from './load.ts';
+import { postgresCpuSeconds, summedCpuSeconds } from './proc.ts';
+import { seed } from './seed.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    store: { type: 'string', default: 'sqlite' },
+    users: { type: 'string', default: '10000' },
+    rounds: { type: 'string', default: '8' },
+    seconds: { type: 'string', default: '2' },
+    concurrency: { type: 'string', default: '16' },
+    before: { type: 'string' },
+  },
+});
+
+const BARE = `require('node:http').createServer((q,s)=>{s.writeHead(200,{'content-type':'application/scim+json'});s.end('{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":1,"Resources":[{"id":"x"}]}')}).listen(+process.env.PORT,'127.0.0.1')`;
+
+interface Slice {
+  opsPerSec: number;
+  rosterMicros: number;
+  postgresMicros: number | undefined;
+}
+
+type Workload = 'get' | 'lookup';
+interface Build {
+  readonly side: 'after' | 'before';
+  readonly origin: string;
+  readonly pid: number | undefined;
+}
+
+/** The bundle of another checkout, built by its own build script into its own node_modules (for its imports). */
+async function bundleOf(root: string, outDir: string): Promise<RosterRuntime> {
+  const { buildRoster, START_NODE_FLAGS } = await import(join(resolve(root), 'scripts/build.mjs'));
+  return { kind: 'bundle', entry: await buildRoster(outDir), nodeFlags: START_NODE_FLAGS };
+}
+
+async function main(): Promise<void> {
+  const store = args.store === 'postgres' ? 'postgres' : 'sqlite';
+  const dir = mkdtempSync(join(tmpdir(), 'roster-http-reads-'));
+  const scratch = `reads-${process.pid}`;
+  const bundleDirs = [join(import.meta.dirname, '../node_modules/.cache/bench-roster', `${scratch}-after`)];
+  if (args.before) bundleDirs.push(join(resolve(args.before), 'node_modules/.cache/bench-roster', `${scratch}-before`));
+  const children: ChildProcess[] = [];
+  let pg: PostgresServer | undefined;
+  try {
+    if (store === 'postgres') pg = await startPostgres();
+    const location = pg
+      ? ({ kind: 'postgres', url: pg.url } as const)
+      : ({ kind: 'sqlite', path: join(dir, 'roster.db') } as const);
+    const secretKey = generateKeyText();
+    const seeded = await seed(location, parseKeyring(secretKey), Number(args.users), () => {});
+    const env = (origin: string) => ({
+      DATABASE_URL: pg ? pg.url : `sqlite:${join(dir, 'roster.db')}`,
+      ROSTER_SECRET_KEY: secretKey,
+      LOG_LEVEL: 'warn',
+      ROSTER_SCIM_RATE_TENANT: '1000000',
+      ROSTER_SCIM_BURST_TENANT: '1000000',
+      ROSTER_SCIM_RATE_TOKEN: '1000000',
+      ROSTER_SCIM_BURST_TOKEN: '1000000',
+      ROSTER_PUBLIC_URL: origin,
+    });
+    const builds: Build[] = [];
+    const sides = args.before
+      ? ([
+          ['after', await bundledRoster(bundleDirs[0]!)],
+          ['before', await bundleOf(args.before, bundleDirs[1]!)],
+        ] as const)
+      : ([['after', await bundledRoster(bundleDirs[0]!)]] as const);
+    for (const [side, runtime] of sides) {
+      const [origin] = await freeOrigins(1);
+      const started = await startRosters([origin!], env, children, runtime);
+      builds.push({ side, origin: origin!, pid: started.processes[0]!.pid });
+    }
+    const bare = await startBare(BARE, children);
+    const pgData = pg ? join(pg.dir, 'data') : undefined;
+    const base = `/${seeded.tenantId}/api/scim/v2`;
+    const headers = { authorization: `Bearer ${seeded.scimToken}` };
+    const pick = (i: number) => (i * 7919) % seeded.userIds.length;
+    const workloads: Record<Workload, (i: number) => RequestSpec> = {
+      get: (i) => ({ method: 'GET', path: `${base}/Users/${seeded.userIds[pick(i)]}`, headers }),
+      lookup: (i) => ({
+        method: 'GET',
+        path: `${base}/Users?filter=${encodeURIComponent(`userName eq "${seeded.userNames[pick(i)]}"`)}`,
+        headers,
+      }),
+    };
+    const options = {
+      concurrency: Number(args.concurrency),
+      maxOps: 1_000_000,
+      maxSeconds: Number(args.seconds),
+      expect: (s: number) => s === 200,
+    };
+    const slice = async (target: string, next: (i: number) => RequestSpec, pid: number | undefined) => {
+      const cpu0 = summedCpuSeconds([pid]);
+      const db0 = postgresCpuSeconds(pgData);
+      const r = await runLoad(target, 'slice', next, options);
+      if (r.errors > 0) throw new Error(`${r.errors} requests failed: ${JSON.stringify(r.statuses)}`);
+      const per = (a: number | undefined, b: number | undefined) =>
+        a === undefined || b === undefined ? undefined : ((b - a) / r.ops) * 1e6;
+      return {
+        opsPerSec: r.opsPerSec,
+        rosterMicros: per(cpu0, summedCpuSeconds([pid]))!,
+        postgresMicros: pgData ? per(db0, postgresCpuSeconds(pgData)) : undefined,
+      } satisfies Slice;
+    };
+    // One unmeasured slice of each warms the JIT, the statement caches and the pool.
+    for (const build of builds) for (const next of Object.values(workloads)) await slice(build.origin, next, build.pid);
+    type Round = { bare: Slice } & Record<string, Slice>;
+    const rounds: Round[] = [];
+    const key = (side: Build['side'], name: Workload) => `${side}:${name}`;
+    const pgText = (s: Slice) => (s.postgresMicros === undefined ? '' : ` + PostgreSQL ${s.postgresMicros.toFixed(0)}`);
+    for (let r = 0; r < Number(args.rounds); r++) {
+      const round: Round = { bare: await slice(bare.origin, () => ({ method: 'GET', path: '/' }), bare.child.pid) };
+      const names: Workload[] = r % 2 === 0 ? ['get', 'lookup'] : ['lookup', 'get'];
+      const order = r % 4 < 2 ? builds : [...builds].reverse();
+      for (const name of names)
+        for (const build of order) round[key(build.side, name)] = await slice(build.origin, workloads[name], build.pid);
+      rounds.push(round);
+      const parts = builds.flatMap((b) =>
+        names.map((n) => {
+          const s = round[key(b.side, n)]!;
+          return `${builds.length > 1 ? `${b.side} ` : ''}${n} ${s.opsPerSec.toFixed(0)}/s, Roster ${s.rosterMicros.toFixed(0)} µs${pgText(s)}`;
+        }),
+      );
+      process.stderr.write(`round ${r + 1}: ceiling ${round.bare.opsPerSec.toFixed(0)}/s; ${parts.join('; ')}\n`);
+    }
+    const of = (value: (r: Round) => number) => Number(median(rounds.map(value)).toFixed(3));
+    const cpu = (side: Build['side'], name: Workload) => (r: Round) => r[key(side, name)]!.rosterMicros;
+    const perBuild = Object.fromEntries(
+      builds.map((b) => [
+        b.side,
+        {
+          getRosterMicros: of(cpu(b.side, 'get')),
+          lookupRosterMicros: of(cpu(b.side, 'lookup')),
+          lookupOverGet: of((r) => cpu(b.side, 'lookup')(r) / cpu(b.side, 'get')(r)),
+          lookupCheaperInRounds: rounds.filter((r) => cpu(b.side, 'lookup')(r) <= cpu(b.side, 'get')(r)).length,
+          getOfCeiling: of((r) => r[key(b.side, 'get')]!.opsPerSec / r.bare.opsPerSec),
+          lookupOfCeiling: of((r) => r[key(b.side, 'lookup')]!.opsPerSec / r.bare.opsPerSec),
+        },
+      ]),
+    );
+    const afterOverBefore =
+      builds.length > 1
+        ? Object.fromEntries(
+            (['get', 'lookup'] as const).map((n) => [
+              n,
+              {
+                medianRatio: of((r) => cpu('after', n)(r) / cpu('before', n)(r)),
+                lowerInRounds: rounds.filter((r) => cpu('after', n)(r) < cpu('before', n)(r)).length,
+              },
+            ]),
+          )
+        : undefined;
+    console.log(
+      JSON.stringify(
+        {
+          store,
+          users: Number(args.users),
+          rounds: rounds.length,
+          secondsPerSlice: Number(args.seconds),
+          ceilingOpsPerSec: of((r) => r.bare.opsPerSec),
+          median: perBuild,
+          ...(afterOverBefore ? { afterOverBefore } : {}),
+          each: rounds,
+        },
+        null,
+        2,
+      ),
+    );
+  } finally {
+    await stopChildren(children);
+    pg?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    for (const d of bundleDirs) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+await main();
