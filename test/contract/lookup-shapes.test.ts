@@ -1,5 +1,15 @@
 // Lookups compiled once per shape (ADR 0025): `attr eq "value"` answers exactly what the general filter path
 // answers, for values that fold in surprising ways, in the caller's tenant only, on both stores.
+import {
+  DummyDriver,
+  Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchQuery } from '../../src/core/scim/records.ts';
 import { createTenant } from '../../src/core/tenants/tenants.ts';
@@ -8,8 +18,11 @@ import { newId } from '../../src/lib/ids.ts';
 import { generateKeyText, parseKeyring } from '../../src/lib/keyring.ts';
 import { checkFilter } from '../../src/scim/filter/check.ts';
 import { parseFilter } from '../../src/scim/filter/parser.ts';
+import { foldCase } from '../../src/scim/resource/normalize.ts';
 import { scimRegistry } from '../../src/scim/schema/registry.ts';
-import { cachedLookupShapes, lookupShape } from '../../src/store/scim/lookup-shapes.ts';
+import type { Database } from '../../src/store/schema.ts';
+import { cachedLookupShapes, compiledLookup, lookupShape } from '../../src/store/scim/lookup-shapes.ts';
+import { pageLimit } from '../../src/store/scim/page-limit.ts';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/stores.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -69,6 +82,11 @@ describe.each(STORE_KINDS)('lookups by shape on %s', (kind) => {
           });
           await tx.groups.insert({ ...base, id: newId(), data: { schemas: [GROUP], displayName: `${name}${i}` } });
         }
+        // Three users share one external id: a cached lookup with more matches than its page.
+        for (const n of [1, 2, 3]) {
+          const data = { schemas: [USER], userName: `shared-${n}`, externalId: 'shared' };
+          await tx.users.insert({ ...base, id: newId(), passwordHash: null, data });
+        }
       });
     }
   });
@@ -118,6 +136,71 @@ describe.each(STORE_KINDS)('lookups by shape on %s', (kind) => {
     expect(second.items).toEqual([]);
     expect(second.total).toBe(1);
   });
+
+  it('keeps the page size of each request on a cached shape, whose LIMIT SQLite gets as an expression (ADR 0060)', async () => {
+    const repo = t.store.scim.users;
+    const shapes = cachedLookupShapes();
+    for (const [count, startIndex, names] of [
+      [1, 1, ['shared-1']],
+      [2, 1, ['shared-1', 'shared-2']],
+      [5, 1, ['shared-1', 'shared-2', 'shared-3']],
+      [1, 2, ['shared-2']],
+      [2, 3, ['shared-3']],
+      [1, 1, ['shared-1']],
+    ] as const) {
+      const page = await repo.search(tenants[0]!, { ...query('externalId eq "shared"', 'User'), count, startIndex });
+      const got = page.items.map((u) => u.data.userName).sort();
+      expect(got, `count ${count}, startIndex ${startIndex}`).toEqual(names);
+      expect(page.total).toBe(3);
+    }
+    expect(cachedLookupShapes()).toBe(shapes); // every page size took the one compiled shape
+  });
+});
+
+describe('the LIMIT of a cached shape', () => {
+  const compilers = {
+    sqlite: new Kysely<Database>({
+      dialect: {
+        createAdapter: () => new SqliteAdapter(),
+        createDriver: () => new DummyDriver(),
+        createIntrospector: (db) => new SqliteIntrospector(db),
+        createQueryCompiler: () => new SqliteQueryCompiler(),
+      },
+    }),
+    postgres: new Kysely<Database>({
+      dialect: {
+        createAdapter: () => new PostgresAdapter(),
+        createDriver: () => new DummyDriver(),
+        createIntrospector: (db) => new PostgresIntrospector(db),
+        createQueryCompiler: () => new PostgresQueryCompiler(),
+      },
+    }),
+  };
+  const filter = checkFilter(parseFilter('userName eq "Bob"'), 'User', scimRegistry);
+  it.each(['sqlite', 'postgres'] as const)(
+    'on %s: an expression on SQLite, a plain parameter on PostgreSQL',
+    (dialect) => {
+      const db = compilers[dialect];
+      const build = (r: { tenantId: string; filter: typeof filter; limit: number; offset: number }) =>
+        db
+          .selectFrom('scim_users as r')
+          .select('r.id')
+          .where('r.tenant_id', '=', r.tenantId)
+          .where('r.user_name_key', '=', foldCase(String((r.filter as { value: unknown }).value)))
+          .offset(r.offset)
+          .limit(pageLimit(dialect, r.limit));
+      const shape = `test-limit|${dialect}`;
+      for (const limit of [7, 101]) {
+        const compiled = compiledLookup(shape, { tenantId: 't1', filter, limit, offset: 3 }, build);
+        expect(compiled, `${dialect} ${limit}`).toBeDefined();
+        // A bare `limit ?` would make SQLite prepare the statement again on every run.
+        expect(compiled?.sql).toMatch(
+          dialect === 'sqlite' ? /limit \(\? \+ 0\) offset \?$/ : /limit \$\d+ offset \$\d+$/,
+        );
+        expect(compiled?.parameters).toEqual(['t1', 'bob', limit, 3]);
+      }
+    },
+  );
 });
 
 describe('which lookups take a compiled shape', () => {

@@ -9,6 +9,7 @@ import type { FilterSqlContext } from './filter-attributes.ts';
 import { FILTER_DIALECTS } from './filter-dialect.ts';
 import { compileFilter } from './filter-sql.ts';
 import { compiledLookup, lookupShape } from './lookup-shapes.ts';
+import { pageLimit } from './page-limit.ts';
 import { type ResourceTable, readColumns } from './rows.ts';
 import { compileSort } from './sort-sql.ts';
 
@@ -44,7 +45,8 @@ export async function search<Row, Out>(
       ? // RFC 7644 §3.4.2.3: resources without a value sort last when ascending and first when descending.
         page.orderBy(sql`(${sortExpr}) is null ${dir}`).orderBy(sql`${sortExpr} ${dir}`).orderBy(sql`r.id ${dir}`)
       : page.orderBy(sql`r.id ${dir}`);
-    return query.after ? page.limit(query.count + 1) : page.offset(query.startIndex - 1).limit(query.count + 1);
+    const limit = pageLimit(dialect, query.count + 1);
+    return query.after ? page.limit(limit) : page.offset(query.startIndex - 1).limit(limit);
   };
   const rows = (await cachedLookup<Row>(db, q, table, ctx, query)) ?? (await q.run<Row>(page()));
   // A first page that is not full holds every match: its length is the total, no count needed (the common
@@ -100,7 +102,7 @@ async function cachedLookup<Row>(
         )
         .orderBy(sql`r.id asc`)
         .offset(r.offset)
-        .limit(r.limit),
+        .limit(pageLimit(ctx.dialect, r.limit)),
   );
   return compiled ? q.prepared<Row>(compiled.sql, compiled.parameters) : undefined;
 }
