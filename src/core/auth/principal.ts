@@ -151,8 +151,10 @@ export async function authenticate(
       const groupId = merged ? undefined : options.prefetchGroup;
       const grouped = groupId !== undefined && tokens.getWithDomainPolicyAndGroup !== undefined;
       const withGroup = grouped ? await tokens.getWithDomainPolicyAndGroup?.(token.id, groupId) : undefined;
-      const lookup = merged || grouped ? undefined : options.prefetchLookup?.();
-      const looked = lookup !== undefined && tokens.getWithDomainPolicyAndLookup !== undefined;
+      // Planning parses the request's filter: only for a store that can answer the lookup with the token.
+      const canLook = !merged && !grouped && tokens.getWithDomainPolicyAndLookup !== undefined;
+      const lookup = canLook ? options.prefetchLookup?.() : undefined;
+      const looked = lookup !== undefined;
       const withLookup = looked ? await tokens.getWithDomainPolicyAndLookup?.(token.id, lookup) : undefined;
       const row = merged
         ? withUser

@@ -110,14 +110,17 @@ export function parseSearch(resourceTypeId: ScimResourceType, params: SearchPara
   const startIndex = Math.max(integer(params.startIndex, 'startIndex') ?? 1, 1);
   const count = Math.min(Math.max(integer(params.count, 'count') ?? PAGING.defaultPageSize, 0), PAGING.maxPageSize);
   const cursor = text(params.cursor, 'cursor');
-  const fingerprint = createHash('sha256')
-    .update(JSON.stringify([resourceTypeId, filterText ?? '', sortBy ?? null, sortOrder ?? 'ascending']))
-    .digest('base64url')
-    .slice(0, 16);
   if (cursor !== undefined && params.startIndex !== undefined) {
     throw scimErrors.invalidValue('use either cursor or startIndex, not both');
   }
-  const decoded = cursor === undefined || cursor === '' ? undefined : decodeCursor(cursor, fingerprint, now);
+  // Only cursors and index pages after the first need the fingerprint: a lookup's one page never hashes.
+  let fingerprint: string | undefined;
+  const fingerprintOf = () =>
+    (fingerprint ??= createHash('sha256')
+      .update(JSON.stringify([resourceTypeId, filterText ?? '', sortBy ?? null, sortOrder ?? 'ascending']))
+      .digest('base64url')
+      .slice(0, 16));
+  const decoded = cursor === undefined || cursor === '' ? undefined : decodeCursor(cursor, fingerprintOf(), now);
   return {
     query: {
       filter,
@@ -129,7 +132,9 @@ export function parseSearch(resourceTypeId: ScimResourceType, params: SearchPara
       knownTotal: decoded?.total,
     },
     cursorMode: cursor !== undefined,
-    fingerprint,
+    get fingerprint() {
+      return fingerprintOf();
+    },
   };
 }
 
