@@ -121,12 +121,19 @@ async function main(): Promise<void> {
         postgresMicros: pgData ? per(db0, postgresCpuSeconds(pgData)) : undefined,
       } satisfies Slice;
     };
+    const pgText = (s: Slice) => (s.postgresMicros === undefined ? '' : ` + PostgreSQL ${s.postgresMicros.toFixed(0)}`);
     // One unmeasured slice of each warms the JIT, the statement caches and the pool.
-    for (const build of builds) for (const next of Object.values(workloads)) await slice(build.origin, next, build.pid);
+    // Its figures are printed: a fresh process's first seconds cost more, and `npm run bench` measures GET then.
+    for (const build of builds)
+      for (const [name, next] of Object.entries(workloads)) {
+        const warm = await slice(build.origin, next, build.pid);
+        process.stderr.write(
+          `warm-up, ${build.side} ${name}: ${warm.opsPerSec.toFixed(0)}/s, Roster ${warm.rosterMicros.toFixed(0)} µs${pgText(warm)}\n`,
+        );
+      }
     type Round = { bare: Slice } & Record<string, Slice>;
     const rounds: Round[] = [];
     const key = (side: Build['side'], name: Workload) => `${side}:${name}`;
-    const pgText = (s: Slice) => (s.postgresMicros === undefined ? '' : ` + PostgreSQL ${s.postgresMicros.toFixed(0)}`);
     for (let r = 0; r < Number(args.rounds); r++) {
       const round: Round = { bare: await slice(bare.origin, () => ({ method: 'GET', path: '/' }), bare.child.pid) };
       const names: Workload[] = r % 2 === 0 ? ['get', 'lookup'] : ['lookup', 'get'];

@@ -39,6 +39,8 @@ export interface PassReport {
   refreshVsSigning?: number | undefined;
   rss?: { rssMb: number; peakMb: number };
   signin?: { signMicros: number; signinRows: number; purgeRows: number };
+  /** The unmeasured reads served before the first workload (`--warmup`). */
+  warmup?: { ops: number; seconds: number; rosterCpuMicros: number | undefined };
 }
 
 export interface RunSettings {
@@ -170,6 +172,7 @@ export function reportJson(passes: readonly PassReport[], targets: readonly Targ
       users: p.users,
       processes: p.processes,
       rss: p.rss,
+      ...(p.warmup ? { warmup: p.warmup } : {}),
       results: p.results,
       cpuMicrosPerOp: Object.fromEntries(p.cpuPerOp),
       ...(p.store === 'postgres' ? { postgresCpuMicrosPerOp: Object.fromEntries(p.pgCpuPerOp) } : {}),
