@@ -453,6 +453,8 @@ async function storePass(store: Store): Promise<PassReport> {
         storedRows: Number(args['signin-rows']),
         purgeRows,
         wanted: want,
+        // The grant's own code (oidc-provider's) is cold until it has run a few thousand times, like the reads'.
+        warmupGrants: Math.min(warmupReads, 3000),
         rosterCpu: () => summedCpuSeconds([rosters.processes[0]!.pid]),
         entraCpu: () => summedCpuSeconds([signinApp?.entra.pid]),
         log,

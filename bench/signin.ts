@@ -106,6 +106,8 @@ export interface SigninBenchOptions {
   readonly storedRows: number;
   readonly purgeRows: number;
   readonly wanted: (name: string) => boolean;
+  /** Unmeasured refresh grants before the measured ones: the grant's own code is cold until then (`--warmup`). */
+  readonly warmupGrants: number;
   /** CPU seconds so far of Roster and of the stand-in Entra. */
   readonly rosterCpu: () => number | undefined;
   readonly entraCpu: () => number | undefined;
@@ -360,6 +362,15 @@ export async function runSigninBench(o: SigninBenchOptions): Promise<{ signMicro
       refresh_token: people[i % people.length]!.refreshToken!,
     }).toString(),
   });
+  if (o.wanted('token-refresh') && o.warmupGrants > 0) {
+    const roster0 = o.rosterCpu();
+    const warm = await load('token-refresh warm-up', refresh, o.warmupGrants);
+    const roster1 = o.rosterCpu();
+    const micros = roster0 !== undefined && roster1 !== undefined ? ((roster1 - roster0) / warm.ops) * 1e6 : undefined;
+    o.log(
+      `  refresh grant warm-up, not measured: ${warm.ops} grants in ${warm.seconds.toFixed(1)} s, Roster CPU ${micros?.toFixed(0) ?? '?'} µs/op, errors ${warm.errors}`,
+    );
+  }
   if (o.wanted('token-refresh'))
     await measured('token endpoint: refresh grant', { roster: 1, upstream: 0 }, async () => {
       return asRun(await load('token-refresh', refresh));

@@ -1,9 +1,10 @@
-// `npx tsx bench/http-reads.ts --store sqlite|postgres`: GET /Users/{id} against the `userName eq` lookup over HTTP,
-// in short alternating slices against one Roster process, so that the two compare on the same machine state.
+// `npx tsx bench/http-ab.ts --store sqlite|postgres [--only get,lookup,post,patch]`: Entra's GET /Users/{id}, its
+// `userName eq` lookup, POST /Users and the Replace PATCH over HTTP, in short alternating slices against one Roster
+// process, so that they compare on the same machine state.
 // `npm run bench` runs each workload once, GET first: on a box whose speed drifts, the order of the workloads can
-// look like a difference in cost. Each round runs the bare node:http server, then GET and the lookup in an order
-// that alternates from round to round; it prints each round's Roster (and PostgreSQL) CPU per request and the
-// medians, with the lookup's CPU as a ratio to the GET's of the same round.
+// look like a difference in cost. Each round runs the bare node:http server, then each workload in an order that
+// alternates from round to round; it prints each round's Roster (and PostgreSQL) CPU per request and the medians,
+// with the lookup's CPU as a ratio to the GET's of the same round.
 // With `--before DIR` (another checkout, node_modules linked), that build's bundle runs too, on the same store, and
 // every slice is taken from both builds in alternating order: the medians of after/before per workload are an A/B
 // over HTTP, with the workload a change does not touch as its control.
@@ -18,7 +19,7 @@ import { median } from './ab-builds.ts';
 import { bundledRoster, freeOrigins, type RosterRuntime, startBare, startRosters, stopChildren } from './children.ts';
 import { type RequestSpec, runLoad } from './load.ts';
 import { postgresCpuSeconds, summedCpuSeconds } from './proc.ts';
-import { seed } from './seed.ts';
+import { benchUser, seed } from './seed.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -28,6 +29,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '16' },
     before: { type: 'string' },
+    only: { type: 'string', default: 'get,lookup' },
   },
 });
 
@@ -39,7 +41,8 @@ interface Slice {
   postgresMicros: number | undefined;
 }
 
-type Workload = 'get' | 'lookup';
+const WORKLOADS = ['get', 'lookup', 'post', 'patch'] as const;
+type Workload = (typeof WORKLOADS)[number];
 interface Build {
   readonly side: 'after' | 'before';
   readonly origin: string;
@@ -54,7 +57,7 @@ async function bundleOf(root: string, outDir: string): Promise<RosterRuntime> {
 
 async function main(): Promise<void> {
   const store = args.store === 'postgres' ? 'postgres' : 'sqlite';
-  const dir = mkdtempSync(join(tmpdir(), 'roster-http-reads-'));
+  const dir = mkdtempSync(join(tmpdir(), 'roster-http-ab-'));
   const scratch = `reads-${process.pid}`;
   const bundleDirs = [join(import.meta.dirname, '../node_modules/.cache/bench-roster', `${scratch}-after`)];
   if (args.before) bundleDirs.push(join(resolve(args.before), 'node_modules/.cache/bench-roster', `${scratch}-before`));
@@ -94,19 +97,40 @@ async function main(): Promise<void> {
     const base = `/${seeded.tenantId}/api/scim/v2`;
     const headers = { authorization: `Bearer ${seeded.scimToken}` };
     const pick = (i: number) => (i * 7919) % seeded.userIds.length;
-    const workloads: Record<Workload, (i: number) => RequestSpec> = {
+    const json = { ...headers, 'content-type': 'application/scim+json; charset=utf-8' };
+    let created = 0;
+    const all: Record<Workload, (i: number) => RequestSpec> = {
       get: (i) => ({ method: 'GET', path: `${base}/Users/${seeded.userIds[pick(i)]}`, headers }),
       lookup: (i) => ({
         method: 'GET',
         path: `${base}/Users?filter=${encodeURIComponent(`userName eq "${seeded.userNames[pick(i)]}"`)}`,
         headers,
       }),
+      // Every POST creates a user no slice has created, whichever build serves it.
+      post: () => ({
+        method: 'POST',
+        path: `${base}/Users`,
+        body: JSON.stringify(benchUser(Number(args.users) + created++)),
+        headers: json,
+      }),
+      patch: (i) => ({
+        method: 'PATCH',
+        path: `${base}/Users/${seeded.userIds[pick(i)]}`,
+        body: JSON.stringify({
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op: 'Replace', path: 'displayName', value: `Renamed ${i}` }],
+        }),
+        headers: json,
+      }),
     };
+    const wanted = args.only.split(',') as Workload[];
+    for (const name of wanted) if (!WORKLOADS.includes(name)) throw new Error(`--only: unknown workload ${name}`);
+    const workloads = Object.fromEntries(wanted.map((name) => [name, all[name]])) as Partial<typeof all>;
     const options = {
       concurrency: Number(args.concurrency),
       maxOps: 1_000_000,
       maxSeconds: Number(args.seconds),
-      expect: (s: number) => s === 200,
+      expect: (s: number) => s === 200 || s === 201,
     };
     const slice = async (target: string, next: (i: number) => RequestSpec, pid: number | undefined) => {
       const cpu0 = summedCpuSeconds([pid]);
@@ -136,10 +160,11 @@ async function main(): Promise<void> {
     const key = (side: Build['side'], name: Workload) => `${side}:${name}`;
     for (let r = 0; r < Number(args.rounds); r++) {
       const round: Round = { bare: await slice(bare.origin, () => ({ method: 'GET', path: '/' }), bare.child.pid) };
-      const names: Workload[] = r % 2 === 0 ? ['get', 'lookup'] : ['lookup', 'get'];
+      const names = r % 2 === 0 ? wanted : [...wanted].reverse();
       const order = r % 4 < 2 ? builds : [...builds].reverse();
       for (const name of names)
-        for (const build of order) round[key(build.side, name)] = await slice(build.origin, workloads[name], build.pid);
+        for (const build of order)
+          round[key(build.side, name)] = await slice(build.origin, workloads[name]!, build.pid);
       rounds.push(round);
       const parts = builds.flatMap((b) =>
         names.map((n) => {
@@ -151,27 +176,42 @@ async function main(): Promise<void> {
     }
     const of = (value: (r: Round) => number) => Number(median(rounds.map(value)).toFixed(3));
     const cpu = (side: Build['side'], name: Workload) => (r: Round) => r[key(side, name)]!.rosterMicros;
+    const dbCpu = (side: Build['side'], name: Workload) => (r: Round) =>
+      r[key(side, name)]!.postgresMicros ?? Number.NaN;
     const perBuild = Object.fromEntries(
       builds.map((b) => [
         b.side,
         {
-          getRosterMicros: of(cpu(b.side, 'get')),
-          lookupRosterMicros: of(cpu(b.side, 'lookup')),
-          lookupOverGet: of((r) => cpu(b.side, 'lookup')(r) / cpu(b.side, 'get')(r)),
-          lookupCheaperInRounds: rounds.filter((r) => cpu(b.side, 'lookup')(r) <= cpu(b.side, 'get')(r)).length,
-          getOfCeiling: of((r) => r[key(b.side, 'get')]!.opsPerSec / r.bare.opsPerSec),
-          lookupOfCeiling: of((r) => r[key(b.side, 'lookup')]!.opsPerSec / r.bare.opsPerSec),
+          ...Object.fromEntries(
+            wanted.map((n) => [
+              n,
+              {
+                rosterMicros: of(cpu(b.side, n)),
+                ...(pgData ? { postgresMicros: of(dbCpu(b.side, n)) } : {}),
+                opsPerSec: of((r) => r[key(b.side, n)]!.opsPerSec),
+                ofCeiling: of((r) => r[key(b.side, n)]!.opsPerSec / r.bare.opsPerSec),
+              },
+            ]),
+          ),
+          ...(wanted.includes('get') && wanted.includes('lookup')
+            ? {
+                lookupOverGet: of((r) => cpu(b.side, 'lookup')(r) / cpu(b.side, 'get')(r)),
+                lookupCheaperInRounds: rounds.filter((r) => cpu(b.side, 'lookup')(r) <= cpu(b.side, 'get')(r)).length,
+              }
+            : {}),
         },
       ]),
     );
     const afterOverBefore =
       builds.length > 1
         ? Object.fromEntries(
-            (['get', 'lookup'] as const).map((n) => [
+            wanted.map((n) => [
               n,
               {
-                medianRatio: of((r) => cpu('after', n)(r) / cpu('before', n)(r)),
-                lowerInRounds: rounds.filter((r) => cpu('after', n)(r) < cpu('before', n)(r)).length,
+                rosterMedianRatio: of((r) => cpu('after', n)(r) / cpu('before', n)(r)),
+                rosterLowerInRounds: rounds.filter((r) => cpu('after', n)(r) < cpu('before', n)(r)).length,
+                ...(pgData ? { postgresMedianRatio: of((r) => dbCpu('after', n)(r) / dbCpu('before', n)(r)) } : {}),
+                opsPerSecMedianRatio: of((r) => r[key('after', n)]!.opsPerSec / r[key('before', n)]!.opsPerSec),
               },
             ]),
           )
