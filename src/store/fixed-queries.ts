@@ -4,6 +4,7 @@
 import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
 import { setBounded } from '../lib/bounded-map.ts';
 import type { Database } from './schema.ts';
+import { nameStatement } from './statement-names.ts';
 
 /** A read-only connection beside the writer (SQLite WAL: it sees every committed write, never an open one). */
 export interface Reader {
@@ -169,6 +170,8 @@ export function fixedQueries(db: Kysely<Database>, dialect: string, reader: Read
     if (query === undefined) {
       query = compile(key, build, parameters);
       compiled.set(cacheKey, query);
+      // A fixed shape: PostgreSQL may keep it prepared on each connection (ADR 0061).
+      if (dialect === 'postgres') nameStatement(query.sql);
     }
     return { sql: query.sql, values: bind(key, query, parameters) };
   };
@@ -194,6 +197,7 @@ export function fixedQueries(db: Kysely<Database>, dialect: string, reader: Read
     },
     async prepared<R>(sql: string, parameters: readonly unknown[]) {
       if (reader) return reader.all(sql, parameters) as R[];
+      if (dialect === 'postgres') nameStatement(sql);
       return (await db.executeQuery<R>(CompiledQuery.raw(sql, [...parameters]))).rows as R[];
     },
     async list<R>(key: string, build: () => Compilable<R>, values: readonly unknown[]) {
