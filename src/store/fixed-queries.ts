@@ -4,7 +4,7 @@
 import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
 import { setBounded } from '../lib/bounded-map.ts';
 import type { Database } from './schema.ts';
-import { nameStatement } from './statement-names.ts';
+import { nameStatement, noteListInsert } from './statement-names.ts';
 
 /** A read-only connection beside the writer (SQLite WAL: it sees every committed write, never an open one). */
 export interface Reader {
@@ -202,6 +202,7 @@ export function fixedQueries(db: Kysely<Database>, dialect: string, reader: Read
     },
     async list<R>(key: string, build: () => Compilable<R>, values: readonly unknown[]) {
       const text = listText(`${dialect}:${key}`, build, values);
+      if (dialect === 'postgres') noteListInsert(text);
       return (await db.executeQuery<R>(CompiledQuery.raw(text, values as unknown[]))).rows as R[];
     },
     async run<R>(query: Compilable) {
