@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
 import { type PostgresServer, startPostgres } from '../test/support/postgres-server.ts';
 import { median } from './ab-builds.ts';
+import { benchScimEnv } from './bench-store.ts';
 import { bundledRoster, freeOrigins, type RosterRuntime, startBare, startRosters, stopChildren } from './children.ts';
 import { type RequestSpec, runLoad } from './load.ts';
 import { postgresCpuSeconds, summedCpuSeconds } from './proc.ts';
@@ -71,13 +72,8 @@ async function main(): Promise<void> {
     const secretKey = generateKeyText();
     const seeded = await seed(location, parseKeyring(secretKey), Number(args.users), () => {});
     const env = (origin: string) => ({
-      DATABASE_URL: pg ? pg.url : `sqlite:${join(dir, 'roster.db')}`,
-      ROSTER_SECRET_KEY: secretKey,
+      ...benchScimEnv(location, secretKey),
       LOG_LEVEL: 'warn',
-      ROSTER_SCIM_RATE_TENANT: '1000000',
-      ROSTER_SCIM_BURST_TENANT: '1000000',
-      ROSTER_SCIM_RATE_TOKEN: '1000000',
-      ROSTER_SCIM_BURST_TOKEN: '1000000',
       ROSTER_PUBLIC_URL: origin,
     });
     const builds: Build[] = [];

@@ -1,15 +1,5 @@
 // Lookups compiled once per shape (ADR 0025): `attr eq "value"` answers exactly what the general filter path
 // answers, for values that fold in surprising ways, in the caller's tenant only, on both stores.
-import {
-  DummyDriver,
-  Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  SqliteAdapter,
-  SqliteIntrospector,
-  SqliteQueryCompiler,
-} from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchQuery } from '../../src/core/scim/records.ts';
 import { createTenant } from '../../src/core/tenants/tenants.ts';
@@ -20,9 +10,9 @@ import { checkFilter } from '../../src/scim/filter/check.ts';
 import { parseFilter } from '../../src/scim/filter/parser.ts';
 import { foldCase } from '../../src/scim/resource/normalize.ts';
 import { scimRegistry } from '../../src/scim/schema/registry.ts';
-import type { Database } from '../../src/store/schema.ts';
 import { cachedLookupShapes, compiledLookup, lookupShape } from '../../src/store/scim/lookup-shapes.ts';
 import { pageLimit } from '../../src/store/scim/page-limit.ts';
+import { SQL_COMPILERS } from '../support/sql-compilers.ts';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/stores.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -158,29 +148,11 @@ describe.each(STORE_KINDS)('lookups by shape on %s', (kind) => {
 });
 
 describe('the LIMIT of a cached shape', () => {
-  const compilers = {
-    sqlite: new Kysely<Database>({
-      dialect: {
-        createAdapter: () => new SqliteAdapter(),
-        createDriver: () => new DummyDriver(),
-        createIntrospector: (db) => new SqliteIntrospector(db),
-        createQueryCompiler: () => new SqliteQueryCompiler(),
-      },
-    }),
-    postgres: new Kysely<Database>({
-      dialect: {
-        createAdapter: () => new PostgresAdapter(),
-        createDriver: () => new DummyDriver(),
-        createIntrospector: (db) => new PostgresIntrospector(db),
-        createQueryCompiler: () => new PostgresQueryCompiler(),
-      },
-    }),
-  };
   const filter = checkFilter(parseFilter('userName eq "Bob"'), 'User', scimRegistry);
   it.each(['sqlite', 'postgres'] as const)(
     'on %s: an expression on SQLite, a plain parameter on PostgreSQL',
     (dialect) => {
-      const db = compilers[dialect];
+      const db = SQL_COMPILERS[dialect];
       const build = (r: { tenantId: string; filter: typeof filter; limit: number; offset: number }) =>
         db
           .selectFrom('scim_users as r')

@@ -1,17 +1,7 @@
 // The filter compiler: SQL and parameters asserted per dialect, then executed on real SQLite and PostgreSQL.
-import {
-  CompiledQuery,
-  DummyDriver,
-  Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  SqliteAdapter,
-  SqliteIntrospector,
-  SqliteQueryCompiler,
-  sql,
-} from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SQL_COMPILERS } from '../../../test/support/sql-compilers.ts';
 import { openTestStore, STORE_KINDS, type TestStore } from '../../../test/support/stores.ts';
 import type { StoredGroup, StoredUser } from '../../core/scim/records.ts';
 import { ScimError } from '../../scim/errors.ts';
@@ -21,7 +11,6 @@ import { evaluateFilter } from '../../scim/filter/evaluate.ts';
 import { parseFilter } from '../../scim/filter/parser.ts';
 import { parseAttrRef } from '../../scim/path/parse.ts';
 import { scimRegistry } from '../../scim/schema/registry.ts';
-import type { Database } from '../schema.ts';
 import { compileFilter } from './filter-sql.ts';
 import { compileSort } from './sort-sql.ts';
 
@@ -31,25 +20,7 @@ const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 type Kind = 'User' | 'Group';
 type Dialect = 'sqlite' | 'postgres';
 
-// Compile-only Kysely instances: no connection, just each dialect's SQL.
-const compilers: Record<Dialect, Kysely<Database>> = {
-  sqlite: new Kysely<Database>({
-    dialect: {
-      createAdapter: () => new SqliteAdapter(),
-      createDriver: () => new DummyDriver(),
-      createIntrospector: (db) => new SqliteIntrospector(db),
-      createQueryCompiler: () => new SqliteQueryCompiler(),
-    },
-  }),
-  postgres: new Kysely<Database>({
-    dialect: {
-      createAdapter: () => new PostgresAdapter(),
-      createDriver: () => new DummyDriver(),
-      createIntrospector: (db) => new PostgresIntrospector(db),
-      createQueryCompiler: () => new PostgresQueryCompiler(),
-    },
-  }),
-};
+const compilers = SQL_COMPILERS;
 
 const checked = (text: string, type: Kind = 'User') => checkFilter(parseFilter(text), type, scimRegistry);
 const ctxOf = (type: Kind, dialect: Dialect) => ({ resourceTypeId: type, dialect, registry: scimRegistry }) as const;
