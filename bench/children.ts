@@ -18,9 +18,16 @@ export async function freeOrigins(count: number): Promise<string[]> {
  */
 export type RosterRuntime = { kind: 'bundle'; entry: string; nodeFlags: readonly string[] } | { kind: 'tsx' };
 
-/** Builds the bundle `npm start` runs into a scratch directory of the bench, with `npm start`'s own V8 flags. */
-export async function bundledRoster(dir: string, extraFlags: readonly string[] = []): Promise<RosterRuntime> {
-  const { buildRoster, START_NODE_FLAGS } = await import('../scripts/build.mjs');
+/**
+ * Builds the bundle `npm start` runs into a scratch directory of the bench, with `npm start`'s own V8 flags; from
+ * this checkout, or with `root`'s own build script from another (an A/B's other build).
+ */
+export async function bundledRoster(
+  dir: string,
+  extraFlags: readonly string[] = [],
+  root: string = ROOT,
+): Promise<RosterRuntime> {
+  const { buildRoster, START_NODE_FLAGS } = await import(join(resolve(root), 'scripts/build.mjs'));
   return { kind: 'bundle', entry: await buildRoster(dir), nodeFlags: [...START_NODE_FLAGS, ...extraFlags] };
 }
 
@@ -51,6 +58,9 @@ export async function startRosters(
   for (const { origin, child } of started) await waitFor(`${origin}/healthz`, child, 180);
   return { origins, processes: started.map((s) => s.child) };
 }
+
+/** The ceiling: a bare node:http server answering a fixed SCIM ListResponse, for `startBare`. */
+export const BARE_NODE_HTTP = `require('node:http').createServer((q,s)=>{s.writeHead(200,{'content-type':'application/scim+json'});s.end('{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":1,"Resources":[{"id":"x"}]}')}).listen(+process.env.PORT,'127.0.0.1')`;
 
 /** A one-line node:http or Fastify server on a free port, started and answering. */
 export async function startBare(

@@ -17,10 +17,11 @@ import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
 import { type PostgresServer, startPostgres } from '../test/support/postgres-server.ts';
 import { median } from './ab-builds.ts';
 import { benchScimEnv } from './bench-store.ts';
-import { bundledRoster, freeOrigins, type RosterRuntime, startBare, startRosters, stopChildren } from './children.ts';
+import { BARE_NODE_HTTP, bundledRoster, freeOrigins, startBare, startRosters, stopChildren } from './children.ts';
 import { type RequestSpec, runLoad } from './load.ts';
 import { postgresCpuSeconds, summedCpuSeconds } from './proc.ts';
-import { benchUser, seed } from './seed.ts';
+import { seed } from './seed.ts';
+import { userRequests } from './user-requests.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,8 +34,6 @@ const { values: args } = parseArgs({
     only: { type: 'string', default: 'get,lookup' },
   },
 });
-
-const BARE = `require('node:http').createServer((q,s)=>{s.writeHead(200,{'content-type':'application/scim+json'});s.end('{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":1,"Resources":[{"id":"x"}]}')}).listen(+process.env.PORT,'127.0.0.1')`;
 
 interface Slice {
   opsPerSec: number;
@@ -50,16 +49,10 @@ interface Build {
   readonly pid: number | undefined;
 }
 
-/** The bundle of another checkout, built by its own build script into its own node_modules (for its imports). */
-async function bundleOf(root: string, outDir: string): Promise<RosterRuntime> {
-  const { buildRoster, START_NODE_FLAGS } = await import(join(resolve(root), 'scripts/build.mjs'));
-  return { kind: 'bundle', entry: await buildRoster(outDir), nodeFlags: START_NODE_FLAGS };
-}
-
 async function main(): Promise<void> {
   const store = args.store === 'postgres' ? 'postgres' : 'sqlite';
   const dir = mkdtempSync(join(tmpdir(), 'roster-http-ab-'));
-  const scratch = `reads-${process.pid}`;
+  const scratch = `http-ab-${process.pid}`;
   const bundleDirs = [join(import.meta.dirname, '../node_modules/.cache/bench-roster', `${scratch}-after`)];
   if (args.before) bundleDirs.push(join(resolve(args.before), 'node_modules/.cache/bench-roster', `${scratch}-before`));
   const children: ChildProcess[] = [];
@@ -80,7 +73,7 @@ async function main(): Promise<void> {
     const sides = args.before
       ? ([
           ['after', await bundledRoster(bundleDirs[0]!)],
-          ['before', await bundleOf(args.before, bundleDirs[1]!)],
+          ['before', await bundledRoster(bundleDirs[1]!, [], args.before)],
         ] as const)
       : ([['after', await bundledRoster(bundleDirs[0]!)]] as const);
     for (const [side, runtime] of sides) {
@@ -88,37 +81,10 @@ async function main(): Promise<void> {
       const started = await startRosters([origin!], env, children, runtime);
       builds.push({ side, origin: origin!, pid: started.processes[0]!.pid });
     }
-    const bare = await startBare(BARE, children);
+    const bare = await startBare(BARE_NODE_HTTP, children);
     const pgData = pg ? join(pg.dir, 'data') : undefined;
-    const base = `/${seeded.tenantId}/api/scim/v2`;
-    const headers = { authorization: `Bearer ${seeded.scimToken}` };
-    const pick = (i: number) => (i * 7919) % seeded.userIds.length;
-    const json = { ...headers, 'content-type': 'application/scim+json; charset=utf-8' };
-    let created = 0;
-    const all: Record<Workload, (i: number) => RequestSpec> = {
-      get: (i) => ({ method: 'GET', path: `${base}/Users/${seeded.userIds[pick(i)]}`, headers }),
-      lookup: (i) => ({
-        method: 'GET',
-        path: `${base}/Users?filter=${encodeURIComponent(`userName eq "${seeded.userNames[pick(i)]}"`)}`,
-        headers,
-      }),
-      // Every POST creates a user no slice has created, whichever build serves it.
-      post: () => ({
-        method: 'POST',
-        path: `${base}/Users`,
-        body: JSON.stringify(benchUser(Number(args.users) + created++)),
-        headers: json,
-      }),
-      patch: (i) => ({
-        method: 'PATCH',
-        path: `${base}/Users/${seeded.userIds[pick(i)]}`,
-        body: JSON.stringify({
-          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
-          Operations: [{ op: 'Replace', path: 'displayName', value: `Renamed ${i}` }],
-        }),
-        headers: json,
-      }),
-    };
+    // Every POST creates a user no slice has created, whichever build serves it.
+    const all: Record<Workload, (i: number) => RequestSpec> = { ...userRequests(seeded, Number(args.users)) };
     const wanted = args.only.split(',') as Workload[];
     for (const name of wanted) if (!WORKLOADS.includes(name)) throw new Error(`--only: unknown workload ${name}`);
     const workloads = Object.fromEntries(wanted.map((name) => [name, all[name]])) as Partial<typeof all>;

@@ -8,15 +8,24 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
 import { type PostgresServer, startPostgres } from '../test/support/postgres-server.ts';
-import { bundledRoster, freeOrigins, type RosterRuntime, startBare, startRosters, stopChildren } from './children.ts';
+import {
+  BARE_NODE_HTTP,
+  bundledRoster,
+  freeOrigins,
+  type RosterRuntime,
+  startBare,
+  startRosters,
+  stopChildren,
+} from './children.ts';
 import { entraInitialSync } from './entra-sync.ts';
 import { type LoadResult, type RequestSpec, runLoad } from './load.ts';
 import { createEntraGroup, membershipPass } from './membership.ts';
 import { postgresCpuSeconds, residentMemory, summedCpuSeconds } from './proc.ts';
 import { type PassReport, passFigures, printReport, reportJson } from './report.ts';
-import { benchUser, seed } from './seed.ts';
+import { seed } from './seed.ts';
 import { prepareSignin, runSigninBench, type SigninApp } from './signin.ts';
 import { targetsOf, WORKLOAD } from './targets.ts';
+import { userRequests } from './user-requests.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -62,7 +71,6 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 
 // The framework's own floor: Fastify 5 answering the same fixed JSON, no hooks, no logger.
 const BARE_FASTIFY = `const f=require('fastify')({logger:false});f.get('/',async(q,r)=>r.type('application/scim+json').send('{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":1,"Resources":[{"id":"x"}]}'));f.listen({port:+process.env.PORT,host:'127.0.0.1'})`;
-const BARE = `require('node:http').createServer((q,s)=>{s.writeHead(200,{'content-type':'application/scim+json'});s.end('{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":1,"Resources":[{"id":"x"}]}')}).listen(+process.env.PORT,'127.0.0.1')`;
 
 type Store = 'sqlite' | 'postgres';
 
@@ -173,14 +181,13 @@ async function storePass(store: Store): Promise<PassReport> {
       `Roster runs ${runtime.kind === 'tsx' ? 'through tsx' : `from the bundle, node ${runtime.nodeFlags.join(' ')}`}`,
     );
     const rosters = await startRosters(origins, rosterEnv, children, runtime, args.profile);
-    const bare = await startBare(BARE, children);
+    const bare = await startBare(BARE_NODE_HTTP, children);
     const bareFastify = await startBare(BARE_FASTIFY, children);
 
     const base = `/${seeded.tenantId}/api/scim/v2`;
     const auth = { authorization: `Bearer ${seeded.scimToken}` };
     const json = { ...auth, 'content-type': 'application/scim+json; charset=utf-8' };
     const ok = (s: number) => s >= 200 && s < 300;
-    const pick = (i: number) => (i * 7919) % seeded.userIds.length;
     const opts = { concurrency, maxSeconds, maxOps: positive('ops', args.ops), expect: ok };
     const pgData = pg ? join(pg.dir, 'data') : undefined;
     // Roster's CPU is summed over all its processes, idle ones included, so one and N processes compare fairly.
@@ -265,23 +272,20 @@ async function storePass(store: Store): Promise<PassReport> {
       bareFastify.origin,
       () => summedCpuSeconds([bareFastify.child.pid]),
     );
-    const getUser = (i: number): RequestSpec => ({
-      method: 'GET',
-      path: `${base}/Users/${seeded.userIds[pick(i)]}`,
-      headers: auth,
-    });
-    const lookupUser = (i: number): RequestSpec => ({
-      method: 'GET',
-      path: `${base}/Users?filter=${encodeURIComponent(`userName eq "${seeded.userNames[pick(i)]}"`)}`,
-      headers: auth,
-    });
+    // Every POST creates a user no run has created before, across the one- and the N-process runs.
+    const requests = userRequests(seeded, users);
     if (warmupReads > 0) {
       const cpu0 = rosterCpu();
-      const warm = await runLoad(rosters.origins, 'warm-up', (i) => (i % 2 === 0 ? getUser(i) : lookupUser(i)), {
-        ...opts,
-        maxOps: warmupReads * processCount,
-        maxSeconds: 300,
-      });
+      const warm = await runLoad(
+        rosters.origins,
+        'warm-up',
+        (i) => (i % 2 === 0 ? requests.get(i) : requests.lookup(i)),
+        {
+          ...opts,
+          maxOps: warmupReads * processCount,
+          maxSeconds: 300,
+        },
+      );
       const cpu1 = rosterCpu();
       report.warmup = {
         ops: warm.ops,
@@ -292,27 +296,10 @@ async function storePass(store: Store): Promise<PassReport> {
         `  warm-up, not measured: ${warm.ops} reads in ${warm.seconds.toFixed(1)} s, Roster CPU ${report.warmup.rosterCpuMicros?.toFixed(0) ?? '?'} µs/op, errors ${warm.errors}`,
       );
     }
-    if (want('get')) await workload('get', WORKLOAD.get, getUser);
-    if (want('lookup')) await workload('lookup', WORKLOAD.lookup, lookupUser);
-    // Every POST creates a user no run has created before, across the one- and the N-process runs.
-    let created = 0;
-    if (want('post'))
-      await workload('post', WORKLOAD.post, () => ({
-        method: 'POST',
-        path: `${base}/Users`,
-        body: JSON.stringify(benchUser(users + created++)),
-        headers: json,
-      }));
-    if (want('patch'))
-      await workload('patch', WORKLOAD.patch, (i) => ({
-        method: 'PATCH',
-        path: `${base}/Users/${seeded.userIds[pick(i)]}`,
-        body: JSON.stringify({
-          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
-          Operations: [{ op: 'Replace', path: 'displayName', value: `Renamed ${i}` }],
-        }),
-        headers: json,
-      }));
+    if (want('get')) await workload('get', WORKLOAD.get, requests.get);
+    if (want('lookup')) await workload('lookup', WORKLOAD.lookup, requests.lookup);
+    if (want('post')) await workload('post', WORKLOAD.post, requests.post);
+    if (want('patch')) await workload('patch', WORKLOAD.patch, requests.patch);
 
     // Paging through every user, sequentially, as an IdP import does: Okta's exact request (`startIndex` and
     // `count=100`, nothing else) and the same pages by cursor (RFC 9865), which no IdP sends yet.
