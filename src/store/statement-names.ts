@@ -2,10 +2,9 @@
 // execution; for Roster's one-statement reads (a token joined to its user and groups) that cost the database five
 // times Roster's own CPU. A named statement is parsed once per connection and then only bound and run.
 //
-// Only SQL texts from bounded sets are named: the fixed-shape queries, compiled once each, the lookup shapes, and a
-// batch insert whose row count keeps coming back.
-// Every name stays prepared on every connection until it closes, so a text that varies with its input (a filter,
-// an IN-list) must never be named; nor must more than MAX_NAMED texts.
+// Every name stays prepared on every connection until it closes, so only texts from bounded sets are named, at most
+// MAX_NAMED_STATEMENTS of them: the fixed-shape queries, compiled once each; the lookup shapes; and a batch insert
+// whose row count keeps coming back. A filter's text, or a selection over an IN-list, is never named.
 import { setBounded } from '../lib/bounded-map.ts';
 
 const names = new Map<string, string>();
