@@ -18,6 +18,9 @@ const { values: args } = parseArgs({
   options: { store: { type: 'string', default: 'sqlite' }, ops: { type: 'string', default: '50' } },
 });
 
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const BATCH = 100;
+
 let checkouts = 0;
 const connect = pg.Pool.prototype.connect as (...a: unknown[]) => unknown;
 pg.Pool.prototype.connect = function (this: pg.Pool, ...a: unknown[]) {
@@ -43,7 +46,8 @@ async function main(): Promise<void> {
   const { location, dispose } = await benchLocation(args.store, 'roster-roundtrips-');
   try {
     const secretKey = generateKeyText();
-    const seeded = await seed(location, parseKeyring(secretKey), 200, () => {});
+    // Enough users for a distinct 100-member batch per membership request (20 warm-up + `ops` measured).
+    const seeded = await seed(location, parseKeyring(secretKey), Math.max(200, BATCH * (20 + ops)), () => {});
     const store = await openStore(location);
     const config = loadConfig({
       ROSTER_SECRET_KEY: secretKey,
@@ -55,6 +59,23 @@ async function main(): Promise<void> {
     const base = `/${seeded.tenantId}/api/scim/v2`;
     const headers = { authorization: `Bearer ${seeded.scimToken}`, 'content-type': 'application/scim+json' };
     const pick = (i: number) => seeded.userIds[(i * 7919) % seeded.userIds.length];
+    const group = await app.inject({
+      method: 'POST',
+      url: `${base}/Groups`,
+      headers,
+      payload: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Counted' }),
+    });
+    const groupId = (group.json() as { id: string }).id;
+    /** Entra's membership PATCH of batch i (warm-up 0–19, measured 100… → 20…): 100 users, no query string. */
+    const membership = (op: 'Add' | 'Remove') => (i: number) => {
+      const from = (i < 100 ? i : i - 80) * BATCH;
+      const value = seeded.userIds.slice(from, from + BATCH).map((id) => ({ $ref: null, value: id }));
+      return {
+        method: 'PATCH' as const,
+        url: `${base}/Groups/${groupId}`,
+        body: JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op, path: 'members', value }] }),
+      };
+    };
     const workloads: Record<string, (i: number) => { method: 'GET' | 'POST' | 'PATCH'; url: string; body?: string }> = {
       'GET /Users/{id}': (i) => ({ method: 'GET', url: `${base}/Users/${pick(i)}` }),
       'GET /Users?filter=userName eq': (i) => ({
@@ -66,10 +87,12 @@ async function main(): Promise<void> {
         method: 'PATCH',
         url: `${base}/Users/${pick(i)}`,
         body: JSON.stringify({
-          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          schemas: [PATCH_OP],
           Operations: [{ op: 'Replace', path: 'displayName', value: `Renamed ${i}` }],
         }),
       }),
+      "PATCH /Groups/{id} Add 100 members (Entra's)": membership('Add'),
+      "PATCH /Groups/{id} Remove 100 members (Entra's)": membership('Remove'),
     };
     const result: Record<
       string,

@@ -42,7 +42,11 @@ function install(): void {
   };
 }
 
-/** Starts recording (installing the hooks once per process); returns a view of what ran since. */
+// Installed on import, before any connection is made: a pg client made earlier keeps the query it bound when it
+// connected (postgres.ts binds it to name statements), so hooks installed later would never see its statements.
+install();
+
+/** Starts recording; returns a view of what ran since. */
 export function recordQueries(): { readonly all: () => readonly LoggedQuery[]; reset(): void } {
   install();
   const start = queries.length;
