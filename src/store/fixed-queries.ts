@@ -120,6 +120,11 @@ export interface FixedQueries {
     key: string,
     build: (p: Param<P>) => Compilable<R>,
     parameters: P,
+    /**
+     * `planEach`: PostgreSQL plans the statement for each call's values, never once for all (ADR 0062): for a
+     * statement whose good plan depends on them, such as a selection over an array of ids within a large group.
+     */
+    options?: { planEach?: boolean },
   ): Promise<R | undefined>;
   /** As `first`, answering every row. */
   all<R, P extends NamedParameters>(key: string, build: (p: Param<P>) => Compilable<R>, parameters: P): Promise<R[]>;
@@ -164,6 +169,7 @@ export function fixedQueries(db: Kysely<Database>, dialect: string, reader: Read
     key: string,
     build: (p: Param<P>) => Compilable<unknown>,
     parameters: P,
+    named = true,
   ) => {
     const cacheKey = `${dialect}:${key}`;
     let query = compiled.get(cacheKey);
@@ -171,13 +177,18 @@ export function fixedQueries(db: Kysely<Database>, dialect: string, reader: Read
       query = compile(key, build, parameters);
       compiled.set(cacheKey, query);
       // A fixed shape: PostgreSQL may keep it prepared on each connection (ADR 0061).
-      if (dialect === 'postgres') nameStatement(query.sql);
+      if (dialect === 'postgres' && named) nameStatement(query.sql);
     }
     return { sql: query.sql, values: bind(key, query, parameters) };
   };
   return {
-    async first<R, P extends NamedParameters>(key: string, build: (p: Param<P>) => Compilable<R>, parameters: P) {
-      const { sql, values } = prepare(key, build, parameters);
+    async first<R, P extends NamedParameters>(
+      key: string,
+      build: (p: Param<P>) => Compilable<R>,
+      parameters: P,
+      options?: { planEach?: boolean },
+    ) {
+      const { sql, values } = prepare(key, build, parameters, options?.planEach !== true);
       if (reader) return reader.first(sql, values) as R | undefined;
       return (await db.executeQuery<R>(CompiledQuery.raw(sql, values))).rows[0];
     },

@@ -368,6 +368,41 @@ describe.each(STORE_KINDS)('statements per SCIM user write on %s', (kind) => {
     expect(found.json().Resources.map((u: { id: string }) => u.id)).toEqual([created[1]]);
   });
 
+  it("Entra's membership PATCH of a group: one statement after the token on PostgreSQL, with its member events", async () => {
+    const users: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const body = entraUser(`m${i}@contoso.example`, `oid-m${i}`);
+      users.push((await scim(t.app, a, 'POST', `${a.base}/Users`, body)).json().id);
+    }
+    const members = (op: 'Add' | 'Remove', ids: string[]) =>
+      patch({ op, path: 'members', value: ids.map((value) => ({ value })) });
+    const pairs = (i: number) => [users[2 * i]!, users[2 * i + 1]!];
+    const added = await fewest((i) => scim(t.app, a, 'PATCH', `${a.base}/Groups/${groupId}`, members('Add', pairs(i))));
+    const removed = await fewest((i) =>
+      scim(t.app, a, 'PATCH', `${a.base}/Groups/${groupId}`, members('Remove', pairs(i))),
+    );
+    const locked = (change: string) => [
+      'select scim_tokens',
+      ...(kind === 'postgres' ? ['begin', 'select pg_advisory_xact_lock'] : ['begin', 'savepoint']),
+      'select scim_groups',
+      ...(change === 'insert scim_group_members' ? ['select scim_users', 'select scim_groups'] : []),
+      'with', // whether the group carries roles (ADR 0032)
+      change,
+      'update scim_groups',
+      'insert events',
+      ...(kind === 'postgres' ? ['commit'] : ['release', 'commit']),
+    ];
+    expect(added).toEqual(kind === 'postgres' ? ['select scim_tokens', 'with'] : locked('insert scim_group_members'));
+    expect(removed).toEqual(kind === 'postgres' ? ['select scim_tokens', 'with'] : locked('delete scim_group_members'));
+    const memberEvents = (
+      await sql<{ type: string; data: string }>`select type, data from events
+        where tenant_id = ${a.tenantId} and type like 'group.member_%' and data like ${`{"groupId":"${groupId}"%`}
+        order by ${sql.raw(kind === 'postgres' ? 'xid, seq' : 'seq')}`.execute(db())
+    ).rows.map((r) => [r.type.slice('group.member_'.length), JSON.parse(r.data).memberId]);
+    const expected = [0, 1, 2, 3].flatMap((i) => pairs(i).map((id) => ['added', id]));
+    expect(memberEvents).toEqual([['added', member], ...expected, ...expected.map(([, id]) => ['removed', id])]);
+  });
+
   it('a POST or PATCH whose userName is taken answers 409 uniqueness and stores nothing (no email, role or event)', async () => {
     const count = async () =>
       (

@@ -1,10 +1,10 @@
 // The events of SCIM writes, appended through the transaction's repositories so they commit with the change.
-
+import { randomUUID } from 'node:crypto';
 import { newId } from '../../lib/ids.ts';
 import { directoryGroup, directoryUser, scimBaseUrlOf, userTombstone } from '../events/directory.ts';
 import { type DirectoryEvent, type EventType, newEvent } from '../events/records.ts';
 import type { ScimDeps } from './context.ts';
-import type { ScimRepositories } from './ports.ts';
+import type { MemberEventsPlan, ScimRepositories } from './ports.ts';
 import type { GroupRef, MemberDelta, StoredGroup, StoredUser } from './records.ts';
 
 type EventDeps = Pick<ScimDeps, 'clock' | 'publicUrl'>;
@@ -91,6 +91,40 @@ export async function groupWritten(
   ]);
 }
 
+/** The data of `group.member_added` and `group.member_removed`. */
+const memberEventData = (groupId: string, memberId: string, type: 'User' | 'Group') => ({
+  groupId,
+  memberId,
+  memberType: type === 'Group' ? 'group' : 'user',
+});
+
+/** Stands for the member's id in memberEventsPlan's texts; random per process, and NUL is in no stored text. */
+const MEMBER_ID_MARK = JSON.stringify(`\u0000member-${randomUUID()}`);
+
+/**
+ * The member events of a one-statement membership write (ADR 0062), made before the store knows which of the named
+ * members change: an event id per named member (in `memberIds` order), one time, and the data's JSON text for a
+ * user and for a group member. The store writes the event of each member that changed, in `memberIds` order, with
+ * the member's id in place of the mark: the events membersChanged would have written.
+ */
+export function memberEventsPlan(
+  deps: EventDeps,
+  groupId: string,
+  type: 'group.member_added' | 'group.member_removed',
+  memberIds: readonly string[],
+): MemberEventsPlan {
+  const at = deps.clock.now();
+  const mark = JSON.parse(MEMBER_ID_MARK) as string;
+  return {
+    type,
+    occurredAt: at.toISOString(),
+    ids: memberIds.map(() => newEvent(newId(), at, '', type, {}).id),
+    userData: JSON.stringify(memberEventData(groupId, mark, 'User')),
+    groupData: JSON.stringify(memberEventData(groupId, mark, 'Group')),
+    idMark: MEMBER_ID_MARK,
+  };
+}
+
 /** One event per member actually added or removed (a no-op add or remove of a member makes none). */
 export async function membersChanged(
   deps: EventDeps,
@@ -100,11 +134,7 @@ export async function membersChanged(
   delta: MemberDelta,
 ): Promise<void> {
   const memberEvent = (type: EventType, m: { value: string; type: 'User' | 'Group' }) =>
-    event(deps, tenantId, type, {
-      groupId,
-      memberId: m.value,
-      memberType: m.type === 'Group' ? 'group' : 'user',
-    });
+    event(deps, tenantId, type, memberEventData(groupId, m.value, m.type));
   const events = [
     ...delta.removed.map((m) => memberEvent('group.member_removed', m)),
     ...delta.added.map((m) => memberEvent('group.member_added', m)),

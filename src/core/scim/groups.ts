@@ -9,8 +9,8 @@ import { DomainError } from '../errors.ts';
 import { changedAttributes } from '../events/directory.ts';
 import { withMembershipRoleEvents } from '../roles/membership-events.ts';
 import type { ScimCaller, ScimDeps } from './context.ts';
-import { currentForWrite, existing } from './etag.ts';
-import { groupWritten, membersChanged } from './events.ts';
+import { currentForWrite, existing, ifMatchHolds } from './etag.ts';
+import { groupWritten, memberEventsPlan, membersChanged } from './events.ts';
 import type { ScimRepositories } from './ports.ts';
 import type { MemberChange, ResourceData, StoredGroup } from './records.ts';
 
@@ -139,14 +139,78 @@ export async function replaceGroup(
   });
 }
 
+type PatchedGroup = { group: StoredGroup; changed: readonly string[]; membersChanged: boolean };
+
+/** Member changes that all add or all remove listed ids: their kind and distinct ids in the order named. */
+function oneKindOfChange(changes: readonly MemberChange[]): { kind: 'add' | 'remove'; ids: string[] } | undefined {
+  const kind = changes[0]?.kind;
+  if (kind !== 'add' && kind !== 'remove') return undefined;
+  const ids = new Set<string>();
+  for (const c of changes) {
+    if (c.kind !== kind) return undefined;
+    for (const value of c.kind === 'add' ? c.members.map((m) => m.value) : c.kind === 'remove' ? c.values : []) {
+      ids.add(value);
+    }
+  }
+  return ids.size > 0 ? { kind, ids: [...ids] } : undefined;
+}
+
+/**
+ * An IdP's membership PATCH (members added, or members removed, and nothing else) as ONE statement on the group the
+ * token's statement read (PostgreSQL, ADR 0062). Answers undefined when this cannot serve the request — no such
+ * read, an If-Match naming another version, an error found on the read, other attributes or mixed kinds of member
+ * change, a group carrying roles, an unknown member, or a group that moved since — and the caller takes the locked
+ * path, which decides on a fresh read exactly as before.
+ */
+async function membersInOneStatement(
+  deps: ScimDeps,
+  caller: ScimCaller,
+  id: string,
+  operations: ReturnType<typeof parsePatchRequest>,
+  ifMatch: string | undefined,
+): Promise<PatchedGroup | undefined> {
+  const single = deps.scim.singleStatement;
+  const current = caller.prefetchedGroup?.id === id ? caller.prefetchedGroup.group : undefined;
+  if (single === undefined || !current || !ifMatchHolds(ifMatch, current.version)) return undefined;
+  let changes: ReturnType<typeof applyPatch>['changes'];
+  try {
+    ({ changes } = applyPatch(current.data, operations, {
+      resourceTypeId: 'Group',
+      registry: scimRegistry,
+      resourceId: id,
+    }));
+  } catch {
+    return undefined;
+  }
+  if (changes.changedAttributes.some((a: string) => a !== 'members')) return undefined;
+  const one = oneKindOfChange((changes.members ?? []) as readonly MemberChange[]);
+  if (!one || (one.kind === 'add' && one.ids.includes(id))) return undefined;
+  const type = one.kind === 'add' ? 'group.member_added' : 'group.member_removed';
+  const lastModified = deps.clock.now().toISOString();
+  const events = memberEventsPlan(deps, id, type, one.ids);
+  const written = await single.changeGroupMembers({
+    group: current,
+    kind: one.kind,
+    ids: one.ids,
+    events,
+    lastModified,
+  });
+  if (!written) return undefined;
+  if (written.version === undefined) return { group: current, changed: [], membersChanged: false };
+  const group = { ...current, version: written.version, lastModified };
+  return { group, changed: changes.changedAttributes, membersChanged: true };
+}
+
 export async function patchGroup(
   deps: ScimDeps,
   caller: ScimCaller,
   id: string,
   body: unknown,
   ifMatch: string | undefined,
-): Promise<{ group: StoredGroup; changed: readonly string[]; membersChanged: boolean }> {
+): Promise<PatchedGroup> {
   const operations = parsePatchRequest(body);
+  const once = await membersInOneStatement(deps, caller, id, operations, ifMatch);
+  if (once) return once;
   return deps.scim.transaction(async (tx) => {
     // The row lock serialises concurrent PATCHes of one group, so version bumps and member deltas never interleave.
     const current = await currentForWrite(tx.groups, caller.tenantId, id, ifMatch, notFound);

@@ -109,6 +109,31 @@ export interface ScimRepositories {
   readonly audit: AuditRepository;
 }
 
+/** The member events of a one-statement membership write (memberEventsPlan in events.ts). */
+export interface MemberEventsPlan {
+  readonly type: 'group.member_added' | 'group.member_removed';
+  readonly occurredAt: string;
+  /** One event id per named member, in the order the members were named. */
+  readonly ids: readonly string[];
+  /** The data's JSON text for a user member and for a group member, with `idMark` where the member's id goes. */
+  readonly userData: string;
+  readonly groupData: string;
+  /** A JSON string no data holds (it contains NUL): the store puts the member's id, as a JSON string, in its place. */
+  readonly idMark: string;
+}
+
+/** A membership PATCH of one kind, as the one-statement write takes it (ADR 0062). */
+export interface GroupMembersChange {
+  /** The group as read in the token's statement: written only if it is still at this version. */
+  readonly group: StoredGroup;
+  readonly kind: 'add' | 'remove';
+  /** Distinct member ids, in the order the request named them. */
+  readonly ids: readonly string[];
+  readonly events: MemberEventsPlan;
+  /** The group's lastModified if its members change. */
+  readonly lastModified: string;
+}
+
 /**
  * User writes as ONE statement each, outside any transaction (ADR 0057): offered where a statement is a round trip
  * (PostgreSQL). Each stores all of its rows (the user, its email index, its role, its events) or none.
@@ -134,6 +159,16 @@ export interface SingleStatementWrites {
     groups: readonly GroupRef[],
     events: readonly DirectoryEvent[],
   ): Promise<boolean>;
+  /**
+   * A membership PATCH of one kind (ADR 0062): under the group's writer lock, if the group is still at
+   * `change.group.version`, no named member is unknown (an add) and the group carries no roles (whose events the
+   * locked path makes), adds or removes the members, moves the version and lastModified if any changed, and writes
+   * each changed member's event. Answers the new version (undefined: nothing changed) and the members that changed,
+   * in the order named; or undefined, with nothing written, when the locked path must decide.
+   */
+  changeGroupMembers(
+    change: GroupMembersChange,
+  ): Promise<{ version: number | undefined; changed: readonly MemberRef[] } | undefined>;
 }
 
 export interface ScimStore extends ScimRepositories {

@@ -24,13 +24,13 @@ class Refused extends DomainError {
 
 /**
  * The id of a `GET /Users/{id}` or `GET /Groups/{id}` (`route` names which), whose resource the store may read in
- * the token's statement (ADR 0051); also of a user's PATCH and PUT, which write in one statement on that read where
- * the store can (ADR 0057). Not for text no store holds (the preValidation hook refuses it later, with its own
- * error).
+ * the token's statement (ADR 0051); also of a user's PATCH and PUT, and of a group's PATCH, which write in one
+ * statement on that read where the store can (ADR 0057, ADR 0062). Not for text no store holds (the preValidation
+ * hook refuses it later, with its own error).
  */
 function idToRead(request: FastifyRequest, route: '/Users/:id' | '/Groups/:id'): string | undefined {
   const method = request.method;
-  const reads = method === 'GET' || (route === '/Users/:id' && (method === 'PATCH' || method === 'PUT'));
+  const reads = method === 'GET' || method === 'PATCH' || (route === '/Users/:id' && method === 'PUT');
   if (!reads || !request.routeOptions.url?.endsWith(route)) return undefined;
   const id = (request.params as { id?: unknown }).id;
   return typeof id === 'string' && unstorableReason(id) === undefined ? id : undefined;
