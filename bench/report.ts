@@ -3,7 +3,13 @@
 import { cpus } from 'node:os';
 import type { LoadResult } from './load.ts';
 import type { SigninResult } from './signin.ts';
-import { type PassFigures, storeComparison, type TargetLine, type WorkloadFigure } from './targets.ts';
+import {
+  type AlternatingRatio,
+  type PassFigures,
+  storeComparison,
+  type TargetLine,
+  type WorkloadFigure,
+} from './targets.ts';
 
 /** ops/s and where the CPU of one operation went: Roster (all processes), PostgreSQL, the load client. */
 export interface CpuSplit {
@@ -129,7 +135,15 @@ function comparisonRows(passes: readonly PassReport[]) {
   }));
 }
 
-export function printReport(passes: readonly PassReport[], targets: readonly TargetLine[], s: RunSettings): void {
+/** A workload's PostgreSQL-over-SQLite medians from alternating slices, with how many rounds PG's CPU was lower. */
+export type AlternatingRow = AlternatingRatio & { readonly pgLowerInRounds: number };
+
+export function printReport(
+  passes: readonly PassReport[],
+  targets: readonly TargetLine[],
+  s: RunSettings,
+  alternating: readonly AlternatingRow[] = [],
+): void {
   for (const p of passes) {
     console.log(
       `\nRoster bench — store ${p.store}, ${p.users} users, ${p.processes} Roster process(es), concurrency ${s.concurrency}, ${s.seconds} s per workload\n${s.machine}`,
@@ -158,13 +172,29 @@ export function printReport(passes: readonly PassReport[], targets: readonly Tar
     console.log('\nPostgreSQL against SQLite, one process each, same client, same workloads');
     console.table(comparison);
   }
+  if (alternating.length > 0) {
+    console.log('\nPostgreSQL against SQLite in alternating slices (bench/alternate.ts): medians over the rounds');
+    console.table(
+      alternating.map((a) => ({
+        workload: a.name,
+        'PG / SQLite ops/s': `${(a.opsRatio * 100).toFixed(0)} %`,
+        'PG / SQLite Roster CPU': `${a.cpuRatio.toFixed(2)}×`,
+        'lower PG Roster CPU in rounds': a.pgLowerInRounds,
+      })),
+    );
+  }
   if (targets.length > 0) {
     console.log('\nIssue 14 targets, judged from this run');
     console.table(targets.map((t) => ({ ...t, met: t.met ? 'met' : 'not met' })));
   }
 }
 
-export function reportJson(passes: readonly PassReport[], targets: readonly TargetLine[], s: RunSettings) {
+export function reportJson(
+  passes: readonly PassReport[],
+  targets: readonly TargetLine[],
+  s: RunSettings,
+  alternating?: unknown,
+) {
   return {
     ...s,
     passes: passes.map((p) => ({
@@ -183,6 +213,7 @@ export function reportJson(passes: readonly PassReport[], targets: readonly Targ
         : {}),
     })),
     comparison: comparisonRows(passes),
+    ...(alternating ? { alternating } : {}),
     targets,
   };
 }

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateKeyText, parseKeyring } from '../src/lib/keyring.ts';
 import { type PostgresServer, startPostgres } from '../test/support/postgres-server.ts';
+import { alternate } from './alternate.ts';
 import {
   BARE_NODE_HTTP,
   bundledRoster,
@@ -64,6 +65,9 @@ const { values: args } = parseArgs({
     // workload. A fresh process costs up to 2.8× its steady CPU per request over its first ~8,000 requests (JIT,
     // pool); without this, the GET, which runs first, is measured cold. 0 measures from a cold start.
     warmup: { type: 'string', default: '10000' },
+    // With --store both: rounds of 2-second slices alternating between a SQLite and a PostgreSQL Roster for get,
+    // lookup, post and patch (bench/alternate.ts), which judge those workloads' PostgreSQL targets. 0: none.
+    'alternate-rounds': { type: 'string', default: '4' },
   },
 });
 
@@ -468,14 +472,48 @@ async function storePass(store: Store): Promise<PassReport> {
   }
 }
 
+/** The four user workloads' PostgreSQL-over-SQLite ratios from alternating slices, when both stores are benched. */
+async function alternatingStores() {
+  const rounds = Number(args['alternate-rounds']);
+  const only = ['get', 'lookup', 'post', 'patch'].filter(want);
+  if (!(stores.includes('sqlite') && stores.includes('postgres')) || !(rounds > 0) || only.length === 0) return;
+  log(`alternating SQLite and PostgreSQL slices (${only.join(', ')}), ${rounds} rounds…`);
+  const report = await alternate({
+    store: 'both',
+    users,
+    rounds,
+    seconds: 2,
+    concurrency,
+    only: only.join(','),
+    log: (line) => log(`  ${line}`),
+  });
+  const names: Record<string, string> = {
+    get: WORKLOAD.get,
+    lookup: WORKLOAD.lookup,
+    post: WORKLOAD.post,
+    patch: WORKLOAD.patch,
+  };
+  const ratios = (report as { postgresOverSqlite?: Record<string, Record<string, number>> }).postgresOverSqlite ?? {};
+  const rows = Object.entries(ratios).map(([key, r]) => ({
+    name: names[key]!,
+    opsRatio: r.opsPerSecMedianRatio!,
+    cpuRatio: r.rosterMedianRatio!,
+    pgLowerInRounds: r.rosterLowerInRounds!,
+  }));
+  return { report, rows };
+}
+
 async function main(): Promise<void> {
   const passes: PassReport[] = [];
   for (const store of stores) passes.push(await storePass(store));
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
-  const targets = targetsOf(passes.map(passFigures));
+  const alternating = await alternatingStores();
+  const rows = alternating?.rows ?? [];
+  const targets = targetsOf(passes.map(passFigures), rows);
   const settings = { users, concurrency, seconds: maxSeconds, processes: processCount, machine };
-  printReport(passes, targets, settings);
-  if (args.json) writeFileSync(args.json, JSON.stringify(reportJson(passes, targets, settings), null, 2));
+  printReport(passes, targets, settings, rows);
+  if (args.json)
+    writeFileSync(args.json, JSON.stringify(reportJson(passes, targets, settings, alternating?.report), null, 2));
 }
 
 main().catch((error: unknown) => {

@@ -110,13 +110,29 @@ export function storeComparison(sqlite: PassFigures, postgres: PassFigures) {
   });
 }
 
-export function targetsOf(passes: readonly PassFigures[]): TargetLine[] {
+/** PostgreSQL over SQLite for one workload, from slices alternating between the stores (bench/alternate.ts). */
+export interface AlternatingRatio {
+  readonly name: string;
+  readonly opsRatio: number;
+  readonly cpuRatio: number;
+}
+
+/**
+ * The targets, judged from the passes; a PostgreSQL-against-SQLite target of a workload `alternating` measured is
+ * judged from those slices instead: the passes run minutes apart, and this machine's speed moves between them.
+ */
+export function targetsOf(passes: readonly PassFigures[], alternating: readonly AlternatingRatio[] = []): TargetLine[] {
   const lines = passes.flatMap(passTargets);
   const sqlite = passes.find((p) => p.store === 'sqlite');
   const postgres = passes.find((p) => p.store === 'postgres');
   if (sqlite && postgres) {
     const store = 'postgres vs sqlite';
-    for (const c of storeComparison(sqlite, postgres)) {
+    const alternated = new Map(alternating.map((a) => [a.name, a]));
+    const comparisons = storeComparison(sqlite, postgres).map((c) => {
+      const a = alternated.get(c.name);
+      return a ? { ...a, name: `${c.name} (alternating slices)` } : c;
+    });
+    for (const c of comparisons) {
       lines.push({
         store,
         target: `${c.name}: ops/s ≥ 70 % of SQLite's`,

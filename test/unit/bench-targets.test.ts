@@ -73,4 +73,22 @@ describe('bench targets', () => {
     expect(v[`postgres vs sqlite | ${WORKLOAD.get}: Roster CPU/op ≤ 1.5× SQLite's`]).toBe('2.00× | false');
     expect(Object.keys(v).filter((k) => k.startsWith('postgres vs sqlite'))).toHaveLength(2);
   });
+
+  it('judges PostgreSQL against SQLite from alternating slices where they ran, and from the passes elsewhere', () => {
+    const both = { [WORKLOAD.get]: { opsPerSec: 4000, rosterCpuMicros: 200 }, [WORKLOAD.lookup]: { opsPerSec: 4000 } };
+    const sqlite = pass('sqlite', { workloads: both });
+    const postgres = pass('postgres', {
+      workloads: { [WORKLOAD.get]: { opsPerSec: 2000, rosterCpuMicros: 400 }, [WORKLOAD.lookup]: { opsPerSec: 2000 } },
+    });
+    const lines = targetsOf([sqlite, postgres], [{ name: WORKLOAD.get, opsRatio: 0.72, cpuRatio: 1.3 }]);
+    const v = Object.fromEntries(lines.map((t) => [`${t.store} | ${t.target}`, `${t.figure} | ${t.met}`]));
+    expect(v[`postgres vs sqlite | ${WORKLOAD.get} (alternating slices): ops/s ≥ 70 % of SQLite's`]).toBe(
+      '72 % | true',
+    );
+    expect(v[`postgres vs sqlite | ${WORKLOAD.get} (alternating slices): Roster CPU/op ≤ 1.5× SQLite's`]).toBe(
+      '1.30× | true',
+    );
+    expect(v[`postgres vs sqlite | ${WORKLOAD.get}: ops/s ≥ 70 % of SQLite's`]).toBeUndefined();
+    expect(v[`postgres vs sqlite | ${WORKLOAD.lookup}: ops/s ≥ 70 % of SQLite's`]).toBe('50 % | false');
+  });
 });
