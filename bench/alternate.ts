@@ -14,7 +14,7 @@ import { BARE_NODE_HTTP, bundledRoster, freeOrigins, startBare, startRosters, st
 import { type RequestSpec, runLoad } from './load.ts';
 import { postgresCpuSeconds, summedCpuSeconds } from './proc.ts';
 import { seed } from './seed.ts';
-import { userRequests } from './user-requests.ts';
+import { type UserRequests, userRequests } from './user-requests.ts';
 
 interface Slice {
   opsPerSec: number;
@@ -29,7 +29,7 @@ interface Build {
   readonly side: string;
   readonly origin: string;
   readonly pid: number | undefined;
-  readonly workloads: Record<Workload, (i: number) => RequestSpec>;
+  readonly workloads: UserRequests;
   /** The PostgreSQL data directory whose server's CPU this side's slices read. */
   readonly pgData: string | undefined;
 }
@@ -82,15 +82,18 @@ export async function alternate(args: AlternateOptions) {
         ]
       : locations.map((l) => ({ side: stores.length > 1 ? l.kind : 'after', runtime: after, ...l }));
     const builds: Build[] = [];
-    const seededAt = new Map<StoreLocation, { seeded: Awaited<ReturnType<typeof seed>>; secretKey: string }>();
+    // Per store: its key and ONE set of requests, shared by the builds on it, so that every POST creates a user no
+    // slice has created, whichever build serves it.
+    const seededAt = new Map<StoreLocation, { workloads: UserRequests; secretKey: string }>();
     for (const { side, runtime, kind, location } of sides) {
       let seeded = seededAt.get(location);
       if (!seeded) {
         const secretKey = generateKeyText();
-        seeded = { seeded: await seed(location, parseKeyring(secretKey), args.users, () => {}), secretKey };
+        const data = await seed(location, parseKeyring(secretKey), args.users, () => {});
+        seeded = { workloads: userRequests(data, args.users), secretKey };
         seededAt.set(location, seeded);
       }
-      const { secretKey } = seeded;
+      const { secretKey, workloads } = seeded;
       const env = (origin: string) => ({
         ...benchScimEnv(location, secretKey),
         LOG_LEVEL: 'warn',
@@ -102,8 +105,7 @@ export async function alternate(args: AlternateOptions) {
         side,
         origin: origin!,
         pid: started.processes[0]!.pid,
-        // Every POST creates a user no slice has created, whichever build serves it.
-        workloads: userRequests(seeded.seeded, args.users),
+        workloads,
         pgData: kind === 'postgres' && pg ? join(pg.dir, 'data') : undefined,
       });
     }
