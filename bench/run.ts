@@ -487,15 +487,9 @@ async function alternatingStores() {
     only: only.join(','),
     log: (line) => log(`  ${line}`),
   });
-  const names: Record<string, string> = {
-    get: WORKLOAD.get,
-    lookup: WORKLOAD.lookup,
-    post: WORKLOAD.post,
-    patch: WORKLOAD.patch,
-  };
   const ratios = (report as { postgresOverSqlite?: Record<string, Record<string, number>> }).postgresOverSqlite ?? {};
   const rows = Object.entries(ratios).map(([key, r]) => ({
-    name: names[key]!,
+    name: WORKLOAD[key as 'get' | 'lookup' | 'post' | 'patch'],
     opsRatio: r.opsPerSecMedianRatio!,
     cpuRatio: r.rosterMedianRatio!,
     pgLowerInRounds: r.rosterLowerInRounds!,

@@ -71,7 +71,10 @@ export interface FeedPage {
   readonly horizon: FeedPosition;
 }
 
-/** A new event: its id (`evt_` + a time-ordered UUID) and the time it occurred. */
+/** An event's id: `evt_` + a time-ordered UUID (`id`). */
+export const eventId = (id: string) => `evt_${id}`;
+
+/** A new event: its id (eventId) and the time it occurred. */
 export function newEvent(
   id: string,
   at: Date,
@@ -79,5 +82,5 @@ export function newEvent(
   type: EventType,
   data: Readonly<Record<string, unknown>>,
 ): DirectoryEvent {
-  return { id: `evt_${id}`, type, tenantId, occurredAt: at.toISOString(), data };
+  return { id: eventId(id), type, tenantId, occurredAt: at.toISOString(), data };
 }

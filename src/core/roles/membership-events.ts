@@ -4,7 +4,7 @@
 // the users the operations name (and the users of groups they name) read before and after.
 import type { ScimDeps } from '../scim/context.ts';
 import type { ScimRepositories } from '../scim/ports.ts';
-import type { MemberChange } from '../scim/records.ts';
+import { idsNamed, type MemberChange } from '../scim/records.ts';
 import { withRoleEvents } from './roles.ts';
 
 type Deps = Pick<ScimDeps, 'scim' | 'clock' | 'publicUrl'>;
@@ -20,9 +20,7 @@ async function touchedUsers(
   if (changes.some((c) => c.kind === 'removeAll' || c.kind === 'removeWhere')) {
     for (const id of await tx.roles.usersUnder(tenantId, groupId)) out.add(id);
   }
-  const named = changes.flatMap((c) =>
-    c.kind === 'add' ? c.members.map((m) => m.value) : c.kind === 'remove' ? c.values : [],
-  );
+  const named = changes.flatMap(idsNamed);
   const kinds = await tx.groups.resolveMembers(tenantId, named);
   for (const [id, kind] of kinds) {
     if (kind === 'User') out.add(id);

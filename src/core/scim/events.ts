@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { newId } from '../../lib/ids.ts';
 import { directoryGroup, directoryUser, scimBaseUrlOf, userTombstone } from '../events/directory.ts';
-import { type DirectoryEvent, type EventType, newEvent } from '../events/records.ts';
+import { type DirectoryEvent, type EventType, eventId, newEvent } from '../events/records.ts';
 import type { ScimDeps } from './context.ts';
 import type { MemberEventsPlan, ScimRepositories } from './ports.ts';
 import type { GroupRef, MemberDelta, StoredGroup, StoredUser } from './records.ts';
@@ -99,7 +99,9 @@ const memberEventData = (groupId: string, memberId: string, type: 'User' | 'Grou
 });
 
 /** Stands for the member's id in memberEventsPlan's texts; random per process, and NUL is in no stored text. */
-const MEMBER_ID_MARK = JSON.stringify(`\u0000member-${randomUUID()}`);
+const MEMBER_ID_MARK = `\u0000member-${randomUUID()}`;
+/** The mark as the texts hold it: a JSON string. */
+const MEMBER_ID_MARK_JSON = JSON.stringify(MEMBER_ID_MARK);
 
 /**
  * The member events of a one-statement membership write (ADR 0062), made before the store knows which of the named
@@ -113,15 +115,13 @@ export function memberEventsPlan(
   type: 'group.member_added' | 'group.member_removed',
   memberIds: readonly string[],
 ): MemberEventsPlan {
-  const at = deps.clock.now();
-  const mark = JSON.parse(MEMBER_ID_MARK) as string;
   return {
     type,
-    occurredAt: at.toISOString(),
-    ids: memberIds.map(() => newEvent(newId(), at, '', type, {}).id),
-    userData: JSON.stringify(memberEventData(groupId, mark, 'User')),
-    groupData: JSON.stringify(memberEventData(groupId, mark, 'Group')),
-    idMark: MEMBER_ID_MARK,
+    occurredAt: deps.clock.now().toISOString(),
+    ids: memberIds.map(() => eventId(newId())),
+    userData: JSON.stringify(memberEventData(groupId, MEMBER_ID_MARK, 'User')),
+    groupData: JSON.stringify(memberEventData(groupId, MEMBER_ID_MARK, 'Group')),
+    idMark: MEMBER_ID_MARK_JSON,
   };
 }
 

@@ -12,7 +12,7 @@ import type { ScimCaller, ScimDeps } from './context.ts';
 import { currentForWrite, existing, ifMatchHolds } from './etag.ts';
 import { groupWritten, memberEventsPlan, membersChanged } from './events.ts';
 import type { ScimRepositories } from './ports.ts';
-import type { MemberChange, ResourceData, StoredGroup } from './records.ts';
+import { idsNamed, type MemberChange, type ResourceData, type StoredGroup } from './records.ts';
 
 /** Members named in one request: bounded so one call cannot hold a transaction for long. */
 export const MAX_MEMBERS_PER_REQUEST = 1000;
@@ -60,7 +60,7 @@ async function checkMembersExist(
 }
 
 function memberIdsAdded(changes: readonly MemberChange[]): string[] {
-  return changes.flatMap((c) => (c.kind === 'add' ? c.members.map((m) => m.value) : []));
+  return changes.flatMap((c) => (c.kind === 'add' ? idsNamed(c) : []));
 }
 
 export async function createGroup(deps: ScimDeps, caller: ScimCaller, body: unknown): Promise<StoredGroup> {
@@ -145,14 +145,9 @@ type PatchedGroup = { group: StoredGroup; changed: readonly string[]; membersCha
 function oneKindOfChange(changes: readonly MemberChange[]): { kind: 'add' | 'remove'; ids: string[] } | undefined {
   const kind = changes[0]?.kind;
   if (kind !== 'add' && kind !== 'remove') return undefined;
-  const ids = new Set<string>();
-  for (const c of changes) {
-    if (c.kind !== kind) return undefined;
-    for (const value of c.kind === 'add' ? c.members.map((m) => m.value) : c.kind === 'remove' ? c.values : []) {
-      ids.add(value);
-    }
-  }
-  return ids.size > 0 ? { kind, ids: [...ids] } : undefined;
+  if (changes.some((c) => c.kind !== kind)) return undefined;
+  const ids = [...new Set(changes.flatMap(idsNamed))];
+  return ids.length > 0 ? { kind, ids } : undefined;
 }
 
 /**

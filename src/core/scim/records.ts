@@ -57,6 +57,11 @@ export type MemberChange =
   | { readonly kind: 'removeAll' }
   | { readonly kind: 'removeWhere'; readonly filter: FilterNode };
 
+/** The member ids a change names: those an add adds or a remove removes (none for removeAll or removeWhere). */
+export function idsNamed(change: MemberChange): readonly string[] {
+  return change.kind === 'add' ? change.members.map((m) => m.value) : change.kind === 'remove' ? change.values : [];
+}
+
 export interface SearchQuery {
   /** Checked filter (canonical names), or undefined for all. */
   readonly filter: FilterNode | undefined;

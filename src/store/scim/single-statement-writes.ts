@@ -242,7 +242,8 @@ type MembersParams = {
  *   key-share locked as resolveMembers locks them, so that a concurrent delete waits for this write or has removed
  *   the id already.
  * - The members, the version and lastModified, and the events are written only from `ok` and from the members that
- *   changed (`ch`); an add of present members or a remove of absent ones writes nothing, as in the locked path.
+ *   changed (`ch`; `changed` adds each one's position in the request and its event id). An add of present members
+ *   or a remove of absent ones writes nothing, as in the locked path.
  */
 function groupMembersStatement(kind: 'add' | 'remove', p: Param<MembersParams>): RawBuilder<unknown> {
   const tenant = sql`${p('tenantId')}::text`;
@@ -278,15 +279,16 @@ function groupMembersStatement(kind: 'add' | 'remove', p: Param<MembersParams>):
       u as (update scim_groups x set version = x.version + 1, last_modified = ${p('lastModified')}
         where x.tenant_id = ${tenant} and x.id = ${p('groupId')} and exists (select 1 from ch)
         returning x.version),
-      named as (select n.id, n.event_id, n.position
-        from unnest(${ids}, ${p('eventIds')}::text[]) with ordinality as n(id, event_id, position)),
+      changed as (select c.member_id, c.member_type, n.event_id, n.position
+        from ch c join unnest(${ids}, ${p('eventIds')}::text[]) with ordinality as n(id, event_id, position)
+          on n.id = c.member_id),
       ev as (insert into events (id, tenant_id, type, occurred_at, data)
-        select n.event_id, ${tenant}, ${p('eventType')}, ${p('occurredAt')},
+        select c.event_id, ${tenant}, ${p('eventType')}, ${p('occurredAt')},
           replace(case when c.member_type = 'Group' then ${p('groupData')}::text else ${p('userData')}::text end,
             ${p('idMark')}, to_json(c.member_id)::text)
-        from ch c join named n on n.id = c.member_id
-        order by n.position)
+        from changed c
+        order by c.position)
     select (select count(*) from ok)::int as ok, (select version from u) as version,
-      coalesce((select json_agg(json_build_array(c.member_id, c.member_type) order by n.position)
-        from ch c join named n on n.id = c.member_id), '[]')::text as changed`;
+      coalesce((select json_agg(json_build_array(c.member_id, c.member_type) order by c.position) from changed c),
+        '[]')::text as changed`;
 }
