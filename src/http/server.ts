@@ -14,6 +14,7 @@ import type { Telemetry } from '../core/telemetry/ports.ts';
 import { findUnstorableText } from '../lib/storable-text.ts';
 import { tracingActive } from '../lib/tracing.ts';
 import { decodeUtf8 } from '../lib/utf8.ts';
+import { deferredChildLoggerFactory } from './deferred-logger.ts';
 import { problem, sendProblem } from './problem.ts';
 import { REDACT_PATHS, redactUrl } from './redact.ts';
 import { isScimPath, routeClassOf } from './route-class.ts';
@@ -71,6 +72,8 @@ export function createServer(options: ServerOptions): FastifyInstance {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     // Fastify's own request lines would log full URLs (with SCIM filter values); ours below redacts them.
     logController: new LogController({ disableRequestLogging: true }),
+    // A request's pino child is made when it first writes a line, not for every request (deferred-logger.ts).
+    ...(options.logger === false ? {} : { childLoggerFactory: deferredChildLoggerFactory }),
     // A URL that is not valid percent-encoded UTF-8, or a path segment over maxParamLength, is answered in the
     // surface's own error format, without echoing the URL (Fastify's default does both wrong).
     frameworkErrors: (error: { code?: string }, request: FastifyRequest, reply: FastifyReply) => {
