@@ -19,6 +19,7 @@ import type { ScimStore } from './core/scim/ports.ts';
 import { IndexSeekCache } from './core/scim/search.ts';
 import { purgeExpiredSetup, purgeExpiredSignIn } from './core/signin/purge-expired.ts';
 import { notifyExpiringScimTokens } from './core/tokens/scim-tokens.ts';
+import { pruneWebhookDeliveries } from './core/webhooks/retention.ts';
 import { WebhookRunner } from './core/webhooks/worker.ts';
 import { createTxtLookup } from './dns/txt-lookup.ts';
 import { adminPlugin, registerOpenApi } from './http/admin/plugin.ts';
@@ -348,24 +349,33 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   // ROSTER_PURGE_INTERVAL_SECONDS (and once at start), off the request path. A purge still running when the next
   // is due lets it pass: two would only contend for the same rows (ADR 0027).
   let purging: Promise<unknown> | undefined;
-  const purgeAll = () =>
-    Promise.all([
-      purgeScimLog({ scim: store.scim, clock }, config.scimLogRetentionDays),
-      pruneEvents({ events: store.feed, clock }, config.eventRetentionDays),
-      store.webhooks.pruneBefore(
-        new Date(clock.now().getTime() - config.eventRetentionDays * 86_400_000).toISOString(),
-      ),
-      purgeExpiredSignIn(store.signin.payloads, Math.floor(Date.now() / 1000)),
-      store.credentials.enrolments.purgeBefore(clock.now().toISOString()),
-      // SAML assertion ids past their NotOnOrAfter (ADR 0038): a replay of those is refused by time anyway.
-      store.samlAssertions.purgeExpired(Math.floor(Date.now() / 1000)),
-      // Spent or abandoned WebAuthn challenges (ADR 0042): a ceremony lives 5 minutes.
-      store.passkeys.challenges.purgeExpired(clock.now().toISOString(), 10_000),
-      purgeExpiredSetup(store.setup, clock.now()),
-      ...shared.map((buckets) => buckets.purge()),
-    ]).catch((error: unknown) =>
-      server.log.warn({ err: { message: (error as Error).message } }, 'retention purge failed'),
-    );
+  // One after another, not together: each takes at most its share of the process (paced batches), and together they
+  // would take the sum of their shares. One failing does not keep the others from running.
+  const retentionPurges: [string, () => Promise<unknown>][] = [
+    ['provisioning log', () => purgeScimLog({ scim: store.scim, clock }, config.scimLogRetentionDays)],
+    ['events', () => pruneEvents({ events: store.feed, clock }, config.eventRetentionDays)],
+    [
+      'webhook deliveries',
+      () => pruneWebhookDeliveries({ webhooks: store.webhooks, clock }, config.eventRetentionDays),
+    ],
+    ['sign-in state', () => purgeExpiredSignIn(store.signin.payloads, Math.floor(Date.now() / 1000))],
+    ['enrolments', () => store.credentials.enrolments.purgeBefore(clock.now().toISOString())],
+    // SAML assertion ids past their NotOnOrAfter (ADR 0038): a replay of those is refused by time anyway.
+    ['SAML assertion ids', () => store.samlAssertions.purgeExpired(Math.floor(Date.now() / 1000))],
+    // Spent or abandoned WebAuthn challenges (ADR 0042): a ceremony lives 5 minutes.
+    ['passkey challenges', () => store.passkeys.challenges.purgeExpired(clock.now().toISOString(), 10_000)],
+    ['setup links', () => purgeExpiredSetup(store.setup, clock.now())],
+    ...shared.map((buckets): [string, () => Promise<unknown>] => ['rate-limit buckets', () => buckets.purge()]),
+  ];
+  const purgeAll = async () => {
+    for (const [name, run] of retentionPurges) {
+      try {
+        await run();
+      } catch (error) {
+        server.log.warn({ err: { message: (error as Error).message }, purge: name }, 'retention purge failed');
+      }
+    }
+  };
   const purge = () => {
     purging ??= purgeAll().finally(() => {
       purging = undefined;

@@ -20,7 +20,6 @@ interface FeedRow {
 }
 
 const ROWS_PER_INSERT = 200;
-const PRUNE_BATCH = 1000;
 
 export function createEventRepository(db: Kysely<Database>, q?: FixedQueries): EventRepository {
   return {
@@ -137,42 +136,38 @@ export function createEventFeedStore(db: Kysely<Database>, dialect: Dialect): Ev
       ).rows[0];
       return row && row.seq !== '0' ? { xid: row.xid, seq: row.seq } : undefined;
     },
-    async pruneBefore(at) {
-      // Oldest first, in feed order, a batch at a time, up to the first event still retained: no index on time is
-      // needed (positions follow time), and the prune mark is simply the last position removed.
-      let removed = 0;
-      for (;;) {
-        const batch = (
-          dialect === 'sqlite'
-            ? await sql<{ xid: string; seq: string | number; occurred_at: string }>`
-                select '0' as xid, seq, occurred_at from events order by seq limit ${PRUNE_BATCH}`.execute(db)
-            : await sql<{ xid: string; seq: string; occurred_at: string }>`
-                select e.xid::text as xid, e.seq::text as seq, e.occurred_at from events e
-                where e.xid < pg_snapshot_xmin(pg_current_snapshot())
-                order by e.xid, e.seq limit ${PRUNE_BATCH}`.execute(db)
-        ).rows;
-        let old = 0;
-        while (old < batch.length && batch[old]!.occurred_at < at) old++;
-        if (old === 0) return removed;
-        const last: FeedPosition = { xid: String(batch[old - 1]!.xid), seq: String(batch[old - 1]!.seq) };
-        await db.transaction().execute(async (trx) => {
-          if (dialect === 'sqlite') {
-            await sql`delete from events where seq <= ${Number(last.seq)}`.execute(trx);
-          } else {
-            await sql`delete from events where (xid, seq) <= (${last.xid}::xid8, ${last.seq}::bigint)`.execute(trx);
-          }
-          const mark = (
-            await sql<{ xid: string; seq: string }>`select xid, seq from event_prune_mark where id = 1 ${
-              dialect === 'postgres' ? sql`for update` : sql``
-            }`.execute(trx)
-          ).rows[0];
-          if (mark === undefined || comparePositions(last, mark) > 0) {
-            await sql`update event_prune_mark set xid = ${last.xid}, seq = ${last.seq} where id = 1`.execute(trx);
-          }
-        });
-        removed += old;
-        if (old < batch.length) return removed;
-      }
+    async pruneBefore(at, limit) {
+      // Oldest first, in feed order, up to the first event still retained: no index on time is needed (positions
+      // follow time), and the prune mark is simply the last position removed.
+      const batch = (
+        dialect === 'sqlite'
+          ? await sql<{ xid: string; seq: string | number; occurred_at: string }>`
+              select '0' as xid, seq, occurred_at from events order by seq limit ${limit}`.execute(db)
+          : await sql<{ xid: string; seq: string; occurred_at: string }>`
+              select e.xid::text as xid, e.seq::text as seq, e.occurred_at from events e
+              where e.xid < pg_snapshot_xmin(pg_current_snapshot())
+              order by e.xid, e.seq limit ${limit}`.execute(db)
+      ).rows;
+      let old = 0;
+      while (old < batch.length && batch[old]!.occurred_at < at) old++;
+      if (old === 0) return 0;
+      const last: FeedPosition = { xid: String(batch[old - 1]!.xid), seq: String(batch[old - 1]!.seq) };
+      await db.transaction().execute(async (trx) => {
+        if (dialect === 'sqlite') {
+          await sql`delete from events where seq <= ${Number(last.seq)}`.execute(trx);
+        } else {
+          await sql`delete from events where (xid, seq) <= (${last.xid}::xid8, ${last.seq}::bigint)`.execute(trx);
+        }
+        const mark = (
+          await sql<{ xid: string; seq: string }>`select xid, seq from event_prune_mark where id = 1 ${
+            dialect === 'postgres' ? sql`for update` : sql``
+          }`.execute(trx)
+        ).rows[0];
+        if (mark === undefined || comparePositions(last, mark) > 0) {
+          await sql`update event_prune_mark set xid = ${last.xid}, seq = ${last.seq} where id = 1`.execute(trx);
+        }
+      });
+      return old;
     },
   };
 }

@@ -185,8 +185,18 @@ export function createWebhookQueue(
       });
     },
 
-    async pruneBefore(at) {
-      const r = await sql`delete from webhook_deliveries where status = 'succeeded' and created_at < ${at}`.execute(db);
+    async pruneBefore(at, limit) {
+      // No index on created_at: deliveries are made in queue order, so the old ones are a prefix of the primary key,
+      // up to the first one made at or after `at` (a scan that stops there). A batch is then a bounded range of it.
+      const newest = (
+        await sql<{ seq: string | number }>`select seq from webhook_deliveries where created_at >= ${at}
+          order by seq limit 1`.execute(db)
+      ).rows[0];
+      const r = await sql`delete from webhook_deliveries where seq in (
+          select seq from webhook_deliveries
+          where ${newest === undefined ? sql`true` : sql`seq < ${newest.seq}`}
+            and status = 'succeeded' and created_at < ${at}
+          order by seq limit ${limit})`.execute(db);
       return Number(r.numAffectedRows ?? 0);
     },
   };

@@ -34,7 +34,7 @@ describe.runIf(STORE_KINDS.includes('postgres'))('event positions on PostgreSQL'
   });
 
   it('prunes the old events up to the first retained one, in numeric order', async () => {
-    expect(await t.store.feed.pruneBefore('2026-02-01T00:00:00.000Z')).toBe(2);
+    expect(await t.store.feed.pruneBefore('2026-02-01T00:00:00.000Z', 500)).toBe(2);
     const left = await sql<{ id: string }>`select id from events order by xid, seq`.execute(t.store.db);
     expect(left.rows.map((r) => r.id)).toEqual(['evt_3']);
     expect(await t.store.feed.pruneMark()).toEqual({ xid: '10', seq: '2' });

@@ -141,8 +141,8 @@ describe.each(STORE_KINDS)('webhook store on %s', (kind) => {
       Number((await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(t.store.db)).rows[0]!.n);
     const queuedBefore = (await t.store.webhooks.queued('wh_a', undefined, 1000)).length;
     expect(await count('webhook_attempts')).toBeGreaterThan(0);
-    expect(await t.store.webhooks.pruneBefore(T0)).toBe(0);
-    expect(await t.store.webhooks.pruneBefore(at(3600))).toBe(1);
+    expect(await t.store.webhooks.pruneBefore(T0, 500)).toBe(0);
+    expect(await t.store.webhooks.pruneBefore(at(3600), 500)).toBe(1);
     expect(await t.store.webhooks.deliveries('wh_b', { limit: 10, before: undefined })).toEqual([]);
     expect((await t.store.webhooks.queued('wh_a', undefined, 1000)).length).toBe(queuedBefore);
     // The held-back head keeps its failed attempt; the succeeded delivery's attempt went with it.

@@ -1,6 +1,7 @@
 // The event feed: a page after a cursor, for one tenant or for all, and its retention.
 import type { Clock } from '../../lib/clock.ts';
 import { DomainError, invalid } from '../errors.ts';
+import { inPacedBatches, type PurgeOptions } from '../retention/paced-batches.ts';
 import type { EventFeedStore } from './ports.ts';
 import { comparePositions, decodeCursor, encodeCursor } from './position.ts';
 import { type DirectoryEvent, EVENT_TYPES, type EventType } from './records.ts';
@@ -65,8 +66,12 @@ export async function readFeed(
   return { data: shown.map((e) => e.event), nextCursor: encodeCursor(next), hasMore };
 }
 
-/** Deletes events older than the retention period; run periodically by the app. */
-export function pruneEvents(deps: FeedDeps & { readonly clock: Clock }, retentionDays: number): Promise<number> {
+/** Deletes events older than the retention period, in paced batches; run periodically by the app. */
+export function pruneEvents(
+  deps: FeedDeps & { readonly clock: Clock },
+  retentionDays: number,
+  options?: PurgeOptions,
+): Promise<number> {
   const cutoff = new Date(deps.clock.now().getTime() - retentionDays * 86_400_000).toISOString();
-  return deps.events.pruneBefore(cutoff);
+  return inPacedBatches((limit) => deps.events.pruneBefore(cutoff, limit), options);
 }

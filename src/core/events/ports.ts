@@ -11,6 +11,9 @@ export interface EventFeedStore {
   read(query: FeedQuery): Promise<FeedPage>;
   /** The highest position a prune has removed, if any: cursors before it may have missed events. */
   pruneMark(): Promise<FeedPosition | undefined>;
-  /** Deletes events that occurred before `at` and moves the prune mark past them; returns how many. */
-  pruneBefore(at: string): Promise<number>;
+  /**
+   * Deletes the oldest events, at most `limit`, up to the first that occurred at or after `at`, and moves the prune
+   * mark past them; returns how many.
+   */
+  pruneBefore(at: string, limit: number): Promise<number>;
 }

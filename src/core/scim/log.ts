@@ -2,6 +2,7 @@
 import { type Clock, systemClock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
 import { toStorableText } from '../../lib/storable-text.ts';
+import { inPacedBatches, type PurgeOptions } from '../retention/paced-batches.ts';
 import { type AuthFailureReason, AuthFailureTally, type AuthFailureWindow, authFailureEntry } from './auth-failures.ts';
 import type { ScimCaller, ScimDeps } from './context.ts';
 import type { ScimStore } from './ports.ts';
@@ -197,8 +198,12 @@ export async function listScimLog(
   return { items: page, nextCursor: items.length > query.limit ? (page.at(-1)?.id ?? null) : null };
 }
 
-/** Deletes entries older than the retention period; run periodically by the app. */
-export function purgeScimLog(deps: Pick<ScimDeps, 'scim' | 'clock'>, retentionDays: number): Promise<number> {
+/** Deletes entries older than the retention period, in paced batches; run periodically by the app. */
+export function purgeScimLog(
+  deps: Pick<ScimDeps, 'scim' | 'clock'>,
+  retentionDays: number,
+  options?: PurgeOptions,
+): Promise<number> {
   const cutoff = new Date(deps.clock.now().getTime() - retentionDays * 86_400_000).toISOString();
-  return deps.scim.scimLog.purgeBefore(cutoff);
+  return inPacedBatches((limit) => deps.scim.scimLog.purgeBefore(cutoff, limit), options);
 }

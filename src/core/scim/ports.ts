@@ -88,7 +88,11 @@ export interface ScimLogRepository {
   /** Entries in as few statements as the store allows (the log buffer's flush). */
   appendMany(entries: readonly ScimLogEntry[]): Promise<void>;
   list(tenantId: string, query: ScimLogQuery): Promise<readonly ScimLogEntry[]>;
-  purgeBefore(at: string): Promise<number>;
+  /**
+   * At most `limit` entries recorded before `at`, oldest first, found through the primary key (entry ids are
+   * UUIDv7s, minted when the entry was recorded); answers how many went.
+   */
+  purgeBefore(at: string, limit: number): Promise<number>;
 }
 
 /** Ends a subject's sign-in sessions and tokens, inside the transaction that deactivates or deletes it. */

@@ -115,8 +115,8 @@ export interface WebhookStore {
   renew(webhookId: string, owner: string, until: string): Promise<boolean>;
   /** Writes a batch's outcome (see BatchOutcome); false when this owner no longer held the lease. */
   record(outcome: BatchOutcome): Promise<boolean>;
-  /** Removes finished deliveries (and their attempts) created before `at`; returns how many. */
-  pruneBefore(at: string): Promise<number>;
+  /** Removes finished deliveries (and their attempts) created before `at`, the oldest `limit`; returns how many. */
+  pruneBefore(at: string, limit: number): Promise<number>;
   /**
    * Deliveries not yet delivered, over every endpoint, counted up to `cap`: the queue's partial index, read no further
    * than `cap` entries however long the backlog (the metrics' queue depth, ADR 0033).

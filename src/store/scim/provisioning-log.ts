@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { ScimLogRepository } from '../../core/scim/ports.ts';
 import type { ScimLogEntry } from '../../core/scim/records.ts';
+import { uuidv7TimePrefix } from '../../lib/ids.ts';
 import type { Database } from '../schema.ts';
 import { chunks } from './rows.ts';
 
@@ -59,8 +60,17 @@ export function createProvisioningLog(db: Kysely<Database>): ScimLogRepository {
         summary: JSON.parse(r.summary),
       }));
     },
-    async purgeBefore(at) {
-      const r = await db.deleteFrom('scim_log').where('at', '<', at).executeTakeFirst();
+    async purgeBefore(at, limit) {
+      // Ids are UUIDv7s minted with the entry, so ids below the cut-off's time prefix are the old entries: the batch
+      // is a range of the primary key from its start. `at` is checked too, so an entry is never removed early.
+      const batch = db
+        .selectFrom('scim_log')
+        .select('id')
+        .where('id', '<', uuidv7TimePrefix(Date.parse(at)))
+        .where('at', '<', at)
+        .orderBy('id')
+        .limit(limit);
+      const r = await db.deleteFrom('scim_log').where('id', 'in', batch).executeTakeFirst();
       return Number(r.numDeletedRows);
     },
   };
