@@ -24,6 +24,8 @@ export function createWebhookQueue(
 ): WebhookQueue {
   const pg = dialect === 'postgres';
   const { readCursor, moveCursor, anyEnabled } = cursor;
+  /** The first delivery made at or after a purge's cut-off (none: every delivery is older). */
+  let pruneBound: { readonly at: string; readonly seq: string | number | undefined } | undefined;
   return {
     async dispatch(limit, at, plan) {
       if (!(await anyEnabled(db))) return { events: 0, deliveries: 0, more: false, targets: 0 };
@@ -187,14 +189,19 @@ export function createWebhookQueue(
 
     async pruneBefore(at, limit) {
       // No index on created_at: deliveries are made in queue order, so the old ones are a prefix of the primary key,
-      // up to the first one made at or after `at` (a scan that stops there). A batch is then a bounded range of it.
-      const newest = (
-        await sql<{ seq: string | number }>`select seq from webhook_deliveries where created_at >= ${at}
-          order by seq limit 1`.execute(db)
-      ).rows[0];
+      // up to the first one made at or after `at`. Finding that bound walks the prefix, so it is found once per
+      // purge (its cut-off), not once per batch; each batch is then a bounded range from the key's start.
+      if (pruneBound?.at !== at) {
+        const first = (
+          await sql<{ seq: string | number }>`select seq from webhook_deliveries where created_at >= ${at}
+            order by seq limit 1`.execute(db)
+        ).rows[0];
+        pruneBound = { at, seq: first?.seq };
+      }
+      const bound = pruneBound.seq;
       const r = await sql`delete from webhook_deliveries where seq in (
           select seq from webhook_deliveries
-          where ${newest === undefined ? sql`true` : sql`seq < ${newest.seq}`}
+          where ${bound === undefined ? sql`true` : sql`seq < ${bound}`}
             and status = 'succeeded' and created_at < ${at}
           order by seq limit ${limit})`.execute(db);
       return Number(r.numAffectedRows ?? 0);

@@ -1,6 +1,6 @@
 // Retention purges of the busiest tables leave in bounded batches found through an index, never by walking the table
-// (ADR 0064): the provisioning log (one row per SCIM request) through its primary key of UUIDv7s, and old entries go
-// while newer ones, of every tenant, stay.
+// (ADR 0064): the provisioning log (one row per SCIM request) through its primary key of UUIDv7s, webhook deliveries
+// by their queue order. Old rows go while newer ones, of every tenant, stay.
 
 import { CompiledQuery, sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purgeScimLog } from '../../src/core/scim/log.ts';
 import type { ScimLogEntry } from '../../src/core/scim/records.ts';
 import { createTenant } from '../../src/core/tenants/tenants.ts';
+import { pruneWebhookDeliveries } from '../../src/core/webhooks/retention.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
 import { generateKeyText, parseKeyring } from '../../src/lib/keyring.ts';
 import { recordQueries } from '../support/query-log.ts';
@@ -113,5 +114,39 @@ describe.each(STORE_KINDS)('retention purges on %s', (kind) => {
     await t.store.scim.transaction((tx) => tx.scimLog.appendMany([odd]));
     expect(await purgeScimLog({ scim: t.store.scim, clock: fixedClock(NOW) }, 30)).toBe(0);
     expect(await idsOf(a)).toContain(odd.id);
+  });
+
+  it('removes succeeded webhook deliveries older than the retention in batches, and keeps the rest', async () => {
+    const cutoff = NOW.getTime() - 30 * DAY;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    await sql`insert into webhooks (id, tenant_id, url, enabled, secret_sealed, start_xid, start_seq, created_at,
+      updated_at) values ('wh_retention', ${a}, 'https://example.com/hook', 1, 'sealed', '0', '0', ${iso(cutoff)},
+      ${iso(cutoff)})`.execute(t.store.db);
+    // In queue order: 5 old succeeded, 1 old still queued (never pruned), 2 old succeeded, then 3 newer succeeded.
+    const rows: [string, string, number][] = [
+      ...[1, 2, 3, 4, 5].map((i): [string, string, number] => [`old-${i}`, 'succeeded', cutoff - (10 - i) * 60_000]),
+      ['old-queued', 'pending', cutoff - 4 * 60_000],
+      ...[6, 7].map((i): [string, string, number] => [`old-${i}`, 'succeeded', cutoff - (10 - i) * 60_000]),
+      ...[1, 2, 3].map((i): [string, string, number] => [`new-${i}`, 'succeeded', cutoff + i * 60_000]),
+    ];
+    for (const [id, status, at] of rows) {
+      await sql`insert into webhook_deliveries (id, webhook_id, tenant_id, event_id, event_type, body, status,
+        attempts, created_at) values (${id}, 'wh_retention', ${a}, ${`evt_${id}`}, 'user.created', '{}', ${status}, 1,
+        ${iso(at)})`.execute(t.store.db);
+    }
+    const pauses: number[] = [];
+    const removed = await pruneWebhookDeliveries({ webhooks: t.store.webhooks, clock: fixedClock(NOW) }, 30, {
+      batchSize: 3,
+      pause: async (ms) => {
+        pauses.push(ms);
+      },
+    });
+    expect(removed).toBe(7);
+    // 7 in batches of 3: two full ones, each followed by a pause, then the 1 left.
+    expect(pauses).toHaveLength(2);
+    const left = await sql<{ id: string }>`select id from webhook_deliveries where webhook_id = 'wh_retention'
+      order by seq`.execute(t.store.db);
+    expect(left.rows.map((r) => r.id)).toEqual(['old-queued', 'new-1', 'new-2', 'new-3']);
+    expect(await pruneWebhookDeliveries({ webhooks: t.store.webhooks, clock: fixedClock(NOW) }, 30)).toBe(0);
   });
 });
