@@ -1,7 +1,7 @@
 // The lookups IdPs send before every create (security plan: cost grows with the request, not the tenant) must be
 // index searches on both stores: the planner is asked how it would run the very SQL the filter compiler emits, in
 // the shape the search uses (tenant, filter, ordered by id, one page).
-import { CompiledQuery, sql } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredUser } from '../../src/core/scim/records.ts';
 import { createTenant } from '../../src/core/tenants/tenants.ts';
@@ -13,6 +13,7 @@ import { parseFilter } from '../../src/scim/filter/parser.ts';
 import { scimRegistry } from '../../src/scim/schema/registry.ts';
 import { compileFilter } from '../../src/store/scim/filter-sql.ts';
 import { recordQueries } from '../support/query-log.ts';
+import { queryPlan } from '../support/query-plan.ts';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/stores.ts';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -33,13 +34,6 @@ const emailIndex = (kind: string) =>
 
 /** A walk over the tenant's users or its index rows: SQLite says SCAN r / SCAN vi, PostgreSQL "Seq Scan". */
 const TENANT_WALK = /\bSCAN (r|vi|scim_users|scim_user_emails)\b|Seq Scan/;
-
-const explainOn = (t: TestStore, kind: string) => async (statement: { sql: string; parameters: readonly unknown[] }) =>
-  t.store.db.transaction().execute(async (trx) => {
-    const explain = kind === 'postgres' ? 'explain' : 'explain query plan';
-    const result = await trx.executeQuery(CompiledQuery.raw(`${explain} ${statement.sql}`, [...statement.parameters]));
-    return (result.rows as Record<string, string>[]).map((r) => r.detail ?? r['QUERY PLAN']).join('\n');
-  });
 
 describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
   let t: TestStore;
@@ -119,11 +113,7 @@ describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
       .orderBy(sql`r.id asc`)
       .limit(101)
       .compile();
-    const plan = await t.store.db.transaction().execute(async (trx) => {
-      const explain = kind === 'postgres' ? 'explain' : 'explain query plan';
-      const result = await trx.executeQuery(CompiledQuery.raw(`${explain} ${query.sql}`, [...query.parameters]));
-      return (result.rows as Record<string, string>[]).map((r) => r.detail ?? r['QUERY PLAN']).join('\n');
-    });
+    const plan = await queryPlan(t.store.db, kind, query);
     expect(plan).toContain(index === 'scim_user_emails_pk' ? emailIndex(kind) : index);
     if (filter.includes('[')) {
       // The value filter's JSON walk still decides, on the rows the index found: a Filter on those, a scan of
@@ -145,7 +135,7 @@ describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
     expect(page.map((u) => u.id)).toEqual([userIds[7]]);
     const statement = log.all().find((q) => q.sql.includes('scim_user_emails'));
     expect(statement).toBeDefined();
-    const plan = await explainOn(t, kind)(statement!);
+    const plan = await queryPlan(t.store.db, kind, statement!);
     expect(plan).toContain(emailIndex(kind));
     expect(plan).toContain(
       kind === 'postgres' ? 'Index Scan using scim_users_pk' : 'SEARCH r USING INDEX sqlite_autoindex_scim_users_1',
@@ -159,13 +149,7 @@ describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
     expect(groups.get(userIds[7]!)).toHaveLength(2);
     const statement = log.all().find((q) => q.sql.includes('scim_group_members'));
     expect(statement).toBeDefined();
-    const plan = await t.store.db.transaction().execute(async (trx) => {
-      const explain = kind === 'postgres' ? 'explain' : 'explain query plan';
-      const result = await trx.executeQuery(
-        CompiledQuery.raw(`${explain} ${statement!.sql}`, [...statement!.parameters]),
-      );
-      return (result.rows as Record<string, string>[]).map((r) => r.detail ?? r['QUERY PLAN']).join('\n');
-    });
+    const plan = await queryPlan(t.store.db, kind, statement!);
     expect(plan).toContain('scim_group_members_member');
     expect(plan).not.toMatch(/\bSCAN\b|Seq Scan/);
   });
@@ -179,7 +163,7 @@ describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
       expect(user?.directGroups).toHaveLength(2);
       const statement = log.all().find((q) => q.sql.includes('scim_group_members'));
       expect(statement).toBeDefined();
-      const plan = await explainOn(t, kind)(statement!);
+      const plan = await queryPlan(t.store.db, kind, statement!);
       expect(plan).toContain('scim_group_members_member');
       expect(plan).toContain('scim_users_pk');
       expect(plan).not.toMatch(/\bSCAN\b|Seq Scan/);
@@ -240,7 +224,7 @@ describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
     expect((await tokens.getWithDomainPolicyAndUser!(tokenId, otherUser))?.user).toBeNull();
     expect((await tokens.getWithDomainPolicyAndUser!(tokenId, 'no-such-user'))?.user).toBeNull();
     expect(await tokens.getWithDomainPolicyAndUser!(newId(), userIds[7]!)).toBeUndefined();
-    const plan = await explainOn(t, kind)(log.all()[0]!);
+    const plan = await queryPlan(t.store.db, kind, log.all()[0]!);
     // The tokens and settings tables hold a row or two here, which the planner rightly scans; the user's side, which
     // grows with the tenant, must be index searches keyed by the token's tenant.
     expect(plan).toContain('Index Scan using scim_users_pk on scim_users r');
@@ -291,7 +275,7 @@ describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
     expect((await tokens.getWithDomainPolicyAndGroup!(tokenId, otherGroup))?.group).toBeNull();
     expect((await tokens.getWithDomainPolicyAndGroup!(tokenId, 'no-such-group'))?.group).toBeNull();
     expect(await tokens.getWithDomainPolicyAndGroup!(newId(), own)).toBeUndefined();
-    const plan = await explainOn(t, kind)(log.all()[0]!);
+    const plan = await queryPlan(t.store.db, kind, log.all()[0]!);
     expect(plan).toContain('Index Scan using scim_groups_pk on scim_groups r');
     expect(plan).toContain('Index Cond: ((tenant_id = t.tenant_id)');
     expect(plan).not.toMatch(/Seq Scan on scim_groups/);
@@ -350,7 +334,7 @@ describe.each(STORE_KINDS)('lookup plans on %s', (kind) => {
       } else {
         expect(item.data.displayName).toBe('Group 7');
       }
-      const plan = await explainOn(t, kind)(log.all()[0]!);
+      const plan = await queryPlan(t.store.db, kind, log.all()[0]!);
       // The tokens and settings tables hold a row or two here, which the planner rightly scans; the page's side,
       // which grows with the tenant, must be an index search keyed by the token's tenant.
       expect(plan).toContain(`Index Scan using ${index} on`);

@@ -2,7 +2,7 @@
 // (ADR 0064): the provisioning log (one row per SCIM request) through its primary key of UUIDv7s, webhook deliveries
 // by their queue order. Old rows go while newer ones, of every tenant, stay.
 
-import { CompiledQuery, sql } from 'kysely';
+import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purgeScimLog } from '../../src/core/scim/log.ts';
@@ -12,6 +12,7 @@ import { pruneWebhookDeliveries } from '../../src/core/webhooks/retention.ts';
 import { fixedClock } from '../../src/lib/clock.ts';
 import { generateKeyText, parseKeyring } from '../../src/lib/keyring.ts';
 import { recordQueries } from '../support/query-log.ts';
+import { queryPlan } from '../support/query-plan.ts';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/stores.ts';
 
 const NOW = new Date('2026-12-07T12:00:00.000Z');
@@ -42,22 +43,8 @@ describe.each(STORE_KINDS)('retention purges on %s', (kind) => {
   let a = '';
   let b = '';
 
-  const explain = async (statement: { sql: string; parameters: readonly unknown[] }) => {
-    const words = kind === 'postgres' ? 'explain' : 'explain query plan';
-    // PostgreSQL's EXPLAIN of a DELETE plans without running it; the transaction is rolled back all the same.
-    return t.store.db
-      .transaction()
-      .execute(async (trx) => {
-        const r = await trx.executeQuery(CompiledQuery.raw(`${words} ${statement.sql}`, [...statement.parameters]));
-        throw Object.assign(new Error('rollback'), {
-          plan: (r.rows as Record<string, string>[]).map((row) => row.detail ?? row['QUERY PLAN']).join('\n'),
-        });
-      })
-      .catch((e: { plan?: string }) => {
-        if (e.plan === undefined) throw e;
-        return e.plan;
-      });
-  };
+  const explain = (statement: { sql: string; parameters: readonly unknown[] }) =>
+    queryPlan(t.store.db, kind, statement);
   const idsOf = async (tenantId: string) =>
     (await t.store.scim.scimLog.list(tenantId, { limit: 10_000 })).map((e) => e.id).sort();
 

@@ -2,7 +2,7 @@
 // stores, so a token request costs the same at 1,000,000 stored sessions, grants and refresh tokens as at 1,000;
 // and expired rows leave in bounded batches — expired ones go, live and non-expiring ones stay.
 
-import { CompiledQuery, sql } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purgeExpiredSignIn } from '../../src/core/signin/purge-expired.ts';
 import { createTenant } from '../../src/core/tenants/tenants.ts';
@@ -10,6 +10,7 @@ import { systemClock } from '../../src/lib/clock.ts';
 import { generateKeyText, parseKeyring } from '../../src/lib/keyring.ts';
 import { adapterFor } from '../../src/oidc/adapter.ts';
 import { recordQueries } from '../support/query-log.ts';
+import { queryPlan } from '../support/query-plan.ts';
 import { insertPayloadRows, syntheticTemplates } from '../support/signin-rows.ts';
 import { openTestStore, STORE_KINDS, type TestStore } from '../support/stores.ts';
 
@@ -26,22 +27,8 @@ describe.each(STORE_KINDS)('sign-in payloads on %s', (kind) => {
       (await sql<{ n: number }>`select count(*) as n from oidc_payloads where ${where}`.execute(t.store.db)).rows[0]!.n,
     );
 
-  const explain = async (statement: { sql: string; parameters: readonly unknown[] }) => {
-    const words = kind === 'postgres' ? 'explain' : 'explain query plan';
-    // PostgreSQL's EXPLAIN of a DELETE plans without running it; the transaction is rolled back all the same.
-    return t.store.db
-      .transaction()
-      .execute(async (trx) => {
-        const r = await trx.executeQuery(CompiledQuery.raw(`${words} ${statement.sql}`, [...statement.parameters]));
-        throw Object.assign(new Error('rollback'), {
-          plan: (r.rows as Record<string, string>[]).map((row) => row.detail ?? row['QUERY PLAN']).join('\n'),
-        });
-      })
-      .catch((e: { plan?: string }) => {
-        if (e.plan === undefined) throw e;
-        return e.plan;
-      });
-  };
+  const explain = (statement: { sql: string; parameters: readonly unknown[] }) =>
+    queryPlan(t.store.db, kind, statement);
 
   beforeAll(async () => {
     t = await openTestStore(kind);
