@@ -91,6 +91,10 @@ async function main(): Promise<void> {
           Operations: [{ op: 'Replace', path: 'displayName', value: `Renamed ${i}` }],
         }),
       }),
+      'GET /Groups/{id}?excludedAttributes=members': () => ({
+        method: 'GET',
+        url: `${base}/Groups/${groupId}?excludedAttributes=members`,
+      }),
       "PATCH /Groups/{id} Add 100 members (Entra's)": membership('Add'),
       "PATCH /Groups/{id} Remove 100 members (Entra's)": membership('Remove'),
     };
