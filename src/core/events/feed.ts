@@ -1,7 +1,7 @@
 // The event feed: a page after a cursor, for one tenant or for all, and its retention.
 import type { Clock } from '../../lib/clock.ts';
 import { DomainError, invalid } from '../errors.ts';
-import { inPacedBatches, type PurgeOptions } from '../retention/paced-batches.ts';
+import { type PurgeOptions, purgeOlderThan } from '../retention/paced-batches.ts';
 import type { EventFeedStore } from './ports.ts';
 import { comparePositions, decodeCursor, encodeCursor } from './position.ts';
 import { type DirectoryEvent, EVENT_TYPES, type EventType } from './records.ts';
@@ -72,6 +72,5 @@ export function pruneEvents(
   retentionDays: number,
   options?: PurgeOptions,
 ): Promise<number> {
-  const cutoff = new Date(deps.clock.now().getTime() - retentionDays * 86_400_000).toISOString();
-  return inPacedBatches((limit) => deps.events.pruneBefore(cutoff, limit), options);
+  return purgeOlderThan(deps.clock, retentionDays, (cutoff, limit) => deps.events.pruneBefore(cutoff, limit), options);
 }

@@ -5,6 +5,8 @@
 // for its whole duration. Batches bound each stall. Pacing bounds their sum: after a batch that took t ms the purge
 // waits t × (1 − share) / share ms, so it takes at most `share` of the process while a backlog lasts, however large.
 
+import type { Clock } from '../../lib/clock.ts';
+
 export interface PurgeOptions {
   /** Rows per DELETE: small enough that one statement holds the writer for a few milliseconds. */
   readonly batchSize?: number;
@@ -47,4 +49,18 @@ export async function inPacedBatches(
     if (removed < batchSize) return total;
     await pause(performance.now() - started);
   }
+}
+
+/**
+ * Rows kept `retentionDays`, purged in paced batches: `purgeBatch(cutoff, limit)` deletes at most `limit` rows older
+ * than `cutoff` (an ISO time fixed when the purge starts).
+ */
+export function purgeOlderThan(
+  clock: Clock,
+  retentionDays: number,
+  purgeBatch: (cutoff: string, limit: number) => Promise<number>,
+  options?: PurgeOptions,
+): Promise<number> {
+  const cutoff = new Date(clock.now().getTime() - retentionDays * 86_400_000).toISOString();
+  return inPacedBatches((limit) => purgeBatch(cutoff, limit), options);
 }

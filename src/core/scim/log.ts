@@ -2,7 +2,7 @@
 import { type Clock, systemClock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
 import { toStorableText } from '../../lib/storable-text.ts';
-import { inPacedBatches, type PurgeOptions } from '../retention/paced-batches.ts';
+import { type PurgeOptions, purgeOlderThan } from '../retention/paced-batches.ts';
 import { type AuthFailureReason, AuthFailureTally, type AuthFailureWindow, authFailureEntry } from './auth-failures.ts';
 import type { ScimCaller, ScimDeps } from './context.ts';
 import type { ScimStore } from './ports.ts';
@@ -204,6 +204,10 @@ export function purgeScimLog(
   retentionDays: number,
   options?: PurgeOptions,
 ): Promise<number> {
-  const cutoff = new Date(deps.clock.now().getTime() - retentionDays * 86_400_000).toISOString();
-  return inPacedBatches((limit) => deps.scim.scimLog.purgeBefore(cutoff, limit), options);
+  return purgeOlderThan(
+    deps.clock,
+    retentionDays,
+    (cutoff, limit) => deps.scim.scimLog.purgeBefore(cutoff, limit),
+    options,
+  );
 }
