@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { median, withSeededBuilds } from './ab-builds.ts';
 import { benchUser } from './seed.ts';
+import { entraReplaceBody } from './user-requests.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -60,10 +61,7 @@ async function main(): Promise<void> {
       patch: (i) => ({
         method: 'PATCH',
         url: `${base}/Users/${seeded.userIds[pick(i)]}`,
-        payload: JSON.stringify({
-          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
-          Operations: [{ op: 'Replace', path: 'displayName', value: `Renamed ${i}` }],
-        }),
+        payload: entraReplaceBody(i),
       }),
     };
     // Each seeded user deleted once (run alone, with --users ≥ 2 × ops × (rounds + 1)).

@@ -28,12 +28,16 @@ const NOW = Date.parse('2026-12-07T12:00:00.000Z');
 const DAY = 86_400_000;
 const RETENTION_DAYS = 30;
 
-/** Copies a file and flushes the copy to disk: writing back a fresh copy's pages is not the purge's cost. */
-function copyDurably(from: string, to: string): void {
-  copyFileSync(from, to);
-  const fd = openSync(to, 'r+');
+/** Flushes a file to disk: writing back the pages of a freshly filled or copied file is not the purge's cost. */
+function flushToDisk(path: string): void {
+  const fd = openSync(path, 'r+');
   fsyncSync(fd);
   closeSync(fd);
+}
+
+function copyDurably(from: string, to: string): void {
+  copyFileSync(from, to);
+  flushToDisk(to);
 }
 
 /** Fills a copy of the empty store's file with `rows` entries, `old` of them before the cut-off. */
@@ -54,9 +58,7 @@ function fill(path: string, tenantId: string, rows: number, old: number): void {
   })();
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
-  const fd = openSync(path, 'r+');
-  fsyncSync(fd);
-  closeSync(fd);
+  flushToDisk(path);
 }
 
 /** The longest gaps between ticks of a 1 ms interval: how long a request arriving at the worst moment waited. */

@@ -13,6 +13,7 @@ import { openStore } from '../src/store/open-store.ts';
 import { recordQueries } from '../test/support/query-log.ts';
 import { benchLocation } from './bench-store.ts';
 import { benchUser, seed } from './seed.ts';
+import { entraReplaceBody } from './user-requests.ts';
 
 const { values: args } = parseArgs({
   options: { store: { type: 'string', default: 'sqlite' }, ops: { type: 'string', default: '50' } },
@@ -86,10 +87,7 @@ async function main(): Promise<void> {
       'PATCH /Users/{id} (Entra Replace)': (i) => ({
         method: 'PATCH',
         url: `${base}/Users/${pick(i)}`,
-        body: JSON.stringify({
-          schemas: [PATCH_OP],
-          Operations: [{ op: 'Replace', path: 'displayName', value: `Renamed ${i}` }],
-        }),
+        body: entraReplaceBody(i),
       }),
       'GET /Groups/{id}?excludedAttributes=members': () => ({
         method: 'GET',

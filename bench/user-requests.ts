@@ -3,6 +3,14 @@
 import type { RequestSpec } from './load.ts';
 import { benchUser, type Seeded } from './seed.ts';
 
+/** Entra's PATCH of a user: one Replace of displayName, as its JSON body (`i` makes each name new). */
+export function entraReplaceBody(i: number): string {
+  return JSON.stringify({
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+    Operations: [{ op: 'Replace', path: 'displayName', value: `Renamed ${i}` }],
+  });
+}
+
 export interface UserRequests {
   readonly get: (i: number) => RequestSpec;
   readonly lookup: (i: number) => RequestSpec;
@@ -33,10 +41,7 @@ export function userRequests(seeded: Seeded, firstNewUser: number): UserRequests
     patch: (i) => ({
       method: 'PATCH',
       path: `${base}/Users/${seeded.userIds[pick(i)]}`,
-      body: JSON.stringify({
-        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
-        Operations: [{ op: 'Replace', path: 'displayName', value: `Renamed ${i}` }],
-      }),
+      body: entraReplaceBody(i),
       headers: json,
     }),
   };
